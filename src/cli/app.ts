@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { loadSettings, type Settings } from '../config.js';
+import { openLedgerDatabase, ledgerPath } from '../db/open.js';
+import { SqliteSagaLedger } from '../db/sqlite-ledger.js';
+import { systemClock, type Clock } from '../engine/clock.js';
+import { currentProcessIdentity } from '../engine/process-identity.js';
+import { SagaRunner, type RunnerProgress } from '../engine/runner.js';
+import type { StepRegistry } from '../engine/step.js';
+import { buildStepRegistry } from '../sagas/registry.js';
+import type { OutputStreams } from '../output/output.js';
+
+/** What every command may need; built lazily so `--help` and bad input never touch the ledger. */
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  streams: OutputStreams;
+  clock: Clock;
+}
+
+/** An open ledger plus what runs sagas on it. Close it when the command ends. */
+export interface App {
+  settings: Settings;
+  ledger: SqliteSagaLedger;
+  registry: StepRegistry;
+  clock: Clock;
+  ledgerPath: string;
+  locksDir: string;
+  runner(onProgress?: (progress: RunnerProgress) => void): SagaRunner;
+  close(): void;
+}
+
+export function openApp(ctx: CliContext, settings: Settings = loadSettings(ctx.env)): App {
+  const registry = buildStepRegistry({ env: ctx.env, settings });
+  const path = ledgerPath(settings.home);
+  const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs });
+  const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
+  const locksDir = join(settings.home, 'locks');
+  const identity = currentProcessIdentity();
+  return {
+    settings,
+    ledger,
+    registry,
+    clock: ctx.clock,
+    ledgerPath: path,
+    locksDir,
+    runner: (onProgress) =>
+      new SagaRunner({
+        ledger,
+        registry,
+        clock: ctx.clock,
+        lock: { locksDir, staleMs: settings.lockStaleMs, identity },
+        heartbeatMs: settings.heartbeatMs,
+        retry: { attempts: settings.stepRetryAttempts, baseMs: settings.retryBaseMs, maxMs: Math.max(settings.retryBaseMs, 30_000) },
+        maxRecoveryAttempts: settings.maxRecoveryAttempts,
+        ...(onProgress ? { onProgress } : {}),
+      }),
+    close: () => ledger.close(),
+  };
+}

@@ -1,0 +1,76 @@
+import { CommanderError } from 'commander';
+import { DigitalOceanAuthError } from '../digitalocean/errors.js';
+import { LedgerBusyError, LedgerCorruptError, LedgerTooNewError, LedgerUnavailableError } from '../db/errors.js';
+import {
+  AmbiguousSagaIdError,
+  LeaseLostError,
+  SagaNotFoundError,
+  SagaNotResumableError,
+  SagaOwnedError,
+  UnknownStepError,
+} from '../engine/errors.js';
+import type { SagaStatus } from '../engine/types.js';
+import { ArcadiaError, ConfigError, UsageError } from '../errors.js';
+
+export const EXIT = {
+  ok: 0,
+  sagaFailed: 1,
+  usage: 2,
+  owned: 3,
+  config: 4,
+  needsAttention: 5,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The one place errors become exit codes (DESIGN.md section 7). */
+export function exitCodeForError(error: unknown): ExitCode {
+  if (error instanceof CommanderError) return EXIT.usage;
+  if (
+    error instanceof UsageError ||
+    error instanceof UnknownStepError ||
+    error instanceof SagaNotFoundError ||
+    error instanceof AmbiguousSagaIdError ||
+    error instanceof SagaNotResumableError
+  ) {
+    return EXIT.usage;
+  }
+  if (error instanceof SagaOwnedError || error instanceof LeaseLostError) return EXIT.owned;
+  if (
+    error instanceof ConfigError ||
+    error instanceof DigitalOceanAuthError ||
+    error instanceof LedgerUnavailableError ||
+    error instanceof LedgerCorruptError ||
+    error instanceof LedgerTooNewError ||
+    error instanceof LedgerBusyError
+  ) {
+    return EXIT.config;
+  }
+  return EXIT.sagaFailed;
+}
+
+export function errorCode(error: unknown): string {
+  if (error instanceof ArcadiaError) return error.code;
+  if (error instanceof CommanderError) return 'usage';
+  return 'internal';
+}
+
+export function exitCodeForStatus(status: SagaStatus): ExitCode {
+  switch (status) {
+    case 'succeeded':
+    case 'pending':
+    case 'running':
+    case 'compensating':
+      return EXIT.ok;
+    case 'rolled_back':
+    case 'cancelled':
+      return EXIT.sagaFailed;
+    case 'compensation_failed':
+      return EXIT.needsAttention;
+  }
+}
+
+/** A batch exits with its worst member: needs attention beats failed beats fine. */
+export function worstExitCode(codes: ExitCode[]): ExitCode {
+  const rank: ExitCode[] = [EXIT.needsAttention, EXIT.owned, EXIT.config, EXIT.sagaFailed, EXIT.usage];
+  return rank.find((code) => codes.includes(code)) ?? EXIT.ok;
+}

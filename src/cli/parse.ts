@@ -1,0 +1,37 @@
+import { InvalidArgumentError } from 'commander';
+import type { Json, SagaContext } from '../engine/types.js';
+import { UsageError } from '../errors.js';
+
+/** A commander parser for whole numbers in a range, so `--limit abc` is refused before anything runs. */
+export function intInRange(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const INPUT_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+
+/** `--input key=value` pairs; a value that parses as a JSON number or boolean keeps that type. */
+export function parseInputs(pairs: string[]): SagaContext {
+  const inputs: SagaContext = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const key = eq > 0 ? pair.slice(0, eq) : '';
+    if (!INPUT_KEY.test(key)) throw new UsageError(`--input "${pair.slice(0, 60)}" must look like key=value (key: letters, digits, _ . -)`);
+    if (key in inputs) throw new UsageError(`--input ${key} given twice`);
+    const raw = pair.slice(eq + 1);
+    let value: Json = raw;
+    if (/^-?\d+(\.\d+)?$/.test(raw) && Number.isFinite(Number(raw)) && String(Number(raw)) === raw) value = Number(raw);
+    else if (raw === 'true' || raw === 'false') value = raw === 'true';
+    inputs[key] = value;
+  }
+  return inputs;
+}

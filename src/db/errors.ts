@@ -1,0 +1,48 @@
+import { ArcadiaError } from '../errors.js';
+
+/** The ledger file or its folder cannot be created, opened or written (read-only home, bad path). */
+export class LedgerUnavailableError extends ArcadiaError {
+  readonly code = 'ledger_unavailable';
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`cannot use the ledger at ${path}: ${reason} (set ARCADIA_HOME to a writable folder)`);
+  }
+}
+
+export class LedgerCorruptError extends ArcadiaError {
+  readonly code = 'ledger_corrupt';
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`the ledger at ${path} is not a readable arcadia ledger (${reason}); it was left untouched`);
+  }
+}
+
+/** Written by a newer arcadia: refusing is the only way not to damage what that version relies on. */
+export class LedgerTooNewError extends ArcadiaError {
+  readonly code = 'ledger_too_new';
+  constructor(
+    readonly path: string,
+    readonly ledgerMigrations: number,
+    readonly knownMigrations: number,
+  ) {
+    super(
+      `the ledger at ${path} has schema version ${ledgerMigrations}, newer than this arcadia knows (${knownMigrations}); ` +
+        'upgrade arcadia. The ledger was left untouched',
+    );
+  }
+}
+
+/** Another process held the ledger's write lock for longer than the busy timeout. */
+export class LedgerBusyError extends ArcadiaError {
+  readonly code = 'ledger_busy';
+  constructor(
+    readonly path: string,
+    readonly waitedMs: number,
+  ) {
+    super(`the ledger at ${path} stayed locked by another process for ${waitedMs} ms (ARCADIA_BUSY_TIMEOUT_MS); nothing was written, try again`);
+  }
+}

@@ -1,0 +1,102 @@
+import Database from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
+import { LedgerBusyError, LedgerCorruptError, LedgerTooNewError, LedgerUnavailableError } from './errors.js';
+
+export interface OpenLedgerOptions {
+  home: string;
+  busyTimeoutMs: number;
+}
+
+/** drizzle-kit's output, shipped with the package: dist/db/ and src/db/ are both two levels below the root. */
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+/** The table drizzle's own migrator keeps, so drizzle-kit tooling reads our ledgers too. */
+const MIGRATIONS_TABLE = '__drizzle_migrations';
+
+let knownMigrations: MigrationMeta[] | undefined;
+
+export function ledgerPath(home: string): string {
+  return join(home, 'arcadia.db');
+}
+
+function sqliteCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+/** Turns driver errors into ledger errors an operator can act on; leaves everything else alone. */
+export function translateSqliteError(error: unknown, path: string, busyTimeoutMs: number): unknown {
+  const code = sqliteCode(error);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new LedgerBusyError(path, busyTimeoutMs);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new LedgerCorruptError(path, (error as Error).message);
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_FULL' || code?.startsWith('SQLITE_IOERR')) {
+    return new LedgerUnavailableError(path, (error as Error).message);
+  }
+  return error;
+}
+
+/**
+ * Opens (creating if needed) the ledger, refuses one written by a newer schema, then applies pending migrations.
+ * Owner-only permissions: the ledger records what was done to production machines.
+ */
+export function openLedgerDatabase(options: OpenLedgerOptions): Database.Database {
+  const path = ledgerPath(options.home);
+  try {
+    mkdirSync(options.home, { recursive: true, mode: 0o700 });
+    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  } catch (error) {
+    throw new LedgerUnavailableError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: options.busyTimeoutMs });
+  } catch (error) {
+    throw translateSqliteError(error, path, options.busyTimeoutMs);
+  }
+  try {
+    refuseNewerSchema(db, path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    applyMigrations(db);
+    for (const suffix of ['-wal', '-shm']) {
+      if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
+    }
+  } catch (error) {
+    db.close();
+    throw translateSqliteError(error, path, options.busyTimeoutMs);
+  }
+  return db;
+}
+
+function migrations(): MigrationMeta[] {
+  knownMigrations ??= readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  return knownMigrations;
+}
+
+function appliedMigrationCount(db: Database.Database): number {
+  const table = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MIGRATIONS_TABLE);
+  if (!table) return 0;
+  const row = db.prepare(`SELECT count(*) AS n FROM ${MIGRATIONS_TABLE}`).get() as { n: number };
+  return row.n;
+}
+
+function refuseNewerSchema(db: Database.Database, path: string): void {
+  const applied = appliedMigrationCount(db);
+  if (applied > migrations().length) throw new LedgerTooNewError(path, applied, migrations().length);
+}
+
+/** Runs under BEGIN IMMEDIATE so two processes opening a fresh ledger at once do not both migrate it. */
+function applyMigrations(db: Database.Database): void {
+  const all = migrations();
+  if (appliedMigrationCount(db) === all.length) return;
+  db.transaction(() => {
+    db.exec(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)`);
+    const applied = appliedMigrationCount(db);
+    for (const migration of all.slice(applied)) {
+      for (const statement of migration.sql) if (statement.trim()) db.exec(statement);
+      db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`).run(migration.hash, migration.folderMillis);
+    }
+  }).immediate();
+}

@@ -1,0 +1,91 @@
+import { ArcadiaError } from '../errors.js';
+import type { SagaOwner } from './types.js';
+
+export class SagaNotFoundError extends ArcadiaError {
+  readonly code = 'saga_not_found';
+  constructor(readonly sagaRef: string) {
+    super(`no saga matches "${sagaRef}"`);
+  }
+}
+
+export class AmbiguousSagaIdError extends ArcadiaError {
+  readonly code = 'ambiguous_saga_id';
+  constructor(
+    readonly prefix: string,
+    readonly matches: string[],
+  ) {
+    super(`"${prefix}" matches ${matches.length} sagas (${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''}); give more of the id`);
+  }
+}
+
+export class UnknownStepError extends ArcadiaError {
+  readonly code = 'unknown_step';
+  constructor(
+    readonly stepName: string,
+    readonly known: string[],
+  ) {
+    super(`unknown step "${stepName}"; known steps: ${known.join(', ')}`);
+  }
+}
+
+function describeOwner(owner: SagaOwner | null): string {
+  if (!owner) return 'another executor';
+  return `pid ${owner.pid} on ${owner.host} since ${new Date(owner.acquiredAt).toISOString()}`;
+}
+
+/** Another live executor holds the saga: exit 3. */
+export class SagaOwnedError extends ArcadiaError {
+  readonly code = 'saga_owned';
+  constructor(
+    readonly sagaId: string,
+    readonly owner: SagaOwner | null,
+  ) {
+    super(`saga ${sagaId} is owned by ${describeOwner(owner)}; not running it twice`);
+  }
+}
+
+/** This executor's lease was taken over (it was paused past the stale time): it must stop writing at once. */
+export class LeaseLostError extends ArcadiaError {
+  readonly code = 'lease_lost';
+  constructor(
+    readonly sagaId: string,
+    readonly epoch: number,
+  ) {
+    super(`saga ${sagaId}: lease epoch ${epoch} was taken over by another executor; this executor stopped`);
+  }
+}
+
+export class SagaNotResumableError extends ArcadiaError {
+  readonly code = 'saga_not_resumable';
+  constructor(
+    readonly sagaId: string,
+    readonly status: string,
+  ) {
+    super(`saga ${sagaId} is ${status}; only pending, running or compensating sagas can be resumed`);
+  }
+}
+
+/** Thrown by the `fail` test step and by anything that fails on purpose. Never transient. */
+export class StepFailedError extends ArcadiaError {
+  readonly code = 'step_failed';
+}
+
+/** The reason given to a step's abort signal when an operator cancels the saga. */
+export class SagaCancelledError extends ArcadiaError {
+  readonly code = 'saga_cancelled';
+  constructor(readonly sagaId: string) {
+    super(`saga ${sagaId} was cancelled`);
+  }
+}
+
+/**
+ * Errors that say they are worth retrying carry `transient: true` (the DigitalOcean client's network, 429 and 5xx
+ * errors do). The engine knows nothing else about them.
+ */
+export function isTransientError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'transient' in error && error.transient === true;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

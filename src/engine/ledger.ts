@@ -1,0 +1,57 @@
+import type { NewSaga, SagaContext, SagaEvent, SagaOwner, SagaRecord, SagaStatus, StepStatus } from './types.js';
+
+/** One state change: saga and step fields, context merge and the event row, written in one transaction. */
+export interface SagaTransition {
+  saga?: {
+    status?: SagaStatus;
+    contextPatch?: SagaContext;
+    error?: string | null;
+    recoveryAttempts?: number;
+  };
+  step?: {
+    idx: number;
+    status?: StepStatus;
+    addAttempt?: boolean;
+    startedAt?: number;
+    finishedAt?: number | null;
+    compensatedAt?: number;
+    error?: string | null;
+  };
+  event: { from: string | null; to: string; detail?: string };
+}
+
+export interface SagaListFilter {
+  status?: SagaStatus[];
+  kind?: string;
+  deploymentId?: string;
+  batchId?: string;
+  limit?: number;
+}
+
+/** A saga row without its steps and context: what `saga list` needs. */
+export type SagaSummary = Omit<SagaRecord, 'steps' | 'context'> & { currentStep: string | null };
+
+/**
+ * The engine's view of durable storage. The SQLite implementation lives in src/db; the engine never sees SQL.
+ * Every method that changes a saga an executor drives takes that executor's lease epoch and fails with
+ * LeaseLostError if another executor has taken the saga over since (fencing).
+ */
+export interface SagaLedger {
+  createSaga(saga: NewSaga, at: number): SagaRecord;
+  getSaga(id: string): SagaRecord | undefined;
+  /** A full id or a unique prefix of one; throws SagaNotFoundError or AmbiguousSagaIdError. */
+  resolveSagaId(ref: string): string;
+  listSagas(filter: SagaListFilter): SagaSummary[];
+  listEvents(sagaId: string): SagaEvent[];
+  /** Ids of sagas not yet in a terminal status, oldest first. */
+  listUnfinishedSagaIds(filter?: { batchId?: string }): string[];
+  /** Compare-and-set of the lease epoch: succeeds only if the current epoch is one of `expectedEpochs`. */
+  claimLease(sagaId: string, expectedEpochs: number[], newEpoch: number, owner: SagaOwner): boolean;
+  currentEpoch(sagaId: string): number;
+  /** Clears the recorded owner when an executor lets go. Fenced. */
+  releaseLease(sagaId: string, epoch: number, at: number): void;
+  apply(sagaId: string, epoch: number, transition: SagaTransition, at: number): void;
+  /** Any process may ask for a cancel; the owner notices it between steps and during waits. */
+  requestCancel(sagaId: string, at: number): void;
+  isCancelRequested(sagaId: string): boolean;
+}

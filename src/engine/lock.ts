@@ -1,0 +1,163 @@
+import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from './clock.js';
+import { SagaOwnedError } from './errors.js';
+import type { SagaLedger } from './ledger.js';
+import { isProcessGone, type ProcessIdentity } from './process-identity.js';
+import type { SagaOwner } from './types.js';
+
+/** The content of `$ARCADIA_HOME/locks/<saga-id>.lock`. */
+export interface SagaLockRecord {
+  sagaId: string;
+  pid: number;
+  host: string;
+  processStartedAt: number | null;
+  acquiredAt: number;
+  heartbeatAt: number;
+  epoch: number;
+}
+
+export interface SagaLockOptions {
+  locksDir: string;
+  staleMs: number;
+  clock: Clock;
+  identity: ProcessIdentity;
+  /** Injected so tests can decide liveness; defaults to inspecting the local process table. */
+  isProcessGone?: (pid: number, startedAt: number | null) => boolean;
+}
+
+export function lockPath(locksDir: string, sagaId: string): string {
+  return join(locksDir, `${sagaId}.lock`);
+}
+
+export function readSagaLock(locksDir: string, sagaId: string): SagaLockRecord | undefined {
+  let raw: string;
+  try {
+    raw = readFileSync(lockPath(locksDir, sagaId), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(raw) as SagaLockRecord;
+  } catch {
+    // Lock files are written whole (temp file + link/rename), so garbage means someone else's damage:
+    // treat it as an owner that cannot be alive, at the epoch the ledger holds.
+    return { sagaId, pid: 0, host: '', processStartedAt: null, acquiredAt: 0, heartbeatAt: 0, epoch: -1 };
+  }
+}
+
+export function ownerOfLock(lock: SagaLockRecord): SagaOwner {
+  return { pid: lock.pid, host: lock.host, processStartedAt: lock.processStartedAt, acquiredAt: lock.acquiredAt };
+}
+
+/** Why a lock may be taken over, or null while its owner is alive and fresh. */
+export function lockTakeoverReason(lock: SagaLockRecord, options: SagaLockOptions): string | null {
+  const gone = options.isProcessGone ?? isProcessGone;
+  if (lock.epoch < 0) return 'unreadable lock file';
+  if (lock.host === options.identity.host && gone(lock.pid, lock.processStartedAt)) {
+    return `owner pid ${lock.pid} is gone`;
+  }
+  const age = options.clock.now() - lock.heartbeatAt;
+  if (age > options.staleMs) return `owner pid ${lock.pid} on ${lock.host} has not beaten for ${age} ms`;
+  return null;
+}
+
+function writeTemp(locksDir: string, record: SagaLockRecord): string {
+  const tmp = join(locksDir, `.${record.sagaId}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+  return tmp;
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/** A held lease on one saga. The holder must call `beat` regularly and `release` when done. */
+export interface SagaLease {
+  readonly sagaId: string;
+  readonly epoch: number;
+  readonly owner: SagaOwner;
+  /** How the lease was obtained, for the event log. */
+  readonly takeoverReason: string | null;
+  /** Refreshes the heartbeat; false when the lock file is no longer this lease's (taken over). */
+  beat(): boolean;
+  release(): void;
+}
+
+/**
+ * Takes the single-owner lease on a saga. The lock file says who owns it; the ledger's lease epoch decides races:
+ * every acquisition is a compare-and-set of the epoch, so of several processes that see the same dead owner only one
+ * wins, and the loser reports the winner.
+ */
+export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: SagaLockOptions): SagaLease {
+  mkdirSync(options.locksDir, { recursive: true, mode: 0o700 });
+  const path = lockPath(options.locksDir, sagaId);
+  const now = options.clock.now();
+  const owner: SagaOwner = {
+    pid: options.identity.pid,
+    host: options.identity.host,
+    processStartedAt: options.identity.startedAt,
+    acquiredAt: now,
+  };
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = readSagaLock(options.locksDir, sagaId);
+    if (!existing) {
+      const current = ledger.currentEpoch(sagaId);
+      const record: SagaLockRecord = { sagaId, ...owner, heartbeatAt: now, epoch: current + 1 };
+      const tmp = writeTemp(options.locksDir, record);
+      try {
+        linkSync(tmp, path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue; // someone else got there first: look again
+        throw error;
+      } finally {
+        removeQuietly(tmp);
+      }
+      if (!ledger.claimLease(sagaId, [current], record.epoch, owner)) {
+        removeQuietly(path);
+        throw new SagaOwnedError(sagaId, ledger.getSaga(sagaId)?.owner ?? null);
+      }
+      return makeLease(options, record, null);
+    }
+
+    const reason = lockTakeoverReason(existing, options);
+    if (reason === null) throw new SagaOwnedError(sagaId, ownerOfLock(existing));
+
+    // A dead owner may have linked its lock file and died before claiming the epoch: accept either.
+    const lockEpoch = existing.epoch < 0 ? ledger.currentEpoch(sagaId) : existing.epoch;
+    const record: SagaLockRecord = { sagaId, ...owner, heartbeatAt: now, epoch: lockEpoch + 1 };
+    if (!ledger.claimLease(sagaId, [lockEpoch, lockEpoch - 1], record.epoch, owner)) {
+      throw new SagaOwnedError(sagaId, ledger.getSaga(sagaId)?.owner ?? null);
+    }
+    const tmp = writeTemp(options.locksDir, record);
+    renameSync(tmp, path);
+    return makeLease(options, record, reason);
+  }
+  throw new SagaOwnedError(sagaId, ledger.getSaga(sagaId)?.owner ?? null);
+}
+
+function makeLease(options: SagaLockOptions, record: SagaLockRecord, takeoverReason: string | null): SagaLease {
+  const isMine = (lock: SagaLockRecord | undefined): boolean =>
+    lock !== undefined && lock.pid === record.pid && lock.host === record.host && lock.epoch === record.epoch;
+  return {
+    sagaId: record.sagaId,
+    epoch: record.epoch,
+    owner: ownerOfLock(record),
+    takeoverReason,
+    beat() {
+      if (!isMine(readSagaLock(options.locksDir, record.sagaId))) return false;
+      const tmp = writeTemp(options.locksDir, { ...record, heartbeatAt: options.clock.now() });
+      renameSync(tmp, lockPath(options.locksDir, record.sagaId));
+      return true;
+    },
+    release() {
+      if (isMine(readSagaLock(options.locksDir, record.sagaId))) removeQuietly(lockPath(options.locksDir, record.sagaId));
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+
+export interface ProcessIdentity {
+  pid: number;
+  host: string;
+  /** Milliseconds since the epoch; null where the platform cannot tell (then only pid liveness is used). */
+  startedAt: number | null;
+}
+
+let bootTimeMs: number | null | undefined;
+
+function readBootTimeMs(): number | null {
+  if (bootTimeMs !== undefined) return bootTimeMs;
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('btime '));
+    bootTimeMs = line ? Number(line.slice(6)) * 1000 : null;
+  } catch {
+    bootTimeMs = null;
+  }
+  return bootTimeMs;
+}
+
+interface ProcStat {
+  state: string;
+  startedAt: number | null;
+}
+
+/** Reads /proc/<pid>/stat; undefined when the process does not exist (or this is not Linux). */
+function readProcStat(pid: number): ProcStat | undefined {
+  let raw: string;
+  try {
+    raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: the fields after it start at the last ')'.
+  const rest = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+  const state = rest[0] ?? '?';
+  const startTicks = Number(rest[19]);
+  const boot = readBootTimeMs();
+  // USER_HZ is 100 on every Linux this runs on; a fixed value is what ps(1) assumes too.
+  const startedAt = boot !== null && Number.isFinite(startTicks) ? boot + startTicks * 10 : null;
+  return { state, startedAt };
+}
+
+const hasProc = (() => {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+export function currentProcessIdentity(): ProcessIdentity {
+  const stat = hasProc ? readProcStat(process.pid) : undefined;
+  return { pid: process.pid, host: hostname(), startedAt: stat?.startedAt ?? null };
+}
+
+/**
+ * True when the process on this host is provably gone: no such pid, a zombie, or a pid that now belongs to a
+ * process started at another time. A process we cannot inspect counts as alive.
+ */
+export function isProcessGone(pid: number, startedAt: number | null): boolean {
+  if (hasProc) {
+    const stat = readProcStat(pid);
+    if (!stat) return true;
+    if (stat.state === 'Z' || stat.state === 'X') return true;
+    return startedAt !== null && stat.startedAt !== null && Math.abs(stat.startedAt - startedAt) > 20;
+  }
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,337 @@
+import type { Clock } from './clock.js';
+import { LeaseLostError, SagaCancelledError, errorMessage, isTransientError } from './errors.js';
+import type { SagaLedger, SagaTransition } from './ledger.js';
+import { acquireSagaLock, type SagaLease, type SagaLockOptions } from './lock.js';
+import { backoffDelay } from './retry.js';
+import type { RetryPolicy, StepContext, StepDefinition, StepRegistry } from './step.js';
+import { INPUTS_KEY, isTerminal, type SagaContext, type SagaRecord, type StepRecord } from './types.js';
+
+export interface RunnerProgress {
+  sagaId: string;
+  stepIdx: number | null;
+  stepName: string | null;
+  /** The status just entered (`running`, `succeeded`, `compensating`, ...) or `message` for step progress. */
+  status: string;
+  detail?: string;
+}
+
+export interface SagaRunnerOptions {
+  ledger: SagaLedger;
+  registry: StepRegistry;
+  clock: Clock;
+  lock: Omit<SagaLockOptions, 'clock'>;
+  /** How often the owner refreshes its lock file and looks for a cancel request or a lost lease. */
+  heartbeatMs: number;
+  retry: RetryPolicy;
+  /** Resumes of an unfinished saga beyond this count stop it instead of trying again. */
+  maxRecoveryAttempts: number;
+  random?: () => number;
+  onProgress?: (progress: RunnerProgress) => void;
+}
+
+type StepOutcome = { ok: true; output: SagaContext } | { ok: false; error: string; cancelled: boolean };
+
+/** Drives sagas by the rules of DESIGN.md section 3. One instance may run many sagas, one executor per saga. */
+export class SagaRunner {
+  constructor(private readonly options: SagaRunnerOptions) {}
+
+  /** Takes the saga's lease (SagaOwnedError if it is held), drives it to a terminal status and lets go. */
+  async run(sagaId: string): Promise<SagaRecord> {
+    const lease = acquireSagaLock(this.options.ledger, sagaId, { ...this.options.lock, clock: this.options.clock });
+    const execution = new SagaExecution(this.options, lease);
+    try {
+      await execution.drive();
+    } finally {
+      execution.stop();
+    }
+    const saga = this.options.ledger.getSaga(sagaId);
+    if (!saga) throw new Error(`saga ${sagaId} vanished from the ledger`);
+    return saga;
+  }
+}
+
+class SagaExecution {
+  private readonly ledger: SagaLedger;
+  private readonly sagaId: string;
+  private readonly epoch: number;
+  /** Aborts a running step's work: on cancel or on a lost lease. */
+  private readonly executeAbort = new AbortController();
+  /** Aborts compensation only when the lease is lost: a cancel must not stop the undoing. */
+  private readonly compensateAbort = new AbortController();
+  private readonly heartbeat: NodeJS.Timeout;
+  private leaseLost = false;
+  private stepNames: string[] = [];
+
+  constructor(
+    private readonly options: SagaRunnerOptions,
+    private readonly lease: SagaLease,
+  ) {
+    this.ledger = options.ledger;
+    this.sagaId = lease.sagaId;
+    this.epoch = lease.epoch;
+    this.heartbeat = setInterval(() => this.tick(), options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  private tick(): void {
+    try {
+      if (!this.lease.beat() || this.ledger.currentEpoch(this.sagaId) !== this.epoch) {
+        this.loseLease();
+        return;
+      }
+      if (!this.executeAbort.signal.aborted && this.ledger.isCancelRequested(this.sagaId)) {
+        this.executeAbort.abort(new SagaCancelledError(this.sagaId));
+      }
+    } catch {
+      // A busy ledger or a hiccup reading the lock file: the next beat tries again; fencing keeps writes safe.
+    }
+  }
+
+  private loseLease(): void {
+    this.leaseLost = true;
+    const reason = new LeaseLostError(this.sagaId, this.epoch);
+    this.executeAbort.abort(reason);
+    this.compensateAbort.abort(reason);
+  }
+
+  stop(): void {
+    clearInterval(this.heartbeat);
+    if (this.leaseLost) return;
+    try {
+      this.ledger.releaseLease(this.sagaId, this.epoch, this.options.clock.now());
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+    } finally {
+      this.lease.release();
+    }
+  }
+
+  private apply(transition: SagaTransition): void {
+    try {
+      this.ledger.apply(this.sagaId, this.epoch, transition, this.options.clock.now());
+    } catch (error) {
+      if (error instanceof LeaseLostError) this.loseLease();
+      throw error;
+    }
+    const { step, event } = transition;
+    this.options.onProgress?.({
+      sagaId: this.sagaId,
+      stepIdx: step?.idx ?? null,
+      stepName: step ? (this.stepNames[step.idx] ?? null) : null,
+      status: event.to,
+      ...(event.detail !== undefined ? { detail: event.detail } : {}),
+    });
+  }
+
+  private load(): SagaRecord {
+    const saga = this.ledger.getSaga(this.sagaId);
+    if (!saga) throw new Error(`saga ${this.sagaId} vanished from the ledger`);
+    return saga;
+  }
+
+  async drive(): Promise<void> {
+    let saga = this.load();
+    if (isTerminal(saga.status)) return;
+    this.stepNames = saga.stepNames;
+    const takeover = this.lease.takeoverReason ? ` (took over: ${this.lease.takeoverReason})` : '';
+    this.apply({
+      event: { from: null, to: 'owner', detail: `pid ${this.lease.owner.pid} on ${this.lease.owner.host}, epoch ${this.epoch}${takeover}` },
+    });
+
+    if (saga.status === 'running' || saga.status === 'compensating') {
+      const attempts = saga.recoveryAttempts + 1;
+      this.apply({
+        saga: { recoveryAttempts: attempts },
+        event: { from: saga.status, to: saga.status, detail: `recovery attempt ${attempts} of ${this.options.maxRecoveryAttempts}` },
+      });
+      if (attempts > this.options.maxRecoveryAttempts) {
+        await this.giveUp(saga, `gave up after ${attempts - 1} recovery attempts`);
+        return;
+      }
+    }
+    if (saga.status === 'pending') {
+      const cancelled = saga.cancelRequestedAt !== null;
+      this.apply({
+        saga: { status: cancelled ? 'compensating' : 'running' },
+        event: { from: 'pending', to: cancelled ? 'compensating' : 'running', detail: cancelled ? 'cancel requested' : undefined },
+      });
+    }
+    saga = this.load();
+    if (saga.status === 'running') await this.forward();
+    else if (saga.status === 'compensating') await this.compensateAll();
+  }
+
+  private async giveUp(saga: SagaRecord, reason: string): Promise<void> {
+    if (saga.status === 'compensating') {
+      this.apply({ saga: { status: 'compensation_failed', error: reason }, event: { from: 'compensating', to: 'compensation_failed', detail: reason } });
+      return;
+    }
+    const running = saga.steps.find((s) => s.status === 'running');
+    this.apply({
+      saga: { status: 'compensating', error: reason },
+      ...(running ? { step: { idx: running.idx, status: 'failed', finishedAt: this.options.clock.now(), error: reason } } : {}),
+      event: { from: 'running', to: 'compensating', detail: reason },
+    });
+    await this.compensateAll();
+  }
+
+  private async forward(): Promise<void> {
+    for (;;) {
+      const saga = this.load();
+      if (saga.cancelRequestedAt !== null) {
+        this.apply({ saga: { status: 'compensating' }, event: { from: 'running', to: 'compensating', detail: 'cancel requested' } });
+        await this.compensateAll();
+        return;
+      }
+      const next = saga.steps.find((s) => s.status !== 'succeeded');
+      if (!next) {
+        this.apply({ saga: { status: 'succeeded' }, event: { from: 'running', to: 'succeeded' } });
+        return;
+      }
+      const outcome = await this.executeStep(saga, next);
+      const now = this.options.clock.now();
+      if (outcome.ok) {
+        this.apply({
+          saga: { contextPatch: outcome.output },
+          step: { idx: next.idx, status: 'succeeded', finishedAt: now, error: null },
+          event: { from: 'running', to: 'succeeded' },
+        });
+        continue;
+      }
+      this.apply({
+        saga: { status: 'compensating', error: `${next.name}: ${outcome.error}` },
+        step: { idx: next.idx, status: 'failed', finishedAt: now, error: outcome.error },
+        event: { from: 'running', to: 'failed', detail: outcome.error },
+      });
+      await this.compensateAll();
+      return;
+    }
+  }
+
+  private policyFor(definition: StepDefinition | undefined): RetryPolicy {
+    return { ...this.options.retry, ...definition?.retry };
+  }
+
+  private async executeStep(saga: SagaRecord, step: StepRecord): Promise<StepOutcome> {
+    const definition = this.options.registry.get(step.name);
+    if (!definition) return { ok: false, error: `step "${step.name}" is not known to this version of arcadia`, cancelled: false };
+    const policy = this.policyFor(definition);
+    const signal = this.executeAbort.signal;
+    const startedAt = step.startedAt ?? this.options.clock.now();
+    this.apply({
+      step: { idx: step.idx, status: 'running', addAttempt: true, startedAt, error: null },
+      event: { from: step.status, to: 'running', detail: step.status === 'running' ? 'executing again after an interruption' : undefined },
+    });
+    for (let tried = 1; ; tried++) {
+      try {
+        if (signal.aborted) throw signal.reason;
+        const output = await definition.execute(this.stepContext(saga, step, startedAt, signal));
+        return { ok: true, output };
+      } catch (error) {
+        if (this.leaseLost || error instanceof LeaseLostError) throw new LeaseLostError(this.sagaId, this.epoch);
+        if (signal.aborted && signal.reason instanceof SagaCancelledError) {
+          return { ok: false, error: 'cancelled while running', cancelled: true };
+        }
+        if (!isTransientError(error) || tried >= policy.attempts) {
+          const suffix = isTransientError(error) ? ` (after ${tried} attempts)` : '';
+          return { ok: false, error: errorMessage(error) + suffix, cancelled: false };
+        }
+        this.apply({
+          step: { idx: step.idx, addAttempt: true },
+          event: { from: 'running', to: 'running', detail: `retrying after: ${errorMessage(error)}` },
+        });
+        const delay = backoffDelay(policy, tried - 1, this.options.random ?? Math.random);
+        try {
+          await this.options.clock.sleep(delay, signal);
+        } catch {
+          if (this.leaseLost) throw new LeaseLostError(this.sagaId, this.epoch);
+          return { ok: false, error: 'cancelled while running', cancelled: true };
+        }
+      }
+    }
+  }
+
+  private async compensateAll(): Promise<void> {
+    const saga = this.load();
+    let failures = 0;
+    for (const step of [...saga.steps].reverse()) {
+      const needsUndo =
+        step.status === 'succeeded' ||
+        step.status === 'running' ||
+        step.status === 'compensating' ||
+        (step.status === 'failed' && step.compensatedAt === null);
+      if (!needsUndo) continue;
+      if (!(await this.compensateStep(this.load(), step))) failures++;
+    }
+    const final = this.load();
+    const status = failures > 0 ? 'compensation_failed' : final.cancelRequestedAt !== null ? 'cancelled' : 'rolled_back';
+    this.apply({
+      saga: { status },
+      event: { from: 'compensating', to: status, detail: failures > 0 ? `${failures} step(s) could not be undone` : undefined },
+    });
+  }
+
+  private async compensateStep(saga: SagaRecord, step: StepRecord): Promise<boolean> {
+    const definition = this.options.registry.get(step.name);
+    // A failed step keeps its status so the ledger still says which step failed; its events record the undoing.
+    const keepsStatus = step.status === 'failed';
+    this.apply({
+      step: keepsStatus ? { idx: step.idx } : { idx: step.idx, status: 'compensating' },
+      event: { from: step.status, to: 'compensating' },
+    });
+    const fail = (message: string): false => {
+      this.apply({
+        step: { idx: step.idx, status: 'compensation_failed', error: message },
+        event: { from: 'compensating', to: 'compensation_failed', detail: message },
+      });
+      return false;
+    };
+    if (!definition) return fail(`step "${step.name}" is not known to this version of arcadia`);
+    const policy = this.policyFor(definition);
+    const signal = this.compensateAbort.signal;
+    for (let tried = 1; ; tried++) {
+      try {
+        await definition.compensate(this.stepContext(saga, step, step.startedAt ?? this.options.clock.now(), signal));
+        const now = this.options.clock.now();
+        this.apply({
+          step: keepsStatus ? { idx: step.idx, compensatedAt: now } : { idx: step.idx, status: 'compensated', compensatedAt: now },
+          event: { from: 'compensating', to: keepsStatus ? 'failed' : 'compensated', detail: keepsStatus ? 'compensated' : undefined },
+        });
+        return true;
+      } catch (error) {
+        if (this.leaseLost || error instanceof LeaseLostError) throw new LeaseLostError(this.sagaId, this.epoch);
+        if (!isTransientError(error) || tried >= policy.attempts) return fail(errorMessage(error));
+        this.apply({ step: { idx: step.idx }, event: { from: 'compensating', to: 'compensating', detail: `retrying after: ${errorMessage(error)}` } });
+        await this.options.clock.sleep(backoffDelay(policy, tried - 1, this.options.random ?? Math.random), signal);
+      }
+    }
+  }
+
+  private stepContext(saga: SagaRecord, step: StepRecord, startedAt: number, signal: AbortSignal): StepContext {
+    const context: SagaContext = { ...saga.context };
+    const inputs = context[INPUTS_KEY];
+    const clock = this.options.clock;
+    return {
+      sagaId: this.sagaId,
+      stepIdx: step.idx,
+      stepName: step.name,
+      context,
+      startedAt,
+      signal,
+      clock,
+      input: (key) => (inputs && typeof inputs === 'object' && !Array.isArray(inputs) ? inputs[key] : undefined),
+      checkpoint: async (values) => {
+        if (signal.aborted && this.leaseLost) throw signal.reason;
+        this.apply({
+          saga: { contextPatch: values },
+          step: { idx: step.idx },
+          event: { from: null, to: 'checkpoint', detail: Object.keys(values).join(', ') },
+        });
+        Object.assign(context, values);
+      },
+      sleep: (ms) => clock.sleep(ms, signal),
+      progress: (message) =>
+        this.options.onProgress?.({ sagaId: this.sagaId, stepIdx: step.idx, stepName: step.name, status: 'message', detail: message }),
+    };
+  }
+}

@@ -1,0 +1,115 @@
+import { createRequire } from 'node:module';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { safeText } from './format.js';
+
+export type OutputMode = 'json' | 'tty' | 'plain';
+
+export interface OutputStreams {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+export interface Spinner {
+  update(text: string): void;
+  stop(): void;
+}
+
+/**
+ * The only place that knows about terminals: TTY detection, colour, spinners, tables and JSON. Results go to
+ * stdout; progress and diagnostics to stderr, so `--json` output and cron mail stay clean.
+ */
+export class Output {
+  readonly color: ChalkInstance;
+
+  constructor(
+    readonly mode: OutputMode,
+    private readonly streams: OutputStreams,
+    useColor: boolean,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.color = new Chalk({ level: useColor ? 1 : 0 });
+  }
+
+  static detect(streams: OutputStreams, env: NodeJS.ProcessEnv, json: boolean): Output {
+    const tty = streams.stdout.isTTY === true && streams.stderr.isTTY === true;
+    const mode: OutputMode = json ? 'json' : tty ? 'tty' : 'plain';
+    const useColor = mode === 'tty' && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+    return new Output(mode, streams, useColor);
+  }
+
+  json(value: unknown): void {
+    this.streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** A result line on stdout (never in JSON mode). */
+  print(text = ''): void {
+    if (this.mode !== 'json') this.streams.stdout.write(`${text}\n`);
+  }
+
+  /** A progress line on stderr: timestamped when nobody watches (cron), silent in JSON mode. */
+  progress(text: string): void {
+    if (this.mode === 'json') return;
+    const line = safeText(text);
+    this.streams.stderr.write(this.mode === 'plain' ? `${new Date(this.now()).toISOString()} ${line}\n` : `${line}\n`);
+  }
+
+  warn(text: string): void {
+    if (this.mode === 'json') return;
+    this.streams.stderr.write(`${this.color.yellow('warning:')} ${safeText(text)}\n`);
+  }
+
+  error(code: string, message: string): void {
+    if (this.mode === 'json') {
+      this.streams.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+      return;
+    }
+    this.streams.stderr.write(`${this.color.red('error:')} ${safeText(message).split('\n')[0]}\n`);
+  }
+
+  table(head: string[], rows: (string | number | null)[][]): string {
+    if (this.mode === 'tty') return renderBoxTable(head, rows, this.color);
+    return renderPlainTable(head, rows);
+  }
+
+  /** An ora spinner on a TTY; on a non-TTY every update becomes a plain progress line instead. */
+  async spinner(text: string): Promise<Spinner> {
+    if (this.mode !== 'tty') {
+      this.progress(text);
+      let last = text;
+      return {
+        update: (next) => {
+          if (next !== last) this.progress(next);
+          last = next;
+        },
+        stop: () => {},
+      };
+    }
+    const { default: ora } = await import('ora');
+    const spinner = ora({ text: safeText(text), stream: this.streams.stderr }).start();
+    return { update: (next) => (spinner.text = safeText(next)), stop: () => spinner.stop() };
+  }
+}
+
+function cell(value: string | number | null): string {
+  return value === null ? '-' : safeText(String(value));
+}
+
+function renderPlainTable(head: string[], rows: (string | number | null)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(cell))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+let Table: typeof import('cli-table3') | undefined;
+
+function renderBoxTable(head: string[], rows: (string | number | null)[][], color: ChalkInstance): string {
+  // cli-table3 is loaded only for people at a terminal; scripts never pay for it.
+  Table ??= loadTable();
+  const table = new Table({ head: head.map((h) => color.bold(h)), style: { head: [], border: [] } });
+  for (const row of rows) table.push(row.map(cell));
+  return table.toString();
+}
+
+function loadTable(): typeof import('cli-table3') {
+  return createRequire(import.meta.url)('cli-table3') as typeof import('cli-table3');
+}
