@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { SQLiteUpdateSetSource } from 'drizzle-orm/sqlite-core';
 import { AmbiguousSagaIdError, LeaseLostError, SagaNotFoundError } from '../engine/errors.js';
 import type { SagaLedger, SagaListFilter, SagaSummary, SagaTransition } from '../engine/ledger.js';
 import {
@@ -60,9 +59,68 @@ function toSummary(row: SagaRow): Omit<SagaRecord, 'steps' | 'context'> {
   };
 }
 
+const p = (name: string) => sql.placeholder(name);
+
+/**
+ * The statements a running saga executes on every transition, prepared once: building a Drizzle query per call
+ * costs more than the fsync it guards. Optional fields are NULL (or a 0 flag) to mean "leave unchanged".
+ */
+function prepareStatements(db: BetterSQLite3Database<typeof schema>) {
+  return {
+    sagaRow: db.select().from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
+    stepRows: db.select().from(sagaStepResults).where(eq(sagaStepResults.sagaId, p('id'))).orderBy(asc(sagaStepResults.idx)).prepare(),
+    context: db.select({ context: sagaRuns.context }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
+    epoch: db.select({ epoch: sagaRuns.leaseEpoch }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
+    cancelRequestedAt: db.select({ at: sagaRuns.cancelRequestedAt }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
+    // The fencing check and the saga row's update in one statement: no write of a superseded executor lands.
+    updateSaga: db
+      .update(sagaRuns)
+      .set({
+        updatedAt: sql`${p('at')}`,
+        status: sql`coalesce(${p('status')}, ${sagaRuns.status})`,
+        error: sql`CASE WHEN ${p('setError')} THEN ${p('error')} ELSE ${sagaRuns.error} END`,
+        recoveryAttempts: sql`coalesce(${p('recoveryAttempts')}, ${sagaRuns.recoveryAttempts})`,
+        context: sql`coalesce(${p('context')}, ${sagaRuns.context})`,
+        ownerPid: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerPid} END`,
+        ownerHost: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerHost} END`,
+        ownerStartedAt: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerStartedAt} END`,
+        ownerAcquiredAt: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerAcquiredAt} END`,
+      })
+      .where(and(eq(sagaRuns.id, p('id')), eq(sagaRuns.leaseEpoch, p('epoch'))))
+      .prepare(),
+    updateStep: db
+      .update(sagaStepResults)
+      .set({
+        status: sql`coalesce(${p('status')}, ${sagaStepResults.status})`,
+        attempts: sql`${sagaStepResults.attempts} + ${p('addAttempt')}`,
+        startedAt: sql`coalesce(${p('startedAt')}, ${sagaStepResults.startedAt})`,
+        finishedAt: sql`CASE WHEN ${p('setFinishedAt')} THEN ${p('finishedAt')} ELSE ${sagaStepResults.finishedAt} END`,
+        compensatedAt: sql`coalesce(${p('compensatedAt')}, ${sagaStepResults.compensatedAt})`,
+        error: sql`CASE WHEN ${p('setError')} THEN ${p('error')} ELSE ${sagaStepResults.error} END`,
+      })
+      .where(and(eq(sagaStepResults.sagaId, p('sagaId')), eq(sagaStepResults.idx, p('idx'))))
+      .prepare(),
+    insertEvent: db
+      .insert(sagaEvents)
+      .values({
+        sagaId: sql`${p('sagaId')}`,
+        at: sql`${p('at')}`,
+        stepIdx: sql`${p('stepIdx')}`,
+        stepName: sql`(SELECT ${sagaStepResults.name} FROM ${sagaStepResults} WHERE ${sagaStepResults.sagaId} = ${p('sagaId')} AND ${sagaStepResults.idx} = ${p('stepIdx')})`,
+        fromStatus: sql`${p('from')}`,
+        toStatus: sql`${p('to')}`,
+        detail: sql`${p('detail')}`,
+        epoch: sql`${p('epoch')}`,
+      })
+      .prepare(),
+  };
+}
+
 /** The ledger on SQLite through Drizzle. Every change is one IMMEDIATE transaction guarded by the lease epoch. */
 export class SqliteSagaLedger implements SagaLedger {
   private readonly db: BetterSQLite3Database<typeof schema>;
+
+  private readonly statements: ReturnType<typeof prepareStatements>;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -70,6 +128,7 @@ export class SqliteSagaLedger implements SagaLedger {
     private readonly busyTimeoutMs: number,
   ) {
     this.db = drizzle(sqlite, { schema });
+    this.statements = prepareStatements(this.db);
   }
 
   close(): void {
@@ -125,9 +184,9 @@ export class SqliteSagaLedger implements SagaLedger {
 
   getSaga(id: string): SagaRecord | undefined {
     return this.read(() => {
-      const row = this.db.select().from(sagaRuns).where(eq(sagaRuns.id, id)).get();
+      const row = this.statements.sagaRow.get({ id });
       if (!row) return undefined;
-      const steps = this.db.select().from(sagaStepResults).where(eq(sagaStepResults.sagaId, id)).orderBy(asc(sagaStepResults.idx)).all();
+      const steps = this.statements.stepRows.all({ id });
       return { ...toSummary(row), context: JSON.parse(row.context) as SagaContext, steps: steps.map(toStep) };
     });
   }
@@ -226,7 +285,7 @@ export class SqliteSagaLedger implements SagaLedger {
   }
 
   currentEpoch(sagaId: string): number {
-    const row = this.read(() => this.db.select({ epoch: sagaRuns.leaseEpoch }).from(sagaRuns).where(eq(sagaRuns.id, sagaId)).get());
+    const row = this.read(() => this.statements.epoch.get({ id: sagaId }));
     if (!row) throw new SagaNotFoundError(sagaId);
     return row.epoch;
   }
@@ -247,46 +306,60 @@ export class SqliteSagaLedger implements SagaLedger {
     if (result.changes !== 1) throw new LeaseLostError(sagaId, epoch);
   }
 
-  apply(sagaId: string, epoch: number, transition: SagaTransition, at: number): void {
+  apply(sagaId: string, epoch: number, transitions: SagaTransition | SagaTransition[], at: number): void {
     this.write(() => {
-      const { saga, step, event } = transition;
-      const values: Partial<typeof sagaRuns.$inferInsert> = { updatedAt: at };
-      if (saga?.status) values.status = saga.status;
-      if (saga?.error !== undefined) values.error = saga.error;
-      if (saga?.recoveryAttempts !== undefined) values.recoveryAttempts = saga.recoveryAttempts;
-      if (saga?.contextPatch && Object.keys(saga.contextPatch).length > 0) {
-        const row = this.db.select({ context: sagaRuns.context }).from(sagaRuns).where(eq(sagaRuns.id, sagaId)).get();
-        const context = { ...(JSON.parse(row?.context ?? '{}') as SagaContext), ...saga.contextPatch };
-        values.context = JSON.stringify(context);
-      }
-      this.fence(sagaId, epoch, values);
+      for (const transition of Array.isArray(transitions) ? transitions : [transitions]) this.applyOne(sagaId, epoch, transition, at);
+    });
+  }
 
-      let stepName: string | null = null;
-      if (step) {
-        const stepValues: SQLiteUpdateSetSource<typeof sagaStepResults> = {};
-        if (step.status) stepValues.status = step.status;
-        if (step.startedAt !== undefined) stepValues.startedAt = step.startedAt;
-        if (step.finishedAt !== undefined) stepValues.finishedAt = step.finishedAt;
-        if (step.compensatedAt !== undefined) stepValues.compensatedAt = step.compensatedAt;
-        if (step.error !== undefined) stepValues.error = step.error;
-        if (step.addAttempt) stepValues.attempts = sql`${sagaStepResults.attempts} + 1`;
-        const where = and(eq(sagaStepResults.sagaId, sagaId), eq(sagaStepResults.idx, step.idx));
-        if (Object.keys(stepValues).length > 0) this.db.update(sagaStepResults).set(stepValues).where(where).run();
-        stepName = this.db.select({ name: sagaStepResults.name }).from(sagaStepResults).where(where).get()?.name ?? null;
-      }
-      this.db
-        .insert(sagaEvents)
-        .values({
-          sagaId,
-          at,
-          stepIdx: step?.idx ?? null,
-          stepName,
-          fromStatus: event.from,
-          toStatus: event.to,
-          detail: event.detail ?? null,
+  private applyOne(sagaId: string, epoch: number, transition: SagaTransition, at: number): void {
+    const { saga, step, event } = transition;
+    let context: string | null = null;
+    if (saga?.contextPatch && Object.keys(saga.contextPatch).length > 0) {
+      const row = this.statements.context.get({ id: sagaId });
+      context = JSON.stringify({ ...(JSON.parse(row?.context ?? '{}') as SagaContext), ...saga.contextPatch });
+    }
+    const changesSaga =
+      saga !== undefined &&
+      (saga.status !== undefined || saga.error !== undefined || saga.recoveryAttempts !== undefined || context !== null || saga.releaseOwner === true);
+    // Inside the IMMEDIATE transaction nobody else can move the epoch, so a read fences as well as an update does;
+    // step-only transitions then leave the saga row (and its page) alone.
+    const fenced = changesSaga
+      ? this.statements.updateSaga.run({
+          id: sagaId,
           epoch,
-        })
-        .run();
+          at,
+          status: saga.status ?? null,
+          setError: saga.error !== undefined ? 1 : 0,
+          error: saga.error ?? null,
+          recoveryAttempts: saga.recoveryAttempts ?? null,
+          context,
+          releaseOwner: saga.releaseOwner ? 1 : 0,
+        }).changes === 1
+      : this.statements.epoch.get({ id: sagaId })?.epoch === epoch;
+    if (!fenced) throw new LeaseLostError(sagaId, epoch);
+    if (step) {
+      this.statements.updateStep.run({
+        sagaId,
+        idx: step.idx,
+        status: step.status ?? null,
+        addAttempt: step.addAttempt ? 1 : 0,
+        startedAt: step.startedAt ?? null,
+        setFinishedAt: step.finishedAt !== undefined ? 1 : 0,
+        finishedAt: step.finishedAt ?? null,
+        compensatedAt: step.compensatedAt ?? null,
+        setError: step.error !== undefined ? 1 : 0,
+        error: step.error ?? null,
+      });
+    }
+    this.statements.insertEvent.run({
+      sagaId,
+      at,
+      stepIdx: step?.idx ?? null,
+      from: event.from,
+      to: event.to,
+      detail: event.detail ?? null,
+      epoch,
     });
   }
 
@@ -301,9 +374,7 @@ export class SqliteSagaLedger implements SagaLedger {
   }
 
   isCancelRequested(sagaId: string): boolean {
-    const row = this.read(() =>
-      this.db.select({ at: sagaRuns.cancelRequestedAt }).from(sagaRuns).where(eq(sagaRuns.id, sagaId)).get(),
-    );
+    const row = this.read(() => this.statements.cancelRequestedAt.get({ id: sagaId }));
     return row?.at !== null && row?.at !== undefined;
   }
 }

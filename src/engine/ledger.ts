@@ -7,6 +7,8 @@ export interface SagaTransition {
     contextPatch?: SagaContext;
     error?: string | null;
     recoveryAttempts?: number;
+    /** Clears the recorded owner: the executor lets go in the same transaction as the saga's last change. */
+    releaseOwner?: boolean;
   };
   step?: {
     idx: number;
@@ -50,7 +52,8 @@ export interface SagaLedger {
   currentEpoch(sagaId: string): number;
   /** Clears the recorded owner when an executor lets go. Fenced. */
   releaseLease(sagaId: string, epoch: number, at: number): void;
-  apply(sagaId: string, epoch: number, transition: SagaTransition, at: number): void;
+  /** Writes the transitions in one transaction (a step's result and the next step's intent share one fsync). */
+  apply(sagaId: string, epoch: number, transitions: SagaTransition | SagaTransition[], at: number): void;
   /** Any process may ask for a cancel; the owner notices it between steps and during waits. */
   requestCancel(sagaId: string, at: number): void;
   isCancelRequested(sagaId: string): boolean;

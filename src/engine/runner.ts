@@ -60,6 +60,7 @@ class SagaExecution {
   private readonly compensateAbort = new AbortController();
   private readonly heartbeat: NodeJS.Timeout;
   private leaseLost = false;
+  private ownerReleased = false;
   private stepNames: string[] = [];
 
   constructor(
@@ -98,7 +99,7 @@ class SagaExecution {
     clearInterval(this.heartbeat);
     if (this.leaseLost) return;
     try {
-      this.ledger.releaseLease(this.sagaId, this.epoch, this.options.clock.now());
+      if (!this.ownerReleased) this.ledger.releaseLease(this.sagaId, this.epoch, this.options.clock.now());
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
     } finally {
@@ -106,21 +107,33 @@ class SagaExecution {
     }
   }
 
-  private apply(transition: SagaTransition): void {
+  private apply(transitions: SagaTransition | SagaTransition[]): void {
+    const all = Array.isArray(transitions) ? transitions : [transitions];
     try {
-      this.ledger.apply(this.sagaId, this.epoch, transition, this.options.clock.now());
+      this.ledger.apply(this.sagaId, this.epoch, all, this.options.clock.now());
     } catch (error) {
       if (error instanceof LeaseLostError) this.loseLease();
       throw error;
     }
-    const { step, event } = transition;
-    this.options.onProgress?.({
-      sagaId: this.sagaId,
-      stepIdx: step?.idx ?? null,
-      stepName: step ? (this.stepNames[step.idx] ?? null) : null,
-      status: event.to,
-      ...(event.detail !== undefined ? { detail: event.detail } : {}),
-    });
+    for (const { step, event } of all) {
+      this.options.onProgress?.({
+        sagaId: this.sagaId,
+        stepIdx: step?.idx ?? null,
+        stepName: step ? (this.stepNames[step.idx] ?? null) : null,
+        status: event.to,
+        ...(event.detail !== undefined ? { detail: event.detail } : {}),
+      });
+    }
+  }
+
+  /** The saga's terminal transition, which also lets go of the owner columns in the same transaction. */
+  private finishing(transition: SagaTransition): SagaTransition {
+    this.ownerReleased = true;
+    return { ...transition, saga: { ...transition.saga, releaseOwner: true } };
+  }
+
+  private finish(transition: SagaTransition): void {
+    this.apply(this.finishing(transition));
   }
 
   private load(): SagaRecord {
@@ -134,16 +147,19 @@ class SagaExecution {
     if (isTerminal(saga.status)) return;
     this.stepNames = saga.stepNames;
     const takeover = this.lease.takeoverReason ? ` (took over: ${this.lease.takeoverReason})` : '';
-    this.apply({
+    const ownerEvent: SagaTransition = {
       event: { from: null, to: 'owner', detail: `pid ${this.lease.owner.pid} on ${this.lease.owner.host}, epoch ${this.epoch}${takeover}` },
-    });
+    };
 
     if (saga.status === 'running' || saga.status === 'compensating') {
       const attempts = saga.recoveryAttempts + 1;
-      this.apply({
-        saga: { recoveryAttempts: attempts },
-        event: { from: saga.status, to: saga.status, detail: `recovery attempt ${attempts} of ${this.options.maxRecoveryAttempts}` },
-      });
+      this.apply([
+        ownerEvent,
+        {
+          saga: { recoveryAttempts: attempts },
+          event: { from: saga.status, to: saga.status, detail: `recovery attempt ${attempts} of ${this.options.maxRecoveryAttempts}` },
+        },
+      ]);
       if (attempts > this.options.maxRecoveryAttempts) {
         await this.giveUp(saga, `gave up after ${attempts - 1} recovery attempts`);
         return;
@@ -151,10 +167,13 @@ class SagaExecution {
     }
     if (saga.status === 'pending') {
       const cancelled = saga.cancelRequestedAt !== null;
-      this.apply({
-        saga: { status: cancelled ? 'compensating' : 'running' },
-        event: { from: 'pending', to: cancelled ? 'compensating' : 'running', detail: cancelled ? 'cancel requested' : undefined },
-      });
+      this.apply([
+        ownerEvent,
+        {
+          saga: { status: cancelled ? 'compensating' : 'running' },
+          event: { from: 'pending', to: cancelled ? 'compensating' : 'running', detail: cancelled ? 'cancel requested' : undefined },
+        },
+      ]);
     }
     saga = this.load();
     if (saga.status === 'running') await this.forward();
@@ -163,7 +182,7 @@ class SagaExecution {
 
   private async giveUp(saga: SagaRecord, reason: string): Promise<void> {
     if (saga.status === 'compensating') {
-      this.apply({ saga: { status: 'compensation_failed', error: reason }, event: { from: 'compensating', to: 'compensation_failed', detail: reason } });
+      this.finish({ saga: { status: 'compensation_failed', error: reason }, event: { from: 'compensating', to: 'compensation_failed', detail: reason } });
       return;
     }
     const running = saga.steps.find((s) => s.status === 'running');
@@ -176,6 +195,8 @@ class SagaExecution {
   }
 
   private async forward(): Promise<void> {
+    /** The step whose intent went into the previous step's result transaction (one fsync for both). */
+    let intentRecordedFor: number | null = null;
     for (;;) {
       const saga = this.load();
       if (saga.cancelRequestedAt !== null) {
@@ -185,17 +206,27 @@ class SagaExecution {
       }
       const next = saga.steps.find((s) => s.status !== 'succeeded');
       if (!next) {
-        this.apply({ saga: { status: 'succeeded' }, event: { from: 'running', to: 'succeeded' } });
+        this.finish({ saga: { status: 'succeeded' }, event: { from: 'running', to: 'succeeded' } });
         return;
       }
-      const outcome = await this.executeStep(saga, next);
+      const startedAt = next.startedAt ?? this.options.clock.now();
+      if (intentRecordedFor !== next.idx) this.apply(this.intentOf(next, startedAt));
+      const outcome = await this.executeStep(saga, next, startedAt);
       const now = this.options.clock.now();
       if (outcome.ok) {
-        this.apply({
-          saga: { contextPatch: outcome.output },
-          step: { idx: next.idx, status: 'succeeded', finishedAt: now, error: null },
-          event: { from: 'running', to: 'succeeded' },
-        });
+        const following: StepRecord | undefined = saga.steps[next.idx + 1];
+        const recordNextIntent: boolean = following !== undefined && !this.ledger.isCancelRequested(this.sagaId);
+        this.apply([
+          {
+            saga: { contextPatch: outcome.output },
+            step: { idx: next.idx, status: 'succeeded', finishedAt: now, error: null },
+            event: { from: 'running', to: 'succeeded' },
+          },
+          ...(following && recordNextIntent ? [this.intentOf(following, now)] : []),
+          ...(following ? [] : [this.finishing({ saga: { status: 'succeeded' }, event: { from: 'running', to: 'succeeded' } })]),
+        ]);
+        if (!following) return;
+        intentRecordedFor = recordNextIntent ? following.idx : null;
         continue;
       }
       this.apply({
@@ -208,20 +239,23 @@ class SagaExecution {
     }
   }
 
+  /** Rule 2: a step is recorded `running` before it runs. Its first start time is kept across re-executions. */
+  private intentOf(step: StepRecord, startedAt: number): SagaTransition {
+    return {
+      step: { idx: step.idx, status: 'running', addAttempt: true, startedAt, error: null },
+      event: { from: step.status, to: 'running', detail: step.status === 'running' ? 'executing again after an interruption' : undefined },
+    };
+  }
+
   private policyFor(definition: StepDefinition | undefined): RetryPolicy {
     return { ...this.options.retry, ...definition?.retry };
   }
 
-  private async executeStep(saga: SagaRecord, step: StepRecord): Promise<StepOutcome> {
+  private async executeStep(saga: SagaRecord, step: StepRecord, startedAt: number): Promise<StepOutcome> {
     const definition = this.options.registry.get(step.name);
     if (!definition) return { ok: false, error: `step "${step.name}" is not known to this version of arcadia`, cancelled: false };
     const policy = this.policyFor(definition);
     const signal = this.executeAbort.signal;
-    const startedAt = step.startedAt ?? this.options.clock.now();
-    this.apply({
-      step: { idx: step.idx, status: 'running', addAttempt: true, startedAt, error: null },
-      event: { from: step.status, to: 'running', detail: step.status === 'running' ? 'executing again after an interruption' : undefined },
-    });
     for (let tried = 1; ; tried++) {
       try {
         if (signal.aborted) throw signal.reason;
@@ -265,7 +299,7 @@ class SagaExecution {
     }
     const final = this.load();
     const status = failures > 0 ? 'compensation_failed' : final.cancelRequestedAt !== null ? 'cancelled' : 'rolled_back';
-    this.apply({
+    this.finish({
       saga: { status },
       event: { from: 'compensating', to: status, detail: failures > 0 ? `${failures} step(s) could not be undone` : undefined },
     });
