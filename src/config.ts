@@ -9,6 +9,7 @@ export interface Settings {
   actionTimeoutMs: number;
   lookupAttempts: number;
   lookupIntervalMs: number;
+  shutdownTimeoutMs: number;
   lockStaleMs: number;
   heartbeatMs: number;
   busyTimeoutMs: number;
@@ -42,6 +43,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     actionTimeoutMs: intFrom(env, 'ARCADIA_ACTION_TIMEOUT_MS', 1_800_000, 1),
     lookupAttempts: intFrom(env, 'ARCADIA_LOOKUP_ATTEMPTS', 12, 1),
     lookupIntervalMs: intFrom(env, 'ARCADIA_LOOKUP_INTERVAL_MS', 5_000, 0),
+    shutdownTimeoutMs: intFrom(env, 'ARCADIA_SHUTDOWN_TIMEOUT_MS', 120_000, 0),
     lockStaleMs,
     heartbeatMs: intFrom(env, 'ARCADIA_HEARTBEAT_MS', Math.max(1, Math.floor(lockStaleMs / 3)), 1),
     busyTimeoutMs: intFrom(env, 'ARCADIA_BUSY_TIMEOUT_MS', 5_000, 0),

@@ -8,12 +8,15 @@ import { SagaRunner, type RunnerProgress } from '../engine/runner.js';
 import type { StepRegistry } from '../engine/step.js';
 import { buildStepRegistry } from '../sagas/registry.js';
 import type { OutputStreams } from '../output/output.js';
+import { clientOptionsFromEnv, createDigitalOceanClient, type DigitalOceanClient } from '../digitalocean/client.js';
 
 /** What every command may need; built lazily so `--help` and bad input never touch the ledger. */
 export interface CliContext {
   env: NodeJS.ProcessEnv;
   streams: OutputStreams;
   clock: Clock;
+  /** Overrides how the DigitalOcean client is made (a batch shares one, so its rate-limit pacing covers all sagas). */
+  createClient?: () => DigitalOceanClient;
 }
 
 /** An open ledger plus what runs sagas on it. Close it when the command ends. */
@@ -22,6 +25,7 @@ export interface App {
   ledger: SqliteSagaLedger;
   registry: StepRegistry;
   clock: Clock;
+  api(): DigitalOceanClient;
   ledgerPath: string;
   locksDir: string;
   runner(onProgress?: (progress: RunnerProgress) => void): SagaRunner;
@@ -29,10 +33,12 @@ export interface App {
 }
 
 export function openApp(ctx: CliContext, settings: Settings = loadSettings(ctx.env)): App {
-  const registry = buildStepRegistry({ env: ctx.env, settings });
   const path = ledgerPath(settings.home);
   const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs });
   const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
+  let client: DigitalOceanClient | undefined;
+  const api = (): DigitalOceanClient => (client ??= ctx.createClient?.() ?? createDigitalOceanClient(clientOptionsFromEnv(ctx.env)));
+  const registry = buildStepRegistry({ settings, api, snapshotHistory: (dropletId) => ledger.snapshotDurations(dropletId) });
   const locksDir = join(settings.home, 'locks');
   const identity = currentProcessIdentity();
   return {
@@ -40,6 +46,7 @@ export function openApp(ctx: CliContext, settings: Settings = loadSettings(ctx.e
     ledger,
     registry,
     clock: ctx.clock,
+    api,
     ledgerPath: path,
     locksDir,
     runner: (onProgress) =>

@@ -8,6 +8,8 @@ import { registerSagaShow } from './commands/saga-show.js';
 import { registerSagaStart } from './commands/saga-start.js';
 import { EXIT, errorCode, exitCodeForError, type ExitCode } from './exit-codes.js';
 import { VERSION } from '../version.js';
+import { registerSnapshot } from './commands/snapshot.js';
+import { registerReconcile } from './commands/reconcile.js';
 
 /** Parses argv, runs the command and returns the exit code. Never exits the process itself. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode> {
@@ -27,6 +29,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
     })
     .showSuggestionAfterError(true);
 
+  registerSnapshot(program, ctx, setExit);
+  registerReconcile(program, ctx, setExit);
   const saga = program.command('saga').description('create, inspect, resume and cancel sagas');
   registerSagaStart(saga, ctx, setExit);
   registerSagaList(saga, ctx, setExit);

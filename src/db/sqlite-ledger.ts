@@ -16,6 +16,7 @@ import {
   type StepStatus,
 } from '../engine/types.js';
 import { translateSqliteError } from './open.js';
+import { snapshotDurations } from './snapshot-history.js';
 import * as schema from './schema.js';
 import { sagaEvents, sagaRuns, sagaStepResults } from './schema.js';
 
@@ -135,6 +136,11 @@ export class SqliteSagaLedger implements SagaLedger {
     this.sqlite.close();
   }
 
+  /** Durations of the droplet's last snapshots, newest first (see snapshot-history.ts). */
+  snapshotDurations(dropletId: number): number[] {
+    return this.read(() => snapshotDurations(this.sqlite, dropletId));
+  }
+
   /** Runs `work` in one IMMEDIATE transaction, turning driver errors into ledger errors. */
   private write<T>(work: () => T): T {
     try {
@@ -150,6 +156,11 @@ export class SqliteSagaLedger implements SagaLedger {
     } catch (error) {
       throw translateSqliteError(error, this.path, this.busyTimeoutMs);
     }
+  }
+
+  /** Runs `work` holding the ledger's write lock: check-then-create sections of concurrent processes serialize. */
+  exclusive<T>(work: () => T): T {
+    return this.write(work);
   }
 
   createSaga(saga: NewSaga, at: number): SagaRecord {
@@ -210,6 +221,13 @@ export class SqliteSagaLedger implements SagaLedger {
     return rows[0]!.id;
   }
 
+  /** Sagas whose id starts with `prefix` (snapshot names carry 8 hex of their saga's id). */
+  findSagasByIdPrefix(prefix: string): SagaRecord[] {
+    if (!/^[0-9a-f-]{1,36}$/.test(prefix)) return [];
+    const rows = this.read(() => this.db.select({ id: sagaRuns.id }).from(sagaRuns).where(sql`${sagaRuns.id} GLOB ${prefix + '*'}`).limit(20).all());
+    return rows.map((r) => this.getSaga(r.id)).filter((s): s is SagaRecord => s !== undefined);
+  }
+
   listSagas(filter: SagaListFilter): SagaSummary[] {
     const conditions: SQL[] = [];
     if (filter.status?.length) conditions.push(inArray(sagaRuns.status, filter.status));
@@ -253,9 +271,9 @@ export class SqliteSagaLedger implements SagaLedger {
     );
   }
 
-  listUnfinishedSagaIds(filter?: { batchId?: string }): string[] {
+  listUnfinishedSagaIds(filter?: { kind?: string }): string[] {
     const conditions: SQL[] = [notInArray(sagaRuns.status, [...TERMINAL_SAGA_STATUSES])];
-    if (filter?.batchId) conditions.push(eq(sagaRuns.batchId, filter.batchId));
+    if (filter?.kind) conditions.push(eq(sagaRuns.kind, filter.kind));
     return this.read(() =>
       this.db
         .select({ id: sagaRuns.id })

@@ -46,7 +46,7 @@ export interface SagaLedger {
   listSagas(filter: SagaListFilter): SagaSummary[];
   listEvents(sagaId: string): SagaEvent[];
   /** Ids of sagas not yet in a terminal status, oldest first. */
-  listUnfinishedSagaIds(filter?: { batchId?: string }): string[];
+  listUnfinishedSagaIds(filter?: { kind?: string }): string[];
   /** Compare-and-set of the lease epoch: succeeds only if the current epoch is one of `expectedEpochs`. */
   claimLease(sagaId: string, expectedEpochs: number[], newEpoch: number, owner: SagaOwner): boolean;
   currentEpoch(sagaId: string): number;

@@ -6,7 +6,7 @@ import { Output } from '../../output/output.js';
 import { printSagaOutcome, sagaJson } from '../../output/views/saga-view.js';
 import { openApp, type App, type CliContext } from '../app.js';
 import { EXIT, exitCodeForStatus, worstExitCode, type ExitCode } from '../exit-codes.js';
-import { liveOwnerOf } from '../owner-liveness.js';
+import { isSagaInGoodHands, liveOwnerOf } from '../owner-liveness.js';
 import { runSagaWithProgress } from '../run-saga.js';
 
 export interface SagaResumeOptions {
@@ -37,12 +37,13 @@ async function resumeOne(app: App, output: Output, ref: string): Promise<ExitCod
 }
 
 /** Every unfinished saga whose owner is gone, oldest first; live owners are left alone. */
-export async function resumeOrphans(app: App, output: Output, filter?: { batchId?: string }): Promise<SagaRecord[]> {
+export async function resumeOrphans(app: App, output: Output, filter?: { kind?: string }): Promise<SagaRecord[]> {
   const resumed: SagaRecord[] = [];
   for (const id of app.ledger.listUnfinishedSagaIds(filter)) {
-    const owner = liveOwnerOf(app, id);
-    if (owner) {
-      output.progress(`saga ${id} skipped: owned by pid ${owner.pid} on ${owner.host}`);
+    const saga = app.ledger.getSaga(id);
+    if (!saga || isSagaInGoodHands(app, saga)) {
+      const owner = liveOwnerOf(app, id);
+      output.progress(`saga ${id} skipped: ${owner ? `owned by pid ${owner.pid} on ${owner.host}` : 'its batch is still running'}`);
       continue;
     }
     try {

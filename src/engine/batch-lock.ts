@@ -1,0 +1,56 @@
+import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lockTakeoverReason, readSagaLock, type SagaLockOptions } from './lock.js';
+
+function batchKey(batchId: string): string {
+  return `batch-${batchId}`;
+}
+
+/**
+ * A batch process owns the sagas it created but has not started yet: until each takes its own saga lock, this
+ * heart-beaten lock file says they are in good hands, so an overlapping run neither resumes nor duplicates them.
+ */
+export function holdBatchLock(batchId: string, options: SagaLockOptions & { heartbeatMs: number }): { release(): void } {
+  mkdirSync(options.locksDir, { recursive: true, mode: 0o700 });
+  const key = batchKey(batchId);
+  const path = join(options.locksDir, `${key}.lock`);
+  const acquiredAt = options.clock.now();
+  const write = (): void => {
+    const record = {
+      sagaId: key,
+      pid: options.identity.pid,
+      host: options.identity.host,
+      processStartedAt: options.identity.startedAt,
+      acquiredAt,
+      heartbeatAt: options.clock.now(),
+      epoch: 0,
+    };
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+    renameSync(tmp, path);
+  };
+  write();
+  const timer = setInterval(() => {
+    try {
+      write();
+    } catch {
+      // a transient file-system hiccup; the next beat tries again
+    }
+  }, options.heartbeatMs);
+  timer.unref();
+  return {
+    release() {
+      clearInterval(timer);
+      try {
+        unlinkSync(path);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
+
+export function isBatchLive(batchId: string, options: SagaLockOptions): boolean {
+  const lock = readSagaLock(options.locksDir, batchKey(batchId));
+  return lock !== undefined && lockTakeoverReason(lock, options) === null;
+}

@@ -1,0 +1,233 @@
+import { NotFoundError, OutcomeUnknownError, PendingEventError } from '../../digitalocean/errors.js';
+import type { Action } from '../../digitalocean/types.js';
+import { StepFailedError } from '../../engine/errors.js';
+import type { StepContext, StepDefinition } from '../../engine/step.js';
+import type { SagaContext } from '../../engine/types.js';
+import type { SnapshotApi, SnapshotStepDependencies } from './api.js';
+import { snapshotName } from './naming.js';
+import { actionDurationMs, expectedDuration, waitForAction } from './wait.js';
+
+/** Context keys this step writes; `saga show` and later steps read them. */
+export const SNAPSHOT_KEYS = {
+  postingAt: 'snapshot_posting_at',
+  actionId: 'snapshot_action_id',
+  id: 'snapshot_id',
+  name: 'snapshot_name',
+  sizeGigabytes: 'snapshot_size_gigabytes',
+  actionMs: 'snapshot_action_ms',
+} as const;
+
+/** DigitalOcean stamps seconds; clocks differ a little: an action this much older than our POST may still be ours. */
+const CLOCK_TOLERANCE_MS = 5_000;
+/** A reply lost in transit is reconciled this many times before the step gives up (and compensation cleans up). */
+const MAX_RECONCILES = 5;
+
+export function dropletIdInput(ctx: Pick<StepContext, 'input'>): number {
+  const raw = ctx.input('droplet_provider_id');
+  const id = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isSafeInteger(id) || id < 1) throw new StepFailedError(`input droplet_provider_id must be a droplet id, got ${JSON.stringify(raw)}`);
+  return id;
+}
+
+function labelInput(ctx: Pick<StepContext, 'input'>): string | undefined {
+  const label = ctx.input('label');
+  return typeof label === 'string' && label !== '' ? label : undefined;
+}
+
+export function nameFor(ctx: Pick<StepContext, 'input' | 'sagaId'>): string {
+  return snapshotName(dropletIdInput(ctx), ctx.sagaId, labelInput(ctx));
+}
+
+interface NamedSnapshot {
+  id: string;
+  sizeGigabytes: number;
+}
+
+/** Snapshots carrying `name`; once the droplet is destroyed its snapshots are found through the global list. */
+async function findByName(api: SnapshotApi, dropletId: number, name: string): Promise<NamedSnapshot[]> {
+  try {
+    const own = await api.listDropletSnapshots(dropletId);
+    return own.filter((s) => s.type === 'snapshot' && s.name === name).map((s) => ({ id: String(s.id), sizeGigabytes: s.size_gigabytes }));
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+  const all = await api.listSnapshots({ resourceType: 'droplet' });
+  return all
+    .filter((s) => s.name === name && s.resource_id === String(dropletId))
+    .map((s) => ({ id: s.id, sizeGigabytes: s.size_gigabytes }));
+}
+
+/** A snapshot action on the droplet that began after this saga first tried to POST one: our own, reply lost. */
+async function findOwnAction(api: SnapshotApi, dropletId: number, postingAt: number): Promise<Action | undefined> {
+  let actions: Action[];
+  try {
+    actions = await api.listDropletActions(dropletId);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined; // no droplet, so no action of ours on it
+    throw error;
+  }
+  return actions
+    .filter((a) => a.type === 'snapshot' && a.status !== 'errored' && Date.parse(a.started_at ?? '') >= postingAt - CLOCK_TOLERANCE_MS)
+    .sort((a, b) => Date.parse(a.started_at ?? '') - Date.parse(b.started_at ?? ''))[0];
+}
+
+/** Polls the droplet until no action holds it, bounded by the action timeout. */
+async function waitUntilUnlocked(api: SnapshotApi, ctx: StepContext, dropletId: number, deps: SnapshotStepDependencies): Promise<void> {
+  const start = ctx.clock.now();
+  for (;;) {
+    const droplet = await api.getDroplet(dropletId);
+    if (!droplet.locked) return;
+    if (ctx.clock.now() - start > deps.timings.actionTimeoutMs) {
+      throw new StepFailedError(`droplet ${dropletId} stayed locked by another action for ${deps.timings.actionTimeoutMs} ms`);
+    }
+    ctx.progress(`droplet ${dropletId} is busy with another action; waiting`);
+    await ctx.sleep(deps.timings.pollIntervalMs);
+  }
+}
+
+function recorded(snapshot: NamedSnapshot, name: string, action?: Action): SagaContext {
+  const ms = action ? actionDurationMs(action) : undefined;
+  return {
+    [SNAPSHOT_KEYS.id]: snapshot.id,
+    [SNAPSHOT_KEYS.name]: name,
+    [SNAPSHOT_KEYS.sizeGigabytes]: snapshot.sizeGigabytes,
+    ...(ms !== undefined ? { [SNAPSHOT_KEYS.actionMs]: ms } : {}),
+  };
+}
+
+/** The snapshot appears in listings a little after its action completes: look again a few times. */
+async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, deps: SnapshotStepDependencies): Promise<NamedSnapshot | undefined> {
+  for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
+    const [found] = await findByName(api, dropletId, name);
+    if (found) return found;
+    if (attempt < deps.timings.lookupAttempts) {
+      ctx.progress(`snapshot ${name} not listed yet (${attempt}/${deps.timings.lookupAttempts})`);
+      await ctx.sleep(deps.timings.lookupIntervalMs);
+    }
+  }
+  return undefined;
+}
+
+async function finish(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, action: Action, deps: SnapshotStepDependencies): Promise<SagaContext> {
+  const done = await waitForAction(api, ctx, action, deps.timings, expectedDuration(deps.snapshotHistory(dropletId)));
+  if (done.status === 'errored') throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
+  const snapshot = await lookUp(api, ctx, dropletId, name, deps);
+  if (!snapshot) {
+    throw new StepFailedError(
+      `snapshot action ${done.id} completed but no snapshot named ${name} was listed after ${deps.timings.lookupAttempts} look-ups (ARCADIA_LOOKUP_ATTEMPTS)`,
+    );
+  }
+  return recorded(snapshot, name, done);
+}
+
+/**
+ * Reconcile before act (DESIGN.md section 5): a recorded snapshot is done; a checkpointed action is polled, not
+ * re-posted; once a POST may have happened, a snapshot carrying our name or a snapshot action begun since is adopted.
+ * Only when none of that finds anything is the action posted, and its id is checkpointed the moment it returns.
+ */
+async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies): Promise<SagaContext> {
+  if (typeof ctx.context[SNAPSHOT_KEYS.id] === 'string') return {};
+  const api = deps.api();
+  const dropletId = dropletIdInput(ctx);
+  const name = nameFor(ctx);
+
+  for (let reconcile = 0; ; reconcile++) {
+    const checkpointed = ctx.context[SNAPSHOT_KEYS.actionId];
+    if (typeof checkpointed === 'number') return finish(api, ctx, dropletId, name, await api.getAction(checkpointed), deps);
+
+    const postingAt = ctx.context[SNAPSHOT_KEYS.postingAt];
+    if (typeof postingAt === 'number') {
+      const [existing] = await findByName(api, dropletId, name);
+      if (existing) return recorded(existing, name);
+      const own = await findOwnAction(api, dropletId, postingAt);
+      if (own) {
+        await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: own.id });
+        ctx.progress(`adopted snapshot action ${own.id} started before an interruption`);
+        continue;
+      }
+    } else {
+      await ctx.checkpoint({ [SNAPSHOT_KEYS.postingAt]: ctx.clock.now() });
+    }
+    if (reconcile >= MAX_RECONCILES) {
+      throw new StepFailedError(`could not start a snapshot of droplet ${dropletId}: the outcome of ${MAX_RECONCILES} requests stayed unknown`);
+    }
+
+    try {
+      const action = await api.postDropletAction(dropletId, { type: 'snapshot', name });
+      await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: action.id });
+      ctx.progress(`snapshot action ${action.id} started`);
+      return finish(api, ctx, dropletId, name, action, deps);
+    } catch (error) {
+      if (error instanceof OutcomeUnknownError) {
+        ctx.progress('the reply to the snapshot request was lost; checking what DigitalOcean did');
+        await ctx.sleep(deps.timings.pollIntervalMs);
+        continue;
+      }
+      if (error instanceof PendingEventError) {
+        // Possibly our own action whose reply was lost, possibly someone else's: wait, then look again.
+        await waitUntilUnlocked(api, ctx, dropletId, deps);
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+async function deleteQuietly(api: SnapshotApi, id: string): Promise<void> {
+  try {
+    await api.deleteSnapshot(id);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+}
+
+/**
+ * Deletes whatever this saga's snapshot request produced, recorded or not. A still-running action is waited for
+ * first, so no snapshot appears after the rollback; only snapshots carrying this saga's name (or its recorded id)
+ * are ever deleted.
+ */
+async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependencies): Promise<void> {
+  const api = deps.api();
+  const dropletId = dropletIdInput(ctx);
+  const name = nameFor(ctx);
+  const deleteAllNamed = async (): Promise<number> => {
+    const found = await findByName(api, dropletId, name);
+    for (const snapshot of found) await deleteQuietly(api, snapshot.id);
+    return found.length;
+  };
+
+  const recordedId = ctx.context[SNAPSHOT_KEYS.id];
+  if (typeof recordedId === 'string') {
+    await deleteQuietly(api, recordedId);
+    await deleteAllNamed();
+    return;
+  }
+  const postingAt = ctx.context[SNAPSHOT_KEYS.postingAt];
+  if (typeof postingAt !== 'number') return; // no request was ever sent
+
+  const checkpointed = ctx.context[SNAPSHOT_KEYS.actionId];
+  const action = typeof checkpointed === 'number' ? await api.getAction(checkpointed) : await findOwnAction(api, dropletId, postingAt);
+  const done = action ? await waitForAction(api, ctx, action, deps.timings) : undefined;
+  if (done?.status !== 'completed') {
+    await deleteAllNamed(); // nothing should exist; a single look costs little and proves it
+    return;
+  }
+  // The completed action's snapshot may take a while to be listed: look as long as the forward step would.
+  for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
+    if ((await deleteAllNamed()) > 0) return;
+    if (attempt < deps.timings.lookupAttempts) await ctx.sleep(deps.timings.lookupIntervalMs);
+  }
+  throw new StepFailedError(
+    `snapshot action ${done.id} completed but no snapshot named ${name} was listed after ${deps.timings.lookupAttempts} look-ups; ` +
+      'it may still appear: check with arcadia reconcile',
+  );
+}
+
+export function createSnapshotStep(deps: SnapshotStepDependencies): StepDefinition {
+  return {
+    name: 'create_droplet_snapshot',
+    description: 'takes a snapshot of droplet_provider_id, exactly once',
+    execute: (ctx) => executeSnapshot(ctx, deps),
+    compensate: (ctx) => compensateSnapshot(ctx, deps),
+  };
+}

@@ -1,0 +1,63 @@
+import type { Action } from '../../digitalocean/types.js';
+import type { StepContext } from '../../engine/step.js';
+import { StepFailedError } from '../../engine/errors.js';
+import type { SnapshotApi, SnapshotTimings } from './api.js';
+
+export class ActionTimeoutError extends StepFailedError {
+  constructor(
+    readonly actionId: number,
+    waitedMs: number,
+  ) {
+    super(`DigitalOcean action ${actionId} was still in progress after ${waitedMs} ms (ARCADIA_ACTION_TIMEOUT_MS)`);
+  }
+}
+
+export class ActionErroredError extends StepFailedError {
+  constructor(readonly action: Action) {
+    super(`DigitalOcean reports ${action.type} action ${action.id} errored (started ${action.started_at})`);
+  }
+}
+
+/** Typical duration from history: the median keeps one odd run from skewing the wait. */
+export function expectedDuration(history: number[]): number | undefined {
+  const recent = history.slice(0, 5).filter((ms) => Number.isFinite(ms) && ms > 0).sort((a, b) => a - b);
+  return recent.length ? recent[Math.floor(recent.length / 2)] : undefined;
+}
+
+/**
+ * Waits for an action to leave `in-progress`, spending few requests: with a history it sleeps through most of the
+ * expected duration and then polls every `pollIntervalMs`; without one, polls space out with the time already
+ * waited (an eighth of it), so a long action costs a handful of polls and its end is still seen promptly.
+ * Returns the final action (completed or errored); throws ActionTimeoutError past `actionTimeoutMs`.
+ */
+export async function waitForAction(
+  api: SnapshotApi,
+  ctx: Pick<StepContext, 'sleep' | 'clock' | 'progress'>,
+  action: Action,
+  timings: Pick<SnapshotTimings, 'pollIntervalMs' | 'actionTimeoutMs'>,
+  expectedMs?: number,
+): Promise<Action> {
+  const startedAt = Date.parse(action.started_at ?? '') || ctx.clock.now();
+  const waitStart = ctx.clock.now();
+  let current = action;
+  let polls = 0;
+  while (current.status === 'in-progress') {
+    const waited = ctx.clock.now() - waitStart;
+    if (waited > timings.actionTimeoutMs) throw new ActionTimeoutError(current.id, waited);
+    const elapsed = Math.max(0, ctx.clock.now() - startedAt);
+    let delay = Math.max(timings.pollIntervalMs, Math.floor(elapsed / 8));
+    if (polls === 0 && expectedMs !== undefined) delay = Math.max(timings.pollIntervalMs, Math.floor(expectedMs * 0.9) - elapsed);
+    else if (expectedMs !== undefined && elapsed < expectedMs * 1.5) delay = timings.pollIntervalMs;
+    await ctx.sleep(Math.min(delay, Math.max(1, timings.actionTimeoutMs - waited + 1)));
+    current = await api.getAction(current.id);
+    polls++;
+    ctx.progress(`${current.type} action ${current.id} ${current.status} after ${Math.round((ctx.clock.now() - startedAt) / 1000)}s`);
+  }
+  return current;
+}
+
+export function actionDurationMs(action: Action): number | undefined {
+  const start = Date.parse(action.started_at ?? '');
+  const end = Date.parse(action.completed_at ?? '');
+  return Number.isFinite(start) && Number.isFinite(end) && end >= start ? end - start : undefined;
+}
