@@ -10,6 +10,8 @@ import { EXIT, errorCode, exitCodeForError, type ExitCode } from './exit-codes.j
 import { VERSION } from '../version.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerReconcile } from './commands/reconcile.js';
+import { registerDemo } from './commands/demo.js';
+import { registerSimulator } from './commands/simulator.js';
 
 /** Parses argv, runs the command and returns the exit code. Never exits the process itself. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode> {
@@ -31,6 +33,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
 
   registerSnapshot(program, ctx, setExit);
   registerReconcile(program, ctx, setExit);
+  registerDemo(program, ctx, setExit);
+  registerSimulator(program, ctx, setExit);
   const saga = program.command('saga').description('create, inspect, resume and cancel sagas');
   registerSagaStart(saga, ctx, setExit);
   registerSagaList(saga, ctx, setExit);

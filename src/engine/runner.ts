@@ -3,6 +3,7 @@ import { LeaseLostError, SagaCancelledError, errorMessage, isTransientError } fr
 import type { SagaLedger, SagaTransition } from './ledger.js';
 import { acquireSagaLock, type SagaLease, type SagaLockOptions } from './lock.js';
 import { backoffDelay } from './retry.js';
+import { failpoint } from './failpoint.js';
 import type { RetryPolicy, StepContext, StepDefinition, StepRegistry } from './step.js';
 import { INPUTS_KEY, isTerminal, type SagaContext, type SagaRecord, type StepRecord } from './types.js';
 
@@ -212,6 +213,7 @@ class SagaExecution {
       const startedAt = next.startedAt ?? this.options.clock.now();
       if (intentRecordedFor !== next.idx) this.apply(this.intentOf(next, startedAt));
       const outcome = await this.executeStep(saga, next, startedAt);
+      failpoint('runner.step-returned');
       const now = this.options.clock.now();
       if (outcome.ok) {
         const following: StepRecord | undefined = saga.steps[next.idx + 1];
@@ -225,6 +227,7 @@ class SagaExecution {
           ...(following && recordNextIntent ? [this.intentOf(following, now)] : []),
           ...(following ? [] : [this.finishing({ saga: { status: 'succeeded' }, event: { from: 'running', to: 'succeeded' } })]),
         ]);
+        failpoint('runner.step-recorded');
         if (!following) return;
         intentRecordedFor = recordNextIntent ? following.idx : null;
         continue;

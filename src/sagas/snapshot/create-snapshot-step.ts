@@ -1,6 +1,7 @@
 import { NotFoundError, OutcomeUnknownError, PendingEventError } from '../../digitalocean/errors.js';
 import type { Action } from '../../digitalocean/types.js';
 import { StepFailedError } from '../../engine/errors.js';
+import { failpoint } from '../../engine/failpoint.js';
 import type { StepContext, StepDefinition } from '../../engine/step.js';
 import type { SagaContext } from '../../engine/types.js';
 import type { SnapshotApi, SnapshotStepDependencies } from './api.js';
@@ -100,6 +101,7 @@ async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, nam
   for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
     const [found] = await findByName(api, dropletId, name);
     if (found) return found;
+    failpoint('snapshot.lookup-missed');
     if (attempt < deps.timings.lookupAttempts) {
       ctx.progress(`snapshot ${name} not listed yet (${attempt}/${deps.timings.lookupAttempts})`);
       await ctx.sleep(deps.timings.lookupIntervalMs);
@@ -110,6 +112,7 @@ async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, nam
 
 async function finish(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, action: Action, deps: SnapshotStepDependencies): Promise<SagaContext> {
   const done = await waitForAction(api, ctx, action, deps.timings, expectedDuration(deps.snapshotHistory(dropletId)));
+  failpoint('snapshot.after-complete');
   if (done.status === 'errored') throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
   const snapshot = await lookUp(api, ctx, dropletId, name, deps);
   if (!snapshot) {
@@ -153,8 +156,11 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
     }
 
     try {
+      failpoint('snapshot.before-post');
       const action = await api.postDropletAction(dropletId, { type: 'snapshot', name });
+      failpoint('snapshot.after-post');
       await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: action.id });
+      failpoint('snapshot.after-checkpoint');
       ctx.progress(`snapshot action ${action.id} started`);
       return finish(api, ctx, dropletId, name, action, deps);
     } catch (error) {
@@ -192,13 +198,19 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
   const name = nameFor(ctx);
   const deleteAllNamed = async (): Promise<number> => {
     const found = await findByName(api, dropletId, name);
-    for (const snapshot of found) await deleteQuietly(api, snapshot.id);
+    for (const snapshot of found) {
+      failpoint('snapshot.compensate-before-delete');
+      await deleteQuietly(api, snapshot.id);
+      failpoint('snapshot.compensate-after-delete');
+    }
     return found.length;
   };
 
   const recordedId = ctx.context[SNAPSHOT_KEYS.id];
   if (typeof recordedId === 'string') {
+    failpoint('snapshot.compensate-before-delete');
     await deleteQuietly(api, recordedId);
+    failpoint('snapshot.compensate-after-delete');
     await deleteAllNamed();
     return;
   }

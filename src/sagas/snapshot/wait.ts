@@ -1,6 +1,7 @@
 import type { Action } from '../../digitalocean/types.js';
 import type { StepContext } from '../../engine/step.js';
 import { StepFailedError } from '../../engine/errors.js';
+import { failpoint } from '../../engine/failpoint.js';
 import type { SnapshotApi, SnapshotTimings } from './api.js';
 
 export class ActionTimeoutError extends StepFailedError {
@@ -51,6 +52,7 @@ export async function waitForAction(
     await ctx.sleep(Math.min(delay, Math.max(1, timings.actionTimeoutMs - waited + 1)));
     current = await api.getAction(current.id);
     polls++;
+    failpoint('action.polled');
     ctx.progress(`${current.type} action ${current.id} ${current.status} after ${Math.round((ctx.clock.now() - startedAt) / 1000)}s`);
   }
   return current;
