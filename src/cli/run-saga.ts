@@ -10,20 +10,27 @@ function describe(progress: RunnerProgress): string {
   return `${step}${progress.status}${progress.detail ? ` (${progress.detail})` : ''}`;
 }
 
+/** Runs one saga here, telling `report` what it is doing (owner and checkpoint bookkeeping left out). */
+export function runSagaReporting(app: App, sagaId: string, report: (text: string) => void): Promise<SagaRecord> {
+  return app
+    .runner((progress) => {
+      if (progress.status !== 'owner' && progress.status !== 'checkpoint') report(describe(progress));
+    })
+    .run(sagaId);
+}
+
 /** Runs one saga in this process with a spinner (TTY) or progress lines (cron); JSON mode stays silent. */
 export async function runSagaWithProgress(app: App, output: Output, sagaId: string, label = sagaId.slice(0, 8)): Promise<SagaRecord> {
   const started = app.clock.now();
+  const elapsed = (): string => (output.mode === 'tty' ? ` ${humanDuration(app.clock.now() - started)}` : '');
   let current = 'starting';
   const spinner = await output.spinner(`${label}: ${current}`);
-  const ticker = output.mode === 'tty' ? setInterval(() => spinner.update(`${label}: ${current} ${humanDuration(app.clock.now() - started)}`), 250) : undefined;
+  const ticker = output.mode === 'tty' ? setInterval(() => spinner.update(`${label}: ${current}${elapsed()}`), 250) : undefined;
   try {
-    return await app
-      .runner((progress) => {
-        if (progress.status === 'owner' || progress.status === 'checkpoint') return;
-        current = describe(progress);
-        spinner.update(`${label}: ${current}${output.mode === 'tty' ? ` ${humanDuration(app.clock.now() - started)}` : ''}`);
-      })
-      .run(sagaId);
+    return await runSagaReporting(app, sagaId, (text) => {
+      current = text;
+      spinner.update(`${label}: ${current}${elapsed()}`);
+    });
   } finally {
     if (ticker) clearInterval(ticker);
     spinner.stop();

@@ -53,6 +53,11 @@ export class Output {
     this.streams.stderr.write(this.mode === 'plain' ? `${new Date(this.now()).toISOString()} ${line}\n` : `${line}\n`);
   }
 
+  /** Raw terminal output for live views that redraw themselves (TTY only). */
+  redraw(text: string): void {
+    if (this.mode === 'tty') this.streams.stderr.write(text);
+  }
+
   warn(text: string): void {
     if (this.mode === 'json') return;
     this.streams.stderr.write(`${this.color.yellow('warning:')} ${safeText(text)}\n`);

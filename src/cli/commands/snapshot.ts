@@ -16,7 +16,8 @@ import { EXIT, worstExitCode, type ExitCode } from '../exit-codes.js';
 import { isSagaInGoodHands, lockOptions } from '../owner-liveness.js';
 import { holdBatchLock } from '../../engine/batch-lock.js';
 import { collect, intInRange } from '../parse.js';
-import { runSagaWithProgress } from '../run-saga.js';
+import { runSagaReporting, runSagaWithProgress } from '../run-saga.js';
+import { batchProgress } from '../../output/views/batch-progress.js';
 import { resumeOrphans } from './saga-resume.js';
 
 export interface SnapshotOptions {
@@ -117,13 +118,28 @@ interface PlannedSaga {
  * Skips droplets another live run is snapshotting and records a saga for each of the others, holding the ledger's
  * write lock throughout: two overlapping cron runs serialize here, so no droplet gets two sagas.
  */
-function planBatch(app: App, output: Output, droplets: number[], opts: SnapshotOptions, batchId: string, label: string | undefined): { planned: PlannedSaga[]; results: Map<number, SnapshotResult> } {
+function planBatch(
+  app: App,
+  output: Output,
+  droplets: number[],
+  opts: SnapshotOptions,
+  batchId: string,
+  label: string | undefined,
+  finishedOrphans: SagaRecord[],
+): { planned: PlannedSaga[]; results: Map<number, SnapshotResult> } {
   const triggeredBy = opts.triggeredBy ?? (opts.tag !== undefined ? `cron:${opts.tag}` : 'manual');
+  // A crashed run's saga this run just finished is this run's snapshot of that droplet: never take a second one.
+  const orphanOf = new Map(finishedOrphans.map((saga) => [dropletOf(saga), saga] as const));
   return app.ledger.exclusive(() => {
     const live = liveSnapshotSagas(app);
     const results = new Map<number, SnapshotResult>();
     const planned: PlannedSaga[] = [];
     for (const dropletId of droplets) {
+      const orphan = orphanOf.get(dropletId);
+      if (orphan) {
+        results.set(dropletId, resultOf(orphan, dropletId));
+        continue;
+      }
       const owner = live.get(dropletId);
       if (owner) {
         const reason = `saga ${owner} is already snapshotting this droplet`;
@@ -141,14 +157,35 @@ function planBatch(app: App, output: Output, droplets: number[], opts: SnapshotO
 }
 
 async function runBatch(app: App, output: Output, planned: PlannedSaga[], results: Map<number, SnapshotResult>, concurrency: number): Promise<void> {
-  await runPool(planned, concurrency, async ({ dropletId, sagaId }) => {
-    try {
-      results.set(dropletId, resultOf(await runSagaWithProgress(app, output, sagaId, `droplet ${dropletId}`), dropletId));
-    } catch (error) {
-      if (!(error instanceof SagaOwnedError)) throw error;
-      results.set(dropletId, { dropletId, sagaId, status: 'skipped', snapshotId: null, snapshotName: null, error: errorMessage(error) });
-    }
-  });
+  // One droplet gets the familiar spinner; a fleet gets one live line per droplet in flight.
+  if (planned.length === 1 && planned[0]) {
+    const { dropletId, sagaId } = planned[0];
+    await runOne(dropletId, sagaId, results, () => runSagaWithProgress(app, output, sagaId, `droplet ${dropletId}`));
+    return;
+  }
+  const view = batchProgress(output, planned.length);
+  try {
+    await runPool(planned, concurrency, async ({ dropletId, sagaId }) => {
+      const key = `droplet ${dropletId}`;
+      const result = await runOne(dropletId, sagaId, results, () => runSagaReporting(app, sagaId, (text) => view.update(key, text)));
+      view.done(key, `${result.status}${result.snapshotName ? ` ${result.snapshotName}` : ''}${result.error ? ` - ${result.error}` : ''}`);
+    });
+  } finally {
+    view.stop();
+  }
+}
+
+async function runOne(dropletId: number, sagaId: string, results: Map<number, SnapshotResult>, run: () => Promise<SagaRecord>): Promise<SnapshotResult> {
+  let result: SnapshotResult;
+  try {
+    result = resultOf(await run(), dropletId);
+  } catch (error) {
+    // Owned by someone else: in good hands. Anything else stops this droplet only; the saga stays resumable.
+    const status = error instanceof SagaOwnedError ? 'skipped' : 'interrupted';
+    result = { dropletId, sagaId, status, snapshotId: null, snapshotName: null, error: errorMessage(error) };
+  }
+  results.set(dropletId, result);
+  return result;
 }
 
 export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promise<ExitCode> {
@@ -168,8 +205,8 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
     const droplets = await selectDroplets(app.api(), ids, opts.tag);
     if (droplets.length === 0) throw new UsageError(`no droplets carry the tag ${opts.tag}`);
     // A crashed earlier run's sagas are finished first, so a droplet never has two of ours in flight.
-    if (!opts.detach) await resumeOrphans(app, output, { kind: 'snapshot' });
-    const { planned, results } = planBatch(app, output, droplets, opts, batchId, label);
+    const finishedOrphans = opts.detach ? [] : await resumeOrphans(app, output, { kind: 'snapshot' });
+    const { planned, results } = planBatch(app, output, droplets, opts, batchId, label, finishedOrphans);
     if (opts.detach) for (const { sagaId } of planned) output.progress(`saga ${sagaId} recorded; run it with: arcadia saga resume ${sagaId}`);
     else await runBatch(app, output, planned, results, opts.concurrency);
     const ordered = droplets.map((id) => results.get(id)).filter((r): r is SnapshotResult => r !== undefined);
@@ -203,7 +240,7 @@ async function previewRetention(ctx: CliContext, output: Output, ids: number[], 
 
 function exitCodeForResult(result: SnapshotResult): ExitCode {
   if (result.status === 'compensation_failed' || result.pruneFailed) return EXIT.needsAttention;
-  if (result.status === 'rolled_back' || result.status === 'cancelled') return EXIT.sagaFailed;
+  if (result.status === 'rolled_back' || result.status === 'cancelled' || result.status === 'interrupted') return EXIT.sagaFailed;
   return EXIT.ok;
 }
 

@@ -1,0 +1,133 @@
+import { validateApiUrl } from './api-url.js';
+import { MalformedResponseError, OutcomeUnknownError, type RequestFailure } from './errors.js';
+import { CLIENT_DEFAULTS, type DigitalOceanClientOptions } from './options.js';
+import { collectPages, PER_PAGE } from './pagination.js';
+import { RequestPacer } from './rate-limit.js';
+import { Transport, type ApiRequest } from './transport.js';
+import type { Account, Action, Droplet, DropletActionRequest, DropletSnapshot, Links, RateLimit, Snapshot } from './types.js';
+
+export { clientOptionsFromEnv, type DigitalOceanClientOptions } from './options.js';
+
+/** Typed DigitalOcean API v2 calls arcadia needs. Lists return every page. Reads use the read token, writes the provisioning token. */
+export interface DigitalOceanClient {
+  /** The rate-limit headers of the latest reply, if any came. */
+  readonly rateLimit: RateLimit | undefined;
+  /** POST /v2/droplets/{id}/actions (201). Never re-posted after a lost reply: that surfaces as OutcomeUnknownError. */
+  postDropletAction(dropletId: number, body: DropletActionRequest): Promise<Action>;
+  getAction(actionId: number): Promise<Action>;
+  getDropletAction(dropletId: number, actionId: number): Promise<Action>;
+  listDropletActions(dropletId: number): Promise<Action[]>;
+  /** Snapshots and backups of one droplet, integer ids. */
+  listDropletSnapshots(dropletId: number): Promise<DropletSnapshot[]>;
+  /** Snapshots of the account, string ids; never backups. */
+  listSnapshots(filter?: { resourceType?: 'droplet' | 'volume' }): Promise<Snapshot[]>;
+  getSnapshot(id: string): Promise<Snapshot>;
+  /** DELETE /v2/snapshots/{id} (204). A 404 surfaces as NotFoundError: callers decide it means "already gone". */
+  deleteSnapshot(id: string): Promise<void>;
+  getDroplet(id: number): Promise<Droplet>;
+  listDroplets(filter?: { tagName?: string }): Promise<Droplet[]>;
+  /** GET /v2/account: a cheap way to check a token. */
+  getAccount(): Promise<Account>;
+}
+
+const PROVISIONING_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
+const READ_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_READ_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
+
+function realSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function createDigitalOceanClient(options: DigitalOceanClientOptions): DigitalOceanClient {
+  const baseUrl = validateApiUrl(options.apiUrl ?? CLIENT_DEFAULTS.apiUrl);
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? realSleep;
+  const requestsPerMinute = options.requestsPerMinute ?? CLIENT_DEFAULTS.requestsPerMinute;
+  const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? CLIENT_DEFAULTS.maxRateLimitWaitMs;
+  const provisioningVariable = options.tokenVariables?.provisioning ?? 'ARCADIA_PROVISIONING_TOKEN';
+  let rateLimit: RateLimit | undefined;
+
+  const transport = new Transport({
+    baseUrl,
+    tokens: {
+      provisioning: { token: options.provisioningToken, variable: provisioningVariable, missingHint: PROVISIONING_HINT },
+      read: {
+        token: options.readToken ?? options.provisioningToken,
+        variable: options.readToken === undefined ? provisioningVariable : (options.tokenVariables?.read ?? 'ARCADIA_READ_TOKEN'),
+        missingHint: READ_HINT,
+      },
+    },
+    userAgent: options.userAgent ?? CLIENT_DEFAULTS.userAgent,
+    timeoutMs: options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
+    retry: {
+      retries: options.retries ?? CLIENT_DEFAULTS.retries,
+      baseMs: options.retryBaseMs ?? CLIENT_DEFAULTS.retryBaseMs,
+      maxMs: options.retryMaxMs ?? CLIENT_DEFAULTS.retryMaxMs,
+      maxRateLimitWaitMs,
+      random: options.random ?? Math.random,
+    },
+    pacer: new RequestPacer({ requestsPerMinute, lowRemaining: requestsPerMinute, maxWaitMs: maxRateLimitWaitMs, now, sleep, onThrottle: options.onThrottle }),
+    now,
+    sleep,
+    onRetry: options.onRetry,
+    onRateLimit: (latest) => {
+      rateLimit = latest;
+    },
+  });
+
+  function malformed(request: ApiRequest, status: number, message: string): MalformedResponseError | OutcomeUnknownError {
+    const url = transport.url(request.path, request.query);
+    const failure: RequestFailure = { method: request.method, path: url.pathname + url.search, status, providerMessage: message };
+    // a POST that succeeded with an unreadable body did create the action: only reconciling can find it
+    return request.body === undefined ? new MalformedResponseError(failure) : new OutcomeUnknownError(failure, request.body.type);
+  }
+
+  /** The object or array under the body's root key, e.g. `action` or `droplets`. */
+  async function rooted<T>(request: ApiRequest, key: string, shape: 'object' | 'array'): Promise<{ value: T; links: Links | undefined }> {
+    const { status, body } = await transport.send(request);
+    const value = isRecord(body) ? body[key] : undefined;
+    const fits = shape === 'array' ? Array.isArray(value) : isRecord(value);
+    if (!fits || !isRecord(body)) throw malformed(request, status, `the reply has no ${key} ${shape}`);
+    const links = isRecord(body.links) ? (body.links as Links) : undefined;
+    return { value: value as T, links };
+  }
+
+  async function one<T>(path: string, key: string): Promise<T> {
+    return (await rooted<T>({ method: 'GET', path, purpose: 'read' }, key, 'object')).value;
+  }
+
+  function all<T>(path: string, key: string, filters: Record<string, string | undefined> = {}): Promise<T[]> {
+    return collectPages(
+      async (page) => {
+        const { value, links } = await rooted<T[]>({ method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' }, key, 'array');
+        return { items: value, links };
+      },
+      (message, page) => malformed({ method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' }, 200, message),
+    );
+  }
+
+  return {
+    get rateLimit() {
+      return rateLimit;
+    },
+    async postDropletAction(dropletId, body) {
+      const request: ApiRequest = { method: 'POST', path: `/v2/droplets/${dropletId}/actions`, body, purpose: 'provisioning' };
+      return (await rooted<Action>(request, 'action', 'object')).value;
+    },
+    getAction: (actionId) => one<Action>(`/v2/actions/${actionId}`, 'action'),
+    getDropletAction: (dropletId, actionId) => one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action'),
+    listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions'),
+    listDropletSnapshots: (dropletId) => all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots'),
+    listSnapshots: (filter) => all<Snapshot>('/v2/snapshots', 'snapshots', { resource_type: filter?.resourceType }),
+    getSnapshot: (id) => one<Snapshot>(`/v2/snapshots/${encodeURIComponent(id)}`, 'snapshot'),
+    async deleteSnapshot(id) {
+      await transport.send({ method: 'DELETE', path: `/v2/snapshots/${encodeURIComponent(id)}`, purpose: 'provisioning' });
+    },
+    getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet'),
+    listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', { tag_name: filter?.tagName }),
+    getAccount: () => one<Account>('/v2/account', 'account'),
+  };
+}

@@ -1,0 +1,88 @@
+import { ConfigError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { DEFAULT_API_URL } from './api-url.js';
+import type { RetryNotice } from './transport.js';
+
+export interface DigitalOceanClientOptions {
+  /** Validated by createDigitalOceanClient: https, or http on loopback only. Default https://api.digitalocean.com. */
+  apiUrl?: string;
+  /** For writes (action POSTs, snapshot deletes). */
+  provisioningToken?: string;
+  /** For reads; may be a read-only token. Defaults to the provisioning token. */
+  readToken?: string;
+  /** The variables the tokens came from, so a rejection names what to fix. Default the ARCADIA_* names. */
+  tokenVariables?: { provisioning?: string; read?: string };
+  /** Retries after the first attempt for GET/DELETE transient failures and for 429s. Default 5. */
+  retries?: number;
+  /** First backoff; doubles per retry. Default 1000. */
+  retryBaseMs?: number;
+  /** Backoff cap. Default 30000. */
+  retryMaxMs?: number;
+  /** Per-request timeout. Default 30000. */
+  timeoutMs?: number;
+  /** Client-side budget in any sliding minute, shared by everything using this client. Default 250 (DigitalOcean's burst limit). */
+  requestsPerMinute?: number;
+  /** The longest wait a 429's or the rate-limit headers can impose at once. Default 300000. */
+  maxRateLimitWaitMs?: number;
+  /** Default `arcadia/<version>`. */
+  userAgent?: string;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** For retry jitter, in [0, 1). */
+  random?: () => number;
+  /** Called before the client waits on purpose to stay under the rate limit. */
+  onThrottle?: (waitMs: number, reason: string) => void;
+  /** Called before a failed request is retried. */
+  onRetry?: (notice: RetryNotice) => void;
+}
+
+export const CLIENT_DEFAULTS = {
+  apiUrl: DEFAULT_API_URL,
+  retries: 5,
+  retryBaseMs: 1000,
+  retryMaxMs: 30_000,
+  timeoutMs: 30_000,
+  requestsPerMinute: 250,
+  maxRateLimitWaitMs: 300_000,
+  userAgent: `arcadia/${VERSION}`,
+} as const;
+
+function present(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function integerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const raw = present(env[name]);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
+    throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${raw.slice(0, 40)}"`, name);
+  }
+  return value;
+}
+
+/**
+ * Client options from the environment. Tokens: writes use ARCADIA_PROVISIONING_TOKEN, else DIGITALOCEAN_ACCESS_TOKEN;
+ * reads use ARCADIA_READ_TOKEN, else DIGITALOCEAN_ACCESS_TOKEN, else the provisioning token.
+ */
+export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): DigitalOceanClientOptions {
+  const access = present(env.DIGITALOCEAN_ACCESS_TOKEN);
+  const provisioning = present(env.ARCADIA_PROVISIONING_TOKEN);
+  const read = present(env.ARCADIA_READ_TOKEN);
+  const retryBaseMs = integerFrom(env, 'ARCADIA_RETRY_BASE_MS', CLIENT_DEFAULTS.retryBaseMs, 0);
+  return {
+    apiUrl: present(env.ARCADIA_API_URL) ?? CLIENT_DEFAULTS.apiUrl,
+    provisioningToken: provisioning ?? access,
+    readToken: read ?? access ?? provisioning,
+    tokenVariables: {
+      provisioning: provisioning ? 'ARCADIA_PROVISIONING_TOKEN' : 'DIGITALOCEAN_ACCESS_TOKEN',
+      read: read ? 'ARCADIA_READ_TOKEN' : access ? 'DIGITALOCEAN_ACCESS_TOKEN' : 'ARCADIA_PROVISIONING_TOKEN',
+    },
+    retries: integerFrom(env, 'ARCADIA_HTTP_RETRIES', CLIENT_DEFAULTS.retries, 0),
+    retryBaseMs,
+    retryMaxMs: Math.max(CLIENT_DEFAULTS.retryMaxMs, retryBaseMs),
+    timeoutMs: integerFrom(env, 'ARCADIA_HTTP_TIMEOUT_MS', CLIENT_DEFAULTS.timeoutMs, 1),
+    requestsPerMinute: integerFrom(env, 'ARCADIA_RATE_LIMIT_PER_MINUTE', CLIENT_DEFAULTS.requestsPerMinute, 1),
+    userAgent: CLIENT_DEFAULTS.userAgent,
+  };
+}

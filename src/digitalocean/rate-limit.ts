@@ -1,0 +1,104 @@
+import type { RateLimit } from './types.js';
+
+const WINDOW_MS = 60_000;
+
+/** Reads `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (epoch seconds); undefined unless all three parse. */
+export function parseRateLimit(headers: Headers): RateLimit | undefined {
+  const limit = Number(headers.get('ratelimit-limit') ?? NaN);
+  const remaining = Number(headers.get('ratelimit-remaining') ?? NaN);
+  const reset = Number(headers.get('ratelimit-reset') ?? NaN);
+  if (![limit, remaining, reset].every(Number.isFinite)) return undefined;
+  return { limit, remaining, resetAt: reset * 1000 };
+}
+
+export interface PacerOptions {
+  /** This client's own budget per sliding minute, whatever the headers say. */
+  requestsPerMinute: number;
+  /**
+   * Below this many remaining requests (hourly), spread the rest until the reset instead of spending them. Never more
+   * than 5% of the hourly limit (DigitalOcean's burst budget), since the quota returns continuously, not at the reset.
+   */
+  lowRemaining: number;
+  /** The longest single pacing wait. */
+  maxWaitMs: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  onThrottle?: (waitMs: number, reason: string) => void;
+}
+
+/**
+ * Admits requests one at a time through a single queue, so concurrent sagas sharing one client share one budget:
+ * (a) never more than `requestsPerMinute` in any 60 s window, (b) when the hourly `remaining` runs low, spread
+ * what is left until `resetAt`, and (c) after a 429, nobody goes before the time the headers named.
+ */
+export class RequestPacer {
+  private readonly admitted: number[] = [];
+  private queue: Promise<void> = Promise.resolve();
+  private known: RateLimit | undefined;
+  private inFlight = 0;
+  private blockedUntil = 0;
+
+  constructor(private readonly options: PacerOptions) {}
+
+  /** Waits for this request's turn; call the returned function once its reply (or failure) is in. */
+  async acquire(): Promise<() => void> {
+    const turn = this.queue.then(() => this.admit());
+    this.queue = turn.catch(() => undefined);
+    await turn;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.inFlight -= 1;
+    };
+  }
+
+  /**
+   * Headers of a reply. A per-minute 429 (one with retry-after) reports `remaining: 0` although the hourly quota is
+   * left, so its count is not taken as the hourly state.
+   */
+  observe(rateLimit: RateLimit | undefined, burstRefusal: boolean): void {
+    if (rateLimit && !burstRefusal) this.known = rateLimit;
+  }
+
+  /** After a 429: hold every request, not just the refused one, until the time the headers named. */
+  holdUntil(epochMs: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, epochMs);
+  }
+
+  private async admit(): Promise<void> {
+    const { waitMs, reason } = this.nextWait(this.options.now());
+    if (waitMs > 0) {
+      this.options.onThrottle?.(waitMs, reason);
+      await this.options.sleep(waitMs);
+    }
+    const now = this.options.now();
+    this.admitted.push(now);
+    this.inFlight += 1;
+  }
+
+  private nextWait(now: number): { waitMs: number; reason: string } {
+    while (this.admitted.length > 0 && (this.admitted[0] ?? 0) <= now - WINDOW_MS) this.admitted.shift();
+    const waits: { waitMs: number; reason: string }[] = [{ waitMs: this.blockedUntil - now, reason: 'rate limited (429): waiting as DigitalOcean asked' }];
+    if (this.admitted.length >= this.options.requestsPerMinute) {
+      const oldest = this.admitted[this.admitted.length - this.options.requestsPerMinute] ?? now;
+      waits.push({ waitMs: oldest + WINDOW_MS - now, reason: `client budget of ${this.options.requestsPerMinute} requests a minute reached` });
+    }
+    waits.push(this.spreadWait(now));
+    const longest = waits.reduce((a, b) => (b.waitMs > a.waitMs ? b : a));
+    return { waitMs: Math.min(Math.ceil(longest.waitMs), this.options.maxWaitMs), reason: longest.reason };
+  }
+
+  /** Requests still in flight have not been counted by the server yet: subtract them from its `remaining`. */
+  private spreadWait(now: number): { waitMs: number; reason: string } {
+    const known = this.known;
+    if (!known || known.resetAt <= now) return { waitMs: 0, reason: '' };
+    const estimate = known.remaining - this.inFlight;
+    if (estimate > Math.min(this.options.lowRemaining, Math.ceil(known.limit / 20))) return { waitMs: 0, reason: '' };
+    const reason = `only ${Math.max(estimate, 0)} of ${known.limit} hourly requests left: spreading them until the reset`;
+    if (estimate <= 0) return { waitMs: known.resetAt - now, reason };
+    const interval = (known.resetAt - now) / estimate;
+    const last = this.admitted[this.admitted.length - 1];
+    return { waitMs: last === undefined ? 0 : last + interval - now, reason };
+  }
+}

@@ -1,0 +1,168 @@
+import { ofetch } from 'ofetch';
+import {
+  MalformedResponseError,
+  MissingTokenError,
+  NetworkError,
+  OutcomeUnknownError,
+  RateLimitedError,
+  ServerError,
+  type DigitalOceanError,
+  type HttpMethod,
+  type RequestFailure,
+  type TokenPurpose,
+} from './errors.js';
+import { parseRateLimit, type RequestPacer } from './rate-limit.js';
+import { describeFailure, errorForReply, redact } from './reply-errors.js';
+import { headerWaitMs, isRetryable, retryDelayMs, type RetryPolicy } from './retry.js';
+import type { DropletActionRequest, RateLimit } from './types.js';
+
+export interface ApiRequest {
+  method: HttpMethod;
+  /** From the API root, e.g. `/v2/droplets/7`. */
+  path: string;
+  query?: Record<string, string | number | undefined>;
+  body?: DropletActionRequest;
+  purpose: TokenPurpose;
+}
+
+export interface TokenSet {
+  token: string | undefined;
+  /** The variable the token came from, named when DigitalOcean rejects it. */
+  variable: string;
+  /** What to set when there is none. */
+  missingHint: readonly string[];
+}
+
+export interface RetryNotice {
+  method: HttpMethod;
+  path: string;
+  /** 1 for the first retry. */
+  retry: number;
+  delayMs: number;
+  error: DigitalOceanError;
+}
+
+export interface TransportOptions {
+  baseUrl: URL;
+  tokens: Record<TokenPurpose, TokenSet>;
+  userAgent: string;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  pacer: RequestPacer;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  onRetry?: (notice: RetryNotice) => void;
+  onRateLimit: (rateLimit: RateLimit) => void;
+}
+
+type Attempt = { kind: 'reply'; status: number; text: string; headers: Headers } | { kind: 'lost'; reason: string };
+
+/** Walks an error's causes for the most telling description (undici hides ECONNRESET two levels down). */
+function lostReason(error: unknown, timedOut: boolean, timeoutMs: number): string {
+  if (timedOut) return `no reply within ${timeoutMs} ms`;
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    parts.push(typeof code === 'string' ? `${current.message} (${code})` : current.message);
+    current = current.cause;
+  }
+  return `no reply: ${parts.at(-1) ?? String(error)}`;
+}
+
+/**
+ * Sends one API request: picks the token for its purpose, paces it, retries what is safe to retry, and turns every
+ * failure into a typed DigitalOceanError. Errors never carry the underlying fetch error, whose options hold the headers.
+ */
+export class Transport {
+  private readonly secrets: string[];
+
+  constructor(private readonly options: TransportOptions) {
+    this.secrets = Object.values(options.tokens).flatMap((t) => (t.token ? [t.token] : []));
+  }
+
+  url(path: string, query: ApiRequest['query']): URL {
+    const url = new URL(this.options.baseUrl.href);
+    url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    return url;
+  }
+
+  /** The reply body, parsed (undefined for an empty body). */
+  async send(request: ApiRequest): Promise<{ status: number; body: unknown }> {
+    const tokens = this.options.tokens[request.purpose];
+    if (!tokens.token) throw new MissingTokenError(request.purpose, tokens.missingHint);
+    const url = this.url(request.path, request.query);
+    const path = url.pathname + url.search;
+    const { retry: policy } = this.options;
+    for (let retry = 0; ; retry += 1) {
+      const attempt = await this.attempt(url, request, tokens.token);
+      if (attempt.kind === 'reply' && attempt.status >= 200 && attempt.status < 300) return { status: attempt.status, body: this.parse(attempt, request, path) };
+      const error = this.errorOf(attempt, request, path, tokens.variable);
+      const waitFromHeaders = attempt.kind === 'reply' ? headerWaitMs(attempt.status, attempt.headers, this.options.now()) : undefined;
+      const delayMs = retryDelayMs(policy, retry, error, waitFromHeaders);
+      // a 429 is about the whole client's pace: the pacer holds every request (this one's retry included), even when
+      // this request gives up, since the others sharing the client would be refused too
+      if (error instanceof RateLimitedError) this.options.pacer.holdUntil(this.options.now() + delayMs);
+      if (!isRetryable(request.method, error) || retry >= policy.retries) throw error;
+      this.options.onRetry?.({ method: request.method, path, retry: retry + 1, delayMs, error });
+      if (!(error instanceof RateLimitedError)) await this.options.sleep(delayMs);
+    }
+  }
+
+  private async attempt(url: URL, request: ApiRequest, token: string): Promise<Attempt> {
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${token}`,
+      'User-Agent': this.options.userAgent,
+      Accept: 'application/json',
+    };
+    if (request.body !== undefined) headers['Content-Type'] = 'application/json';
+    const release = await this.options.pacer.acquire();
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    try {
+      const response = await ofetch.raw<string, 'text'>(url.href, {
+        method: request.method,
+        headers,
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        responseType: 'text',
+        retry: false,
+        ignoreResponseError: true,
+        redirect: 'manual',
+        signal,
+      });
+      const rateLimit = parseRateLimit(response.headers);
+      if (rateLimit) this.options.onRateLimit(rateLimit);
+      this.options.pacer.observe(rateLimit, response.status === 429 && response.headers.has('retry-after'));
+      return { kind: 'reply', status: response.status, text: response._data ?? '', headers: response.headers };
+    } catch (error) {
+      return { kind: 'lost', reason: redact(lostReason(error, signal.aborted, this.options.timeoutMs), this.secrets) };
+    } finally {
+      release();
+    }
+  }
+
+  private errorOf(attempt: Attempt, request: ApiRequest, path: string, tokenVariable: string): DigitalOceanError {
+    const where = { method: request.method, path };
+    if (attempt.kind === 'lost') {
+      const failure: RequestFailure = { ...where, status: null, providerMessage: attempt.reason };
+      return request.body !== undefined ? new OutcomeUnknownError(failure, request.body.type) : new NetworkError(failure);
+    }
+    const failure = describeFailure(attempt, where, this.secrets);
+    const error = errorForReply(failure, tokenVariable, headerWaitMs(attempt.status, attempt.headers, this.options.now()));
+    // after a 5xx a POST may have taken effect; 501 says the server cannot do it at all
+    if (request.body !== undefined && error instanceof ServerError && error.transient) return new OutcomeUnknownError(failure, request.body.type);
+    return error;
+  }
+
+  private parse(attempt: Extract<Attempt, { kind: 'reply' }>, request: ApiRequest, path: string): unknown {
+    if (attempt.text.trim() === '') return undefined;
+    try {
+      return JSON.parse(attempt.text) as unknown;
+    } catch {
+      const failure: RequestFailure = { method: request.method, path, status: attempt.status, providerMessage: 'the success reply is not JSON' };
+      // the action exists but its id is unreadable: only reconciling can find it
+      if (request.body !== undefined) throw new OutcomeUnknownError(failure, request.body.type);
+      throw new MalformedResponseError(failure);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The DigitalOcean API v2 shapes arcadia reads, as the official OpenAPI spec documents them. Only the fields that
+ * matter here are required; the API sends more.
+ */
+
+export type ActionStatus = 'in-progress' | 'completed' | 'errored';
+
+/** The droplet actions arcadia posts. */
+export type DropletActionType = 'snapshot' | 'shutdown' | 'power_off' | 'power_on';
+
+export type DropletActionRequest = { type: 'snapshot'; name: string } | { type: 'shutdown' | 'power_off' | 'power_on' };
+
+export interface Region {
+  name: string;
+  slug: string;
+  features: string[];
+  available: boolean;
+  sizes: string[];
+}
+
+export interface Action {
+  /** The action id; never the id of the snapshot a snapshot action makes. */
+  id: number;
+  status: ActionStatus;
+  type: string;
+  started_at: string;
+  /** null while in progress. */
+  completed_at: string | null;
+  /** For a droplet action: the droplet id. */
+  resource_id: number | null;
+  resource_type: string;
+  region?: Region | null;
+  region_slug: string | null;
+}
+
+export type DropletStatus = 'new' | 'active' | 'off' | 'archive';
+
+export interface Droplet {
+  id: number;
+  name: string;
+  memory: number;
+  vcpus: number;
+  /** Disk size in GB. */
+  disk: number;
+  /** True while an action runs, and for a while after some (snapshots) complete. */
+  locked: boolean;
+  status: DropletStatus;
+  created_at: string;
+  snapshot_ids: number[];
+  backup_ids: number[];
+  tags: string[];
+  region: Region;
+  size_slug: string;
+  volume_ids?: number[];
+  features?: string[];
+}
+
+/** A snapshot or backup as `/v2/droplets/{id}/snapshots` lists it: integer id, no resource fields. */
+export interface DropletSnapshot {
+  id: number;
+  name: string;
+  created_at: string;
+  regions: string[];
+  min_disk_size: number;
+  size_gigabytes: number;
+  type: 'snapshot' | 'backup';
+}
+
+/** A snapshot as `/v2/snapshots` shows it: the id and resource_id are strings. Compare ids as strings. */
+export interface Snapshot {
+  id: string;
+  name: string;
+  created_at: string;
+  regions: string[];
+  min_disk_size: number;
+  size_gigabytes: number;
+  resource_id: string;
+  resource_type: 'droplet' | 'volume';
+  tags: string[] | null;
+}
+
+export interface Account {
+  droplet_limit: number;
+  floating_ip_limit: number;
+  email: string;
+  uuid: string;
+  email_verified: boolean;
+  status: string;
+  status_message: string;
+  name?: string;
+  team?: { uuid: string; name: string };
+}
+
+/** Absolute URLs; only the ones that apply are present, and the whole object may be missing or empty. */
+export interface PageLinks {
+  first?: string;
+  prev?: string;
+  next?: string;
+  last?: string;
+}
+
+export interface Links {
+  pages?: PageLinks;
+}
+
+export interface Meta {
+  /** Objects across all pages. */
+  total: number;
+}
+
+/** The rate-limit headers of the latest response. */
+export interface RateLimit {
+  /** The hourly limit (`ratelimit-limit`). */
+  limit: number;
+  /** Requests left in the hourly window (`ratelimit-remaining`); reads 0 on a per-minute 429 too. */
+  remaining: number;
+  /** Epoch ms at which the oldest counted request stops counting (`ratelimit-reset`, sent in seconds). */
+  resetAt: number;
+}
