@@ -24,7 +24,9 @@ export async function runSagaWithProgress(app: App, output: Output, sagaId: stri
   const started = app.clock.now();
   const elapsed = (): string => (output.mode === 'tty' ? ` ${humanDuration(app.clock.now() - started)}` : '');
   let current = 'starting';
-  const spinner = await output.spinner(`${label}: ${current}`);
+  // A TTY sees the spinner at once; plain output starts with the first real progress, so an executor refused
+  // at the lock prints its one error line and nothing else.
+  const spinner = output.mode === 'tty' ? await output.spinner(`${label}: ${current}`) : output.progressLines();
   const ticker = output.mode === 'tty' ? setInterval(() => spinner.update(`${label}: ${current}${elapsed()}`), 250) : undefined;
   try {
     return await runSagaReporting(app, sagaId, (text) => {

@@ -76,18 +76,24 @@ export class Output {
     return renderPlainTable(head, rows);
   }
 
+  /** Progress as plain lines, one per change. */
+  progressLines(): Spinner {
+    let last = '';
+    return {
+      update: (next) => {
+        if (next !== last) this.progress(next);
+        last = next;
+      },
+      stop: () => {},
+    };
+  }
+
   /** An ora spinner on a TTY; on a non-TTY every update becomes a plain progress line instead. */
   async spinner(text: string): Promise<Spinner> {
     if (this.mode !== 'tty') {
-      this.progress(text);
-      let last = text;
-      return {
-        update: (next) => {
-          if (next !== last) this.progress(next);
-          last = next;
-        },
-        stop: () => {},
-      };
+      const lines = this.progressLines();
+      lines.update(text);
+      return lines;
     }
     const { default: ora } = await import('ora');
     const spinner = ora({ text: safeText(text), stream: this.streams.stderr }).start();
