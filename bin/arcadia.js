@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/cli/main.js';
+// The CLI, bundled: loading a few hundred small ES modules one by one costs more than a short command.
+import '../dist/bundle/arcadia.mjs';

@@ -8,7 +8,7 @@ import { SagaRunner, type RunnerProgress } from '../engine/runner.js';
 import type { StepRegistry } from '../engine/step.js';
 import { buildStepRegistry } from '../sagas/registry.js';
 import type { OutputStreams } from '../output/output.js';
-import { clientOptionsFromEnv, createDigitalOceanClient, type DigitalOceanClient } from '../digitalocean/client.js';
+import type { DigitalOceanClient } from '../digitalocean/client.js';
 
 /** What every command may need; built lazily so `--help` and bad input never touch the ledger. */
 export interface CliContext {
@@ -32,12 +32,23 @@ export interface App {
   close(): void;
 }
 
-export function openApp(ctx: CliContext, settings: Settings = loadSettings(ctx.env)): App {
+export interface OpenAppOptions {
+  /** Commands that only read the ledger (list, show) skip loading the HTTP client: start-up time is theirs. */
+  needsProvider?: boolean;
+}
+
+export async function openApp(ctx: CliContext, options: OpenAppOptions = {}): Promise<App> {
+  const settings = loadSettings(ctx.env);
+  const clientModule = options.needsProvider === false ? undefined : await import('../digitalocean/client.js');
   const path = ledgerPath(settings.home);
   const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs });
   const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
   let client: DigitalOceanClient | undefined;
-  const api = (): DigitalOceanClient => (client ??= ctx.createClient?.() ?? createDigitalOceanClient(clientOptionsFromEnv(ctx.env)));
+  const api = (): DigitalOceanClient => {
+    if (!clientModule) throw new Error('this command does not talk to DigitalOcean');
+    client ??= ctx.createClient?.() ?? clientModule.createDigitalOceanClient(clientModule.clientOptionsFromEnv(ctx.env));
+    return client;
+  };
   const registry = buildStepRegistry({ settings, api, snapshotHistory: (dropletId) => ledger.snapshotDurations(dropletId) });
   const locksDir = join(settings.home, 'locks');
   const identity = currentProcessIdentity();

@@ -1,17 +1,22 @@
 import { Command, CommanderError } from 'commander';
 import { Output } from '../output/output.js';
 import type { CliContext } from './app.js';
-import { registerSagaCancel } from './commands/saga-cancel.js';
-import { registerSagaList } from './commands/saga-list.js';
-import { registerSagaResume } from './commands/saga-resume.js';
-import { registerSagaShow } from './commands/saga-show.js';
-import { registerSagaStart } from './commands/saga-start.js';
 import { EXIT, errorCode, exitCodeForError, type ExitCode } from './exit-codes.js';
 import { VERSION } from '../version.js';
-import { registerSnapshot } from './commands/snapshot.js';
-import { registerReconcile } from './commands/reconcile.js';
-import { registerDemo } from './commands/demo.js';
-import { registerSimulator } from './commands/simulator.js';
+
+type Register = (program: Command, ctx: CliContext, setExit: (code: ExitCode) => void) => void;
+
+/**
+ * Each top-level command's module, loaded only when that command runs (or for help): `arcadia saga list` from a
+ * script should not pay for the HTTP client, the simulator and the spinner library.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  snapshot: async () => (await import('./commands/snapshot.js')).registerSnapshot,
+  reconcile: async () => (await import('./commands/reconcile.js')).registerReconcile,
+  saga: async () => (await import('./commands/saga.js')).registerSaga,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+  simulator: async () => (await import('./commands/simulator.js')).registerSimulator,
+};
 
 /** Parses argv, runs the command and returns the exit code. Never exits the process itself. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode> {
@@ -19,30 +24,21 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
   const setExit = (code: ExitCode): void => {
     exitCode = code;
   };
-  const program = new Command('arcadia')
-    .description('Run DigitalOcean changes as durable, resumable sagas')
-    .version(VERSION)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => ctx.streams.stdout.write(s),
-      writeErr: (s) => ctx.streams.stderr.write(s),
-      // Parse errors are printed once, our way (one line, or JSON), by the catch below.
-      outputError: () => {},
-    })
-    .showSuggestionAfterError(true);
-
-  registerSnapshot(program, ctx, setExit);
-  registerReconcile(program, ctx, setExit);
-  registerDemo(program, ctx, setExit);
-  registerSimulator(program, ctx, setExit);
-  const saga = program.command('saga').description('create, inspect, resume and cancel sagas');
-  registerSagaStart(saga, ctx, setExit);
-  registerSagaList(saga, ctx, setExit);
-  registerSagaShow(saga, ctx, setExit);
-  registerSagaResume(saga, ctx, setExit);
-  registerSagaCancel(saga, ctx, setExit);
-
   try {
+    const program = new Command('arcadia')
+      .description('Run DigitalOcean changes as durable, resumable sagas')
+      .version(VERSION)
+      .exitOverride()
+      .configureOutput({
+        writeOut: (s) => ctx.streams.stdout.write(s),
+        writeErr: (s) => ctx.streams.stderr.write(s),
+        // Parse errors are printed once, our way (one line, or JSON), by the catch below.
+        outputError: () => {},
+      })
+      .showSuggestionAfterError(true);
+    const first = argv.find((arg) => !arg.startsWith('-'));
+    const wanted = first !== undefined && first in COMMANDS ? [first] : Object.keys(COMMANDS);
+    for (const name of wanted) (await COMMANDS[name]?.())?.(program, ctx, setExit);
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {

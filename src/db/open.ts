@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
+import { packageRoot } from '../package-root.js';
 import { LedgerBusyError, LedgerCorruptError, LedgerTooNewError, LedgerUnavailableError } from './errors.js';
 
 export interface OpenLedgerOptions {
@@ -10,8 +10,8 @@ export interface OpenLedgerOptions {
   busyTimeoutMs: number;
 }
 
-/** drizzle-kit's output, shipped with the package: dist/db/ and src/db/ are both two levels below the root. */
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+/** drizzle-kit's output, shipped with the package. */
+const migrationsFolder = (): string => join(packageRoot(), 'drizzle');
 /** The table drizzle's own migrator keeps, so drizzle-kit tooling reads our ledgers too. */
 const MIGRATIONS_TABLE = '__drizzle_migrations';
 
@@ -71,7 +71,7 @@ export function openLedgerDatabase(options: OpenLedgerOptions): Database.Databas
 }
 
 function migrations(): MigrationMeta[] {
-  knownMigrations ??= readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  knownMigrations ??= readMigrationFiles({ migrationsFolder: migrationsFolder() });
   return knownMigrations;
 }
 

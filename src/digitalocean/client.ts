@@ -69,7 +69,7 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       maxRateLimitWaitMs,
       random: options.random ?? Math.random,
     },
-    pacer: new RequestPacer({ requestsPerMinute, lowRemaining: requestsPerMinute, maxWaitMs: maxRateLimitWaitMs, now, sleep, onThrottle: options.onThrottle }),
+    pacer: new RequestPacer({ requestsPerMinute, windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs, lowRemaining: requestsPerMinute, maxWaitMs: maxRateLimitWaitMs, now, sleep, onThrottle: options.onThrottle }),
     now,
     sleep,
     onRetry: options.onRetry,

@@ -22,6 +22,8 @@ export interface DigitalOceanClientOptions {
   timeoutMs?: number;
   /** Client-side budget in any sliding minute, shared by everything using this client. Default 250 (DigitalOcean's burst limit). */
   requestsPerMinute?: number;
+  /** The window `requestsPerMinute` counts over (default a minute); tests shorten it. */
+  rateWindowMs?: number;
   /** The longest wait a 429's or the rate-limit headers can impose at once. Default 300000. */
   maxRateLimitWaitMs?: number;
   /** Default `arcadia/<version>`. */
@@ -43,6 +45,7 @@ export const CLIENT_DEFAULTS = {
   retryMaxMs: 30_000,
   timeoutMs: 30_000,
   requestsPerMinute: 250,
+  rateWindowMs: 60_000,
   maxRateLimitWaitMs: 300_000,
   userAgent: `arcadia/${VERSION}`,
 } as const;
@@ -83,6 +86,7 @@ export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): DigitalOceanClient
     retryMaxMs: Math.max(CLIENT_DEFAULTS.retryMaxMs, retryBaseMs),
     timeoutMs: integerFrom(env, 'ARCADIA_HTTP_TIMEOUT_MS', CLIENT_DEFAULTS.timeoutMs, 1),
     requestsPerMinute: integerFrom(env, 'ARCADIA_RATE_LIMIT_PER_MINUTE', CLIENT_DEFAULTS.requestsPerMinute, 1),
+    rateWindowMs: integerFrom(env, 'ARCADIA_RATE_LIMIT_WINDOW_MS', CLIENT_DEFAULTS.rateWindowMs, 1),
     userAgent: CLIENT_DEFAULTS.userAgent,
   };
 }

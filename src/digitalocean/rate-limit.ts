@@ -1,6 +1,5 @@
 import type { RateLimit } from './types.js';
 
-const WINDOW_MS = 60_000;
 
 /** Reads `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (epoch seconds); undefined unless all three parse. */
 export function parseRateLimit(headers: Headers): RateLimit | undefined {
@@ -14,6 +13,8 @@ export function parseRateLimit(headers: Headers): RateLimit | undefined {
 export interface PacerOptions {
   /** This client's own budget per sliding minute, whatever the headers say. */
   requestsPerMinute: number;
+  /** The window that budget counts over: a minute, shorter only in tests. */
+  windowMs: number;
   /**
    * Below this many remaining requests (hourly), spread the rest until the reset instead of spending them. Never more
    * than 5% of the hourly limit (DigitalOcean's burst budget), since the quota returns continuously, not at the reset.
@@ -78,11 +79,11 @@ export class RequestPacer {
   }
 
   private nextWait(now: number): { waitMs: number; reason: string } {
-    while (this.admitted.length > 0 && (this.admitted[0] ?? 0) <= now - WINDOW_MS) this.admitted.shift();
+    while (this.admitted.length > 0 && (this.admitted[0] ?? 0) <= now - this.options.windowMs) this.admitted.shift();
     const waits: { waitMs: number; reason: string }[] = [{ waitMs: this.blockedUntil - now, reason: 'rate limited (429): waiting as DigitalOcean asked' }];
     if (this.admitted.length >= this.options.requestsPerMinute) {
       const oldest = this.admitted[this.admitted.length - this.options.requestsPerMinute] ?? now;
-      waits.push({ waitMs: oldest + WINDOW_MS - now, reason: `client budget of ${this.options.requestsPerMinute} requests a minute reached` });
+      waits.push({ waitMs: oldest + this.options.windowMs - now, reason: `client budget of ${this.options.requestsPerMinute} requests a minute reached` });
     }
     waits.push(this.spreadWait(now));
     const longest = waits.reduce((a, b) => (b.waitMs > a.waitMs ? b : a));

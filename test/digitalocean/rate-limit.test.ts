@@ -7,6 +7,7 @@ function pacer(options: Partial<ConstructorParameters<typeof RequestPacer>[0]> =
   const throttles: [number, string][] = [];
   const instance = new RequestPacer({
     requestsPerMinute: 3,
+    windowMs: 60_000,
     lowRemaining: 0,
     maxWaitMs: 3_600_000,
     now: clock.now,

@@ -61,7 +61,7 @@ export async function runDemo(ctx: CliContext): Promise<ExitCode> {
     const state = simulator.state();
     const smoke = state.snapshots.filter((s) => s.deletedAt !== null);
     const kept = state.snapshots.filter((s) => s.deletedAt === null && s.name.startsWith('arcadia-snap-'));
-    const app = openApp(demo);
+    const app = await openApp(demo);
     const [smokeSaga] = app.ledger.listSagas({ kind: 'test', limit: 1 });
     app.close();
     if (smokeSaga) {

@@ -40,7 +40,7 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
   const ids = parseDropletIds(opts.dropletIds);
   if (ids.length > 0 && opts.tag !== undefined) throw new UsageError('give droplet ids or --tag, not both');
   const output = Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = openApp(ctx);
+  const app = await openApp(ctx);
   try {
     const client = app.api();
     const scope = opts.tag !== undefined ? new Set((await client.listDroplets({ tagName: opts.tag })).map((d) => d.id)) : ids.length ? new Set(ids) : undefined;

@@ -19,7 +19,7 @@ export interface SagaCancelOptions {
  */
 export async function runSagaCancel(opts: SagaCancelOptions, ctx: CliContext): Promise<ExitCode> {
   const output = Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = openApp(ctx);
+  const app = await openApp(ctx);
   try {
     const id = app.ledger.resolveSagaId(opts.ref);
     const saga = app.ledger.getSaga(id);

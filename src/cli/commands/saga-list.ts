@@ -28,7 +28,7 @@ export function parseStatuses(value: string | undefined): SagaStatus[] {
 
 export async function runSagaList(opts: SagaListOptions, ctx: CliContext): Promise<ExitCode> {
   const output = Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = openApp(ctx);
+  const app = await openApp(ctx, { needsProvider: false });
   try {
     const sagas = app.ledger.listSagas({
       status: opts.statuses,

@@ -27,7 +27,7 @@ export async function runSagaStart(opts: SagaStartOptions, ctx: CliContext): Pro
   if (opts.steps.length === 0) throw new UsageError('give at least one --step');
   const inputs = parseInputs(opts.inputs);
   const output = Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = openApp(ctx);
+  const app = await openApp(ctx);
   try {
     for (const step of opts.steps) {
       if (!app.registry.get(step)) throw new UnknownStepError(step, app.registry.names());

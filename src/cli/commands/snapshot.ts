@@ -197,7 +197,7 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
   if (opts.dryRun && opts.detach) throw new UsageError('--dry-run and --detach do not go together');
   const output = Output.detect(ctx.streams, ctx.env, opts.json);
   if (opts.dryRun && opts.keep !== undefined) return previewRetention(ctx, output, ids, opts.tag, opts.keep);
-  const app = openApp(ctx);
+  const app = await openApp(ctx);
   // Every run is a batch, even of one: the batch lock covers its sagas until each takes its own lock.
   const batchId = randomUUID();
   const batchLock = holdBatchLock(batchId, { ...lockOptions(app), heartbeatMs: app.settings.heartbeatMs });
@@ -221,7 +221,7 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
 /** Skipped counts as fine (the other run has it); a retention failure leaves old snapshots behind: attention. */
 /** `--keep n --dry-run`: what retention would delete after one more snapshot per droplet; changes nothing. */
 async function previewRetention(ctx: CliContext, output: Output, ids: number[], tag: string | undefined, keep: number): Promise<ExitCode> {
-  const app = openApp(ctx);
+  const app = await openApp(ctx);
   try {
     const client = app.api();
     const preview: RetentionPreview[] = [];

@@ -107,6 +107,8 @@ export interface SimulatorConfig {
   shutdownIgnoredRate: number;
   /** Per token, sliding minute; null turns the limit off. */
   rateLimitPerMinute: number | null;
+  /** The burst window `rateLimitPerMinute` counts over: a minute, shortened only so tests can bind the limit in seconds. */
+  burstWindowMs: number;
   /** Per token, sliding hour; reported in `ratelimit-limit`. null turns the limit off. */
   rateLimitPerHour: number | null;
   faults: FaultConfig;
@@ -177,6 +179,7 @@ export function defaultSimulatorConfig(): SimulatorConfig {
     powerStatusLagMs: 150,
     shutdownIgnoredRate: 0,
     rateLimitPerMinute: 250,
+    burstWindowMs: 60_000,
     rateLimitPerHour: 5000,
     faults: { ...DEFAULT_FAULTS },
     linkBaseUrl: null,

@@ -1,4 +1,3 @@
-const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 /** What `ratelimit-limit` says when the hourly limit is switched off. */
 const NOMINAL_HOURLY = 5000;
@@ -17,13 +16,13 @@ export interface RateDecision {
 export class SimRateLimiter {
   private readonly counted = new Map<string, number[]>();
 
-  constructor(private readonly limits: () => { perMinute: number | null; perHour: number | null }) {}
+  constructor(private readonly limits: () => { perMinute: number | null; perHour: number | null; burstWindowMs: number }) {}
 
   check(key: string, now: number): RateDecision {
-    const { perMinute, perHour } = this.limits();
+    const { perMinute, perHour, burstWindowMs } = this.limits();
     const times = (this.counted.get(key) ?? []).filter((t) => t > now - HOUR_MS);
     this.counted.set(key, times);
-    const inMinute = times.filter((t) => t > now - MINUTE_MS);
+    const inMinute = times.filter((t) => t > now - burstWindowMs);
     const limit = perHour ?? NOMINAL_HOURLY;
     const headers = (remaining: number, oldest: number): Record<string, string> => ({
       'ratelimit-limit': String(limit),
@@ -33,7 +32,7 @@ export class SimRateLimiter {
     const oldest = times[0] ?? now;
     if (perMinute !== null && inMinute.length >= perMinute) {
       const frees = inMinute[inMinute.length - perMinute] ?? now;
-      return { allowed: false, headers: headers(0, oldest), retryAfterSeconds: Math.max(1, Math.ceil((frees + MINUTE_MS - now) / 1000)) };
+      return { allowed: false, headers: headers(0, oldest), retryAfterSeconds: Math.max(1, Math.ceil((frees + burstWindowMs - now) / 1000)) };
     }
     if (perHour !== null && times.length >= perHour) return { allowed: false, headers: headers(0, oldest) };
     times.push(now);

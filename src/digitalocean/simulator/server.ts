@@ -61,7 +61,7 @@ class Simulator {
     this.config = resolveSimulatorConfig(input);
     this.world = new World(() => this.config, mulberry32(this.config.faults.seed + 1));
     this.faults = new FaultInjector(() => this.config.faults);
-    this.limiter = new SimRateLimiter(() => ({ perMinute: this.config.rateLimitPerMinute, perHour: this.config.rateLimitPerHour }));
+    this.limiter = new SimRateLimiter(() => ({ perMinute: this.config.rateLimitPerMinute, perHour: this.config.rateLimitPerHour, burstWindowMs: this.config.burstWindowMs }));
     this.log = new RequestLog(() => this.config.requestLogLimit);
     const now = this.now();
     for (const seed of this.config.droplets) this.world.addDroplet(seed, now);
