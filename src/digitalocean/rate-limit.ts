@@ -33,24 +33,32 @@ export interface PacerOptions {
  * what is left until `resetAt`, and (c) after a 429, nobody goes before the time the headers named.
  */
 export class RequestPacer {
-  private readonly admitted: number[] = [];
+  /** When each request in the window last touched the server: its admission, then its reply (the later bound). */
+  private admitted: { at: number }[] = [];
   private queue: Promise<void> = Promise.resolve();
   private known: RateLimit | undefined;
   private inFlight = 0;
   private blockedUntil = 0;
+  private lastAdmittedAt: number | undefined;
 
   constructor(private readonly options: PacerOptions) {}
 
   /** Waits for this request's turn; call the returned function once its reply (or failure) is in. */
   async acquire(): Promise<() => void> {
     const turn = this.queue.then(() => this.admit());
-    this.queue = turn.catch(() => undefined);
-    await turn;
+    this.queue = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    const entry = await turn;
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.inFlight -= 1;
+      // The server counted the request somewhere between admission and reply: counting it from the reply keeps
+      // this budget's window from freeing a slot before the server's does.
+      entry.at = this.options.now();
     };
   }
 
@@ -67,22 +75,25 @@ export class RequestPacer {
     this.blockedUntil = Math.max(this.blockedUntil, epochMs);
   }
 
-  private async admit(): Promise<void> {
+  private async admit(): Promise<{ at: number }> {
     const { waitMs, reason } = this.nextWait(this.options.now());
     if (waitMs > 0) {
       this.options.onThrottle?.(waitMs, reason);
       await this.options.sleep(waitMs);
     }
-    const now = this.options.now();
-    this.admitted.push(now);
+    const entry = { at: this.options.now() };
+    this.admitted.push(entry);
+    this.lastAdmittedAt = entry.at;
     this.inFlight += 1;
+    return entry;
   }
 
   private nextWait(now: number): { waitMs: number; reason: string } {
-    while (this.admitted.length > 0 && (this.admitted[0] ?? 0) <= now - this.options.windowMs) this.admitted.shift();
+    this.admitted = this.admitted.filter((e) => e.at > now - this.options.windowMs);
     const waits: { waitMs: number; reason: string }[] = [{ waitMs: this.blockedUntil - now, reason: 'rate limited (429): waiting as DigitalOcean asked' }];
     if (this.admitted.length >= this.options.requestsPerMinute) {
-      const oldest = this.admitted[this.admitted.length - this.options.requestsPerMinute] ?? now;
+      const times = this.admitted.map((e) => e.at).sort((a, b) => a - b);
+      const oldest = times[times.length - this.options.requestsPerMinute] ?? now;
       waits.push({ waitMs: oldest + this.options.windowMs - now, reason: `client budget of ${this.options.requestsPerMinute} requests a minute reached` });
     }
     waits.push(this.spreadWait(now));
@@ -99,7 +110,7 @@ export class RequestPacer {
     const reason = `only ${Math.max(estimate, 0)} of ${known.limit} hourly requests left: spreading them until the reset`;
     if (estimate <= 0) return { waitMs: known.resetAt - now, reason };
     const interval = (known.resetAt - now) / estimate;
-    const last = this.admitted[this.admitted.length - 1];
+    const last = this.lastAdmittedAt;
     return { waitMs: last === undefined ? 0 : last + interval - now, reason };
   }
 }

@@ -112,6 +112,8 @@ export interface SimulatorConfig {
   /** Per token, sliding hour; reported in `ratelimit-limit`. null turns the limit off. */
   rateLimitPerHour: number | null;
   faults: FaultConfig;
+  /** per_page is clamped to this: DigitalOcean's 200, lower so a test gets several pages from a few hundred items. */
+  maxPerPage: number;
   /** The origin put in `links.pages` URLs; default the simulator's own URL. */
   linkBaseUrl: string | null;
   /** Oldest request-log entries are dropped beyond this many (counters keep counting). */
@@ -182,6 +184,7 @@ export function defaultSimulatorConfig(): SimulatorConfig {
     burstWindowMs: 60_000,
     rateLimitPerHour: 5000,
     faults: { ...DEFAULT_FAULTS },
+    maxPerPage: 200,
     linkBaseUrl: null,
     requestLogLimit: 20_000,
   };

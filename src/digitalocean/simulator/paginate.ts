@@ -9,12 +9,12 @@ export interface Paging {
 }
 
 /** `page` (≥ 1, default 1) and `per_page` (default 20, clamped to 200; DigitalOcean's behaviour past 200 is unverified). */
-export function parsePaging(query: URLSearchParams): Paging | { problem: string } {
+export function parsePaging(query: URLSearchParams, maxPerPage = MAX_PER_PAGE): Paging | { problem: string } {
   const page = query.get('page') ?? '1';
   const perPage = query.get('per_page') ?? String(DEFAULT_PER_PAGE);
   if (!/^\d+$/.test(page) || Number(page) < 1) return { problem: `page must be a positive integer, got ${JSON.stringify(page)}` };
   if (!/^\d+$/.test(perPage) || Number(perPage) < 1) return { problem: `per_page must be a positive integer, got ${JSON.stringify(perPage)}` };
-  return { page: Number(page), perPage: Math.min(Number(perPage), MAX_PER_PAGE) };
+  return { page: Number(page), perPage: Math.min(Number(perPage), maxPerPage) };
 }
 
 export interface PageOf<T> {

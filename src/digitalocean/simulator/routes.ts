@@ -28,6 +28,8 @@ export interface RequestContext {
   linkBase: string;
   /** Rotates the three single-page `links` shapes. */
   singlePageStyle: number;
+  /** The largest page served: DigitalOcean's 200, lower in tests that need many pages from few items. */
+  maxPerPage: number;
   /** Decides whether a new action will end errored. */
   endsErrored: () => boolean;
 }
@@ -42,7 +44,7 @@ const NOT_A_SNAPSHOT = (): Reply => errorReply(400, 'bad_request', 'the resource
 const ACTION_TYPES: readonly DropletActionType[] = ['snapshot', 'shutdown', 'power_off', 'power_on'];
 
 function listReply<T>(ctx: RequestContext, key: string, items: T[]): Reply {
-  const paging = parsePaging(ctx.query);
+  const paging = parsePaging(ctx.query, ctx.maxPerPage);
   if ('problem' in paging) return errorReply(400, 'bad_request', paging.problem);
   const pageUrl = (page: number): string => {
     const url = new URL(ctx.path, ctx.linkBase);

@@ -127,6 +127,7 @@ class Simulator {
             actor: who.marker,
             linkBase: this.config.linkBaseUrl ?? this.url,
             singlePageStyle: this.singlePageStyle++,
+            maxPerPage: this.config.maxPerPage,
             endsErrored: () => this.faults.actionErrors(),
           });
     }
