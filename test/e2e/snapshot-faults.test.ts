@@ -46,6 +46,35 @@ describe('snapshot under provider faults', () => {
     expect(invariantViolations(box.home, box.sim)).toEqual([]);
   });
 
+  it('a droplet busy with another action (422 pending event): waits, then takes exactly one snapshot', async () => {
+    box = await sandbox({ ...FAST_SIMULATOR, actionDurationMs: { power_on: 5000 }, droplets: [{ id: 1001, name: 'web-1', status: 'off' }] });
+    const busy = await fetch(`${box.sim.url}/v2/droplets/1001/actions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${box.env.DIGITALOCEAN_ACCESS_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'power_on' }),
+    });
+    expect(busy.status).toBe(201);
+    const run = await arcadia(['snapshot', '1001'], box.env);
+    expect(run.code, run.stderr).toBe(0);
+    const state = box.sim.state();
+    expect(state.requests.some((r) => r.method === 'POST' && r.status === 422)).toBe(true);
+    expect(state.actions.filter((a) => a.type === 'snapshot')).toHaveLength(1);
+    expect(invariantViolations(box.home, box.sim)).toEqual([]);
+  });
+
+  it('an action that completes after the step gave up waiting is still deleted by the rollback', async () => {
+    box = await sandbox({ ...FAST_SIMULATOR, actionDurationMs: { snapshot: 1000 } }, { ARCADIA_ACTION_TIMEOUT_MS: '600' });
+    const run = await arcadia(['snapshot', '1001', '--json'], box.env);
+    expect(run.code, run.stderr).toBe(1);
+    const [entry] = JSON.parse(run.stdout) as { status: string; error: string }[];
+    expect(entry?.status).toBe('rolled_back');
+    expect(entry?.error).toMatch(/still in progress/);
+    const state = box.sim.state();
+    expect(state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-'))).toHaveLength(1);
+    expect(state.snapshots.every((s) => s.deletedAt !== null)).toBe(true);
+    expect(invariantViolations(box.home, box.sim)).toEqual([]);
+  });
+
   it('two sagas for the same droplet one after the other make two distinct snapshots', async () => {
     box = await sandbox();
     expect((await arcadia(['snapshot', '1001'], box.env)).code).toBe(0);
