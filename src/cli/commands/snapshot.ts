@@ -19,6 +19,7 @@ import { collect, intInRange } from '../parse.js';
 import { runSagaReporting, runSagaWithProgress } from '../run-saga.js';
 import { batchProgress } from '../../output/views/batch-progress.js';
 import { resumeOrphans } from './saga-resume.js';
+import { runPool } from '../pool.js';
 
 export interface SnapshotOptions {
   dropletIds: string[];
@@ -96,17 +97,6 @@ function liveSnapshotSagas(app: App): Map<number, string> {
     if (saga && dropletId !== undefined && saga.kind === 'snapshot' && isSagaInGoodHands(app, saga)) live.set(dropletId, id);
   }
   return live;
-}
-
-async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 interface PlannedSaga {
@@ -205,7 +195,7 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
     const droplets = await selectDroplets(app.api(), ids, opts.tag);
     if (droplets.length === 0) throw new UsageError(`no droplets carry the tag ${opts.tag}`);
     // A crashed earlier run's sagas are finished first, so a droplet never has two of ours in flight.
-    const finishedOrphans = opts.detach ? [] : await resumeOrphans(app, output, { kind: 'snapshot' });
+    const finishedOrphans = opts.detach ? [] : await resumeOrphans(app, output, { kind: 'snapshot' }, opts.concurrency);
     const { planned, results } = planBatch(app, output, droplets, opts, batchId, label, finishedOrphans);
     if (opts.detach) for (const { sagaId } of planned) output.progress(`saga ${sagaId} recorded; run it with: arcadia saga resume ${sagaId}`);
     else await runBatch(app, output, planned, results, opts.concurrency);
