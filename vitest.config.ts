@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most end-to-end tests wait on child processes and simulated time, not on the CPU: three at once fit two cores.
+    maxWorkers: 3,
   },
 });
