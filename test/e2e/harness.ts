@@ -135,14 +135,5 @@ export function invariantViolations(home: string, sim: RunningSimulator): string
   return violations;
 }
 
-/** A small seeded PRNG (mulberry32), so a failing random run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG, so a failing random run can be replayed. */
+export { mulberry32 as seededRandom } from '../../src/digitalocean/simulator/prng.js';
