@@ -22,7 +22,7 @@ export interface Settings {
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min) {
     throw new ConfigError(`${name} must be an integer of at least ${min}, got "${raw.slice(0, 40)}"`, name);
   }

@@ -46,7 +46,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const output = Output.detect(ctx.streams, ctx.env, argv.includes('--json'));
-    const message = error instanceof Error ? error.message.replace(/^error: /, '') : String(error);
+    const message = error instanceof Error ? error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') : String(error);
     output.error(errorCode(error), message);
     return exitCodeForError(error);
   }

@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import { packageRoot } from '../package-root.js';
 import { LedgerBusyError, LedgerCorruptError, LedgerTooNewError, LedgerUnavailableError } from './errors.js';
+import { ensureDir } from '../ensure-dir.js';
 
 export interface OpenLedgerOptions {
   home: string;
@@ -43,7 +44,7 @@ export function translateSqliteError(error: unknown, path: string, busyTimeoutMs
 export function openLedgerDatabase(options: OpenLedgerOptions): Database.Database {
   const path = ledgerPath(options.home);
   try {
-    mkdirSync(options.home, { recursive: true, mode: 0o700 });
+    ensureDir(options.home, 0o700);
     if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
   } catch (error) {
     throw new LedgerUnavailableError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);

@@ -1,6 +1,7 @@
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockTakeoverReason, readSagaLock, type SagaLockOptions } from './lock.js';
+import { ensureDir } from '../ensure-dir.js';
 
 function batchKey(batchId: string): string {
   return `batch-${batchId}`;
@@ -11,7 +12,7 @@ function batchKey(batchId: string): string {
  * heart-beaten lock file says they are in good hands, so an overlapping run neither resumes nor duplicates them.
  */
 export function holdBatchLock(batchId: string, options: SagaLockOptions & { heartbeatMs: number }): { release(): void } {
-  mkdirSync(options.locksDir, { recursive: true, mode: 0o700 });
+  ensureDir(options.locksDir, 0o700);
   const key = batchKey(batchId);
   const path = join(options.locksDir, `${key}.lock`);
   const acquiredAt = options.clock.now();

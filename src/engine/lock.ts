@@ -1,10 +1,11 @@
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import { SagaOwnedError } from './errors.js';
 import type { SagaLedger } from './ledger.js';
 import { isProcessGone, type ProcessIdentity } from './process-identity.js';
 import type { SagaOwner } from './types.js';
+import { ensureDir } from '../ensure-dir.js';
 
 /** The content of `$ARCADIA_HOME/locks/<saga-id>.lock`. */
 export interface SagaLockRecord {
@@ -95,7 +96,7 @@ export interface SagaLease {
  * wins, and the loser reports the winner.
  */
 export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: SagaLockOptions): SagaLease {
-  mkdirSync(options.locksDir, { recursive: true, mode: 0o700 });
+  ensureDir(options.locksDir, 0o700);
   const path = lockPath(options.locksDir, sagaId);
   const now = options.clock.now();
   const owner: SagaOwner = {

@@ -290,7 +290,7 @@ class SagaExecution {
 
   private async compensateAll(): Promise<void> {
     const saga = this.load();
-    let failures = 0;
+    let failures = saga.steps.filter((s) => s.status === 'compensation_failed').length; // earlier runs' failures still count
     for (const step of [...saga.steps].reverse()) {
       const needsUndo =
         step.status === 'succeeded' ||

@@ -1,0 +1,62 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ledgerPath } from '../../src/db/open.js';
+import { lockPath, type SagaLockRecord } from '../../src/engine/lock.js';
+import { lines, parseJsonOutput, runArcadia, spawnArcadia, waitFor } from '../helpers/arcadia.js';
+import { newSaga, openTestLedger } from '../helpers/ledger.js';
+import { tempHome } from '../helpers/temp-home.js';
+
+const STALE_MS = 600;
+const env = { ARCADIA_LOCK_STALE_MS: String(STALE_MS), ARCADIA_HEARTBEAT_MS: '100' };
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+describe('stale owner', () => {
+  it('takes over a paused owner after the stale time; the woken old owner exits 3 having written nothing', async () => {
+    const { home: parent } = tempHome();
+    const home = join(parent, 'home');
+    const observer = openTestLedger(home);
+    onTestFinished(() => observer.close());
+    const id = observer.ledger.createSaga(newSaga({ stepNames: ['sleep', 'sleep', 'sleep'], inputs: { sleep_ms: 500 } }), Date.now()).id;
+    const lockFile = lockPath(join(home, 'locks'), id);
+
+    const old = spawnArcadia(['saga', 'resume', id], { home, env });
+    await waitFor(() => observer.ledger.getSaga(id)?.steps[1]?.status === 'running', { what: 'step 1 to start', timeoutMs: 30_000 });
+    old.child.kill('SIGSTOP');
+
+    // While it is frozen: everything on disk is the operator's alone.
+    expect(mode(home)).toBe(0o700);
+    expect(mode(join(home, 'locks'))).toBe(0o700);
+    expect(mode(lockFile)).toBe(0o600);
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (suffix === '' || existsSync(ledgerPath(home) + suffix)) expect(mode(ledgerPath(home) + suffix)).toBe(0o600);
+    }
+    const frozen = JSON.parse(readFileSync(lockFile, 'utf8')) as SagaLockRecord;
+    expect(frozen).toMatchObject({ pid: old.pid, epoch: 1 });
+    await waitFor(() => Date.now() > frozen.heartbeatAt + STALE_MS + 150, { what: 'the lock to go stale', intervalMs: 25 });
+
+    const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env });
+    expect(takeover.code, takeover.stderr).toBe(0);
+    expect(parseJsonOutput<{ status: string }>(takeover).status).toBe('succeeded');
+    const afterTakeover = { saga: observer.ledger.getSaga(id), events: observer.ledger.listEvents(id) };
+
+    old.child.kill('SIGCONT');
+    const woken = await old.done;
+
+    expect(woken.code, woken.stderr).toBe(3);
+    expect(lines(woken.stderr).at(-1)).toMatch(/lease epoch 1 was taken over by another executor/);
+    // Not one write after the takeover.
+    expect({ saga: observer.ledger.getSaga(id), events: observer.ledger.listEvents(id) }).toEqual(afterTakeover);
+    const events = afterTakeover.events;
+    const takeoverAt = events.findIndex((e) => e.to === 'owner' && e.epoch === 2);
+    expect(events[takeoverAt]!.detail).toMatch(new RegExp(`took over: owner pid ${old.pid} on \\S+ has not beaten for \\d+ ms`));
+    expect(events.slice(takeoverAt).every((e) => e.epoch === 2)).toBe(true);
+    expect(events.slice(0, takeoverAt).every((e) => e.epoch <= 1)).toBe(true);
+    // Every step executed to completion exactly once per the ledger; the interrupted one ran again.
+    for (const idx of [0, 1, 2]) {
+      expect(events.filter((e) => e.stepIdx === idx && e.from === 'running' && e.to === 'succeeded')).toHaveLength(1);
+    }
+    expect(afterTakeover.saga).toMatchObject({ status: 'succeeded', leaseEpoch: 2, recoveryAttempts: 1, owner: null });
+    expect(afterTakeover.saga!.steps.map((s) => s.attempts)).toEqual([1, 2, 1]);
+  });
+});

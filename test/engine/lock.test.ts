@@ -1,0 +1,207 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { SagaOwnedError } from '../../src/engine/errors.js';
+import { acquireSagaLock, lockPath, readSagaLock, type SagaLockOptions, type SagaLockRecord } from '../../src/engine/lock.js';
+import type { ProcessIdentity } from '../../src/engine/process-identity.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { newSaga, openTestLedger } from '../helpers/ledger.js';
+import { tempHome } from '../helpers/temp-home.js';
+
+const HOST = 'host-a';
+const STALE_MS = 30_000;
+
+function setup() {
+  const { home } = tempHome();
+  const t = openTestLedger(home);
+  onTestFinished(() => t.close());
+  const clock = new FakeClock();
+  const locksDir = join(home, 'locks');
+  const sagaId = t.ledger.createSaga(newSaga({ stepNames: ['noop'] }), clock.now()).id;
+  /** Which pids the injected liveness check calls gone. */
+  const gonePids = new Set<number>();
+  const options = (identity: Partial<ProcessIdentity> & { pid: number }): SagaLockOptions => ({
+    locksDir,
+    staleMs: STALE_MS,
+    clock,
+    identity: { host: HOST, startedAt: 1_000, ...identity },
+    isProcessGone: (pid) => gonePids.has(pid),
+  });
+  const file = () => lockPath(locksDir, sagaId);
+  const readLock = () => JSON.parse(readFileSync(file(), 'utf8')) as SagaLockRecord;
+  return { home, ledger: t.ledger, clock, locksDir, sagaId, gonePids, options, file, readLock };
+}
+
+describe('acquireSagaLock', () => {
+  it('creates an owner-only lock file with pid, host, start time, acquired-at, heartbeat and epoch, and claims the epoch', () => {
+    const s = setup();
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101, startedAt: 5_555 }));
+
+    expect(statSync(s.file()).mode & 0o777).toBe(0o600);
+    expect(statSync(s.locksDir).mode & 0o777).toBe(0o700);
+    expect(s.readLock()).toEqual({
+      sagaId: s.sagaId,
+      pid: 101,
+      host: HOST,
+      processStartedAt: 5_555,
+      acquiredAt: s.clock.now(),
+      heartbeatAt: s.clock.now(),
+      epoch: 1,
+    });
+    expect(lease.epoch).toBe(1);
+    expect(lease.takeoverReason).toBeNull();
+    const saga = s.ledger.getSaga(s.sagaId)!;
+    expect(saga.leaseEpoch).toBe(1);
+    expect(saga.owner).toEqual({ pid: 101, host: HOST, processStartedAt: 5_555, acquiredAt: s.clock.now() });
+  });
+
+  it('refuses a second executor while the owner is alive and fresh, naming its pid and host, and changes nothing', () => {
+    const s = setup();
+    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+    const before = readFileSync(s.file(), 'utf8');
+    s.clock.advance(STALE_MS); // exactly at the limit: not yet stale
+
+    let error: unknown;
+    try {
+      acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+    } catch (e) {
+      error = e;
+    }
+
+    expect(error).toBeInstanceOf(SagaOwnedError);
+    const owned = error as SagaOwnedError;
+    expect(owned.owner).toMatchObject({ pid: 101, host: HOST });
+    expect(owned.message).toContain('pid 101 on host-a');
+    expect(readFileSync(s.file(), 'utf8')).toBe(before);
+    expect(s.ledger.currentEpoch(s.sagaId)).toBe(1);
+  });
+
+  it('takes over when the owner pid is gone (same host), with the next epoch', () => {
+    const s = setup();
+    const old = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+    s.gonePids.add(101);
+
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+
+    expect(lease.epoch).toBe(2);
+    expect(lease.takeoverReason).toBe('owner pid 101 is gone');
+    expect(s.readLock()).toMatchObject({ pid: 202, epoch: 2 });
+    expect(statSync(s.file()).mode & 0o777).toBe(0o600);
+    expect(s.ledger.getSaga(s.sagaId)).toMatchObject({ leaseEpoch: 2, owner: { pid: 202 } });
+    expect(old.beat()).toBe(false);
+  });
+
+  it('does not trust a pid check for another host: a fresh owner elsewhere keeps the saga', () => {
+    const s = setup();
+    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101, host: 'host-b' }));
+    s.gonePids.add(101); // a pid 101 on *this* host is gone; says nothing about host-b
+
+    expect(() => acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }))).toThrow(/pid 101 on host-b/);
+  });
+
+  it('takes over when the heartbeat is older than staleMs, even from another host', () => {
+    const s = setup();
+    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101, host: 'host-b' }));
+    s.clock.advance(STALE_MS + 1);
+
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+
+    expect(lease.epoch).toBe(2);
+    expect(lease.takeoverReason).toBe(`owner pid 101 on host-b has not beaten for ${STALE_MS + 1} ms`);
+  });
+
+  it('keeps the lock while the owner beats: beat() refreshes the heartbeat', () => {
+    const s = setup();
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+    s.clock.advance(STALE_MS - 1);
+    expect(lease.beat()).toBe(true);
+    expect(s.readLock().heartbeatAt).toBe(s.clock.now());
+    expect(statSync(s.file()).mode & 0o777).toBe(0o600);
+    s.clock.advance(STALE_MS - 1); // 2 x staleMs after acquiring, but fresh since the beat
+
+    expect(() => acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }))).toThrow(SagaOwnedError);
+  });
+
+  it('lets exactly one of two contenders that saw the same dead owner win', () => {
+    const s = setup();
+    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+    s.gonePids.add(101);
+    const deadOwnersLock = readFileSync(s.file(), 'utf8');
+
+    const winner = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+    const winnersLock = readFileSync(s.file(), 'utf8');
+    // The loser read the lock file before the winner replaced it: give it that same stale view.
+    writeFileSync(s.file(), deadOwnersLock);
+    let error: unknown;
+    try {
+      acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 303 }));
+    } catch (e) {
+      error = e;
+    }
+
+    expect(winner.epoch).toBe(2);
+    expect(error).toBeInstanceOf(SagaOwnedError);
+    expect((error as SagaOwnedError).owner).toMatchObject({ pid: 202 });
+    expect(s.ledger.getSaga(s.sagaId)).toMatchObject({ leaseEpoch: 2, owner: { pid: 202 } });
+    writeFileSync(s.file(), winnersLock);
+    expect(winner.beat()).toBe(true);
+  });
+
+  it('lets exactly one of two contenders that both found no lock file win', () => {
+    const s = setup();
+    // Both read epoch 0 and no file; the first links its lock file, the second finds it and meets a live owner.
+    const first = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+    expect(() => acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 303 }))).toThrow(SagaOwnedError);
+    expect(first.epoch).toBe(1);
+    expect(s.ledger.currentEpoch(s.sagaId)).toBe(1);
+  });
+
+  it('does not let the old owner delete or refresh a lock that was taken over', () => {
+    const s = setup();
+    const old = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+    s.gonePids.add(101);
+    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+    const taken = readFileSync(s.file(), 'utf8');
+
+    s.clock.advance(1_000);
+    expect(old.beat()).toBe(false);
+    old.release();
+
+    expect(readFileSync(s.file(), 'utf8')).toBe(taken);
+    expect(readSagaLock(s.locksDir, s.sagaId)).toMatchObject({ pid: 202, epoch: 2 });
+  });
+
+  it('removes its own lock file on release', () => {
+    const s = setup();
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+    lease.release();
+    expect(readSagaLock(s.locksDir, s.sagaId)).toBeUndefined();
+    // and the next executor gets the next epoch without a takeover
+    const next = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+    expect(next).toMatchObject({ epoch: 2, takeoverReason: null });
+  });
+
+  it('takes over an unreadable lock file at the epoch the ledger holds', () => {
+    const s = setup();
+    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+    writeFileSync(s.file(), '{"pid": 10');
+
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+
+    expect(lease).toMatchObject({ epoch: 2, takeoverReason: 'unreadable lock file' });
+  });
+
+  it('takes over from an owner that linked its lock file but died before claiming the epoch', () => {
+    const s = setup();
+    // What a process leaves when it dies between linking the file and the ledger's compare-and-set.
+    const record: SagaLockRecord = { sagaId: s.sagaId, pid: 101, host: HOST, processStartedAt: 1, acquiredAt: 0, heartbeatAt: s.clock.now(), epoch: 1 };
+    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 99 })).release(); // epoch 1 in the ledger
+    writeFileSync(s.file(), JSON.stringify({ ...record, epoch: 2 }), { mode: 0o600 });
+    s.gonePids.add(101);
+
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+
+    expect(lease.epoch).toBe(3);
+    expect(s.ledger.currentEpoch(s.sagaId)).toBe(3);
+  });
+});

@@ -1,0 +1,837 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { LeaseLostError, SagaCancelledError, StepFailedError } from '../../src/engine/errors.js';
+import type { SagaLedger, SagaTransition } from '../../src/engine/ledger.js';
+import { currentProcessIdentity } from '../../src/engine/process-identity.js';
+import { backoffDelay } from '../../src/engine/retry.js';
+import { SagaRunner, type SagaRunnerOptions } from '../../src/engine/runner.js';
+import { StepRegistry, type StepContext, type StepDefinition } from '../../src/engine/step.js';
+import type { SagaContext, SagaEvent, SagaRecord } from '../../src/engine/types.js';
+import type { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { newSaga, openTestLedger, type TestLedger } from '../helpers/ledger.js';
+import { tempHome } from '../helpers/temp-home.js';
+
+/** Stands for the process dying: thrown by a ledger wrapper instead of (and after) a chosen write. */
+class CrashError extends Error {}
+
+type StepHooks = {
+  execute?: (ctx: StepContext, run: number) => Promise<SagaContext> | SagaContext;
+  compensate?: (ctx: StepContext, run: number) => Promise<void> | void;
+  retry?: StepDefinition['retry'];
+};
+
+interface Harness {
+  home: string;
+  t: TestLedger;
+  ledger: SqliteSagaLedger;
+  /** A second connection: what it sees was committed, not just visible inside the runner's connection. */
+  observer: TestLedger;
+  clock: FakeClock;
+  log: string[];
+  counts: Map<string, number>;
+  locksDir: string;
+  step(name: string, hooks?: StepHooks): StepDefinition;
+  create(stepNames: string[], inputs?: SagaContext): string;
+  runner(ledger?: SagaLedger, overrides?: Partial<SagaRunnerOptions>): SagaRunner;
+  saga(id: string): SagaRecord;
+  events(id: string): SagaEvent[];
+  /** Raw SQL on the ledger, for states only a crash leaves behind. */
+  sql(statement: string, ...params: unknown[]): void;
+}
+
+function harness(options: { clock?: FakeClock } = {}): Harness {
+  const { home } = tempHome();
+  const t = openTestLedger(home);
+  const observer = openTestLedger(home);
+  onTestFinished(() => {
+    observer.close();
+    t.close();
+  });
+  const clock = options.clock ?? new FakeClock();
+  const registry = new StepRegistry();
+  const log: string[] = [];
+  const counts = new Map<string, number>();
+  const bump = (key: string): number => {
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    return n;
+  };
+  const locksDir = join(home, 'locks');
+  const identity = { ...currentProcessIdentity(), host: hostname() };
+  return {
+    home,
+    t,
+    ledger: t.ledger,
+    observer,
+    clock,
+    log,
+    counts,
+    locksDir,
+    step(name, hooks = {}) {
+      const definition: StepDefinition = {
+        name,
+        description: `test step ${name}`,
+        execute: async (ctx) => {
+          const run = bump(`execute:${name}`);
+          log.push(`execute:${name}`);
+          return hooks.execute ? await hooks.execute(ctx, run) : { [`${name}_done`]: run };
+        },
+        compensate: async (ctx) => {
+          const run = bump(`compensate:${name}`);
+          log.push(`compensate:${name}`);
+          if (hooks.compensate) await hooks.compensate(ctx, run);
+        },
+        ...(hooks.retry ? { retry: hooks.retry } : {}),
+      };
+      registry.register(definition);
+      return definition;
+    },
+    create(stepNames, inputs = {}) {
+      return t.ledger.createSaga(newSaga({ stepNames, inputs }), clock.now()).id;
+    },
+    runner(ledger = t.ledger, overrides = {}) {
+      return new SagaRunner({
+        ledger,
+        registry,
+        clock,
+        lock: { locksDir, staleMs: 30_000, identity },
+        heartbeatMs: 5,
+        retry: { attempts: 3, baseMs: 100, maxMs: 1_000 },
+        maxRecoveryAttempts: 2,
+        random: () => 0.5,
+        ...overrides,
+      });
+    },
+    saga(id) {
+      const saga = observer.ledger.getSaga(id);
+      if (!saga) throw new Error(`no saga ${id}`);
+      return saga;
+    },
+    events(id) {
+      return observer.ledger.listEvents(id);
+    },
+    sql(statement, ...params) {
+      t.db.prepare(statement).run(...params);
+    },
+  };
+}
+
+function transient(message: string): Error {
+  return Object.assign(new Error(message), { transient: true });
+}
+
+/**
+ * The ledger, except that the first write matching `when` throws CrashError instead of happening, and every call
+ * after it throws too: from the ledger's point of view the process died right there.
+ */
+function crashingLedger(inner: SqliteSagaLedger, when: (transitions: SagaTransition[]) => boolean): SagaLedger {
+  let dead = false;
+  return new Proxy(inner, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (dead) throw new CrashError('the process is dead');
+        if (prop === 'apply') {
+          const transitions = args[2] as SagaTransition | SagaTransition[];
+          if (when(Array.isArray(transitions) ? transitions : [transitions])) {
+            dead = true;
+            throw new CrashError('crashed before this write');
+          }
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as SagaLedger;
+}
+
+/** The ledger, recording every `apply` call (one call is one transaction). */
+function recordingLedger(inner: SqliteSagaLedger, calls: SagaTransition[][]): SagaLedger {
+  return new Proxy(inner, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (prop === 'apply') {
+          const transitions = args[2] as SagaTransition | SagaTransition[];
+          calls.push(Array.isArray(transitions) ? transitions : [transitions]);
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as SagaLedger;
+}
+
+const recordsSucceeded = (idx: number) => (ts: SagaTransition[]) => ts.some((t) => t.step?.idx === idx && t.step.status === 'succeeded');
+const recordsCompensated = (idx: number) => (ts: SagaTransition[]) =>
+  ts.some((t) => t.step?.idx === idx && t.step.compensatedAt !== undefined);
+
+const statuses = (saga: SagaRecord) => saga.steps.map((s) => s.status);
+const transitionsOf = (events: SagaEvent[], idx: number, from: string, to: string) =>
+  events.filter((e) => e.stepIdx === idx && e.from === from && e.to === to);
+
+describe('rule 1: the ledger is the only source of truth', () => {
+  it('starts from what the ledger says, not from anything the runner was given or kept', async () => {
+    const h = harness();
+    h.step('a');
+    let seen: SagaContext | undefined;
+    h.step('b', {
+      execute: (ctx) => {
+        seen = { ...ctx.context };
+        return {};
+      },
+    });
+    const runner = h.runner();
+    const id = h.create(['a', 'b'], { region: 'ams3' });
+    // Another process already ran step a (state written behind the runner's back, after the runner was built).
+    h.sql(`UPDATE saga_runs SET status = 'running', context = ? WHERE id = ?`, JSON.stringify({ __inputs__: { region: 'ams3' }, from_ledger: 42 }), id);
+    h.sql(`UPDATE saga_step_results SET status = 'succeeded', attempts = 1 WHERE saga_id = ? AND idx = 0`, id);
+
+    const done = await runner.run(id);
+
+    expect(h.counts.get('execute:a')).toBeUndefined();
+    expect(h.counts.get('execute:b')).toBe(1);
+    expect(seen).toMatchObject({ from_ledger: 42, __inputs__: { region: 'ams3' } });
+    expect(done.status).toBe('succeeded');
+    expect(done.recoveryAttempts).toBe(1);
+  });
+
+  it('does nothing with a saga that is already terminal', async () => {
+    const h = harness();
+    h.step('a');
+    const id = h.create(['a']);
+    h.sql(`UPDATE saga_runs SET status = 'succeeded' WHERE id = ?`, id);
+    const done = await h.runner().run(id);
+    expect(h.log).toEqual([]);
+    expect(done.status).toBe('succeeded');
+    expect(statuses(done)).toEqual(['pending']);
+  });
+});
+
+describe('rule 2: intent before execution, result with its context in one transaction', () => {
+  it('records the step running (committed) before execute is called', async () => {
+    const h = harness();
+    const observed: unknown[] = [];
+    const observe = (ctx: StepContext): SagaContext => {
+      const saga = h.saga(ctx.sagaId);
+      const step = saga.steps[ctx.stepIdx]!;
+      const last = h.events(ctx.sagaId).at(-1)!;
+      observed.push({
+        saga: saga.status,
+        step: step.status,
+        attempts: step.attempts,
+        startedAtMatches: step.startedAt === ctx.startedAt,
+        last: [last.stepIdx, last.from, last.to, last.epoch],
+        earlier: saga.steps.slice(0, ctx.stepIdx).map((s) => s.status),
+        context: saga.context,
+      });
+      return { [`out_${ctx.stepIdx}`]: ctx.stepIdx * 10 };
+    };
+    h.step('a', { execute: observe });
+    h.step('b', { execute: observe });
+    const id = h.create(['a', 'b']);
+
+    const done = await h.runner().run(id);
+
+    expect(observed).toEqual([
+      { saga: 'running', step: 'running', attempts: 1, startedAtMatches: true, last: [0, 'pending', 'running', 1], earlier: [], context: { __inputs__: {} } },
+      {
+        saga: 'running',
+        step: 'running',
+        attempts: 1,
+        startedAtMatches: true,
+        last: [1, 'pending', 'running', 1],
+        earlier: ['succeeded'],
+        context: { __inputs__: {}, out_0: 0 },
+      },
+    ]);
+    expect(done.context).toEqual({ __inputs__: {}, out_0: 0, out_1: 10 });
+    expect(statuses(done)).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('writes succeeded, the context merge and the event row in the same transaction', async () => {
+    const h = harness();
+    h.step('a', { execute: () => ({ droplet_id: 7, nested: { ok: true } }) });
+    h.step('b');
+    const id = h.create(['a', 'b']);
+    const calls: SagaTransition[][] = [];
+
+    await h.runner(recordingLedger(h.ledger, calls)).run(id);
+
+    const resultCall = calls.find((ts) => ts.some((t) => t.step?.idx === 0 && t.step.status === 'succeeded'));
+    expect(resultCall).toBeDefined();
+    const result = resultCall!.find((t) => t.step?.idx === 0 && t.step.status === 'succeeded')!;
+    expect(result.saga?.contextPatch).toEqual({ droplet_id: 7, nested: { ok: true } });
+    expect(result.event).toMatchObject({ from: 'running', to: 'succeeded' });
+    const events = h.events(id);
+    expect(transitionsOf(events, 0, 'running', 'succeeded')).toHaveLength(1);
+    expect(h.saga(id).context).toMatchObject({ droplet_id: 7, nested: { ok: true } });
+  });
+
+  it('leaves nothing half-written when the process dies at the result write', async () => {
+    const h = harness();
+    h.step('a', { execute: () => ({ droplet_id: 7 }) });
+    h.step('b');
+    const id = h.create(['a', 'b']);
+
+    await expect(h.runner(crashingLedger(h.ledger, recordsSucceeded(0))).run(id)).rejects.toThrow(CrashError);
+
+    const saga = h.saga(id);
+    expect(saga.status).toBe('running');
+    expect(statuses(saga)).toEqual(['running', 'pending']);
+    expect(saga.context).toEqual({ __inputs__: {} });
+    expect(transitionsOf(h.events(id), 0, 'running', 'succeeded')).toHaveLength(0);
+  });
+});
+
+describe('rules 3 and 4: checkpoints and re-execution of a step found running', () => {
+  it('makes a checkpoint durable before checkpoint() returns, and hands it to the re-execution after a crash', async () => {
+    const h = harness();
+    const posts: string[] = [];
+    const seenOnEntry: unknown[] = [];
+    const durableAfterCheckpoint: unknown[] = [];
+    h.step('create', {
+      execute: async (ctx) => {
+        seenOnEntry.push(ctx.context.action_id ?? null);
+        let actionId = ctx.context.action_id;
+        if (actionId === undefined) {
+          actionId = `action-${posts.length + 1}`;
+          posts.push(actionId);
+          await ctx.checkpoint({ action_id: actionId });
+          durableAfterCheckpoint.push(h.saga(ctx.sagaId).context.action_id);
+          durableAfterCheckpoint.push(h.events(ctx.sagaId).at(-1)?.to);
+          durableAfterCheckpoint.push(ctx.context.action_id);
+        }
+        return { snapshot_id: `snap-of-${String(actionId)}` };
+      },
+    });
+    const id = h.create(['create']);
+
+    await expect(h.runner(crashingLedger(h.ledger, recordsSucceeded(0))).run(id)).rejects.toThrow(CrashError);
+    expect(durableAfterCheckpoint).toEqual(['action-1', 'checkpoint', 'action-1']);
+
+    const done = await h.runner().run(id);
+
+    expect(seenOnEntry).toEqual([null, 'action-1']);
+    expect(posts).toEqual(['action-1']);
+    expect(done.status).toBe('succeeded');
+    expect(done.context).toMatchObject({ action_id: 'action-1', snapshot_id: 'snap-of-action-1' });
+  });
+
+  it('executes a step found running again, keeping its first start time, and records it succeeded once', async () => {
+    const h = harness();
+    h.step('a');
+    const starts: number[] = [];
+    h.step('b', {
+      execute: async (ctx) => {
+        starts.push(ctx.startedAt);
+        await ctx.sleep(1_000);
+        return { b: true };
+      },
+    });
+    h.step('c');
+    const id = h.create(['a', 'b', 'c']);
+
+    await expect(h.runner(crashingLedger(h.ledger, recordsSucceeded(1))).run(id)).rejects.toThrow(CrashError);
+    expect(statuses(h.saga(id))).toEqual(['succeeded', 'running', 'pending']);
+    expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
+
+    const done = await h.runner().run(id);
+
+    expect(h.log.filter((l) => l.startsWith('execute'))).toEqual(['execute:a', 'execute:b', 'execute:b', 'execute:c']);
+    expect(done.status).toBe('succeeded');
+    expect(done.steps.map((s) => s.attempts)).toEqual([1, 2, 1]);
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toBe(starts[0]);
+    expect(done.steps[1]!.startedAt).toBe(starts[0]);
+    expect(done.recoveryAttempts).toBe(1);
+    expect(done.leaseEpoch).toBe(2);
+    const events = h.events(id);
+    expect(transitionsOf(events, 1, 'running', 'running').map((e) => e.detail)).toContain('executing again after an interruption');
+    for (const idx of [0, 1, 2]) expect(transitionsOf(events, idx, 'running', 'succeeded')).toHaveLength(1);
+    expect(events.filter((e) => e.to === 'owner').map((e) => e.epoch)).toEqual([1, 2]);
+  });
+});
+
+describe('rule 5: compensation', () => {
+  it('compensates in reverse order, the failed step included; the failed step stays failed, unstarted ones pending', async () => {
+    const h = harness();
+    h.step('a');
+    h.step('b');
+    h.step('c', {
+      execute: () => {
+        throw new StepFailedError('droplet is locked');
+      },
+    });
+    h.step('d');
+    const id = h.create(['a', 'b', 'c', 'd']);
+
+    const done = await h.runner().run(id);
+
+    expect(h.log).toEqual(['execute:a', 'execute:b', 'execute:c', 'compensate:c', 'compensate:b', 'compensate:a']);
+    expect(done.status).toBe('rolled_back');
+    expect(done.error).toBe('c: droplet is locked');
+    expect(statuses(done)).toEqual(['compensated', 'compensated', 'failed', 'pending']);
+    expect(done.steps[2]).toMatchObject({ error: 'droplet is locked', attempts: 1 });
+    expect(done.steps[2]!.compensatedAt).not.toBeNull();
+    expect(done.steps[3]).toMatchObject({ attempts: 0, startedAt: null, compensatedAt: null });
+    expect(done.owner).toBeNull();
+    expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
+    const events = h.events(id);
+    expect(events.filter((e) => e.stepIdx === 2).map((e) => `${e.from}->${e.to}${e.detail ? ` (${e.detail})` : ''}`)).toEqual([
+      'pending->running',
+      'running->failed (droplet is locked)',
+      'failed->compensating',
+      'compensating->failed (compensated)',
+    ]);
+    expect(events.filter((e) => e.stepIdx === 3)).toEqual([]);
+    expect(events.at(-1)).toMatchObject({ stepIdx: null, from: 'compensating', to: 'rolled_back' });
+  });
+
+  it('runs the compensation again when resuming a compensating saga ("already gone" is the step\'s success)', async () => {
+    const h = harness();
+    const remote = new Set<string>();
+    h.step('a', {
+      execute: () => {
+        remote.add('snap-a');
+        return { snap: 'snap-a' };
+      },
+      // Idempotent: deletes what is there; finding nothing (a 404) is success.
+      compensate: () => {
+        remote.delete('snap-a');
+      },
+    });
+    h.step('b', {
+      execute: () => {
+        throw new StepFailedError('no');
+      },
+    });
+    const id = h.create(['a', 'b']);
+
+    await expect(h.runner(crashingLedger(h.ledger, recordsCompensated(0))).run(id)).rejects.toThrow(CrashError);
+    const crashed = h.saga(id);
+    expect(crashed.status).toBe('compensating');
+    expect(statuses(crashed)).toEqual(['compensating', 'failed']);
+    expect(remote.size).toBe(0);
+
+    const done = await h.runner().run(id);
+
+    expect(h.counts.get('compensate:a')).toBe(2);
+    expect(h.counts.get('compensate:b')).toBe(1);
+    expect(done.status).toBe('rolled_back');
+    expect(statuses(done)).toEqual(['compensated', 'failed']);
+    expect(done.recoveryAttempts).toBe(1);
+  });
+
+  it('compensates a failed step again when the crash came before its compensation was recorded', async () => {
+    const h = harness();
+    h.step('a');
+    h.step('b', {
+      execute: () => {
+        throw new StepFailedError('no');
+      },
+    });
+    const id = h.create(['a', 'b']);
+
+    await expect(h.runner(crashingLedger(h.ledger, recordsCompensated(1))).run(id)).rejects.toThrow(CrashError);
+    const done = await h.runner().run(id);
+
+    expect(h.log).toEqual(['execute:a', 'execute:b', 'compensate:b', 'compensate:b', 'compensate:a']);
+    expect(statuses(done)).toEqual(['compensated', 'failed']);
+    expect(done.steps[1]!.compensatedAt).not.toBeNull();
+    expect(done.status).toBe('rolled_back');
+  });
+
+  it('marks a compensation that fails permanently compensation_failed, goes on with the others, and ends compensation_failed', async () => {
+    const h = harness();
+    h.step('a');
+    h.step('b', {
+      compensate: () => {
+        throw new StepFailedError('403 forbidden');
+      },
+    });
+    h.step('c', {
+      execute: () => {
+        throw new StepFailedError('no');
+      },
+    });
+    const id = h.create(['a', 'b', 'c']);
+
+    const done = await h.runner().run(id);
+
+    expect(h.counts.get('compensate:b')).toBe(1);
+    expect(h.counts.get('compensate:a')).toBe(1);
+    expect(done.status).toBe('compensation_failed');
+    expect(statuses(done)).toEqual(['compensated', 'compensation_failed', 'failed']);
+    expect(done.steps[1]!.error).toBe('403 forbidden');
+    expect(h.events(id).at(-1)).toMatchObject({ to: 'compensation_failed', detail: '1 step(s) could not be undone' });
+  });
+
+  it('does not turn an earlier compensation_failed into rolled_back when a compensating saga is resumed', async () => {
+    const h = harness();
+    h.step('a');
+    h.step('b', {
+      compensate: () => {
+        throw new StepFailedError('403 forbidden');
+      },
+    });
+    h.step('c', {
+      execute: () => {
+        throw new StepFailedError('no');
+      },
+    });
+    const id = h.create(['a', 'b', 'c']);
+
+    // b's compensation fails for good, then the process dies while undoing a.
+    await expect(h.runner(crashingLedger(h.ledger, recordsCompensated(0))).run(id)).rejects.toThrow(CrashError);
+    expect(statuses(h.saga(id))).toEqual(['compensating', 'compensation_failed', 'failed']);
+
+    const done = await h.runner().run(id);
+
+    expect(statuses(done)).toEqual(['compensated', 'compensation_failed', 'failed']);
+    // b's effects may still be there: a human must look, whatever happened to the other steps.
+    expect(done.status).toBe('compensation_failed');
+  });
+
+  it('fails a step that this version does not know and cannot undo it: compensation_failed', async () => {
+    const h = harness();
+    h.step('a');
+    const id = h.create(['a', 'a']);
+    h.sql(`UPDATE saga_step_results SET name = 'renamed_step' WHERE saga_id = ? AND idx = 1`, id);
+
+    const done = await h.runner().run(id);
+
+    expect(statuses(done)).toEqual(['compensated', 'compensation_failed']);
+    expect(done.steps[1]!.error).toContain('not known to this version');
+    expect(done.status).toBe('compensation_failed');
+  });
+});
+
+describe('rule 6: transient errors are retried with backoff, permanent ones fail at once', () => {
+  it('retries a transient error up to the policy, sleeping the backoff between attempts', async () => {
+    const h = harness();
+    h.step('a', {
+      execute: (_ctx, run) => {
+        if (run < 3) throw transient(`503 on try ${run}`);
+        return { ok: run };
+      },
+    });
+    const id = h.create(['a']);
+
+    const done = await h.runner().run(id);
+
+    expect(done.status).toBe('succeeded');
+    expect(done.context.ok).toBe(3);
+    expect(done.steps[0]!.attempts).toBe(3);
+    // random() = 0.5: half the ceiling plus half of the other half; ceilings 100, 200.
+    expect(h.clock.sleeps).toEqual([75, 150]);
+    expect(
+      h
+        .events(id)
+        .filter((e) => e.to === 'running' && e.from === 'running')
+        .map((e) => e.detail),
+    ).toEqual(['retrying after: 503 on try 1', 'retrying after: 503 on try 2']);
+  });
+
+  it('fails the step once the attempts are spent, saying how many', async () => {
+    const h = harness();
+    h.step('a', {
+      execute: () => {
+        throw transient('connection reset');
+      },
+    });
+    const id = h.create(['a']);
+
+    const done = await h.runner().run(id);
+
+    expect(h.counts.get('execute:a')).toBe(3);
+    expect(done.status).toBe('rolled_back');
+    expect(done.steps[0]).toMatchObject({ status: 'failed', attempts: 3, error: 'connection reset (after 3 attempts)' });
+    expect(h.clock.sleeps).toEqual([75, 150]);
+  });
+
+  it('fails a permanent error at once, with its message, without sleeping', async () => {
+    const h = harness();
+    h.step('a', {
+      execute: () => {
+        // Only `transient: true` means transient; anything else is permanent.
+        throw Object.assign(new Error('422 droplet already has a pending event'), { transient: 'yes', status: 422 });
+      },
+    });
+    const id = h.create(['a']);
+
+    const done = await h.runner().run(id);
+
+    expect(h.counts.get('execute:a')).toBe(1);
+    expect(done.steps[0]).toMatchObject({ status: 'failed', attempts: 1, error: '422 droplet already has a pending event' });
+    expect(h.clock.sleeps).toEqual([]);
+  });
+
+  it("uses the step's own retry policy over the runner's, capped at maxMs", async () => {
+    const h = harness();
+    h.step('a', {
+      retry: { attempts: 5, baseMs: 10, maxMs: 20 },
+      execute: (_ctx, run) => {
+        if (run < 5) throw transient('429');
+        return {};
+      },
+    });
+    const id = h.create(['a']);
+
+    const done = await h.runner().run(id);
+
+    expect(done.status).toBe('succeeded');
+    expect(h.clock.sleeps).toEqual([8, 15, 15, 15]);
+  });
+
+  it('retries a transient compensation error too', async () => {
+    const h = harness();
+    h.step('a', {
+      compensate: (_ctx, run) => {
+        if (run === 1) throw transient('504');
+      },
+    });
+    h.step('b', {
+      execute: () => {
+        throw new StepFailedError('no');
+      },
+    });
+    const id = h.create(['a', 'b']);
+
+    const done = await h.runner().run(id);
+
+    expect(h.counts.get('compensate:a')).toBe(2);
+    expect(done.status).toBe('rolled_back');
+    expect(statuses(done)).toEqual(['compensated', 'failed']);
+  });
+
+  it('spreads backoff between half the ceiling and the ceiling (full jitter), doubling up to maxMs', () => {
+    const policy = { attempts: 10, baseMs: 1_000, maxMs: 30_000 };
+    expect(backoffDelay(policy, 0, () => 0)).toBe(500);
+    expect(backoffDelay(policy, 0, () => 0.999999)).toBe(1_000);
+    expect(backoffDelay(policy, 3, () => 0)).toBe(4_000);
+    expect(backoffDelay(policy, 10, () => 0.999999)).toBe(30_000);
+    expect(backoffDelay(policy, 10, () => 0)).toBe(15_000);
+  });
+});
+
+describe('rule 7: cancellation', { timeout: 10_000 }, () => {
+  it('cancels a pending saga without running any step', async () => {
+    const h = harness();
+    h.step('a');
+    const id = h.create(['a']);
+    h.observer.ledger.requestCancel(id, h.clock.now());
+
+    const done = await h.runner().run(id);
+
+    expect(h.log).toEqual([]);
+    expect(done.status).toBe('cancelled');
+    expect(statuses(done)).toEqual(['pending']);
+    expect(h.events(id).map((e) => e.to)).toEqual(['pending', 'owner', 'compensating', 'cancelled']);
+  });
+
+  it('stops between steps and compensates what ran', async () => {
+    const h = harness();
+    h.step('a', {
+      execute: (ctx) => {
+        // Another process asks for a cancel while a runs.
+        h.observer.ledger.requestCancel(ctx.sagaId, h.clock.now());
+        return {};
+      },
+    });
+    h.step('b');
+    const id = h.create(['a', 'b']);
+
+    const done = await h.runner().run(id);
+
+    expect(h.log).toEqual(['execute:a', 'compensate:a']);
+    expect(done.status).toBe('cancelled');
+    expect(statuses(done)).toEqual(['compensated', 'pending']);
+    expect(h.events(id).filter((e) => e.stepIdx === 1)).toEqual([]);
+  });
+
+  it('wakes a step waiting in ctx.sleep, then compensates it and the steps before it', async () => {
+    const clock = new FakeClock({ autoAdvance: false });
+    const h = harness({ clock });
+    let reason: unknown;
+    h.step('a');
+    h.step('b', {
+      execute: async (ctx) => {
+        try {
+          await ctx.sleep(60 * 60_000);
+        } catch (error) {
+          reason = error;
+          throw error;
+        }
+        return {};
+      },
+    });
+    h.step('c');
+    const id = h.create(['a', 'b', 'c']);
+    const startedAt = clock.now();
+
+    const running = h.runner().run(id);
+    await clock.waitForSleepers(1);
+    h.observer.ledger.requestCancel(id, clock.now());
+    const done = await running;
+
+    expect(reason).toBeInstanceOf(SagaCancelledError);
+    expect(clock.now()).toBe(startedAt);
+    expect(h.log).toEqual(['execute:a', 'execute:b', 'compensate:b', 'compensate:a']);
+    expect(done.status).toBe('cancelled');
+    expect(statuses(done)).toEqual(['compensated', 'failed', 'pending']);
+    expect(done.steps[1]).toMatchObject({ error: 'cancelled while running' });
+    expect(done.steps[1]!.compensatedAt).not.toBeNull();
+  });
+
+  it('wakes a step waiting out a retry backoff', async () => {
+    const clock = new FakeClock({ autoAdvance: false });
+    const h = harness({ clock });
+    h.step('a', {
+      execute: () => {
+        throw transient('503');
+      },
+    });
+    const id = h.create(['a']);
+
+    const running = h.runner().run(id);
+    await clock.waitForSleepers(1);
+    h.observer.ledger.requestCancel(id, clock.now());
+    const done = await running;
+
+    expect(h.counts.get('execute:a')).toBe(1);
+    expect(done.status).toBe('cancelled');
+    expect(h.counts.get('compensate:a')).toBe(1);
+  });
+
+  it('does not abort a compensation that is under way when a cancel arrives', async () => {
+    const clock = new FakeClock({ autoAdvance: false });
+    const h = harness({ clock });
+    let aborted = false;
+    h.step('a', {
+      compensate: async (ctx) => {
+        ctx.signal.addEventListener('abort', () => (aborted = true));
+        await ctx.sleep(10_000); // waiting for a running action before deleting
+      },
+    });
+    h.step('b', {
+      execute: () => {
+        throw new StepFailedError('no');
+      },
+    });
+    const id = h.create(['a', 'b']);
+
+    const running = h.runner().run(id);
+    await clock.waitForSleepers(1);
+    h.observer.ledger.requestCancel(id, clock.now());
+    await new Promise((r) => setTimeout(r, 30)); // several heartbeats
+    expect(clock.pending).toBe(1);
+    clock.advance(10_000);
+    const done = await running;
+
+    expect(aborted).toBe(false);
+    expect(statuses(done)).toEqual(['compensated', 'failed']);
+  });
+});
+
+describe('rule 8: a saga that keeps crashing is stopped', () => {
+  it('gives up a running saga after maxRecoveryAttempts resumes and rolls it back with a clear error', async () => {
+    const h = harness();
+    h.step('a');
+    h.step('b');
+    const id = h.create(['a', 'b']);
+
+    // The first run and two recoveries all die while recording b's result.
+    for (let i = 0; i < 3; i++) {
+      await expect(h.runner(crashingLedger(h.ledger, recordsSucceeded(1))).run(id)).rejects.toThrow(CrashError);
+    }
+    expect(h.saga(id).recoveryAttempts).toBe(2);
+
+    const done = await h.runner().run(id);
+
+    expect(h.counts.get('execute:b')).toBe(3);
+    expect(done.status).toBe('rolled_back');
+    expect(done.error).toBe('gave up after 2 recovery attempts');
+    expect(done.recoveryAttempts).toBe(3);
+    expect(statuses(done)).toEqual(['compensated', 'failed']);
+    expect(done.steps[1]!.error).toBe('gave up after 2 recovery attempts');
+    expect(h.counts.get('compensate:b')).toBe(1);
+    expect(h.events(id).map((e) => e.detail)).toContain('recovery attempt 3 of 2');
+  });
+
+  it('gives up a compensating saga after the limit: compensation_failed, needs a human', async () => {
+    const h = harness();
+    h.step('a');
+    h.step('b', {
+      execute: () => {
+        throw new StepFailedError('no');
+      },
+    });
+    const id = h.create(['a', 'b']);
+
+    for (let i = 0; i < 3; i++) {
+      await expect(h.runner(crashingLedger(h.ledger, recordsCompensated(0))).run(id)).rejects.toThrow(CrashError);
+    }
+    const done = await h.runner().run(id);
+
+    expect(h.counts.get('compensate:a')).toBe(3);
+    expect(done.status).toBe('compensation_failed');
+    expect(done.error).toBe('gave up after 2 recovery attempts');
+  });
+});
+
+describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, () => {
+  const otherOwner = { pid: 4_000_000, host: 'elsewhere', processStartedAt: null, acquiredAt: 0 };
+
+  it('throws LeaseLostError at the first write after another executor claimed the lease', async () => {
+    const h = harness();
+    let snapshot: unknown;
+    h.step('a', {
+      execute: (ctx) => {
+        const epoch = h.observer.ledger.currentEpoch(ctx.sagaId);
+        expect(h.observer.ledger.claimLease(ctx.sagaId, [epoch], epoch + 1, otherOwner)).toBe(true);
+        snapshot = { saga: h.saga(ctx.sagaId), events: h.events(ctx.sagaId) };
+        return { a: 1 };
+      },
+    });
+    h.step('b');
+    const id = h.create(['a', 'b']);
+
+    await expect(h.runner().run(id)).rejects.toBeInstanceOf(LeaseLostError);
+
+    expect({ saga: h.saga(id), events: h.events(id) }).toEqual(snapshot);
+    expect(h.log).toEqual(['execute:a']);
+  });
+
+  it('aborts a step waiting in ctx.sleep when the heartbeat finds the lease gone, and writes nothing', async () => {
+    const clock = new FakeClock({ autoAdvance: false });
+    const h = harness({ clock });
+    let reason: unknown;
+    h.step('a', {
+      execute: async (ctx) => {
+        try {
+          await ctx.sleep(60_000);
+        } catch (error) {
+          reason = error;
+          throw error;
+        }
+        return {};
+      },
+    });
+    const id = h.create(['a']);
+
+    const running = h.runner().run(id);
+    await clock.waitForSleepers(1);
+    expect(h.observer.ledger.claimLease(id, [1], 2, otherOwner)).toBe(true);
+    const snapshot = { saga: h.saga(id), events: h.events(id) };
+
+    await expect(running).rejects.toBeInstanceOf(LeaseLostError);
+
+    expect(reason).toBeInstanceOf(LeaseLostError);
+    expect({ saga: h.saga(id), events: h.events(id) }).toEqual(snapshot);
+    expect(h.log).toEqual(['execute:a']);
+  });
+});
