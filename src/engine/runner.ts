@@ -77,7 +77,8 @@ class SagaExecution {
 
   private tick(): void {
     try {
-      if (!this.lease.beat() || this.ledger.currentEpoch(this.sagaId) !== this.epoch) {
+      // The ledger first: a superseded owner must not rewrite its successor's lock file.
+      if (this.ledger.currentEpoch(this.sagaId) !== this.epoch || !this.lease.beat()) {
         this.loseLease();
         return;
       }
