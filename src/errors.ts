@@ -20,6 +20,8 @@ export class UsageError extends ArcadiaError {
 /** Missing or rejected configuration (tokens, URLs, homes): exit 4. `variable` names what to set, never its value. */
 export class ConfigError extends ArcadiaError {
   readonly code = 'config';
+  /** A saga step meeting it stops the executor and stays resumable (see isHaltingError). */
+  readonly haltsExecutor = true;
   constructor(
     message: string,
     readonly variable?: string,

@@ -58,6 +58,8 @@ export class BadRequestError extends DigitalOceanError {
  */
 export abstract class DigitalOceanAuthError extends DigitalOceanError {
   readonly transient = false;
+  /** Retrying will not help and rolling back needs the same token: the saga waits, resumable, for a fixed token. */
+  readonly haltsExecutor = true;
   constructor(
     failure: RequestFailure,
     readonly variable: string,

@@ -86,6 +86,15 @@ export function isTransientError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'transient' in error && error.transient === true;
 }
 
+/**
+ * Errors that say this executor cannot go on as configured (a rejected token, a refused API URL) carry
+ * `haltsExecutor: true`. The runner stops where it is and leaves the saga resumable: failing the step would start a
+ * compensation that the same configuration cannot carry out either, and fixing the configuration must be enough.
+ */
+export function isHaltingError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'haltsExecutor' in error && error.haltsExecutor === true;
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { LeaseLostError, SagaCancelledError, errorMessage, isTransientError } from './errors.js';
+import { LeaseLostError, SagaCancelledError, errorMessage, isHaltingError, isTransientError } from './errors.js';
 import type { SagaLedger, SagaTransition } from './ledger.js';
 import { acquireSagaLock, type SagaLease, type SagaLockOptions } from './lock.js';
 import { backoffDelay } from './retry.js';
@@ -270,6 +270,7 @@ class SagaExecution {
         if (signal.aborted && signal.reason instanceof SagaCancelledError) {
           return { ok: false, error: 'cancelled while running', cancelled: true };
         }
+        if (isHaltingError(error)) this.halt(step, 'running', error);
         if (!isTransientError(error) || tried >= policy.attempts) {
           const suffix = isTransientError(error) ? ` (after ${tried} attempts)` : '';
           return { ok: false, error: errorMessage(error) + suffix, cancelled: false };
@@ -287,6 +288,12 @@ class SagaExecution {
         }
       }
     }
+  }
+
+  /** Stops this executor on a halting error, leaving the step as it is so a resume picks it up again. */
+  private halt(step: StepRecord, status: 'running' | 'compensating', error: unknown): never {
+    this.apply({ step: { idx: step.idx }, event: { from: status, to: status, detail: `stopped, resumable: ${errorMessage(error)}` } });
+    throw error;
   }
 
   private async compensateAll(): Promise<void> {
@@ -338,6 +345,7 @@ class SagaExecution {
         return true;
       } catch (error) {
         if (this.leaseLost || error instanceof LeaseLostError) throw new LeaseLostError(this.sagaId, this.epoch);
+        if (isHaltingError(error)) this.halt(step, 'compensating', error);
         if (!isTransientError(error) || tried >= policy.attempts) return fail(errorMessage(error));
         this.apply({ step: { idx: step.idx }, event: { from: 'compensating', to: 'compensating', detail: `retrying after: ${errorMessage(error)}` } });
         await this.options.clock.sleep(backoffDelay(policy, tried - 1, this.options.random ?? Math.random), signal);

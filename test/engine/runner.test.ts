@@ -618,6 +618,62 @@ describe('rule 6: transient errors are retried with backoff, permanent ones fail
   });
 });
 
+describe('halting errors: a configuration problem stops the executor and leaves the saga resumable', () => {
+  function halting(message: string): Error {
+    return Object.assign(new Error(message), { haltsExecutor: true });
+  }
+
+  it('rethrows from run() with the step still running, compensates nothing, and the next run finishes it', async () => {
+    const h = harness();
+    h.step('a');
+    h.step('b', {
+      execute: (_ctx, run) => {
+        if (run === 1) throw halting('401 token rejected');
+        return {};
+      },
+    });
+    const id = h.create(['a', 'b']);
+
+    await expect(h.runner().run(id)).rejects.toThrow('401 token rejected');
+
+    const stopped = h.saga(id);
+    expect(stopped.status).toBe('running');
+    expect(statuses(stopped)).toEqual(['succeeded', 'running']);
+    expect(stopped.owner).toBeNull();
+    expect(h.counts.get('compensate:a')).toBeUndefined();
+    expect(h.events(id).some((e) => e.detail?.startsWith('stopped, resumable: 401 token rejected'))).toBe(true);
+    expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
+
+    const done = await h.runner().run(id);
+    expect(done.status).toBe('succeeded');
+    expect(h.counts.get('execute:a')).toBe(1);
+    expect(h.counts.get('execute:b')).toBe(2);
+  });
+
+  it('stops a compensation the same way: the saga stays compensating until a run can undo the step', async () => {
+    const h = harness();
+    h.step('a', {
+      compensate: (_ctx, run) => {
+        if (run === 1) throw halting('403 read-only token');
+      },
+    });
+    h.step('b', {
+      execute: () => {
+        throw new StepFailedError('no');
+      },
+    });
+    const id = h.create(['a', 'b']);
+
+    await expect(h.runner().run(id)).rejects.toThrow('403 read-only token');
+    expect(h.saga(id).status).toBe('compensating');
+    expect(statuses(h.saga(id))).toEqual(['compensating', 'failed']);
+
+    const done = await h.runner().run(id);
+    expect(done.status).toBe('rolled_back');
+    expect(statuses(done)).toEqual(['compensated', 'failed']);
+  });
+});
+
 describe('rule 7: cancellation', { timeout: 10_000 }, () => {
   it('cancels a pending saga without running any step', async () => {
     const h = harness();

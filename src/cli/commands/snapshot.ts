@@ -12,10 +12,10 @@ import { validateLabel } from '../../sagas/snapshot/naming.js';
 import { PRUNED_KEY, PRUNE_ERROR_KEY } from '../../sagas/snapshot/prune-step.js';
 import { snapshotSagaTemplate } from '../../sagas/snapshot/snapshot-saga.js';
 import { openApp, type App, type CliContext } from '../app.js';
-import { EXIT, worstExitCode, type ExitCode } from '../exit-codes.js';
+import { EXIT, exitCodeForError, worstExitCode, type ExitCode } from '../exit-codes.js';
 import { isSagaInGoodHands, lockOptions } from '../owner-liveness.js';
 import { holdBatchLock } from '../../engine/batch-lock.js';
-import { collect, intInRange } from '../parse.js';
+import { collect, intInRange, validateTag } from '../parse.js';
 import { runSagaReporting, runSagaWithProgress } from '../run-saga.js';
 import { batchProgress } from '../../output/views/batch-progress.js';
 import { resumeOrphans } from './saga-resume.js';
@@ -33,8 +33,6 @@ export interface SnapshotOptions {
   json: boolean;
   triggeredBy: string | undefined;
 }
-
-const TAG = /^[a-zA-Z0-9_:-]{1,255}$/;
 
 export function parseDropletIds(values: string[]): number[] {
   const ids = values.map((value) => {
@@ -173,6 +171,7 @@ async function runOne(dropletId: number, sagaId: string, results: Map<number, Sn
     // Owned by someone else: in good hands. Anything else stops this droplet only; the saga stays resumable.
     const status = error instanceof SagaOwnedError ? 'skipped' : 'interrupted';
     result = { dropletId, sagaId, status, snapshotId: null, snapshotName: null, error: errorMessage(error) };
+    if (status === 'interrupted') interruptions.set(result, error);
   }
   results.set(dropletId, result);
   return result;
@@ -181,7 +180,7 @@ async function runOne(dropletId: number, sagaId: string, results: Map<number, Sn
 export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promise<ExitCode> {
   const ids = parseDropletIds(opts.dropletIds);
   if (ids.length === 0 && opts.tag === undefined) throw new UsageError('give droplet ids, --tag, or both');
-  if (opts.tag !== undefined && !TAG.test(opts.tag)) throw new UsageError(`--tag "${opts.tag.slice(0, 40)}" is not a DigitalOcean tag name`);
+  if (opts.tag !== undefined) validateTag(opts.tag);
   const label = opts.label !== undefined ? validateLabel(opts.label) : undefined;
   if (opts.dryRun && opts.keep === undefined) throw new UsageError('--dry-run shows what --keep would delete: give --keep too');
   if (opts.dryRun && opts.detach) throw new UsageError('--dry-run and --detach do not go together');
@@ -208,7 +207,6 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
   }
 }
 
-/** Skipped counts as fine (the other run has it); a retention failure leaves old snapshots behind: attention. */
 /** `--keep n --dry-run`: what retention would delete after one more snapshot per droplet; changes nothing. */
 async function previewRetention(ctx: CliContext, output: Output, ids: number[], tag: string | undefined, keep: number): Promise<ExitCode> {
   const app = await openApp(ctx);
@@ -228,9 +226,14 @@ async function previewRetention(ctx: CliContext, output: Output, ids: number[], 
   }
 }
 
+/** Why a droplet's saga stopped unfinished: its exit code is the error's (a rejected token or a busy ledger is 4). */
+const interruptions = new WeakMap<SnapshotResult, unknown>();
+
+/** Skipped counts as fine (the other run has it); a retention failure leaves old snapshots behind: attention. */
 function exitCodeForResult(result: SnapshotResult): ExitCode {
+  if (result.status === 'interrupted') return exitCodeForError(interruptions.get(result));
   if (result.status === 'compensation_failed' || result.pruneFailed) return EXIT.needsAttention;
-  if (result.status === 'rolled_back' || result.status === 'cancelled' || result.status === 'interrupted') return EXIT.sagaFailed;
+  if (result.status === 'rolled_back' || result.status === 'cancelled') return EXIT.sagaFailed;
   return EXIT.ok;
 }
 
