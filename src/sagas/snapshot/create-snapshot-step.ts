@@ -20,7 +20,7 @@ export const SNAPSHOT_KEYS = {
 
 /** DigitalOcean stamps seconds; clocks differ a little: an action this much older than our POST may still be ours. */
 const CLOCK_TOLERANCE_MS = 5_000;
-/** A reply lost in transit is reconciled this many times before the step gives up (and compensation cleans up). */
+/** Requests lost in transit or refused while the droplet is busy: this many, then the step gives up (and compensation cleans up). */
 const MAX_RECONCILES = 5;
 
 export function dropletIdInput(ctx: Pick<StepContext, 'input'>): number {
@@ -58,7 +58,11 @@ async function findByName(api: SnapshotApi, dropletId: number, name: string): Pr
     .map((s) => ({ id: s.id, sizeGigabytes: s.size_gigabytes }));
 }
 
-/** A snapshot action on the droplet that began after this saga first tried to POST one: our own, reply lost. */
+/**
+ * The snapshot action our request of `postingAt` started, when its reply was lost. Actions DigitalOcean stamps at or
+ * after that second come first (earliest: our first request); one stamped a little earlier is accepted only when no
+ * such action exists, because clocks differ.
+ */
 async function findOwnAction(api: SnapshotApi, dropletId: number, postingAt: number): Promise<Action | undefined> {
   let actions: Action[];
   try {
@@ -67,9 +71,13 @@ async function findOwnAction(api: SnapshotApi, dropletId: number, postingAt: num
     if (error instanceof NotFoundError) return undefined; // no droplet, so no action of ours on it
     throw error;
   }
-  return actions
-    .filter((a) => a.type === 'snapshot' && a.status !== 'errored' && Date.parse(a.started_at ?? '') >= postingAt - CLOCK_TOLERANCE_MS)
-    .sort((a, b) => Date.parse(a.started_at ?? '') - Date.parse(b.started_at ?? ''))[0];
+  const postingSecond = Math.floor(postingAt / 1000) * 1000;
+  const candidates = actions
+    .map((action) => ({ action, startedAt: Date.parse(action.started_at ?? '') }))
+    .filter(({ action, startedAt }) => action.type === 'snapshot' && action.status !== 'errored' && startedAt >= postingAt - CLOCK_TOLERANCE_MS);
+  const after = candidates.filter((c) => c.startedAt >= postingSecond).sort((a, b) => a.startedAt - b.startedAt);
+  const before = candidates.filter((c) => c.startedAt < postingSecond).sort((a, b) => b.startedAt - a.startedAt);
+  return (after[0] ?? before[0])?.action;
 }
 
 /** Polls the droplet until no action holds it, bounded by the action timeout. */
@@ -138,8 +146,10 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
     const checkpointed = ctx.context[SNAPSHOT_KEYS.actionId];
     if (typeof checkpointed === 'number') return finish(api, ctx, dropletId, name, await api.getAction(checkpointed), deps);
 
+    // Set while a request of ours may have started a snapshot we have not seen: a crash or a lost reply.
     const postingAt = ctx.context[SNAPSHOT_KEYS.postingAt];
-    if (typeof postingAt === 'number') {
+    const outstanding = typeof postingAt === 'number';
+    if (outstanding) {
       const [existing] = await findByName(api, dropletId, name);
       if (existing) return recorded(existing, name);
       const own = await findOwnAction(api, dropletId, postingAt);
@@ -152,30 +162,33 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
       await ctx.checkpoint({ [SNAPSHOT_KEYS.postingAt]: ctx.clock.now() });
     }
     if (reconcile >= MAX_RECONCILES) {
-      throw new StepFailedError(`could not start a snapshot of droplet ${dropletId}: the outcome of ${MAX_RECONCILES} requests stayed unknown`);
+      throw new StepFailedError(`could not start a snapshot of droplet ${dropletId} in ${MAX_RECONCILES} requests (replies lost or the droplet kept busy)`);
     }
 
+    let action: Action;
     try {
       failpoint('snapshot.before-post');
-      const action = await api.postDropletAction(dropletId, { type: 'snapshot', name });
-      failpoint('snapshot.after-post');
-      await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: action.id });
-      failpoint('snapshot.after-checkpoint');
-      ctx.progress(`snapshot action ${action.id} started`);
-      return finish(api, ctx, dropletId, name, action, deps);
+      action = await api.postDropletAction(dropletId, { type: 'snapshot', name });
     } catch (error) {
       if (error instanceof OutcomeUnknownError) {
         ctx.progress('the reply to the snapshot request was lost; checking what DigitalOcean did');
         await ctx.sleep(deps.timings.pollIntervalMs);
         continue;
       }
+      // Any reply is a refusal, so this request started nothing. Unless an earlier one of ours is unaccounted for,
+      // forget it: a snapshot someone else started just before must never be taken for ours.
+      if (!outstanding) await ctx.checkpoint({ [SNAPSHOT_KEYS.postingAt]: null });
       if (error instanceof PendingEventError) {
-        // Possibly our own action whose reply was lost, possibly someone else's: wait, then look again.
         await waitUntilUnlocked(api, ctx, dropletId, deps);
         continue;
       }
       throw error;
     }
+    failpoint('snapshot.after-post');
+    await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: action.id });
+    failpoint('snapshot.after-checkpoint');
+    ctx.progress(`snapshot action ${action.id} started`);
+    return finish(api, ctx, dropletId, name, action, deps);
   }
 }
 
@@ -215,7 +228,7 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
     return;
   }
   const postingAt = ctx.context[SNAPSHOT_KEYS.postingAt];
-  if (typeof postingAt !== 'number') return; // no request was ever sent
+  if (typeof postingAt !== 'number') return; // no request was ever sent, or the last one was refused
 
   const checkpointed = ctx.context[SNAPSHOT_KEYS.actionId];
   const action = typeof checkpointed === 'number' ? await api.getAction(checkpointed) : await findOwnAction(api, dropletId, postingAt);
