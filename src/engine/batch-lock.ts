@@ -1,6 +1,6 @@
-import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { lockTakeoverReason, readSagaLock, type SagaLockOptions } from './lock.js';
+import { lockTakeoverReason, readSagaLock, replaceLockFile, type SagaLockOptions } from './lock.js';
 import { ensureDir } from '../ensure-dir.js';
 
 function batchKey(batchId: string): string {
@@ -26,9 +26,7 @@ export function holdBatchLock(batchId: string, options: SagaLockOptions & { hear
       heartbeatAt: options.clock.now(),
       epoch: 0,
     };
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-    renameSync(tmp, path);
+    replaceLockFile(options.locksDir, path, record);
   };
   write();
   const timer = setInterval(() => {

@@ -66,8 +66,24 @@ export function lockTakeoverReason(lock: SagaLockRecord, options: SagaLockOption
 
 function writeTemp(locksDir: string, record: SagaLockRecord): string {
   const tmp = join(locksDir, `.${record.sagaId}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+  try {
+    writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
+  } catch (error) {
+    removeQuietly(tmp); // a full disk may have created it empty
+    throw error;
+  }
   return tmp;
+}
+
+/** Replaces a lock file atomically (readers never see half a record); a failed write leaves no temporary file. */
+export function replaceLockFile(locksDir: string, path: string, record: SagaLockRecord): void {
+  const tmp = writeTemp(locksDir, record);
+  try {
+    renameSync(tmp, path);
+  } catch (error) {
+    removeQuietly(tmp);
+    throw error;
+  }
 }
 
 function removeQuietly(path: string): void {
@@ -120,7 +136,14 @@ export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: Sag
       } finally {
         removeQuietly(tmp);
       }
-      if (!ledger.claimLease(sagaId, [current], record.epoch, owner)) {
+      let claimed: boolean;
+      try {
+        claimed = ledger.claimLease(sagaId, [current], record.epoch, owner);
+      } catch (error) {
+        removeQuietly(path); // e.g. a busy ledger: a refused executor must not leave a lock claiming the saga
+        throw error;
+      }
+      if (!claimed) {
         removeQuietly(path);
         throw new SagaOwnedError(sagaId, ledger.getSaga(sagaId)?.owner ?? null);
       }
@@ -136,8 +159,7 @@ export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: Sag
     if (!ledger.claimLease(sagaId, [lockEpoch, lockEpoch - 1], record.epoch, owner)) {
       throw new SagaOwnedError(sagaId, ledger.getSaga(sagaId)?.owner ?? null);
     }
-    const tmp = writeTemp(options.locksDir, record);
-    renameSync(tmp, path);
+    replaceLockFile(options.locksDir, path, record);
     return makeLease(options, record, reason);
   }
   throw new SagaOwnedError(sagaId, ledger.getSaga(sagaId)?.owner ?? null);
@@ -153,8 +175,7 @@ function makeLease(options: SagaLockOptions, record: SagaLockRecord, takeoverRea
     takeoverReason,
     beat() {
       if (!isMine(readSagaLock(options.locksDir, record.sagaId))) return false;
-      const tmp = writeTemp(options.locksDir, { ...record, heartbeatAt: options.clock.now() });
-      renameSync(tmp, lockPath(options.locksDir, record.sagaId));
+      replaceLockFile(options.locksDir, lockPath(options.locksDir, record.sagaId), { ...record, heartbeatAt: options.clock.now() });
       return true;
     },
     release() {
