@@ -17,6 +17,14 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+const TAG = /^[a-zA-Z0-9_:-]{1,255}$/;
+
+/** DigitalOcean's tag-name alphabet, checked before the tag reaches a URL or the ledger. */
+export function validateTag(tag: string): string {
+  if (!TAG.test(tag)) throw new UsageError(`--tag "${tag.slice(0, 40)}" is not a DigitalOcean tag name (letters, digits, _ : -)`);
+  return tag;
+}
+
 const INPUT_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
 /** `--input key=value` pairs; a value that parses as a JSON number or boolean keeps that type. */

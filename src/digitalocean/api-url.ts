@@ -22,7 +22,8 @@ export function validateApiUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${API_URL_VARIABLE} is not a URL: "${raw.slice(0, 200)}"`, API_URL_VARIABLE);
+    // Not echoed: a value that is not a URL may be a token pasted into the wrong line.
+    throw new ConfigError(`${API_URL_VARIABLE} is not a URL (expected e.g. https://api.digitalocean.com)`, API_URL_VARIABLE);
   }
   if (url.username || url.password) {
     throw new ConfigError(`${API_URL_VARIABLE} must not carry credentials; use the token variables`, API_URL_VARIABLE);

@@ -6,7 +6,7 @@ export type OutputMode = 'json' | 'tty' | 'plain';
 
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
 export interface Spinner {
@@ -33,7 +33,7 @@ export class Output {
   static detect(streams: OutputStreams, env: NodeJS.ProcessEnv, json: boolean): Output {
     const tty = streams.stdout.isTTY === true && streams.stderr.isTTY === true;
     const mode: OutputMode = json ? 'json' : tty ? 'tty' : 'plain';
-    const useColor = mode === 'tty' && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+    const useColor = mode === 'tty' && !env.NO_COLOR && env.TERM !== 'dumb'; // no-color.org: set and non-empty
     return new Output(mode, streams, useColor);
   }
 
@@ -71,7 +71,7 @@ export class Output {
     this.streams.stderr.write(`${this.color.red('error:')} ${safeText(message).split('\n')[0]}\n`);
   }
 
-  table(head: string[], rows: (string | number | null)[][]): string {
+  table(head: string[], rows: TableCell[][]): string {
     if (this.mode === 'tty') return renderBoxTable(head, rows, this.color);
     return renderPlainTable(head, rows);
   }
@@ -90,7 +90,8 @@ export class Output {
 
   /** An ora spinner on a TTY; on a non-TTY every update becomes a plain progress line instead. */
   async spinner(text: string): Promise<Spinner> {
-    if (this.mode !== 'tty') {
+    // A terminal that reports no width (a bare pseudo-terminal) would make ora erase thousands of lines a frame.
+    if (this.mode !== 'tty' || !((this.streams.stderr.columns ?? 0) > 0)) {
       const lines = this.progressLines();
       lines.update(text);
       return lines;
@@ -101,23 +102,32 @@ export class Output {
   }
 }
 
-function cell(value: string | number | null): string {
-  return value === null ? '-' : safeText(String(value));
+/** A table cell the output module colours itself, after making its text safe (data never carries escapes). */
+export interface PaintedCell {
+  text: string;
+  paint: (text: string) => string;
+}
+export type TableCell = string | number | null | PaintedCell;
+
+function cell(value: TableCell, paint: boolean): string {
+  if (value === null) return '-';
+  if (typeof value === 'object') return paint ? value.paint(safeText(value.text)) : safeText(value.text);
+  return safeText(String(value));
 }
 
-function renderPlainTable(head: string[], rows: (string | number | null)[][]): string {
-  const cells = [head, ...rows.map((r) => r.map(cell))];
+function renderPlainTable(head: string[], rows: TableCell[][]): string {
+  const cells = [head, ...rows.map((r) => r.map((c) => cell(c, false)))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }
 
 let Table: typeof import('cli-table3') | undefined;
 
-function renderBoxTable(head: string[], rows: (string | number | null)[][], color: ChalkInstance): string {
+function renderBoxTable(head: string[], rows: TableCell[][], color: ChalkInstance): string {
   // cli-table3 is loaded only for people at a terminal; scripts never pay for it.
   Table ??= loadTable();
   const table = new Table({ head: head.map((h) => color.bold(h)), style: { head: [], border: [] } });
-  for (const row of rows) table.push(row.map(cell));
+  for (const row of rows) table.push(row.map((c) => cell(c, true)));
   return table.toString();
 }
 

@@ -11,6 +11,7 @@ import { openApp, type App, type CliContext } from '../app.js';
 import { EXIT, exitCodeForStatus, type ExitCode } from '../exit-codes.js';
 import { runSagaWithProgress } from '../run-saga.js';
 import { parseDropletIds } from './snapshot.js';
+import { validateTag } from '../parse.js';
 
 /** DigitalOcean's price for droplet snapshots, per GiB-month, and its minimum charge. */
 const USD_PER_GIB_MONTH = 0.06;
@@ -39,6 +40,7 @@ function leakReason(app: App, snapshot: Snapshot, sagaPrefix: string): string | 
 export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Promise<ExitCode> {
   const ids = parseDropletIds(opts.dropletIds);
   if (ids.length > 0 && opts.tag !== undefined) throw new UsageError('give droplet ids or --tag, not both');
+  if (opts.tag !== undefined) validateTag(opts.tag);
   const output = Output.detect(ctx.streams, ctx.env, opts.json);
   const app = await openApp(ctx);
   try {

@@ -1,7 +1,7 @@
 import type { SagaSummary } from '../../engine/ledger.js';
 import type { SagaEvent, SagaOwner, SagaRecord, StepRecord } from '../../engine/types.js';
-import { humanDuration, isoTime } from '../format.js';
-import type { Output } from '../output.js';
+import { humanDuration, isoTime, safeText } from '../format.js';
+import type { Output, PaintedCell } from '../output.js';
 
 export interface OwnerView {
   pid: number;
@@ -110,6 +110,10 @@ function colourStatus(output: Output, status: string): string {
   }
 }
 
+function statusCell(output: Output, status: string): PaintedCell {
+  return { text: status, paint: (text) => colourStatus(output, text) };
+}
+
 export function printSagaList(output: Output, sagas: SagaSummary[]): void {
   if (output.mode === 'json') {
     output.json(sagaListJson(sagas));
@@ -122,7 +126,7 @@ export function printSagaList(output: Output, sagas: SagaSummary[]): void {
   const rows = sagas.map((s) => [
     s.id,
     s.kind,
-    colourStatus(output, s.status),
+    statusCell(output, s.status),
     s.currentStep,
     s.triggeredBy,
     isoTime(s.createdAt),
@@ -137,6 +141,12 @@ function stepStatusLabel(saga: SagaRecord, step: StepRecord): string {
   return step.status;
 }
 
+/** JSON escapes C0 controls but not DEL and C1 (U+0080-U+009F), which terminals obey too: escape those as well. */
+function readableJson(value: unknown): string {
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEvent[], ownerAlive: boolean | null): void {
   if (output.mode === 'json') {
     output.json(sagaJson(saga, events));
@@ -147,8 +157,8 @@ export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEven
     : 'none';
   output.print(`Saga     ${saga.id}`);
   output.print(`Kind     ${saga.kind}`);
-  output.print(`Status   ${colourStatus(output, saga.status)}${saga.error ? ` (${saga.error})` : ''}`);
-  output.print(`Trigger  ${saga.triggeredBy}${saga.deploymentId ? `, deployment ${saga.deploymentId}` : ''}${saga.batchId ? `, batch ${saga.batchId}` : ''}`);
+  output.print(`Status   ${colourStatus(output, saga.status)}${saga.error ? ` (${safeText(saga.error)})` : ''}`);
+  output.print(`Trigger  ${safeText(saga.triggeredBy)}${saga.deploymentId ? `, deployment ${safeText(saga.deploymentId)}` : ''}${saga.batchId ? `, batch ${saga.batchId}` : ''}`);
   output.print(`Created  ${isoTime(saga.createdAt)}, updated ${isoTime(saga.updatedAt)}`);
   output.print(`Owner    ${owner}`);
   if (saga.recoveryAttempts > 0) output.print(`Recovered ${saga.recoveryAttempts} time(s)`);
@@ -159,7 +169,7 @@ export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEven
       saga.steps.map((s) => [
         s.idx,
         s.name,
-        colourStatus(output, stepStatusLabel(saga, s)),
+        statusCell(output, stepStatusLabel(saga, s)),
         s.attempts,
         isoTime(s.startedAt),
         isoTime(s.finishedAt),
@@ -169,7 +179,7 @@ export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEven
   );
   output.print();
   output.print('Context');
-  output.print(JSON.stringify(saga.context, null, 2));
+  output.print(readableJson(saga.context));
   output.print();
   output.print('History');
   output.print(
@@ -187,5 +197,5 @@ export function printSagaOutcome(output: Output, saga: SagaRecord): void {
     return;
   }
   const steps = saga.steps.map((s) => `${s.name}: ${stepStatusLabel(saga, s)}`).join(', ');
-  output.print(`saga ${saga.id} ${colourStatus(output, saga.status)} [${steps}]${saga.error ? ` - ${saga.error}` : ''}`);
+  output.print(`saga ${saga.id} ${colourStatus(output, saga.status)} [${steps}]${saga.error ? ` - ${safeText(saga.error)}` : ''}`);
 }
