@@ -263,7 +263,8 @@ class SagaExecution {
     for (let tried = 1; ; tried++) {
       try {
         if (signal.aborted) throw signal.reason;
-        const output = await definition.execute(this.stepContext(saga, step, startedAt, signal));
+        // Reloaded for every attempt: an earlier attempt's checkpoints (an action id) must reach the next one.
+        const output = await definition.execute(this.stepContext(tried === 1 ? saga : this.load(), step, startedAt, signal));
         return { ok: true, output };
       } catch (error) {
         if (this.leaseLost || error instanceof LeaseLostError) throw new LeaseLostError(this.sagaId, this.epoch);
@@ -336,7 +337,7 @@ class SagaExecution {
     const signal = this.compensateAbort.signal;
     for (let tried = 1; ; tried++) {
       try {
-        await definition.compensate(this.stepContext(saga, step, step.startedAt ?? this.options.clock.now(), signal));
+        await definition.compensate(this.stepContext(tried === 1 ? saga : this.load(), step, step.startedAt ?? this.options.clock.now(), signal));
         const now = this.options.clock.now();
         this.apply({
           step: keepsStatus ? { idx: step.idx, compensatedAt: now } : { idx: step.idx, status: 'compensated', compensatedAt: now },

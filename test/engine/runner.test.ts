@@ -536,6 +536,26 @@ describe('rule 6: transient errors are retried with backoff, permanent ones fail
     ).toEqual(['retrying after: 503 on try 1', 'retrying after: 503 on try 2']);
   });
 
+  it("hands a retried attempt the checkpoints of the attempt before it (an action id must not be posted twice)", async () => {
+    const h = harness();
+    const seen: (number | undefined)[] = [];
+    h.step('a', {
+      execute: async (ctx, run) => {
+        const recorded = ctx.context.action_id;
+        seen.push(typeof recorded === 'number' ? recorded : undefined);
+        if (recorded === undefined) await ctx.checkpoint({ action_id: 42 });
+        if (run === 1) throw transient('503 while polling');
+        return {};
+      },
+    });
+    const id = h.create(['a']);
+
+    const done = await h.runner().run(id);
+
+    expect(done.status).toBe('succeeded');
+    expect(seen).toEqual([undefined, 42]);
+  });
+
   it('fails the step once the attempts are spent, saying how many', async () => {
     const h = harness();
     h.step('a', {
