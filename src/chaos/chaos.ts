@@ -1,0 +1,110 @@
+import { planRun, type RunPlan, type Scenario } from './plan.js';
+import { executeRun, type FaultCounts, type RunOptions, type RunOutcome } from './run.js';
+import { isViolation, type Violation } from './invariants.js';
+
+export interface ChaosOptions {
+  runs: number;
+  /** Run i uses seed `seed + i`, so any one run replays with `--seed <its seed> --runs 1`. */
+  seed: number;
+  /** Runs at once, each with its own simulator and ledger. */
+  concurrency: number;
+  scenarios: readonly Scenario[];
+  keepAll?: boolean;
+  /** Count sagas that ended compensation_failed as violations too. */
+  strict?: boolean;
+}
+
+export interface SeededViolation extends Violation {
+  seed: number;
+  keptAt: string | null;
+}
+
+export interface ChaosSummary {
+  runs: number;
+  firstSeed: number;
+  lastSeed: number;
+  scenarios: Record<Scenario, number>;
+  sagas: Record<string, number>;
+  kills: { total: number; timer: number; failpoint: number; duringResume: number };
+  resumes: number;
+  intrusions: number;
+  faults: FaultCounts;
+  requests: number;
+  violations: SeededViolation[];
+  /** Findings that page a human without breaking a promise (compensation_failed); violations under --strict. */
+  attention: SeededViolation[];
+  ms: number;
+}
+
+function emptyFaults(): FaultCounts {
+  return { total: 0, serverErrors: 0, droppedReplies: 0, errorsAfterEffect: 0, slowReplies: 0, erroredActions: 0, rateLimited: 0 };
+}
+
+export function summarize(outcomes: RunOutcome[], options: Pick<ChaosOptions, 'seed' | 'runs' | 'strict'>, ms: number): ChaosSummary {
+  const summary: ChaosSummary = {
+    runs: outcomes.length,
+    firstSeed: options.seed,
+    lastSeed: options.seed + options.runs - 1,
+    scenarios: { single: 0, batch: 0, smoke: 0 },
+    sagas: {},
+    kills: { total: 0, timer: 0, failpoint: 0, duringResume: 0 },
+    resumes: 0,
+    intrusions: 0,
+    faults: emptyFaults(),
+    requests: 0,
+    violations: [],
+    attention: [],
+    ms,
+  };
+  for (const run of [...outcomes].sort((a, b) => a.plan.seed - b.plan.seed)) {
+    summary.scenarios[run.plan.scenario] += 1;
+    for (const [status, n] of Object.entries(run.sagas)) summary.sagas[status] = (summary.sagas[status] ?? 0) + n;
+    summary.kills.timer += run.kills.timer;
+    summary.kills.failpoint += run.kills.failpoint;
+    summary.kills.duringResume += run.resumeKills;
+    summary.resumes += run.resumes;
+    if (run.intrusion !== null && !run.intrusion.includes('already over') && !run.intrusion.includes('nothing in flight')) summary.intrusions += 1;
+    for (const key of Object.keys(summary.faults) as (keyof FaultCounts)[]) summary.faults[key] += run.faults[key];
+    summary.requests += run.requests;
+    for (const v of run.violations) (isViolation(v, options) ? summary.violations : summary.attention).push({ ...v, seed: run.plan.seed, keptAt: run.keptAt });
+  }
+  summary.kills.total = summary.kills.timer + summary.kills.failpoint;
+  return summary;
+}
+
+/** A run the harness itself could not carry out (no port, no temporary folder): reported, never silently passed. */
+function harnessFailure(plan: RunPlan, error: unknown): RunOutcome {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return {
+    plan,
+    violations: [{ rule: 'process', message: `the chaos harness failed: ${message}` }],
+    kills: { timer: 0, failpoint: 0 },
+    resumeKills: 0,
+    resumes: 0,
+    faults: emptyFaults(),
+    sagas: {},
+    intrusion: null,
+    requests: 0,
+    ms: 0,
+    keptAt: null,
+  };
+}
+
+/** Runs `options.runs` seeded runs, `concurrency` at a time; `onRun` hears of each as it ends. */
+export async function runChaos(options: ChaosOptions, onRun?: (outcome: RunOutcome) => void): Promise<ChaosSummary> {
+  const started = Date.now();
+  const plans: RunPlan[] = Array.from({ length: options.runs }, (_, i) => planRun(options.seed + i, options.scenarios));
+  const outcomes: RunOutcome[] = [];
+  const runOptions: RunOptions = { keepAll: options.keepAll ?? false, strict: options.strict ?? false };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < plans.length) {
+      const plan = plans[next++] as RunPlan;
+      const outcome = await executeRun(plan, runOptions).catch((error: unknown) => harnessFailure(plan, error));
+      outcomes.push(outcome);
+      onRun?.(outcome);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, plans.length)) }, worker));
+  return summarize(outcomes, options, Date.now() - started);
+}

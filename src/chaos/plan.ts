@@ -1,0 +1,259 @@
+import type { DropletSeed, FaultConfig, ImageSeed, SimulatorConfigInput } from '../digitalocean/simulator/index.js';
+import { Random } from './random.js';
+
+/**
+ * One chaos run, decided by its seed: what arcadia is asked to do, how the simulator misbehaves, and how the
+ * processes are killed. `planRun(seed)` depends on nothing else (but for seeded images being days older than now),
+ * so `--seed S --runs 1` replays the same plan; where timed kills land and how requests interleave still depend on
+ * the machine, so a replay reproduces a timing-dependent finding often, not always.
+ */
+
+export const SCENARIOS = ['single', 'batch', 'smoke'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+/**
+ * How a process is crashed: not at all, SIGKILL after a delay (from spawn, so during start-up and ledger opening,
+ * or from its first request to the simulator, so mid-saga), or at a named failpoint (its Nth hit).
+ */
+export type KillPlan =
+  | { kind: 'none' }
+  | { kind: 'timer'; from: 'spawn' | 'first-request'; afterMs: number }
+  | { kind: 'failpoint'; point: string; nth: number };
+
+/** A second process that competes with the first while it runs (the one-owner promise). */
+export type Intruder =
+  | { kind: 'none' }
+  /** the same command again, as an overlapping cron run would */
+  | { kind: 'same-command'; afterMs: number }
+  /** `saga resume --all`, which must leave a live owner's saga alone */
+  | { kind: 'resume-all'; afterMs: number }
+  /** `saga cancel` of the saga in flight: must end cancelled with nothing left behind */
+  | { kind: 'cancel'; afterMs: number }
+  /** someone takes a snapshot of a target droplet in the control panel: arcadia must neither adopt nor delete it */
+  | { kind: 'foreign-snapshot'; afterMs: number; dropletId: number };
+
+export interface RunPlan {
+  seed: number;
+  scenario: Scenario;
+  /** The main arcadia command (arguments after the binary). */
+  args: string[];
+  sim: SimulatorConfigInput;
+  /** Added to every arcadia process's environment (timings, rate budget). */
+  env: Record<string, string>;
+  kill: KillPlan;
+  intruder: Intruder;
+  /** How the first `saga resume --all` afterwards is crashed too. */
+  resumeKill: KillPlan;
+  /** Short names of what the simulator injects, for the per-run line. */
+  labels: string[];
+}
+
+/** The tag batch runs select; the bystander droplet does not carry it. */
+export const CHAOS_TAG = 'chaos';
+export const SINGLE_DROPLET = 1001;
+export const SMOKE_DROPLET = 1002;
+/** Never selected by any run: anything done to its images is a violation. */
+export const BYSTANDER_DROPLET = 1009;
+
+export const SMOKE_ARGS = (dropletId: number): string[] => [
+  'saga',
+  'start',
+  '--kind',
+  'test',
+  '--step',
+  'create_droplet_snapshot',
+  '--step',
+  'fail',
+  '--input',
+  `droplet_provider_id=${dropletId}`,
+  '--json',
+];
+
+/** Where a snapshot saga's own process can die (src/sagas/snapshot, src/engine/runner.ts). */
+const FORWARD_POINTS = [
+  'snapshot.before-post',
+  'snapshot.after-post',
+  'snapshot.after-checkpoint',
+  'action.polled',
+  'snapshot.after-complete',
+  'snapshot.lookup-missed',
+  'runner.step-returned',
+  'runner.step-recorded',
+] as const;
+const COMPENSATION_POINTS = ['snapshot.compensate-before-delete', 'snapshot.compensate-after-delete'] as const;
+
+const DAY_MS = 86_400_000;
+
+function hex8(random: Random): string {
+  return Array.from({ length: 8 }, () => random.int(0, 15).toString(16)).join('');
+}
+
+/** Seeded images are days old, in whole hours, so their order never hangs on a tie. */
+function iso(msAgo: number): string {
+  return new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - msAgo).toISOString();
+}
+
+/**
+ * Images nobody must touch (a manual snapshot, a name that only looks like arcadia's, a backup) and, when the run
+ * prunes, older arcadia snapshots for retention to work on.
+ */
+function seededImages(random: Random, dropletId: number, oldArcadia: number): { snapshots: ImageSeed[]; backups: ImageSeed[] } {
+  const snapshots: ImageSeed[] = [
+    { name: `droplet-${dropletId}-manual-before-upgrade`, createdAt: iso(random.int(3, 30) * DAY_MS) },
+    { name: `arcadia-snap-${dropletId}`, createdAt: iso(random.int(3, 30) * DAY_MS) },
+    { name: `arcadia-snap-${dropletId}-NOTHEX99`, createdAt: iso(random.int(3, 30) * DAY_MS) },
+  ];
+  for (let i = 0; i < oldArcadia; i++) {
+    const label = random.chance(0.3) ? '-nightly' : '';
+    snapshots.push({ name: `arcadia-snap-${dropletId}-${hex8(random)}${label}`, createdAt: iso((i + 1) * DAY_MS + random.int(0, 23) * 3_600_000) });
+  }
+  return { snapshots, backups: [{ name: `droplet-${dropletId} weekly backup`, createdAt: iso(2 * DAY_MS) }] };
+}
+
+function droplet(random: Random, id: number, tags: string[], oldArcadia: number): DropletSeed {
+  return { id, name: `chaos-${id}`, tags, disk: random.pick([25, 50, 80]), ...seededImages(random, id, oldArcadia) };
+}
+
+function killPlan(random: Random, points: readonly string[], maxDelayMs: number, maxNth: number, weights: { none: number; timer: number; failpoint: number }): KillPlan {
+  const kind = random.weighted([
+    [weights.none, 'none'],
+    [weights.timer, 'timer'],
+    [weights.failpoint, 'failpoint'],
+  ] as const);
+  if (kind === 'timer') return random.chance(0.15) ? { kind, from: 'spawn', afterMs: random.int(0, 700) } : { kind, from: 'first-request', afterMs: random.int(0, maxDelayMs) };
+  if (kind === 'failpoint') return { kind, point: random.pick(points), nth: random.int(1, maxNth) };
+  return { kind: 'none' };
+}
+
+export function describeKill(kill: KillPlan): string {
+  if (kill.kind === 'timer') return `SIGKILL ${kill.afterMs} ms after ${kill.from === 'spawn' ? 'spawn' : 'its first request'}`;
+  if (kill.kind === 'failpoint') return `failpoint ${kill.point}${kill.nth > 1 ? `@${kill.nth}` : ''}`;
+  return 'no kill';
+}
+
+export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS): RunPlan {
+  const random = new Random(seed);
+  const scenario = random.pick(scenarios);
+  const labels: string[] = [];
+
+  const keep = scenario !== 'smoke' && random.chance(0.4) ? random.int(1, 3) : undefined;
+  const oldArcadia = keep !== undefined ? random.int(0, 4) : random.int(0, 1);
+  const powerOff = scenario === 'single' && random.chance(0.2);
+
+  // Droplets: the run's targets with seeded images, and a bystander nobody selects.
+  const droplets: DropletSeed[] = [droplet(random, BYSTANDER_DROPLET, ['other'], 2)];
+  let fleet: SimulatorConfigInput['fleet'] = null;
+  let args: string[];
+  let dropletCount = 1;
+  if (scenario === 'batch') {
+    const explicit = random.int(2, 3);
+    for (let i = 0; i < explicit; i++) droplets.push(droplet(random, 3001 + i, [CHAOS_TAG, 'web'], oldArcadia));
+    const fleetCount = random.int(0, 3);
+    if (fleetCount > 0) fleet = { count: fleetCount, tag: CHAOS_TAG, firstId: 5001 };
+    dropletCount = explicit + fleetCount;
+    args = ['snapshot', '--tag', CHAOS_TAG, '--concurrency', String(random.int(1, 4)), '--json'];
+  } else {
+    droplets.push(droplet(random, SINGLE_DROPLET, ['web'], oldArcadia), droplet(random, SMOKE_DROPLET, ['web'], oldArcadia));
+    args = scenario === 'smoke' ? SMOKE_ARGS(SMOKE_DROPLET) : ['snapshot', String(SINGLE_DROPLET), '--json'];
+  }
+  if (scenario !== 'smoke') {
+    if (random.chance(0.3)) args.push('--label', 'chaos');
+    if (keep !== undefined) args.push('--keep', String(keep));
+    if (powerOff) args.push('--power-off');
+  }
+
+  // Faults: each kind independently, so runs see them alone and together.
+  const faults: Partial<FaultConfig> = { seed: (seed * 7919 + 17) >>> 0 };
+  if (random.chance(0.55)) {
+    faults.serverErrorRate = random.between(0.04, 0.15);
+    faults.serverErrorBurstLength = random.int(1, 4);
+    labels.push(`5xx bursts(${faults.serverErrorRate}x${faults.serverErrorBurstLength})`);
+  }
+  if (random.chance(0.45)) {
+    faults.dropPostReplyRate = random.between(0.3, 0.8);
+    labels.push('lost POST replies');
+  }
+  if (random.chance(0.35)) {
+    faults.postServerErrorAfterEffectRate = random.between(0.3, 0.8);
+    labels.push('500s after POST effect');
+  }
+  if (random.chance(0.2)) {
+    faults.dropNextDelete = random.int(1, 2);
+    labels.push('lost DELETE replies');
+  }
+  let httpTimeoutMs = 3000;
+  if (random.chance(0.4)) {
+    faults.slowReplyRate = random.between(0.1, 0.3);
+    faults.slowReplyMs = random.int(100, 700);
+    // Sometimes slower than the client waits: a timed-out POST is a lost reply.
+    if (random.chance(0.3)) httpTimeoutMs = random.int(250, Math.max(260, faults.slowReplyMs - 50));
+    labels.push(`slow replies(${faults.slowReplyMs}ms${httpTimeoutMs < 3000 ? `, timeout ${httpTimeoutMs}ms` : ''})`);
+  }
+  // An errored power-on cannot be undone by retrying: with --power-off it would end compensation_failed by design.
+  if (!powerOff && random.chance(0.25)) {
+    faults.erroredActionRate = random.between(0.1, 0.4);
+    labels.push('errored actions');
+  }
+
+  const env: Record<string, string> = {
+    ARCADIA_POLL_INTERVAL_MS: '40',
+    ARCADIA_LOOKUP_INTERVAL_MS: '40',
+    ARCADIA_LOOKUP_ATTEMPTS: '75',
+    ARCADIA_RETRY_BASE_MS: '20',
+    ARCADIA_HTTP_TIMEOUT_MS: String(httpTimeoutMs),
+    ARCADIA_LOCK_STALE_MS: '3000',
+    ARCADIA_SHUTDOWN_TIMEOUT_MS: '400',
+  };
+
+  let rateLimitPerMinute: number | null = null;
+  let burstWindowMs = 60_000;
+  if (random.chance(0.35)) {
+    // A binding limit over a short window; the client's budget sometimes above it, so 429s really come.
+    burstWindowMs = random.int(800, 1500);
+    rateLimitPerMinute = random.int(6, 20);
+    if (random.chance(0.75)) {
+      const budget = Math.round(rateLimitPerMinute * random.between(0.8, 2.5));
+      env.ARCADIA_RATE_LIMIT_PER_MINUTE = String(Math.max(3, budget));
+      env.ARCADIA_RATE_LIMIT_WINDOW_MS = String(burstWindowMs);
+    }
+    // Without a client budget the client learns the limit from 429s alone.
+    labels.push(`rate limit ${rateLimitPerMinute}/${burstWindowMs}ms (client ${env.ARCADIA_RATE_LIMIT_PER_MINUTE ?? 'unpaced'})`);
+  }
+
+  const longLag = random.chance(0.4);
+  const snapshotListingLagMs = longLag ? random.int(900, 2000) : random.int(50, 400);
+  if (longLag) labels.push(`listing lag ${snapshotListingLagMs}ms`);
+
+  const sim: SimulatorConfigInput = {
+    droplets,
+    fleet,
+    actionDurationMs: { snapshot: random.int(150, 700), shutdown: 100, power_off: 60, power_on: 80 },
+    actionJitterMs: random.int(0, 200),
+    snapshotListingLagMs,
+    deletedListingLingerMs: random.int(50, 1200),
+    unlockLagMs: 40,
+    powerStatusLagMs: 30,
+    rateLimitPerMinute,
+    burstWindowMs,
+    rateLimitPerHour: null,
+    maxPerPage: random.pick([3, 25, 200]),
+    faults,
+  };
+
+  // Kills: a batch lives longer and passes each failpoint once per droplet.
+  const points = scenario === 'smoke' ? [...FORWARD_POINTS.slice(0, 5), ...COMPENSATION_POINTS] : FORWARD_POINTS;
+  const maxDelay = scenario === 'batch' ? 400 + 300 * dropletCount : 1200;
+  const kill = killPlan(random, points, maxDelay, scenario === 'batch' ? Math.min(3, dropletCount) : 2, { none: 15, timer: 45, failpoint: 40 });
+  const resumeKill = killPlan(random, [...points, ...COMPENSATION_POINTS], 900, 1, { none: 60, timer: 25, failpoint: 15 });
+
+  const target = scenario === 'batch' ? 3001 : scenario === 'smoke' ? SMOKE_DROPLET : SINGLE_DROPLET;
+  const intruder: Intruder = random.weighted<Intruder>([
+    [60, { kind: 'none' }],
+    [10, { kind: 'same-command', afterMs: random.int(100, 1200) }],
+    [10, { kind: 'resume-all', afterMs: random.int(100, 1200) }],
+    [10, { kind: 'cancel', afterMs: random.int(300, 1500) }],
+    [10, { kind: 'foreign-snapshot', afterMs: random.int(0, 1200), dropletId: target }],
+  ]);
+
+  return { seed, scenario, args, sim, env, kill, intruder, resumeKill, labels };
+}
