@@ -11,7 +11,7 @@ export interface StepDependencies {
   settings: Settings;
   /** The DigitalOcean client, created on first use so sagas of test steps need no token. */
   api(): SnapshotApi;
-  snapshotHistory(dropletId: number): number[];
+  snapshotHistory(dropletId: number, diskGigabytes?: number): number[];
 }
 
 /** Every step arcadia knows, by the stable name stored in the ledger. */

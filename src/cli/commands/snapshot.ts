@@ -42,20 +42,26 @@ export function parseDropletIds(values: string[]): number[] {
   return [...new Set(ids)];
 }
 
+/** A droplet to snapshot, with its disk size: a new droplet's first snapshot is timed by droplets of its size. */
+interface SelectedDroplet {
+  id: number;
+  diskGigabytes: number;
+}
+
 /** The droplets to snapshot, each checked to exist before any saga is created. */
-async function selectDroplets(client: DigitalOceanClient, ids: number[], tag: string | undefined): Promise<number[]> {
-  const selected = new Set<number>();
+async function selectDroplets(client: DigitalOceanClient, ids: number[], tag: string | undefined): Promise<SelectedDroplet[]> {
+  const selected = new Map<number, SelectedDroplet>();
   for (const id of ids) {
     try {
-      await client.getDroplet(id);
+      const droplet = await client.getDroplet(id);
+      selected.set(id, { id, diskGigabytes: droplet.disk });
     } catch (error) {
       if (error instanceof NotFoundError) throw new UsageError(`droplet ${id} not found: ${error.providerMessage}`);
       throw error;
     }
-    selected.add(id);
   }
-  if (tag !== undefined) for (const droplet of await client.listDroplets({ tagName: tag })) selected.add(droplet.id);
-  return [...selected];
+  if (tag !== undefined) for (const droplet of await client.listDroplets({ tagName: tag })) selected.set(droplet.id, { id: droplet.id, diskGigabytes: droplet.disk });
+  return [...selected.values()];
 }
 
 function dropletOf(saga: SagaRecord): number | undefined {
@@ -109,7 +115,7 @@ interface PlannedSaga {
 function planBatch(
   app: App,
   output: Output,
-  droplets: number[],
+  droplets: SelectedDroplet[],
   opts: SnapshotOptions,
   batchId: string,
   label: string | undefined,
@@ -122,7 +128,7 @@ function planBatch(
     const live = liveSnapshotSagas(app);
     const results = new Map<number, SnapshotResult>();
     const planned: PlannedSaga[] = [];
-    for (const dropletId of droplets) {
+    for (const { id: dropletId, diskGigabytes } of droplets) {
       const orphan = orphanOf.get(dropletId);
       if (orphan) {
         results.set(dropletId, resultOf(orphan, dropletId));
@@ -135,7 +141,7 @@ function planBatch(
         output.progress(`droplet ${dropletId}: skipped, ${reason}`);
         continue;
       }
-      const template = snapshotSagaTemplate({ dropletId, powerOff: opts.powerOff, ...(label ? { label } : {}), ...(opts.keep !== undefined ? { keep: opts.keep } : {}) });
+      const template = snapshotSagaTemplate({ dropletId, diskGigabytes, powerOff: opts.powerOff, ...(label ? { label } : {}), ...(opts.keep !== undefined ? { keep: opts.keep } : {}) });
       const saga = app.ledger.createSaga({ id: randomUUID(), ...template, triggeredBy, deploymentId: null, batchId }, app.clock.now());
       planned.push({ dropletId, sagaId: saga.id });
       results.set(dropletId, resultOf(saga, dropletId));
@@ -184,7 +190,7 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
   const label = opts.label !== undefined ? validateLabel(opts.label) : undefined;
   if (opts.dryRun && opts.keep === undefined) throw new UsageError('--dry-run shows what --keep would delete: give --keep too');
   if (opts.dryRun && opts.detach) throw new UsageError('--dry-run and --detach do not go together');
-  const output = Output.detect(ctx.streams, ctx.env, opts.json);
+  const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   if (opts.dryRun && opts.keep !== undefined) return previewRetention(ctx, output, ids, opts.tag, opts.keep);
   const app = await openApp(ctx);
   // Every run is a batch, even of one: the batch lock covers its sagas until each takes its own lock.
@@ -198,7 +204,7 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
     const { planned, results } = planBatch(app, output, droplets, opts, batchId, label, finishedOrphans);
     if (opts.detach) for (const { sagaId } of planned) output.progress(`saga ${sagaId} recorded; run it with: arcadia saga resume ${sagaId}`);
     else await runBatch(app, output, planned, results, opts.concurrency);
-    const ordered = droplets.map((id) => results.get(id)).filter((r): r is SnapshotResult => r !== undefined);
+    const ordered = droplets.map(({ id }) => results.get(id)).filter((r): r is SnapshotResult => r !== undefined);
     printSnapshotResults(output, ordered);
     return worstExitCode(ordered.map(exitCodeForResult));
   } finally {
@@ -213,7 +219,7 @@ async function previewRetention(ctx: CliContext, output: Output, ids: number[], 
   try {
     const client = app.api();
     const preview: RetentionPreview[] = [];
-    for (const dropletId of await selectDroplets(client, ids, tag)) {
+    for (const { id: dropletId } of await selectDroplets(client, ids, tag)) {
       const listed = (await client.listDropletSnapshots(dropletId)).map((s) => ({ id: String(s.id), name: s.name, createdAt: s.created_at, type: s.type }));
       // The snapshot this run would take counts as the newest: it is not in the listing yet.
       const doomed = snapshotsToPrune(listed, dropletId, keep, 'the-new-snapshot');

@@ -19,6 +19,6 @@ export interface SnapshotStepDependencies {
   /** Created on first use: test-only sagas never need a token. */
   api(): SnapshotApi;
   timings: SnapshotTimings;
-  /** How long earlier snapshots of this droplet took (ms), newest first, from the ledger. */
-  snapshotHistory(dropletId: number): number[];
+  /** How long earlier snapshots of this droplet (else of droplets with a similar disk) took (ms), newest first. */
+  snapshotHistory(dropletId: number, diskGigabytes?: number): number[];
 }

@@ -30,6 +30,11 @@ export function dropletIdInput(ctx: Pick<StepContext, 'input'>): number {
   return id;
 }
 
+function diskInput(ctx: Pick<StepContext, 'input'>): number | undefined {
+  const disk = ctx.input('disk_gigabytes');
+  return typeof disk === 'number' && disk > 0 ? disk : undefined;
+}
+
 function labelInput(ctx: Pick<StepContext, 'input'>): string | undefined {
   const label = ctx.input('label');
   return typeof label === 'string' && label !== '' ? label : undefined;
@@ -119,7 +124,7 @@ async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, nam
 }
 
 async function finish(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, action: Action, deps: SnapshotStepDependencies): Promise<SagaContext> {
-  const done = await waitForAction(api, ctx, action, deps.timings, expectedDuration(deps.snapshotHistory(dropletId)));
+  const done = await waitForAction(api, ctx, action, deps.timings, expectedDuration(deps.snapshotHistory(dropletId, diskInput(ctx))));
   failpoint('snapshot.after-complete');
   if (done.status === 'errored') throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
   const snapshot = await lookUp(api, ctx, dropletId, name, deps);

@@ -2,6 +2,8 @@ import type { SagaContext } from '../../engine/types.js';
 
 export interface SnapshotSagaOptions {
   dropletId: number;
+  /** The droplet's disk size, so its first snapshot can be timed by droplets of a similar size. */
+  diskGigabytes?: number;
   label?: string;
   powerOff: boolean;
   keep?: number;
@@ -12,6 +14,7 @@ export function snapshotSagaTemplate(options: SnapshotSagaOptions): { kind: stri
   const stepNames = options.powerOff ? ['power_off_droplet', 'create_droplet_snapshot', 'power_on_droplet'] : ['create_droplet_snapshot'];
   if (options.keep !== undefined) stepNames.push('prune_snapshots');
   const inputs: SagaContext = { droplet_provider_id: options.dropletId };
+  if (options.diskGigabytes !== undefined) inputs.disk_gigabytes = options.diskGigabytes;
   if (options.label) inputs.label = options.label;
   if (options.keep !== undefined) inputs.keep = options.keep;
   return { kind: 'snapshot', stepNames, inputs };
