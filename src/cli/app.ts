@@ -2,11 +2,10 @@ import { join } from 'node:path';
 import { loadSettings, type Settings } from '../config.js';
 import { openLedgerDatabase, ledgerPath } from '../db/open.js';
 import { SqliteSagaLedger } from '../db/sqlite-ledger.js';
-import { systemClock, type Clock } from '../engine/clock.js';
+import type { Clock } from '../engine/clock.js';
 import { currentProcessIdentity } from '../engine/process-identity.js';
-import { SagaRunner, type RunnerProgress } from '../engine/runner.js';
+import type { RunnerProgress, SagaRunner } from '../engine/runner.js';
 import type { StepRegistry } from '../engine/step.js';
-import { buildStepRegistry } from '../sagas/registry.js';
 import type { OutputStreams } from '../output/output.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 
@@ -19,47 +18,51 @@ export interface CliContext {
   createClient?: () => DigitalOceanClient;
 }
 
-/** An open ledger plus what runs sagas on it. Close it when the command ends. */
-export interface App {
+/** An open ledger: all that reading commands (`saga list`, `saga show`) need. Close it when the command ends. */
+export interface LedgerApp {
   settings: Settings;
   ledger: SqliteSagaLedger;
-  registry: StepRegistry;
   clock: Clock;
-  api(): DigitalOceanClient;
   ledgerPath: string;
   locksDir: string;
-  runner(onProgress?: (progress: RunnerProgress) => void): SagaRunner;
   close(): void;
 }
 
-export interface OpenAppOptions {
-  /** Commands that only read the ledger (list, show) skip loading the HTTP client: start-up time is theirs. */
-  needsProvider?: boolean;
+/** An open ledger plus what runs sagas on it and talks to DigitalOcean. */
+export interface App extends LedgerApp {
+  registry: StepRegistry;
+  api(): DigitalOceanClient;
+  runner(onProgress?: (progress: RunnerProgress) => void): SagaRunner;
 }
 
-export async function openApp(ctx: CliContext, options: OpenAppOptions = {}): Promise<App> {
+/** Opens the ledger only: reading commands do not load the runner, the steps or the HTTP client (start-up time). */
+export function openLedgerApp(ctx: CliContext): LedgerApp {
   const settings = loadSettings(ctx.env);
-  const clientModule = options.needsProvider === false ? undefined : await import('../digitalocean/client.js');
   const path = ledgerPath(settings.home);
   const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs });
   const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
+  return { settings, ledger, clock: ctx.clock, ledgerPath: path, locksDir: join(settings.home, 'locks'), close: () => ledger.close() };
+}
+
+export async function openApp(ctx: CliContext): Promise<App> {
+  const [clientModule, { buildStepRegistry }, { SagaRunner }] = await Promise.all([
+    import('../digitalocean/client.js'),
+    import('../sagas/registry.js'),
+    import('../engine/runner.js'),
+  ]);
+  const base = openLedgerApp(ctx);
+  const { settings, ledger, locksDir } = base;
   let client: DigitalOceanClient | undefined;
   const api = (): DigitalOceanClient => {
-    if (!clientModule) throw new Error('this command does not talk to DigitalOcean');
     client ??= ctx.createClient?.() ?? clientModule.createDigitalOceanClient(clientModule.clientOptionsFromEnv(ctx.env));
     return client;
   };
-  const registry = buildStepRegistry({ settings, api, snapshotHistory: (dropletId) => ledger.snapshotDurations(dropletId) });
-  const locksDir = join(settings.home, 'locks');
+  const registry = buildStepRegistry({ settings, api, snapshotHistory: (dropletId, diskGigabytes) => ledger.snapshotDurations(dropletId, diskGigabytes) });
   const identity = currentProcessIdentity();
   return {
-    settings,
-    ledger,
+    ...base,
     registry,
-    clock: ctx.clock,
     api,
-    ledgerPath: path,
-    locksDir,
     runner: (onProgress) =>
       new SagaRunner({
         ledger,
@@ -71,6 +74,5 @@ export async function openApp(ctx: CliContext, options: OpenAppOptions = {}): Pr
         maxRecoveryAttempts: settings.maxRecoveryAttempts,
         ...(onProgress ? { onProgress } : {}),
       }),
-    close: () => ledger.close(),
   };
 }

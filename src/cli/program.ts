@@ -45,7 +45,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
     if (error instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const output = Output.detect(ctx.streams, ctx.env, argv.includes('--json'));
+    const output = await Output.detect(ctx.streams, ctx.env, argv.includes('--json'));
     const message = error instanceof Error ? error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') : String(error);
     output.error(errorCode(error), message);
     return exitCodeForError(error);

@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, inArray, isNull, notInArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { AmbiguousSagaIdError, LeaseLostError, SagaNotFoundError } from '../engine/errors.js';
 import type { SagaLedger, SagaListFilter, SagaSummary, SagaTransition } from '../engine/ledger.js';
 import {
   INPUTS_KEY,
+  SAGA_STATUSES,
   TERMINAL_SAGA_STATUSES,
   type NewSaga,
   type SagaContext,
@@ -62,19 +63,34 @@ function toSummary(row: SagaRow): Omit<SagaRecord, 'steps' | 'context'> {
 
 const p = (name: string) => sql.placeholder(name);
 
+/** Each statement is prepared on its first use: `saga list` needs two of them, and start-up time is its cost. */
+function lazily<T extends Record<string, () => unknown>>(factories: T): { readonly [K in keyof T]: ReturnType<T[K]> } {
+  const made = new Map<keyof T, unknown>();
+  const statements = {} as { [K in keyof T]: ReturnType<T[K]> };
+  for (const key of Object.keys(factories) as (keyof T)[]) {
+    Object.defineProperty(statements, key, {
+      get: () => {
+        if (!made.has(key)) made.set(key, factories[key]?.());
+        return made.get(key);
+      },
+    });
+  }
+  return statements;
+}
+
 /**
  * The statements a running saga executes on every transition, prepared once: building a Drizzle query per call
  * costs more than the fsync it guards. Optional fields are NULL (or a 0 flag) to mean "leave unchanged".
  */
 function prepareStatements(db: BetterSQLite3Database<typeof schema>) {
-  return {
-    sagaRow: db.select().from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
-    stepRows: db.select().from(sagaStepResults).where(eq(sagaStepResults.sagaId, p('id'))).orderBy(asc(sagaStepResults.idx)).prepare(),
-    context: db.select({ context: sagaRuns.context }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
-    epoch: db.select({ epoch: sagaRuns.leaseEpoch }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
-    cancelRequestedAt: db.select({ at: sagaRuns.cancelRequestedAt }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
+  return lazily({
+    sagaRow: () => db.select().from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
+    stepRows: () => db.select().from(sagaStepResults).where(eq(sagaStepResults.sagaId, p('id'))).orderBy(asc(sagaStepResults.idx)).prepare(),
+    context: () => db.select({ context: sagaRuns.context }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
+    epoch: () => db.select({ epoch: sagaRuns.leaseEpoch }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
+    cancelRequestedAt: () => db.select({ at: sagaRuns.cancelRequestedAt }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
     // The fencing check and the saga row's update in one statement: no write of a superseded executor lands.
-    updateSaga: db
+    updateSaga: () => db
       .update(sagaRuns)
       .set({
         updatedAt: sql`${p('at')}`,
@@ -89,7 +105,7 @@ function prepareStatements(db: BetterSQLite3Database<typeof schema>) {
       })
       .where(and(eq(sagaRuns.id, p('id')), eq(sagaRuns.leaseEpoch, p('epoch'))))
       .prepare(),
-    updateStep: db
+    updateStep: () => db
       .update(sagaStepResults)
       .set({
         status: sql`coalesce(${p('status')}, ${sagaStepResults.status})`,
@@ -101,7 +117,7 @@ function prepareStatements(db: BetterSQLite3Database<typeof schema>) {
       })
       .where(and(eq(sagaStepResults.sagaId, p('sagaId')), eq(sagaStepResults.idx, p('idx'))))
       .prepare(),
-    insertEvent: db
+    insertEvent: () => db
       .insert(sagaEvents)
       .values({
         sagaId: sql`${p('sagaId')}`,
@@ -114,7 +130,7 @@ function prepareStatements(db: BetterSQLite3Database<typeof schema>) {
         epoch: sql`${p('epoch')}`,
       })
       .prepare(),
-  };
+  });
 }
 
 /** The ledger on SQLite through Drizzle. Every change is one IMMEDIATE transaction guarded by the lease epoch. */
@@ -136,9 +152,9 @@ export class SqliteSagaLedger implements SagaLedger {
     this.sqlite.close();
   }
 
-  /** Durations of the droplet's last snapshots, newest first (see snapshot-history.ts). */
-  snapshotDurations(dropletId: number): number[] {
-    return this.read(() => snapshotDurations(this.sqlite, dropletId));
+  /** Durations of the droplet's last snapshots, else of similar-sized droplets', newest first (see snapshot-history.ts). */
+  snapshotDurations(dropletId: number, diskGigabytes?: number): number[] {
+    return this.read(() => snapshotDurations(this.sqlite, dropletId, diskGigabytes));
   }
 
   /** Runs `work` in one IMMEDIATE transaction, turning driver errors into ledger errors. */
@@ -272,7 +288,9 @@ export class SqliteSagaLedger implements SagaLedger {
   }
 
   listUnfinishedSagaIds(filter?: { kind?: string }): string[] {
-    const conditions: SQL[] = [notInArray(sagaRuns.status, [...TERMINAL_SAGA_STATUSES])];
+    // IN, not NOT IN: the status index finds the few unfinished sagas among a hundred thousand finished ones.
+    const unfinished = SAGA_STATUSES.filter((status) => !TERMINAL_SAGA_STATUSES.includes(status));
+    const conditions: SQL[] = [inArray(sagaRuns.status, unfinished)];
     if (filter?.kind) conditions.push(eq(sagaRuns.kind, filter.kind));
     return this.read(() =>
       this.db

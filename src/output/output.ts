@@ -1,5 +1,4 @@
 import { createRequire } from 'node:module';
-import { Chalk, type ChalkInstance } from 'chalk';
 import { safeText } from './format.js';
 
 export type OutputMode = 'json' | 'tty' | 'plain';
@@ -14,27 +13,40 @@ export interface Spinner {
   stop(): void;
 }
 
+/** The colours arcadia uses. Plain text unless colour is on: loading chalk costs a short command about 30 ms. */
+export interface Colors {
+  bold(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+}
+
+const NO_COLORS: Colors = { bold: (t) => t, red: (t) => t, green: (t) => t, yellow: (t) => t, cyan: (t) => t };
+
+async function chalkColors(): Promise<Colors> {
+  const { Chalk } = await import('chalk');
+  const chalk = new Chalk({ level: 1 });
+  return { bold: (t) => chalk.bold(t), red: (t) => chalk.red(t), green: (t) => chalk.green(t), yellow: (t) => chalk.yellow(t), cyan: (t) => chalk.cyan(t) };
+}
+
 /**
  * The only place that knows about terminals: TTY detection, colour, spinners, tables and JSON. Results go to
  * stdout; progress and diagnostics to stderr, so `--json` output and cron mail stay clean.
  */
 export class Output {
-  readonly color: ChalkInstance;
-
   constructor(
     readonly mode: OutputMode,
     private readonly streams: OutputStreams,
-    useColor: boolean,
+    readonly color: Colors = NO_COLORS,
     private readonly now: () => number = Date.now,
-  ) {
-    this.color = new Chalk({ level: useColor ? 1 : 0 });
-  }
+  ) {}
 
-  static detect(streams: OutputStreams, env: NodeJS.ProcessEnv, json: boolean): Output {
+  static async detect(streams: OutputStreams, env: NodeJS.ProcessEnv, json: boolean): Promise<Output> {
     const tty = streams.stdout.isTTY === true && streams.stderr.isTTY === true;
     const mode: OutputMode = json ? 'json' : tty ? 'tty' : 'plain';
     const useColor = mode === 'tty' && !env.NO_COLOR && env.TERM !== 'dumb'; // no-color.org: set and non-empty
-    return new Output(mode, streams, useColor);
+    return new Output(mode, streams, useColor ? await chalkColors() : NO_COLORS);
   }
 
   json(value: unknown): void {
@@ -123,7 +135,7 @@ function renderPlainTable(head: string[], rows: TableCell[][]): string {
 
 let Table: typeof import('cli-table3') | undefined;
 
-function renderBoxTable(head: string[], rows: TableCell[][], color: ChalkInstance): string {
+function renderBoxTable(head: string[], rows: TableCell[][], color: Colors): string {
   // cli-table3 is loaded only for people at a terminal; scripts never pay for it.
   Table ??= loadTable();
   const table = new Table({ head: head.map((h) => color.bold(h)), style: { head: [], border: [] } });

@@ -34,7 +34,7 @@ function demoEnv(base: NodeJS.ProcessEnv, home: string, apiUrl: string): NodeJS.
  * the rollback smoke check, then `saga list` and `saga show`.
  */
 export async function runDemo(ctx: CliContext): Promise<ExitCode> {
-  const output = Output.detect(ctx.streams, ctx.env, false);
+  const output = await Output.detect(ctx.streams, ctx.env, false);
   const simulator = await startSimulator();
   const home = mkdtempSync(join(tmpdir(), 'arcadia-demo-'));
   const demo: CliContext = { ...ctx, env: demoEnv(ctx.env, home, simulator.url) };

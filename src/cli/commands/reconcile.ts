@@ -41,7 +41,7 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
   const ids = parseDropletIds(opts.dropletIds);
   if (ids.length > 0 && opts.tag !== undefined) throw new UsageError('give droplet ids or --tag, not both');
   if (opts.tag !== undefined) validateTag(opts.tag);
-  const output = Output.detect(ctx.streams, ctx.env, opts.json);
+  const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   const app = await openApp(ctx);
   try {
     const client = app.api();

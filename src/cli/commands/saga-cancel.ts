@@ -18,7 +18,7 @@ export interface SagaCancelOptions {
  * live owner this process takes the saga and rolls it back itself.
  */
 export async function runSagaCancel(opts: SagaCancelOptions, ctx: CliContext): Promise<ExitCode> {
-  const output = Output.detect(ctx.streams, ctx.env, opts.json);
+  const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   const app = await openApp(ctx);
   try {
     const id = app.ledger.resolveSagaId(opts.ref);

@@ -3,7 +3,7 @@ import { SAGA_STATUSES, type SagaStatus } from '../../engine/types.js';
 import { UsageError } from '../../errors.js';
 import { Output } from '../../output/output.js';
 import { printSagaList } from '../../output/views/saga-view.js';
-import { openApp, type CliContext } from '../app.js';
+import { openLedgerApp, type CliContext } from '../app.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { intInRange } from '../parse.js';
 
@@ -27,8 +27,8 @@ export function parseStatuses(value: string | undefined): SagaStatus[] {
 }
 
 export async function runSagaList(opts: SagaListOptions, ctx: CliContext): Promise<ExitCode> {
-  const output = Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = await openApp(ctx, { needsProvider: false });
+  const output = await Output.detect(ctx.streams, ctx.env, opts.json);
+  const app = openLedgerApp(ctx);
   try {
     const sagas = app.ledger.listSagas({
       status: opts.statuses,

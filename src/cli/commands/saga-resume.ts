@@ -18,7 +18,7 @@ export interface SagaResumeOptions {
 
 export async function runSagaResume(opts: SagaResumeOptions, ctx: CliContext): Promise<ExitCode> {
   if (opts.all === (opts.ref !== undefined)) throw new UsageError('give either a saga id or --all');
-  const output = Output.detect(ctx.streams, ctx.env, opts.json);
+  const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   const app = await openApp(ctx);
   try {
     return opts.ref !== undefined ? await resumeOne(app, output, opts.ref) : await resumeAll(app, output);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Output } from '../../output/output.js';
 import { printSagaShow } from '../../output/views/saga-view.js';
-import { openApp, type CliContext } from '../app.js';
+import { openLedgerApp, type CliContext } from '../app.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { liveOwnerOf } from '../owner-liveness.js';
 import { SagaNotFoundError } from '../../engine/errors.js';
@@ -12,8 +12,8 @@ export interface SagaShowOptions {
 }
 
 export async function runSagaShow(opts: SagaShowOptions, ctx: CliContext): Promise<ExitCode> {
-  const output = Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = await openApp(ctx, { needsProvider: false });
+  const output = await Output.detect(ctx.streams, ctx.env, opts.json);
+  const app = openLedgerApp(ctx);
   try {
     const id = app.ledger.resolveSagaId(opts.ref);
     const saga = app.ledger.getSaga(id);

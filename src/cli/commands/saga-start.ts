@@ -26,7 +26,7 @@ export async function runSagaStart(opts: SagaStartOptions, ctx: CliContext): Pro
   }
   if (opts.steps.length === 0) throw new UsageError('give at least one --step');
   const inputs = parseInputs(opts.inputs);
-  const output = Output.detect(ctx.streams, ctx.env, opts.json);
+  const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   const app = await openApp(ctx);
   try {
     for (const step of opts.steps) {
