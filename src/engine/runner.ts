@@ -167,18 +167,23 @@ class SagaExecution {
         return;
       }
     }
+    let intentRecordedFor: number | null = null;
     if (saga.status === 'pending') {
       const cancelled = saga.cancelRequestedAt !== null;
+      // The first step's intent goes into the same transaction as the start: one fsync fewer per saga.
+      const first = cancelled ? undefined : saga.steps[0];
       this.apply([
         ownerEvent,
         {
           saga: { status: cancelled ? 'compensating' : 'running' },
           event: { from: 'pending', to: cancelled ? 'compensating' : 'running', detail: cancelled ? 'cancel requested' : undefined },
         },
+        ...(first ? [this.intentOf(first, this.options.clock.now())] : []),
       ]);
+      intentRecordedFor = first?.idx ?? null;
     }
     saga = this.load();
-    if (saga.status === 'running') await this.forward();
+    if (saga.status === 'running') await this.forward(intentRecordedFor);
     else if (saga.status === 'compensating') await this.compensateAll();
   }
 
@@ -196,9 +201,8 @@ class SagaExecution {
     await this.compensateAll();
   }
 
-  private async forward(): Promise<void> {
-    /** The step whose intent went into the previous step's result transaction (one fsync for both). */
-    let intentRecordedFor: number | null = null;
+  /** `intentRecordedFor`: the step whose intent an earlier transaction already recorded (one fsync for both). */
+  private async forward(intentRecordedFor: number | null = null): Promise<void> {
     for (;;) {
       const saga = this.load();
       if (saga.cancelRequestedAt !== null) {
