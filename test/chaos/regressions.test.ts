@@ -1,39 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../src/chaos/invariants.js';
 import { readLedger } from '../../src/chaos/ledger.js';
 import { runArcadia } from '../../src/chaos/process.js';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorConfigInput } from '../../src/digitalocean/simulator/index.js';
+import { DEFAULT_SIMULATOR_TOKEN, type SimulatorConfigInput } from '../../src/digitalocean/simulator/index.js';
+import { FAST_SIMULATOR, sandbox, type Sandbox } from '../e2e/harness.js';
 
 /** Two findings of `npm run chaos`, pinned down so they stay fixed. */
 
-let sim: RunningSimulator | undefined;
-let home: string | undefined;
+let box: Sandbox | undefined;
 afterEach(async () => {
-  await sim?.close();
-  if (home) rmSync(home, { recursive: true, force: true });
-  sim = undefined;
-  home = undefined;
+  await box?.cleanup();
+  box = undefined;
 });
 
-async function setUp(config: SimulatorConfigInput, extraEnv: Record<string, string> = {}): Promise<{ sim: RunningSimulator; env: NodeJS.ProcessEnv; home: string }> {
-  sim = await startSimulator({ droplets: [{ id: 1001, name: 'web-1' }], actionJitterMs: 0, rateLimitPerMinute: null, rateLimitPerHour: null, ...config });
-  home = mkdtempSync(join(tmpdir(), 'arcadia-chaos-regression-'));
-  const env = {
-    PATH: process.env.PATH,
-    NO_COLOR: '1',
-    ARCADIA_HOME: home,
-    ARCADIA_API_URL: sim.url,
-    DIGITALOCEAN_ACCESS_TOKEN: DEFAULT_SIMULATOR_TOKEN,
-    ARCADIA_POLL_INTERVAL_MS: '40',
-    ARCADIA_LOOKUP_INTERVAL_MS: '40',
-    ARCADIA_LOOKUP_ATTEMPTS: '60',
-    ARCADIA_RETRY_BASE_MS: '20',
-    ...extraEnv,
-  };
-  return { sim, env, home };
+async function setUp(config: SimulatorConfigInput, extraEnv: Record<string, string> = {}): Promise<Sandbox> {
+  box = await sandbox({ ...FAST_SIMULATOR, droplets: [{ id: 1001, name: 'web-1' }], ...config }, { ARCADIA_LOOKUP_ATTEMPTS: '60', ...extraEnv });
+  return box;
 }
 
 async function until(condition: () => boolean): Promise<void> {
