@@ -61,6 +61,8 @@ class SagaExecution {
   private readonly compensateAbort = new AbortController();
   private readonly heartbeat: NodeJS.Timeout;
   private leaseLost = false;
+  /** The saga's recovery count before this execution: a halt gives back the attempt this execution took. */
+  private recoveryAttemptsAtStart = 0;
   private ownerReleased = false;
   private stepNames: string[] = [];
 
@@ -154,6 +156,7 @@ class SagaExecution {
     };
 
     if (saga.status === 'running' || saga.status === 'compensating') {
+      this.recoveryAttemptsAtStart = saga.recoveryAttempts;
       const attempts = saga.recoveryAttempts + 1;
       this.apply([
         ownerEvent,
@@ -295,9 +298,17 @@ class SagaExecution {
     }
   }
 
-  /** Stops this executor on a halting error, leaving the step as it is so a resume picks it up again. */
+  /**
+   * Stops this executor on a halting error, leaving the step as it is so a resume picks it up again. The attempt is
+   * given back: a token that stays wrong for a week of cron runs is not a crash loop, and must not use up the
+   * recovery limit and get the saga given up.
+   */
   private halt(step: StepRecord, status: 'running' | 'compensating', error: unknown): never {
-    this.apply({ step: { idx: step.idx }, event: { from: status, to: status, detail: `stopped, resumable: ${errorMessage(error)}` } });
+    this.apply({
+      saga: { recoveryAttempts: this.recoveryAttemptsAtStart },
+      step: { idx: step.idx },
+      event: { from: status, to: status, detail: `stopped, resumable: ${errorMessage(error)}` },
+    });
     throw error;
   }
 

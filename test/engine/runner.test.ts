@@ -670,6 +670,24 @@ describe('halting errors: a configuration problem stops the executor and leaves 
     expect(h.counts.get('execute:b')).toBe(2);
   });
 
+  it('does not count halted runs as recovery attempts: more halts than the limit, then the saga still finishes', async () => {
+    const h = harness(); // maxRecoveryAttempts: 2
+    h.step('a', {
+      execute: (_ctx, run) => {
+        if (run <= 4) throw halting('401 token rejected');
+        return {};
+      },
+    });
+    const id = h.create(['a']);
+
+    for (let i = 0; i < 4; i++) await expect(h.runner().run(id)).rejects.toThrow('401');
+    expect(h.saga(id).recoveryAttempts).toBe(0);
+
+    const done = await h.runner().run(id);
+    expect(done.status).toBe('succeeded');
+    expect(done.recoveryAttempts).toBe(1);
+  });
+
   it('stops a compensation the same way: the saga stays compensating until a run can undo the step', async () => {
     const h = harness();
     h.step('a', {
