@@ -138,6 +138,8 @@ export class SqliteSagaLedger implements SagaLedger {
   private readonly db: BetterSQLite3Database<typeof schema>;
 
   private readonly statements: ReturnType<typeof prepareStatements>;
+  /** Made once: wrapping each write in a new better-sqlite3 transaction function costs more than the write. */
+  private readonly transaction: Database.Transaction<(work: () => unknown) => unknown>;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -146,6 +148,7 @@ export class SqliteSagaLedger implements SagaLedger {
   ) {
     this.db = drizzle(sqlite, { schema });
     this.statements = prepareStatements(this.db);
+    this.transaction = sqlite.transaction((work: () => unknown) => work());
   }
 
   close(): void {
@@ -160,7 +163,7 @@ export class SqliteSagaLedger implements SagaLedger {
   /** Runs `work` in one IMMEDIATE transaction, turning driver errors into ledger errors. */
   private write<T>(work: () => T): T {
     try {
-      return this.sqlite.transaction(work).immediate();
+      return this.transaction.immediate(work) as T;
     } catch (error) {
       throw translateSqliteError(error, this.path, this.busyTimeoutMs);
     }
