@@ -16,6 +16,10 @@ export const SNAPSHOT_KEYS = {
   name: 'snapshot_name',
   sizeGigabytes: 'snapshot_size_gigabytes',
   actionMs: 'snapshot_action_ms',
+  /** The action id was found on the droplet after a lost reply, not read from our POST's reply: it may not be ours. */
+  adopted: 'snapshot_action_adopted',
+  /** Adopted actions that turned out to make someone else's snapshot: never adopted again. */
+  foreignActionIds: 'snapshot_foreign_action_ids',
 } as const;
 
 /** DigitalOcean stamps seconds; clocks differ a little: an action this much older than our POST may still be ours. */
@@ -51,16 +55,37 @@ interface NamedSnapshot {
 
 /** Snapshots carrying `name`; once the droplet is destroyed its snapshots are found through the global list. */
 async function findByName(api: SnapshotApi, dropletId: number, name: string): Promise<NamedSnapshot[]> {
+  return (await lookAround(api, dropletId, name)).ours;
+}
+
+/**
+ * What the droplet's snapshot listing shows: snapshots carrying `name`, and, for an adopted action, whether the
+ * listing proves it made someone else's snapshot (one action at a time runs on a droplet, so a snapshot of another
+ * name created while that action ran is its work).
+ */
+async function lookAround(api: SnapshotApi, dropletId: number, name: string, adopted?: Action): Promise<{ ours: NamedSnapshot[]; madeByAdopted?: string }> {
   try {
-    const own = await api.listDropletSnapshots(dropletId);
-    return own.filter((s) => s.type === 'snapshot' && s.name === name).map((s) => ({ id: String(s.id), sizeGigabytes: s.size_gigabytes }));
+    const listed = (await api.listDropletSnapshots(dropletId)).filter((s) => s.type === 'snapshot');
+    const ours = listed.filter((s) => s.name === name).map((s) => ({ id: String(s.id), sizeGigabytes: s.size_gigabytes }));
+    // Created while the adopted action ran (DigitalOcean stamps whole seconds): the snapshot that action made.
+    const from = Date.parse(adopted?.started_at ?? '');
+    const to = Date.parse(adopted?.completed_at ?? '') + 1000;
+    const other = Number.isFinite(from) && Number.isFinite(to)
+      ? listed.find((s) => s.name !== name && Date.parse(s.created_at) >= from && Date.parse(s.created_at) < to)
+      : undefined;
+    return other ? { ours, madeByAdopted: other.name } : { ours };
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
   const all = await api.listSnapshots({ resourceType: 'droplet' });
-  return all
-    .filter((s) => s.name === name && s.resource_id === String(dropletId))
-    .map((s) => ({ id: s.id, sizeGigabytes: s.size_gigabytes }));
+  return {
+    ours: all.filter((s) => s.name === name && s.resource_id === String(dropletId)).map((s) => ({ id: s.id, sizeGigabytes: s.size_gigabytes })),
+  };
+}
+
+function foreignActionIds(context: SagaContext): number[] {
+  const ids = context[SNAPSHOT_KEYS.foreignActionIds];
+  return Array.isArray(ids) ? ids.filter((id): id is number => typeof id === 'number') : [];
 }
 
 /**
@@ -68,7 +93,7 @@ async function findByName(api: SnapshotApi, dropletId: number, name: string): Pr
  * after that second come first (earliest: our first request); one stamped a little earlier is accepted only when no
  * such action exists, because clocks differ.
  */
-async function findOwnAction(api: SnapshotApi, dropletId: number, postingAt: number): Promise<Action | undefined> {
+async function findOwnAction(api: SnapshotApi, dropletId: number, postingAt: number, foreign: number[]): Promise<Action | undefined> {
   let actions: Action[];
   try {
     actions = await api.listDropletActions(dropletId);
@@ -79,7 +104,10 @@ async function findOwnAction(api: SnapshotApi, dropletId: number, postingAt: num
   const postingSecond = Math.floor(postingAt / 1000) * 1000;
   const candidates = actions
     .map((action) => ({ action, startedAt: Date.parse(action.started_at ?? '') }))
-    .filter(({ action, startedAt }) => action.type === 'snapshot' && action.status !== 'errored' && startedAt >= postingAt - CLOCK_TOLERANCE_MS);
+    .filter(
+      ({ action, startedAt }) =>
+        action.type === 'snapshot' && action.status !== 'errored' && !foreign.includes(action.id) && startedAt >= postingAt - CLOCK_TOLERANCE_MS,
+    );
   const after = candidates.filter((c) => c.startedAt >= postingSecond).sort((a, b) => a.startedAt - b.startedAt);
   const before = candidates.filter((c) => c.startedAt < postingSecond).sort((a, b) => b.startedAt - a.startedAt);
   return (after[0] ?? before[0])?.action;
@@ -109,11 +137,15 @@ function recorded(snapshot: NamedSnapshot, name: string, action?: Action): SagaC
   };
 }
 
+/** Our snapshot, or proof that the adopted action made someone else's; undefined when neither showed in time. */
+type LookUpResult = { found: NamedSnapshot } | { notOurs: string } | undefined;
+
 /** The snapshot appears in listings a little after its action completes: look again a few times. */
-async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, deps: SnapshotStepDependencies): Promise<NamedSnapshot | undefined> {
+async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, deps: SnapshotStepDependencies, adopted?: Action): Promise<LookUpResult> {
   for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
-    const [found] = await findByName(api, dropletId, name);
-    if (found) return found;
+    const { ours, madeByAdopted } = await lookAround(api, dropletId, name, adopted);
+    if (ours[0]) return { found: ours[0] };
+    if (madeByAdopted !== undefined) return { notOurs: madeByAdopted };
     failpoint('snapshot.lookup-missed');
     if (attempt < deps.timings.lookupAttempts) {
       ctx.progress(`snapshot ${name} not listed yet (${attempt}/${deps.timings.lookupAttempts})`);
@@ -123,23 +155,35 @@ async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, nam
   return undefined;
 }
 
-async function finish(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, action: Action, deps: SnapshotStepDependencies): Promise<SagaContext> {
+/** The action's snapshot recorded, or 'not-ours' when the adopted action turned out to be someone else's. */
+async function finish(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, action: Action, deps: SnapshotStepDependencies): Promise<SagaContext | 'not-ours'> {
   const done = await waitForAction(api, ctx, action, deps.timings, expectedDuration(deps.snapshotHistory(dropletId, diskInput(ctx))));
   failpoint('snapshot.after-complete');
   if (done.status === 'errored') throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
-  const snapshot = await lookUp(api, ctx, dropletId, name, deps);
-  if (!snapshot) {
+  const adopted = ctx.context[SNAPSHOT_KEYS.adopted] === true;
+  const result = await lookUp(api, ctx, dropletId, name, deps, adopted ? done : undefined);
+  if (result && 'notOurs' in result) {
+    ctx.progress(`action ${done.id} made snapshot "${result.notOurs}", not ours: our request started nothing`);
+    await ctx.checkpoint({
+      [SNAPSHOT_KEYS.actionId]: null,
+      [SNAPSHOT_KEYS.adopted]: null,
+      [SNAPSHOT_KEYS.foreignActionIds]: [...foreignActionIds(ctx.context), done.id],
+    });
+    return 'not-ours';
+  }
+  if (!result) {
     throw new StepFailedError(
       `snapshot action ${done.id} completed but no snapshot named ${name} was listed after ${deps.timings.lookupAttempts} look-ups (ARCADIA_LOOKUP_ATTEMPTS)`,
     );
   }
-  return recorded(snapshot, name, done);
+  return recorded(result.found, name, done);
 }
 
 /**
  * Reconcile before act (DESIGN.md section 5): a recorded snapshot is done; a checkpointed action is polled, not
- * re-posted; once a POST may have happened, a snapshot carrying our name or a snapshot action begun since is adopted.
- * Only when none of that finds anything is the action posted, and its id is checkpointed the moment it returns.
+ * re-posted; once a POST may have happened, a snapshot carrying our name or a snapshot action begun since is adopted,
+ * and set aside again if it turns out to have made someone else's snapshot. Only when none of that finds anything is
+ * the action posted, and its id is checkpointed the moment it returns.
  */
 async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies): Promise<SagaContext> {
   if (typeof ctx.context[SNAPSHOT_KEYS.id] === 'string') return {};
@@ -149,7 +193,11 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
 
   for (let reconcile = 0; ; reconcile++) {
     const checkpointed = ctx.context[SNAPSHOT_KEYS.actionId];
-    if (typeof checkpointed === 'number') return finish(api, ctx, dropletId, name, await api.getAction(checkpointed), deps);
+    if (typeof checkpointed === 'number') {
+      const result = await finish(api, ctx, dropletId, name, await api.getAction(checkpointed), deps);
+      if (result !== 'not-ours') return result;
+      continue; // our request is unaccounted for again: look for it, or post
+    }
 
     // Set while a request of ours may have started a snapshot we have not seen: a crash or a lost reply.
     const postingAt = ctx.context[SNAPSHOT_KEYS.postingAt];
@@ -157,9 +205,9 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
     if (outstanding) {
       const [existing] = await findByName(api, dropletId, name);
       if (existing) return recorded(existing, name);
-      const own = await findOwnAction(api, dropletId, postingAt);
+      const own = await findOwnAction(api, dropletId, postingAt, foreignActionIds(ctx.context));
       if (own) {
-        await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: own.id });
+        await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: own.id, [SNAPSHOT_KEYS.adopted]: true });
         ctx.progress(`adopted snapshot action ${own.id} started before an interruption`);
         continue;
       }
@@ -193,7 +241,9 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
     await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: action.id });
     failpoint('snapshot.after-checkpoint');
     ctx.progress(`snapshot action ${action.id} started`);
-    return finish(api, ctx, dropletId, name, action, deps);
+    const result = await finish(api, ctx, dropletId, name, action, deps);
+    if (result === 'not-ours') throw new Error('an action from our own POST reply is never judged not ours');
+    return result;
   }
 }
 
@@ -214,14 +264,12 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
   const api = deps.api();
   const dropletId = dropletIdInput(ctx);
   const name = nameFor(ctx);
-  const deleteAllNamed = async (): Promise<number> => {
-    const found = await findByName(api, dropletId, name);
-    for (const snapshot of found) {
+  const deleteAll = async (snapshots: NamedSnapshot[]): Promise<void> => {
+    for (const snapshot of snapshots) {
       failpoint('snapshot.compensate-before-delete');
       await deleteQuietly(api, snapshot.id);
       failpoint('snapshot.compensate-after-delete');
     }
-    return found.length;
   };
 
   const recordedId = ctx.context[SNAPSHOT_KEYS.id];
@@ -229,22 +277,26 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
     failpoint('snapshot.compensate-before-delete');
     await deleteQuietly(api, recordedId);
     failpoint('snapshot.compensate-after-delete');
-    await deleteAllNamed();
+    await deleteAll(await findByName(api, dropletId, name));
     return;
   }
   const postingAt = ctx.context[SNAPSHOT_KEYS.postingAt];
   if (typeof postingAt !== 'number') return; // no request was ever sent, or the last one was refused
 
   const checkpointed = ctx.context[SNAPSHOT_KEYS.actionId];
-  const action = typeof checkpointed === 'number' ? await api.getAction(checkpointed) : await findOwnAction(api, dropletId, postingAt);
+  const fromOurReply = typeof checkpointed === 'number' && ctx.context[SNAPSHOT_KEYS.adopted] !== true;
+  const action =
+    typeof checkpointed === 'number' ? await api.getAction(checkpointed) : await findOwnAction(api, dropletId, postingAt, foreignActionIds(ctx.context));
   const done = action ? await waitForAction(api, ctx, action, deps.timings) : undefined;
   if (done?.status !== 'completed') {
-    await deleteAllNamed(); // nothing should exist; a single look costs little and proves it
+    await deleteAll(await findByName(api, dropletId, name)); // nothing should exist; a single look costs little and proves it
     return;
   }
   // The completed action's snapshot may take a while to be listed: look as long as the forward step would.
   for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
-    if ((await deleteAllNamed()) > 0) return;
+    const { ours, madeByAdopted } = await lookAround(api, dropletId, name, fromOurReply ? undefined : done);
+    if (ours.length > 0) return deleteAll(ours);
+    if (madeByAdopted !== undefined) return; // that action made someone else's snapshot: ours never existed
     if (attempt < deps.timings.lookupAttempts) await ctx.sleep(deps.timings.lookupIntervalMs);
   }
   throw new StepFailedError(
