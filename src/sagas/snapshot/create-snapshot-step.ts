@@ -58,22 +58,32 @@ async function findByName(api: SnapshotApi, dropletId: number, name: string): Pr
   return (await lookAround(api, dropletId, name)).ours;
 }
 
+/** Whether `at` falls while the action ran, as DigitalOcean's whole-second stamps allow. */
+function ranDuring(action: Action, at: number): boolean {
+  const from = Date.parse(action.started_at ?? '');
+  const to = action.completed_at ? Date.parse(action.completed_at) + 1000 : Number.POSITIVE_INFINITY;
+  return Number.isFinite(from) && at >= from && at < to;
+}
+
 /**
- * What the droplet's snapshot listing shows: snapshots carrying `name`, and, for an adopted action, whether the
- * listing proves it made someone else's snapshot (one action at a time runs on a droplet, so a snapshot of another
- * name created while that action ran is its work).
+ * What the droplet's snapshot listing shows: snapshots carrying `name` and, for an adopted action, whether the listing
+ * proves it made someone else's snapshot: a snapshot of another name created while that action ran, and while no
+ * other snapshot action on the droplet ran.
  */
 async function lookAround(api: SnapshotApi, dropletId: number, name: string, adopted?: Action): Promise<{ ours: NamedSnapshot[]; madeByAdopted?: string }> {
   try {
-    const listed = (await api.listDropletSnapshots(dropletId)).filter((s) => s.type === 'snapshot');
-    const ours = listed.filter((s) => s.name === name).map((s) => ({ id: String(s.id), sizeGigabytes: s.size_gigabytes }));
-    // Created while the adopted action ran (DigitalOcean stamps whole seconds): the snapshot that action made.
-    const from = Date.parse(adopted?.started_at ?? '');
-    const to = Date.parse(adopted?.completed_at ?? '') + 1000;
-    const other = Number.isFinite(from) && Number.isFinite(to)
-      ? listed.find((s) => s.name !== name && Date.parse(s.created_at) >= from && Date.parse(s.created_at) < to)
+    const snapshots = (await api.listDropletSnapshots(dropletId)).filter((s) => s.type === 'snapshot');
+    const ours = snapshots.filter((s) => s.name === name).map((s) => ({ id: String(s.id), sizeGigabytes: s.size_gigabytes }));
+    const other = adopted
+      ? snapshots.find((s) => s.name !== name && ranDuring(adopted, Date.parse(s.created_at)))
       : undefined;
-    return other ? { ours, madeByAdopted: other.name } : { ours };
+    if (!adopted || !other || ours.length > 0) return { ours };
+    // Proof only if no other snapshot action on the droplet could have made it (whole seconds blur short actions).
+    const actions = await api.listDropletActions(dropletId);
+    const rival = actions.some(
+      (a) => a.id !== adopted.id && a.type === 'snapshot' && a.status !== 'errored' && ranDuring(a, Date.parse(other.created_at)),
+    );
+    return rival ? { ours } : { ours, madeByAdopted: other.name };
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
@@ -81,6 +91,11 @@ async function lookAround(api: SnapshotApi, dropletId: number, name: string, ado
   return {
     ours: all.filter((s) => s.name === name && s.resource_id === String(dropletId)).map((s) => ({ id: s.id, sizeGigabytes: s.size_gigabytes })),
   };
+}
+
+/** The action, when the context says it was adopted rather than read from our POST's reply. */
+function adoptedOf(context: SagaContext, action: Action): Action | undefined {
+  return context[SNAPSHOT_KEYS.adopted] === true ? action : undefined;
 }
 
 function foreignActionIds(context: SagaContext): number[] {
@@ -160,8 +175,7 @@ async function finish(api: SnapshotApi, ctx: StepContext, dropletId: number, nam
   const done = await waitForAction(api, ctx, action, deps.timings, expectedDuration(deps.snapshotHistory(dropletId, diskInput(ctx))));
   failpoint('snapshot.after-complete');
   if (done.status === 'errored') throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
-  const adopted = ctx.context[SNAPSHOT_KEYS.adopted] === true;
-  const result = await lookUp(api, ctx, dropletId, name, deps, adopted ? done : undefined);
+  const result = await lookUp(api, ctx, dropletId, name, deps, adoptedOf(ctx.context, done));
   if (result && 'notOurs' in result) {
     ctx.progress(`action ${done.id} made snapshot "${result.notOurs}", not ours: our request started nothing`);
     await ctx.checkpoint({
@@ -284,7 +298,6 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
   if (typeof postingAt !== 'number') return; // no request was ever sent, or the last one was refused
 
   const checkpointed = ctx.context[SNAPSHOT_KEYS.actionId];
-  const fromOurReply = typeof checkpointed === 'number' && ctx.context[SNAPSHOT_KEYS.adopted] !== true;
   const action =
     typeof checkpointed === 'number' ? await api.getAction(checkpointed) : await findOwnAction(api, dropletId, postingAt, foreignActionIds(ctx.context));
   const done = action ? await waitForAction(api, ctx, action, deps.timings) : undefined;
@@ -294,7 +307,9 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
   }
   // The completed action's snapshot may take a while to be listed: look as long as the forward step would.
   for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
-    const { ours, madeByAdopted } = await lookAround(api, dropletId, name, fromOurReply ? undefined : done);
+    // An action found by looking (not from our POST's reply) may be someone else's: the listing can show it.
+    const adopted = typeof checkpointed === 'number' ? adoptedOf(ctx.context, done) : done;
+    const { ours, madeByAdopted } = await lookAround(api, dropletId, name, adopted);
     if (ours.length > 0) return deleteAll(ours);
     if (madeByAdopted !== undefined) return; // that action made someone else's snapshot: ours never existed
     if (attempt < deps.timings.lookupAttempts) await ctx.sleep(deps.timings.lookupIntervalMs);
