@@ -177,7 +177,7 @@ async function finish(api: SnapshotApi, ctx: StepContext, dropletId: number, nam
   if (done.status === 'errored') throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
   const result = await lookUp(api, ctx, dropletId, name, deps, adoptedOf(ctx.context, done));
   if (result && 'notOurs' in result) {
-    ctx.progress(`action ${done.id} made snapshot "${result.notOurs}", not ours: our request started nothing`);
+    ctx.progress(`action ${done.id} made snapshot "${result.notOurs}", so it is not ours; looking for our request again`);
     await ctx.checkpoint({
       [SNAPSHOT_KEYS.actionId]: null,
       [SNAPSHOT_KEYS.adopted]: null,
