@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import { systemClock } from '../../src/engine/clock.js';
-import { BIN, readSagas, type RunResult } from '../e2e/harness.js';
+import { readSagas, start, type RunResult } from '../e2e/harness.js';
 
 /** NODE_OPTIONS that make a spawned arcadia exit 99 before it connects anywhere but loopback (see no-egress.mjs). */
 export const NO_EGRESS: NodeJS.ProcessEnv = {
@@ -100,14 +99,7 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 10
 
 /** Like harness `arcadia`, in a chosen working directory. */
 export function arcadiaIn(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
+  return start(args, env, cwd).done;
 }
 
 function sink(): { stream: NodeJS.WritableStream; text: () => string } {
