@@ -70,12 +70,19 @@ function ranDuring(action: Action, at: number): boolean {
  * proves it made someone else's snapshot: a snapshot of another name created while that action ran, and while no
  * other snapshot action on the droplet ran.
  */
-async function lookAround(api: SnapshotApi, dropletId: number, name: string, adopted?: Action): Promise<{ ours: NamedSnapshot[]; madeByAdopted?: string }> {
+async function lookAround(
+  api: SnapshotApi,
+  dropletId: number,
+  name: string,
+  adopted?: Action,
+  /** Snapshots already found blurred with another action: asked about once, not at every look. */
+  blurred: Set<string> = new Set(),
+): Promise<{ ours: NamedSnapshot[]; madeByAdopted?: string }> {
   try {
     const snapshots = (await api.listDropletSnapshots(dropletId)).filter((s) => s.type === 'snapshot');
     const ours = snapshots.filter((s) => s.name === name).map((s) => ({ id: String(s.id), sizeGigabytes: s.size_gigabytes }));
     const other = adopted
-      ? snapshots.find((s) => s.name !== name && ranDuring(adopted, Date.parse(s.created_at)))
+      ? snapshots.find((s) => s.name !== name && !blurred.has(String(s.id)) && ranDuring(adopted, Date.parse(s.created_at)))
       : undefined;
     if (!adopted || !other || ours.length > 0) return { ours };
     // Proof only if no other snapshot action on the droplet could have made it (whole seconds blur short actions).
@@ -83,7 +90,9 @@ async function lookAround(api: SnapshotApi, dropletId: number, name: string, ado
     const rival = actions.some(
       (a) => a.id !== adopted.id && a.type === 'snapshot' && a.status !== 'errored' && ranDuring(a, Date.parse(other.created_at)),
     );
-    return rival ? { ours } : { ours, madeByAdopted: other.name };
+    if (!rival) return { ours, madeByAdopted: other.name };
+    blurred.add(String(other.id));
+    return { ours };
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
@@ -157,8 +166,9 @@ type LookUpResult = { found: NamedSnapshot } | { notOurs: string } | undefined;
 
 /** The snapshot appears in listings a little after its action completes: look again a few times. */
 async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, deps: SnapshotStepDependencies, adopted?: Action): Promise<LookUpResult> {
+  const blurred = new Set<string>();
   for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
-    const { ours, madeByAdopted } = await lookAround(api, dropletId, name, adopted);
+    const { ours, madeByAdopted } = await lookAround(api, dropletId, name, adopted, blurred);
     if (ours[0]) return { found: ours[0] };
     if (madeByAdopted !== undefined) return { notOurs: madeByAdopted };
     failpoint('snapshot.lookup-missed');
@@ -306,10 +316,11 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
     return;
   }
   // The completed action's snapshot may take a while to be listed: look as long as the forward step would.
+  // An action found by looking (not from our POST's reply) may be someone else's: the listing can show it.
+  const adopted = typeof checkpointed === 'number' ? adoptedOf(ctx.context, done) : done;
+  const blurred = new Set<string>();
   for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
-    // An action found by looking (not from our POST's reply) may be someone else's: the listing can show it.
-    const adopted = typeof checkpointed === 'number' ? adoptedOf(ctx.context, done) : done;
-    const { ours, madeByAdopted } = await lookAround(api, dropletId, name, adopted);
+    const { ours, madeByAdopted } = await lookAround(api, dropletId, name, adopted, blurred);
     if (ours.length > 0) return deleteAll(ours);
     if (madeByAdopted !== undefined) return; // that action made someone else's snapshot: ours never existed
     if (attempt < deps.timings.lookupAttempts) await ctx.sleep(deps.timings.lookupIntervalMs);
