@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator } from '../digitalocean/simulator/index.js';
-import { baseEnv, expectExit, runArcadia } from './process.js';
-import { TIME_SCALE } from './snapshot-polling.js';
+import { startSimulator } from '../digitalocean/simulator/index.js';
+import { expectExit, runArcadia } from './process.js';
+import { TIME_SCALE, scaledSimulatorEnv } from './snapshot-polling.js';
 import type { BenchRow } from './types.js';
 
 const DROPLETS = 200;
@@ -11,7 +11,6 @@ const CONCURRENCY = 20;
 /** DigitalOcean's 250 a minute would make this run minutes long; the same shape in a 5 s window binds in seconds. */
 const LIMIT = 300;
 const WINDOW_MS = 5_000;
-const REAL_POLL_MS = 5_000;
 const ACTION_MS = 120_000 / TIME_SCALE;
 
 /**
@@ -32,15 +31,7 @@ export async function benchBatchRateLimit(): Promise<BenchRow[]> {
   });
   const home = mkdtempSync(join(tmpdir(), 'arcadia-bench-batch-'));
   try {
-    const env = baseEnv({
-      ARCADIA_HOME: home,
-      ARCADIA_API_URL: sim.url,
-      DIGITALOCEAN_ACCESS_TOKEN: DEFAULT_SIMULATOR_TOKEN,
-      ARCADIA_POLL_INTERVAL_MS: String(REAL_POLL_MS / TIME_SCALE),
-      ARCADIA_LOOKUP_INTERVAL_MS: String(REAL_POLL_MS / TIME_SCALE),
-      ARCADIA_RATE_LIMIT_PER_MINUTE: String(LIMIT),
-      ARCADIA_RATE_LIMIT_WINDOW_MS: String(WINDOW_MS),
-    });
+    const env = scaledSimulatorEnv(home, sim.url, { ARCADIA_RATE_LIMIT_PER_MINUTE: String(LIMIT), ARCADIA_RATE_LIMIT_WINDOW_MS: String(WINDOW_MS) });
     const run = expectExit(await runArcadia(['snapshot', '--tag', 'bench-fleet', '--concurrency', String(CONCURRENCY)], env), 'arcadia snapshot --tag');
     const state = sim.state();
     const made = state.snapshots.filter((s) => s.deletedAt === null && s.name.startsWith('arcadia-snap-')).length;

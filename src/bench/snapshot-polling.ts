@@ -13,6 +13,19 @@ const REAL_ACTION_MS = 120_000;
 const REAL_LISTING_LAG_MS = 5_000;
 const REAL_POLL_MS = 5_000;
 const ACTION_MS = REAL_ACTION_MS / TIME_SCALE;
+
+/** arcadia against a simulator at `url`, polling and looking up at DigitalOcean's 5 s scaled down like the simulator. */
+export function scaledSimulatorEnv(home: string, url: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return baseEnv({
+    ARCADIA_HOME: home,
+    ARCADIA_API_URL: url,
+    DIGITALOCEAN_ACCESS_TOKEN: DEFAULT_SIMULATOR_TOKEN,
+    ARCADIA_POLL_INTERVAL_MS: String(REAL_POLL_MS / TIME_SCALE),
+    ARCADIA_LOOKUP_INTERVAL_MS: String(REAL_POLL_MS / TIME_SCALE),
+    ...extra,
+  });
+}
+
 const TARGET_REQUESTS = 8;
 /** Three homes (ledgers), each snapshotting its own droplet twice and then a droplet new to it. */
 const REPEATS = 3;
@@ -145,13 +158,7 @@ export async function benchSnapshotPolling(): Promise<BenchRow[]> {
   sim.configure({ linkBaseUrl: proxy.url });
   const homes = own.map(() => mkdtempSync(join(tmpdir(), 'arcadia-bench-poll-')));
   const snapshot = async (home: string, dropletId: number): Promise<SnapshotRequests> => {
-    const env = baseEnv({
-      ARCADIA_HOME: home,
-      ARCADIA_API_URL: proxy.url,
-      DIGITALOCEAN_ACCESS_TOKEN: DEFAULT_SIMULATOR_TOKEN,
-      ARCADIA_POLL_INTERVAL_MS: String(REAL_POLL_MS / TIME_SCALE),
-      ARCADIA_LOOKUP_INTERVAL_MS: String(REAL_POLL_MS / TIME_SCALE),
-    });
+    const env = scaledSimulatorEnv(home, proxy.url);
     const fromSeq = sim.state().counters.requests;
     expectExit(await runArcadia(['snapshot', String(dropletId)], env), `arcadia snapshot ${dropletId}`);
     return analyse(sim, dropletId, fromSeq);
