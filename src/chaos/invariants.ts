@@ -1,4 +1,4 @@
-import type { ActionRecord, ImageRecord } from '../digitalocean/simulator/index.js';
+import type { ActionRecord, ImageRecord } from '../simulator/index.js';
 import { INPUTS_KEY, isTerminal, type SagaEvent, type SagaRecord } from '../engine/types.js';
 import { parseSnapshotName, snapshotName } from '../sagas/snapshot/naming.js';
 

@@ -12,10 +12,10 @@ type Register = (program: Command, ctx: CliContext, setExit: (code: ExitCode) =>
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   snapshot: async () => (await import('./commands/snapshot.js')).registerSnapshot,
-  reconcile: async () => (await import('./commands/reconcile.js')).registerReconcile,
-  saga: async () => (await import('./commands/saga.js')).registerSaga,
-  demo: async () => (await import('./commands/demo.js')).registerDemo,
-  simulator: async () => (await import('./commands/simulator.js')).registerSimulator,
+  reconcile: async () => (await import('./commands/reconcile/reconcile.js')).registerReconcile,
+  saga: async () => (await import('./commands/saga/index.js')).registerSaga,
+  demo: async () => (await import('./commands/demo/demo.js')).registerDemo,
+  simulator: async () => (await import('./commands/simulator/serve.js')).registerSimulator,
 };
 
 /** Parses argv, runs the command and returns the exit code. Never exits the process itself. */

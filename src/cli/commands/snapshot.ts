@@ -18,7 +18,7 @@ import { holdBatchLock } from '../../engine/batch-lock.js';
 import { collect, intInRange, validateTag } from '../parse.js';
 import { runSagaReporting, runSagaWithProgress } from '../run-saga.js';
 import { batchProgress } from '../../output/views/batch-progress.js';
-import { resumeOrphans } from './saga-resume.js';
+import { resumeOrphans } from './saga/resume.js';
 import { runPool } from '../pool.js';
 
 export interface SnapshotOptions {

@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import type { Snapshot } from '../../digitalocean/types.js';
-import { isTerminal } from '../../engine/types.js';
-import { UsageError } from '../../errors.js';
-import { Output } from '../../output/output.js';
-import { printReconcile, type LeakedSnapshot, type ReconcileReport } from '../../output/views/reconcile-view.js';
-import { DELETED_LEAKS_KEY } from '../../sagas/reconcile-step.js';
-import { parseSnapshotName } from '../../sagas/snapshot/naming.js';
-import { openApp, type App, type CliContext } from '../app.js';
-import { EXIT, exitCodeForStatus, type ExitCode } from '../exit-codes.js';
-import { runSagaWithProgress } from '../run-saga.js';
-import { parseDropletIds } from './snapshot.js';
-import { validateTag } from '../parse.js';
+import type { Snapshot } from '../../../digitalocean/types.js';
+import { isTerminal } from '../../../engine/types.js';
+import { UsageError } from '../../../errors.js';
+import { Output } from '../../../output/output.js';
+import { printReconcile, type LeakedSnapshot, type ReconcileReport } from '../../../output/views/reconcile-view.js';
+import { DELETED_LEAKS_KEY } from '../../../sagas/reconcile-step.js';
+import { parseSnapshotName } from '../../../sagas/snapshot/naming.js';
+import { openApp, type App, type CliContext } from '../../app.js';
+import { EXIT, exitCodeForStatus, type ExitCode } from '../../exit-codes.js';
+import { runSagaWithProgress } from '../../run-saga.js';
+import { parseDropletIds } from '../snapshot.js';
+import { validateTag } from '../../parse.js';
 
 /** DigitalOcean's price for droplet snapshots, per GiB-month, and its minimum charge. */
 const USD_PER_GIB_MONTH = 0.06;

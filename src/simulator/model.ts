@@ -1,4 +1,4 @@
-import type { DropletActionType } from '../types.js';
+import type { DropletActionType } from '../digitalocean/types.js';
 
 /**
  * The simulator's records. Every time an action's consequences become visible is fixed when the action is created,

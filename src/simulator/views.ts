@@ -1,4 +1,4 @@
-import type { Account, Action, Droplet, DropletSnapshot, Snapshot } from '../types.js';
+import type { Account, Action, Droplet, DropletSnapshot, Snapshot } from '../digitalocean/types.js';
 import { isoSeconds, type SimAction, type SimDroplet, type SimImage } from './model.js';
 import { regionObject } from './regions.js';
 import type { World } from './world.js';

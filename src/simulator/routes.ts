@@ -1,4 +1,4 @@
-import type { DropletActionType } from '../types.js';
+import type { DropletActionType } from '../digitalocean/types.js';
 import type { SimImage } from './model.js';
 import { paginate, parsePaging } from './paginate.js';
 import { accountView, actionView, dropletSnapshotView, dropletView, snapshotView } from './views.js';

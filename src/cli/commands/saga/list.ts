@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { SAGA_STATUSES, type SagaStatus } from '../../engine/types.js';
-import { UsageError } from '../../errors.js';
-import { Output } from '../../output/output.js';
-import { printSagaList } from '../../output/views/saga-view.js';
-import { openLedgerApp, type CliContext } from '../app.js';
-import { EXIT, type ExitCode } from '../exit-codes.js';
-import { intInRange } from '../parse.js';
+import { SAGA_STATUSES, type SagaStatus } from '../../../engine/types.js';
+import { UsageError } from '../../../errors.js';
+import { Output } from '../../../output/output.js';
+import { printSagaList } from '../../../output/views/saga-view.js';
+import { openLedgerApp, type CliContext } from '../../app.js';
+import { EXIT, type ExitCode } from '../../exit-codes.js';
+import { intInRange } from '../../parse.js';
 
 export interface SagaListOptions {
   statuses: SagaStatus[];

@@ -1,4 +1,4 @@
-import type { Action, Droplet } from '../types.js';
+import type { Action, Droplet } from '../digitalocean/types.js';
 import { isoSeconds, type SimImage } from './model.js';
 import type { RequestLogEntry, SimulatorCounters } from './request-log.js';
 import { actionView, dropletView } from './views.js';

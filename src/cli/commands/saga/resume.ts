@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { SagaNotFoundError, SagaOwnedError } from '../../engine/errors.js';
-import { isTerminal, type SagaRecord } from '../../engine/types.js';
-import { UsageError } from '../../errors.js';
-import { Output } from '../../output/output.js';
-import { printSagaOutcome, sagaJson } from '../../output/views/saga-view.js';
-import { openApp, type App, type CliContext } from '../app.js';
-import { EXIT, exitCodeForStatus, worstExitCode, type ExitCode } from '../exit-codes.js';
-import { isSagaInGoodHands, liveOwnerOf } from '../owner-liveness.js';
-import { runSagaReporting, runSagaWithProgress } from '../run-saga.js';
-import { runPool } from '../pool.js';
+import { SagaNotFoundError, SagaOwnedError } from '../../../engine/errors.js';
+import { isTerminal, type SagaRecord } from '../../../engine/types.js';
+import { UsageError } from '../../../errors.js';
+import { Output } from '../../../output/output.js';
+import { printSagaOutcome, sagaJson } from '../../../output/views/saga-view.js';
+import { openApp, type App, type CliContext } from '../../app.js';
+import { EXIT, exitCodeForStatus, worstExitCode, type ExitCode } from '../../exit-codes.js';
+import { isSagaInGoodHands, liveOwnerOf } from '../../owner-liveness.js';
+import { runSagaReporting, runSagaWithProgress } from '../../run-saga.js';
+import { runPool } from '../../pool.js';
 
 export interface SagaResumeOptions {
   ref: string | undefined;

@@ -1,4 +1,4 @@
-import type { DropletActionType } from '../types.js';
+import type { DropletActionType } from '../digitalocean/types.js';
 import type { DropletSeed, FleetSeed, ImageSeed, SimulatorConfig } from './config.js';
 import type { SimAction, SimDroplet, SimImage } from './model.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Droplet } from '../types.js';
+import type { Droplet } from '../digitalocean/types.js';
 import { applyPatch, resolveSimulatorConfig, type DropletSeed, type SimulatorConfig, type SimulatorConfigInput, type SimulatorPatch } from './config.js';
 import { FaultInjector, type InjectedError } from './faults.js';
 import { mulberry32 } from './prng.js';

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { UnknownStepError } from '../../engine/errors.js';
-import { SAGA_KINDS, type SagaRecord } from '../../engine/types.js';
-import { UsageError } from '../../errors.js';
-import { Output } from '../../output/output.js';
-import { printSagaOutcome } from '../../output/views/saga-view.js';
-import { openApp, type CliContext } from '../app.js';
-import { exitCodeForStatus, type ExitCode } from '../exit-codes.js';
-import { collect, parseInputs } from '../parse.js';
-import { runSagaWithProgress } from '../run-saga.js';
+import { UnknownStepError } from '../../../engine/errors.js';
+import { SAGA_KINDS, type SagaRecord } from '../../../engine/types.js';
+import { UsageError } from '../../../errors.js';
+import { Output } from '../../../output/output.js';
+import { printSagaOutcome } from '../../../output/views/saga-view.js';
+import { openApp, type CliContext } from '../../app.js';
+import { exitCodeForStatus, type ExitCode } from '../../exit-codes.js';
+import { collect, parseInputs } from '../../parse.js';
+import { runSagaWithProgress } from '../../run-saga.js';
 
 export interface SagaStartOptions {
   kind: string;

@@ -1,4 +1,4 @@
-import type { Region } from '../types.js';
+import type { Region } from '../digitalocean/types.js';
 
 const NAMES: Record<string, string> = {
   ams3: 'Amsterdam 3',

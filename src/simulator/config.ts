@@ -1,4 +1,4 @@
-import type { DropletActionType } from '../types.js';
+import type { DropletActionType } from '../digitalocean/types.js';
 
 export const DEFAULT_SIMULATOR_TOKEN = 'arcadia-simulator-token';
 

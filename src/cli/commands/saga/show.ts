@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { Output } from '../../output/output.js';
-import { printSagaShow } from '../../output/views/saga-view.js';
-import { openLedgerApp, type CliContext } from '../app.js';
-import { EXIT, type ExitCode } from '../exit-codes.js';
-import { liveOwnerOf } from '../owner-liveness.js';
-import { SagaNotFoundError } from '../../engine/errors.js';
+import { Output } from '../../../output/output.js';
+import { printSagaShow } from '../../../output/views/saga-view.js';
+import { openLedgerApp, type CliContext } from '../../app.js';
+import { EXIT, type ExitCode } from '../../exit-codes.js';
+import { liveOwnerOf } from '../../owner-liveness.js';
+import { SagaNotFoundError } from '../../../engine/errors.js';
 
 export interface SagaShowOptions {
   ref: string;

@@ -1,4 +1,4 @@
-import type { Links, Meta } from '../types.js';
+import type { Links, Meta } from '../digitalocean/types.js';
 
 const DEFAULT_PER_PAGE = 20;
 const MAX_PER_PAGE = 200;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../errors.js';
 import { DEFAULT_FAULTS, defaultSimulatorConfig, type SimulatorConfigInput } from './config.js';
 
 type Check = (value: unknown) => string | undefined;

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { SagaNotFoundError, SagaNotResumableError, SagaOwnedError } from '../../engine/errors.js';
-import { isTerminal } from '../../engine/types.js';
-import { Output } from '../../output/output.js';
-import { printSagaOutcome, sagaJson } from '../../output/views/saga-view.js';
-import { openApp, type CliContext } from '../app.js';
-import { EXIT, type ExitCode } from '../exit-codes.js';
-import { liveOwnerOf } from '../owner-liveness.js';
-import { runSagaWithProgress } from '../run-saga.js';
+import { SagaNotFoundError, SagaNotResumableError, SagaOwnedError } from '../../../engine/errors.js';
+import { isTerminal } from '../../../engine/types.js';
+import { Output } from '../../../output/output.js';
+import { printSagaOutcome, sagaJson } from '../../../output/views/saga-view.js';
+import { openApp, type CliContext } from '../../app.js';
+import { EXIT, type ExitCode } from '../../exit-codes.js';
+import { liveOwnerOf } from '../../owner-liveness.js';
+import { runSagaWithProgress } from '../../run-saga.js';
 
 export interface SagaCancelOptions {
   ref: string;

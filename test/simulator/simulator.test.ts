@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Action, Droplet, DropletSnapshot, Snapshot } from '../../src/digitalocean/types.js';
-import { loadSimulatorConfig, runSimulatorServer, STATE_PATH } from '../../src/digitalocean/simulator/index.js';
+import { loadSimulatorConfig, runSimulatorServer, STATE_PATH } from '../../src/simulator/index.js';
 import { ConfigError } from '../../src/errors.js';
-import { raw, simulator, START, TOKEN, virtualClock } from './helpers.js';
+import { raw, simulator, START, TOKEN, virtualClock } from '../digitalocean/helpers.js';
 
 type Sim = Awaited<ReturnType<typeof simulator>>;
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { runSimulatorServer } from '../../digitalocean/simulator/index.js';
-import type { CliContext } from '../app.js';
-import { EXIT, type ExitCode } from '../exit-codes.js';
-import { intInRange } from '../parse.js';
+import { runSimulatorServer } from '../../../simulator/index.js';
+import type { CliContext } from '../../app.js';
+import { EXIT, type ExitCode } from '../../exit-codes.js';
+import { intInRange } from '../../parse.js';
 
 export interface SimulatorOptions {
   port: number;

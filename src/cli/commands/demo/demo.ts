@@ -2,15 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator } from '../../digitalocean/simulator/index.js';
+import { DEFAULT_SIMULATOR_TOKEN, startSimulator } from '../../../simulator/index.js';
 
-import { Output } from '../../output/output.js';
-import { openApp, type CliContext } from '../app.js';
-import { EXIT, type ExitCode } from '../exit-codes.js';
-import { runSagaList } from './saga-list.js';
-import { runSagaShow } from './saga-show.js';
-import { runSagaStart } from './saga-start.js';
-import { runSnapshot } from './snapshot.js';
+import { Output } from '../../../output/output.js';
+import { openApp, type CliContext } from '../../app.js';
+import { EXIT, type ExitCode } from '../../exit-codes.js';
+import { runSagaList } from '../saga/list.js';
+import { runSagaShow } from '../saga/show.js';
+import { runSagaStart } from '../saga/start.js';
+import { runSnapshot } from '../snapshot.js';
 
 const DEMO_DROPLET = '3164444';
 
