@@ -13,6 +13,7 @@ import {
   suspectSnapshot,
   type NamedSnapshot,
 } from './attribution.js';
+import { SnapshotActionUnfinishedError } from './errors.js';
 import { snapshotName } from './naming.js';
 import {
   actionStarted,
@@ -28,7 +29,7 @@ import {
   type Posting,
   type SnapshotProgress,
 } from './progress.js';
-import { actionDurationMs, expectedDuration, waitForAction } from './wait.js';
+import { ActionTimeoutError, actionDurationMs, expectedDuration, waitForAction, type FinishedAction } from './wait.js';
 
 export { SNAPSHOT_KEYS } from './progress.js';
 
@@ -252,6 +253,27 @@ async function deleteQuietly(api: SnapshotApi, id: string): Promise<void> {
 }
 
 /**
+ * Waits for an action of this saga to end. One that does not end in time may still make a snapshot after the
+ * rollback, so the undo cannot be reported done: the compensation fails and the saga needs attention.
+ */
+async function waitBeforeUndo(
+  api: SnapshotApi,
+  ctx: StepContext,
+  action: Action,
+  name: string,
+  deps: SnapshotStepDependencies,
+): Promise<FinishedAction> {
+  try {
+    return await waitForAction(api, ctx, action, deps.timings);
+  } catch (error) {
+    if (error instanceof ActionTimeoutError) {
+      throw new SnapshotActionUnfinishedError(error.actionId, error.status, error.waitedMs, name);
+    }
+    throw error;
+  }
+}
+
+/**
  * Deletes whatever this saga's snapshot request produced, recorded or not. A still-running action is waited for
  * first, so no snapshot appears after the rollback; only snapshots carrying this saga's name (or its recorded id)
  * are ever deleted.
@@ -282,7 +304,7 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
     progress.stage === 'action'
       ? await api.getAction(progress.actionId)
       : await findOwnAction(api, dropletId, progress);
-  const done = action ? await waitForAction(api, ctx, action, deps.timings) : undefined;
+  const done = action ? await waitBeforeUndo(api, ctx, action, name, deps) : undefined;
   if (done?.status !== 'completed') {
     await deleteAll(await findByName(api, dropletId, name)); // nothing should exist; a single look costs little and proves it
     return;
