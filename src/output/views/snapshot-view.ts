@@ -3,12 +3,15 @@ import type { Output } from '../output.js';
 
 /** One droplet's line in a snapshot run: the `snapshot --json` entry of DESIGN.md section 7. */
 export interface SnapshotResult {
-  dropletId: number;
+  /** Null only for a resumed saga whose inputs name no droplet (a ledger arcadia did not write). */
+  dropletId: number | null;
   sagaId: string | null;
   status: string;
   snapshotId: string | null;
   snapshotName: string | null;
   error: string | null;
+  /** A saga an earlier run left unfinished, driven to its end by this run. */
+  resumed: boolean;
   sizeGigabytes?: number | null;
   durationMs?: number | null;
   pruned?: string[];
