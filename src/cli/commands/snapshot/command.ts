@@ -32,7 +32,7 @@ export function registerSnapshot(program: Command, ctx: CliContext, setExit: (co
     .option('--concurrency <n>', 'droplets snapshotted at once', intInRange(1, 50), 5)
     .option('--triggered-by <who>', 'recorded on each saga (default manual, or cron:<tag> with --tag)')
     .option('--dry-run', 'with --keep: show what retention would delete, and do nothing', false)
-    .option('--detach', 'record the sagas without running them (run later with saga resume)', false)
+    .option('--detach', 'record the sagas without running them (run later with saga resume --all)', false)
     .option('--json', 'print one JSON entry per droplet', false)
     .addHelpText(
       'after',

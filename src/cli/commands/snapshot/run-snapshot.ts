@@ -10,7 +10,7 @@ import { lockOptions } from '../../owner-liveness.js';
 import { validateTag } from '../../parse.js';
 import { parseDropletIds } from '../../shared/droplet-ids.js';
 import { resumeOrphans } from '../../shared/resume-orphans.js';
-import { exitCodeForRun, resultOf, type DropletOutcome } from './outcome.js';
+import { dropletOf, exitCodeForRun, resultOf, type DropletOutcome } from './outcome.js';
 import { planSnapshots, type SnapshotPlanRequest } from './planning.js';
 import { previewRetention } from './retention-preview.js';
 import { runPlannedSagas } from './running.js';
@@ -56,7 +56,7 @@ export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Prom
 
 /**
  * One run is one batch, even of one droplet: the batch lock covers its sagas until each takes its own lock. Returns
- * an outcome per selected droplet.
+ * an outcome per selected droplet, then one per saga of an earlier run that this run resumed for other droplets.
  */
 async function snapshotBatch(
   app: App,
@@ -80,7 +80,7 @@ async function snapshotBatch(
     };
     const plan = planSnapshots(app, output, droplets, request, orphans);
     if (opts.detach) {
-      for (const { sagaId } of plan.toRun) output.progress(`saga ${sagaId} recorded; run it with: arcadia saga resume ${sagaId}`);
+      for (const { sagaId } of plan.toRun) output.progress(`saga ${sagaId} recorded, not run (--detach)`);
     }
     const ran = opts.detach
       ? new Map<string, DropletOutcome>()
@@ -88,7 +88,11 @@ async function snapshotBatch(
     const own = plan.outcomes.map((outcome) =>
       outcome.kind === 'pending' ? (ran.get(outcome.sagaId) ?? outcome) : outcome,
     );
-    return own;
+    const shown = new Set(own.flatMap((outcome) => (outcome.kind === 'ran' ? [outcome.saga.id] : [])));
+    const otherOrphans: DropletOutcome[] = orphans
+      .filter((saga) => !shown.has(saga.id))
+      .map((saga) => ({ kind: 'ran', dropletId: dropletOf(saga) ?? null, saga, resumed: true }));
+    return [...own, ...otherOrphans];
   } finally {
     batchLock.release();
   }
