@@ -11,7 +11,7 @@ type Register = (program: Command, ctx: CliContext, setExit: (code: ExitCode) =>
  * script should not pay for the HTTP client, the simulator and the spinner library.
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
-  snapshot: async () => (await import('./commands/snapshot.js')).registerSnapshot,
+  snapshot: async () => (await import('./commands/snapshot/command.js')).registerSnapshot,
   reconcile: async () => (await import('./commands/reconcile/reconcile.js')).registerReconcile,
   saga: async () => (await import('./commands/saga/index.js')).registerSaga,
   demo: async () => (await import('./commands/demo/demo.js')).registerDemo,

@@ -10,7 +10,7 @@ import { EXIT, type ExitCode } from '../../exit-codes.js';
 import { runSagaList } from '../saga/list.js';
 import { runSagaShow } from '../saga/show.js';
 import { runSagaStart } from '../saga/start.js';
-import { runSnapshot } from '../snapshot.js';
+import { runSnapshot } from '../snapshot/run-snapshot.js';
 
 const DEMO_DROPLET = '3164444';
 

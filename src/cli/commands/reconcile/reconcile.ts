@@ -10,7 +10,7 @@ import { parseSnapshotName } from '../../../sagas/snapshot/naming.js';
 import { openApp, type App, type CliContext } from '../../app.js';
 import { EXIT, exitCodeForStatus, type ExitCode } from '../../exit-codes.js';
 import { runSagaWithProgress } from '../../run-saga.js';
-import { parseDropletIds } from '../snapshot.js';
+import { parseDropletIds } from '../../shared/droplet-ids.js';
 import { validateTag } from '../../parse.js';
 
 /** DigitalOcean's price for droplet snapshots, per GiB-month, and its minimum charge. */

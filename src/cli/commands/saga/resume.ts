@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
-import { SagaNotFoundError, SagaOwnedError } from '../../../engine/errors.js';
-import { isTerminal, type SagaRecord } from '../../../engine/types.js';
+import { SagaNotFoundError } from '../../../engine/errors.js';
+import { isTerminal } from '../../../engine/types.js';
 import { UsageError } from '../../../errors.js';
 import { Output } from '../../../output/output.js';
 import { printSagaOutcome, sagaJson } from '../../../output/views/saga-view.js';
 import { openApp, type App, type CliContext } from '../../app.js';
 import { EXIT, exitCodeForStatus, worstExitCode, type ExitCode } from '../../exit-codes.js';
-import { isSagaInGoodHands, liveOwnerOf } from '../../owner-liveness.js';
-import { runSagaReporting, runSagaWithProgress } from '../../run-saga.js';
-import { runPool } from '../../pool.js';
+import { runSagaWithProgress } from '../../run-saga.js';
+import { resumeOrphans } from '../../shared/resume-orphans.js';
 
 export interface SagaResumeOptions {
   ref: string | undefined;
@@ -35,31 +34,6 @@ async function resumeOne(app: App, output: Output, ref: string): Promise<ExitCod
   const saga = isTerminal(before.status) ? before : await runSagaWithProgress(app, output, id);
   printSagaOutcome(output, saga);
   return exitCodeForStatus(saga.status);
-}
-
-/** Every unfinished saga whose owner is gone, oldest first; live owners are left alone. */
-export async function resumeOrphans(app: App, output: Output, filter?: { kind?: string }, concurrency = 1): Promise<SagaRecord[]> {
-  const orphans: string[] = [];
-  for (const id of app.ledger.listUnfinishedSagaIds(filter)) {
-    const saga = app.ledger.getSaga(id);
-    if (saga && !isSagaInGoodHands(app, saga)) {
-      orphans.push(id);
-      continue;
-    }
-    const owner = liveOwnerOf(app, id);
-    output.progress(`saga ${id} skipped: ${owner ? `owned by pid ${owner.pid} on ${owner.host}` : 'its batch is still running'}`);
-  }
-  const resumed: SagaRecord[] = [];
-  await runPool(orphans, concurrency, async (id) => {
-    try {
-      resumed.push(await (concurrency > 1 ? runSagaReporting(app, id, (text) => output.progress(`${id.slice(0, 8)}: ${text}`)) : runSagaWithProgress(app, output, id)));
-    } catch (error) {
-      // Another executor took it between our look and our claim: it is in good hands.
-      if (!(error instanceof SagaOwnedError)) throw error;
-      output.progress(`saga ${id} skipped: ${error.message}`);
-    }
-  });
-  return resumed;
 }
 
 async function resumeAll(app: App, output: Output): Promise<ExitCode> {
