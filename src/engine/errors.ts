@@ -78,6 +78,33 @@ export class SagaCancelledError extends ArcadiaError {
   }
 }
 
+/** The signals that interrupt an executor (Ctrl-C, or systemd and container runtimes stopping it). */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * The process was asked to stop: the reason the CLI's signal handler aborts the process-wide stop signal with.
+ * Nothing is rolled back; `sagaIds` are the sagas left unfinished (resumable), empty when none had started.
+ */
+export class InterruptedError extends ArcadiaError {
+  readonly code = 'interrupted';
+  constructor(
+    readonly signalName: InterruptSignal,
+    readonly sagaIds: readonly string[] = [],
+  ) {
+    super(`interrupted by ${signalName}${sagaIds.length > 0 ? `; unfinished: ${sagaIds.join(', ')}` : ''}; nothing was rolled back`);
+  }
+}
+
+/** The runner stopped one saga on an interruption: recorded `interrupted`, lease released, saga resumable. */
+export class SagaInterruptedError extends InterruptedError {
+  constructor(
+    readonly sagaId: string,
+    signalName: InterruptSignal,
+  ) {
+    super(signalName, [sagaId]);
+  }
+}
+
 /**
  * Errors that say they are worth retrying carry `transient: true` (the DigitalOcean client's network, 429 and 5xx
  * errors do). The engine knows nothing else about them.
