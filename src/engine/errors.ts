@@ -105,6 +105,11 @@ export class SagaInterruptedError extends InterruptedError {
   }
 }
 
+/** The interruption a process-wide stop signal carries, once it has fired (other abort reasons are not ones). */
+export function interruptionOf(stop: AbortSignal | undefined): InterruptedError | undefined {
+  return stop?.aborted === true && stop.reason instanceof InterruptedError ? stop.reason : undefined;
+}
+
 /**
  * Errors that say they are worth retrying carry `transient: true` (the DigitalOcean client's network, 429 and 5xx
  * errors do). The engine knows nothing else about them.

@@ -5,6 +5,7 @@ import {
   SagaCancelledError,
   SagaInterruptedError,
   errorMessage,
+  interruptionOf,
   isHaltingError,
   isTransientError,
 } from './errors.js';
@@ -42,11 +43,6 @@ export interface SagaRunnerOptions {
    * SagaInterruptedError. Nothing is rolled back. Aborts for any other reason are not interruptions and are ignored.
    */
   stop?: AbortSignal;
-}
-
-/** The interruption a stop signal carries, if it has fired. */
-function interruptionOf(stop: AbortSignal | undefined): InterruptedError | undefined {
-  return stop?.aborted === true && stop.reason instanceof InterruptedError ? stop.reason : undefined;
 }
 
 type StepOutcome = { ok: true; output: SagaContext } | { ok: false; error: string; cancelled: boolean };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SagaNotFoundError, SagaOwnedError } from '../../engine/errors.js';
+import { SagaInterruptedError, SagaNotFoundError, SagaOwnedError } from '../../engine/errors.js';
 import { isTerminal, type SagaRecord } from '../../engine/types.js';
 import { UsageError } from '../../errors.js';
 import { Output } from '../../output/output.js';
@@ -9,6 +9,7 @@ import { EXIT, exitCodeForStatus, worstExitCode, type ExitCode } from '../exit-c
 import { isSagaInGoodHands, liveOwnerOf } from '../owner-liveness.js';
 import { runSagaReporting, runSagaWithProgress } from '../run-saga.js';
 import { runPool } from '../pool.js';
+import { throwIfInterrupted } from '../interruption.js';
 
 export interface SagaResumeOptions {
   ref: string | undefined;
@@ -50,15 +51,27 @@ export async function resumeOrphans(app: App, output: Output, filter?: { kind?: 
     output.progress(`saga ${id} skipped: ${owner ? `owned by pid ${owner.pid} on ${owner.host}` : 'its batch is still running'}`);
   }
   const resumed: SagaRecord[] = [];
-  await runPool(orphans, concurrency, async (id) => {
-    try {
-      resumed.push(await (concurrency > 1 ? runSagaReporting(app, id, (text) => output.progress(`${id.slice(0, 8)}: ${text}`)) : runSagaWithProgress(app, output, id)));
-    } catch (error) {
-      // Another executor took it between our look and our claim: it is in good hands.
-      if (!(error instanceof SagaOwnedError)) throw error;
-      output.progress(`saga ${id} skipped: ${error.message}`);
-    }
-  });
+  const interrupted: string[] = [];
+  const notStarted = await runPool(
+    orphans,
+    concurrency,
+    async (id) => {
+      try {
+        resumed.push(await (concurrency > 1 ? runSagaReporting(app, id, (text) => output.progress(`${id.slice(0, 8)}: ${text}`)) : runSagaWithProgress(app, output, id)));
+      } catch (error) {
+        // Stopped by a signal: the others under way stop too, and all are listed together below.
+        if (error instanceof SagaInterruptedError) {
+          interrupted.push(error.sagaId);
+          return;
+        }
+        // Another executor took it between our look and our claim: it is in good hands.
+        if (!(error instanceof SagaOwnedError)) throw error;
+        output.progress(`saga ${id} skipped: ${error.message}`);
+      }
+    },
+    app.stop,
+  );
+  if (interrupted.length > 0 || notStarted.length > 0) throwIfInterrupted(app.stop, [...interrupted, ...notStarted]);
   return resumed;
 }
 

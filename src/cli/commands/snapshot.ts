@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { NotFoundError } from '../../digitalocean/errors.js';
 import type { DigitalOceanClient } from '../../digitalocean/client.js';
-import { SagaOwnedError, errorMessage } from '../../engine/errors.js';
+import { SagaInterruptedError, SagaOwnedError, errorMessage, interruptionOf } from '../../engine/errors.js';
 import { INPUTS_KEY, type SagaRecord } from '../../engine/types.js';
 import { UsageError } from '../../errors.js';
 import { Output } from '../../output/output.js';
@@ -20,6 +20,8 @@ import { runSagaReporting, runSagaWithProgress } from '../run-saga.js';
 import { batchProgress } from '../../output/views/batch-progress.js';
 import { resumeOrphans } from './saga-resume.js';
 import { runPool } from '../pool.js';
+import { throwIfInterrupted } from '../interruption.js';
+import { printResumeHint } from '../../output/views/interrupt-view.js';
 
 export interface SnapshotOptions {
   dropletIds: string[];
@@ -159,11 +161,16 @@ async function runBatch(app: App, output: Output, planned: PlannedSaga[], result
   }
   const view = batchProgress(output, planned.length);
   try {
-    await runPool(planned, concurrency, async ({ dropletId, sagaId }) => {
-      const key = `droplet ${dropletId}`;
-      const result = await runOne(dropletId, sagaId, results, () => runSagaReporting(app, sagaId, (text) => view.update(key, text)));
-      view.done(key, `${result.status}${result.snapshotName ? ` ${result.snapshotName}` : ''}${result.error ? ` - ${result.error}` : ''}`);
-    });
+    await runPool(
+      planned,
+      concurrency,
+      async ({ dropletId, sagaId }) => {
+        const key = `droplet ${dropletId}`;
+        const result = await runOne(dropletId, sagaId, results, () => runSagaReporting(app, sagaId, (text) => view.update(key, text)));
+        view.done(key, `${result.status}${result.snapshotName ? ` ${result.snapshotName}` : ''}${result.error ? ` - ${result.error}` : ''}`);
+      },
+      app.stop,
+    );
   } finally {
     view.stop();
   }
@@ -199,17 +206,36 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
   try {
     const droplets = await selectDroplets(app.api(), ids, opts.tag);
     if (droplets.length === 0) throw new UsageError(`no droplets carry the tag ${opts.tag}`);
+    throwIfInterrupted(app.stop);
     // A crashed earlier run's sagas are finished first, so a droplet never has two of ours in flight.
     const finishedOrphans = opts.detach ? [] : await resumeOrphans(app, output, { kind: 'snapshot' }, opts.concurrency);
+    throwIfInterrupted(app.stop);
     const { planned, results } = planBatch(app, output, droplets, opts, batchId, label, finishedOrphans);
     if (opts.detach) for (const { sagaId } of planned) output.progress(`saga ${sagaId} recorded; run it with: arcadia saga resume ${sagaId}`);
     else await runBatch(app, output, planned, results, opts.concurrency);
+    const interruption = interruptionOf(app.stop);
+    if (interruption && !opts.detach) markNotStarted(planned, results, interruption.signalName);
     const ordered = droplets.map(({ id }) => results.get(id)).filter((r): r is SnapshotResult => r !== undefined);
     printSnapshotResults(output, ordered);
+    if (interruption && !opts.detach) {
+      const unfinished = ordered.filter((r) => r.status === 'interrupted' && r.sagaId !== null).map((r) => r.sagaId as string);
+      printResumeHint(output, { signalName: interruption.signalName, sagaIds: unfinished });
+    }
     return worstExitCode(ordered.map(exitCodeForResult));
   } finally {
     batchLock.release();
     app.close();
+  }
+}
+
+/** Sagas of the batch the pool never started after an interruption: unfinished too, and listed as such. */
+function markNotStarted(planned: PlannedSaga[], results: Map<number, SnapshotResult>, signalName: SagaInterruptedError['signalName']): void {
+  for (const { dropletId, sagaId } of planned) {
+    if (results.get(dropletId)?.status !== 'pending') continue;
+    const error = new SagaInterruptedError(sagaId, signalName);
+    const result: SnapshotResult = { dropletId, sagaId, status: 'interrupted', snapshotId: null, snapshotName: null, error: `not started: ${error.message}` };
+    interruptions.set(result, error);
+    results.set(dropletId, result);
   }
 }
 

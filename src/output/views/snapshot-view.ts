@@ -49,7 +49,9 @@ export function printSnapshotResults(output: Output, results: SnapshotResult[]):
     ),
   );
   const count = (status: string): number => results.filter((r) => r.status === status).length;
-  output.print(`${count('succeeded')} succeeded, ${results.length - count('succeeded') - count('skipped')} failed, ${count('skipped')} skipped`);
+  const failed = results.length - count('succeeded') - count('skipped') - count('interrupted');
+  const interrupted = count('interrupted') > 0 ? `, ${count('interrupted')} interrupted` : '';
+  output.print(`${count('succeeded')} succeeded, ${failed} failed, ${count('skipped')} skipped${interrupted}`);
 }
 
 export interface RetentionPreview {
