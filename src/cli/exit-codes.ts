@@ -79,6 +79,14 @@ export function exitCodeForStatus(status: SagaStatus): ExitCode {
  * needs attention beats failed beats fine.
  */
 export function worstExitCode(codes: ExitCode[]): ExitCode {
-  const rank: ExitCode[] = [EXIT.terminated, EXIT.interrupted, EXIT.needsAttention, EXIT.owned, EXIT.config, EXIT.sagaFailed, EXIT.usage];
+  const rank: ExitCode[] = [
+    EXIT.terminated,
+    EXIT.interrupted,
+    EXIT.needsAttention,
+    EXIT.owned,
+    EXIT.config,
+    EXIT.sagaFailed,
+    EXIT.usage,
+  ];
   return rank.find((code) => codes.includes(code)) ?? EXIT.ok;
 }

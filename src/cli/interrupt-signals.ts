@@ -7,8 +7,8 @@ const SIGNALS: readonly InterruptSignal[] = ['SIGINT', 'SIGTERM'];
 export interface InterruptSignalsOptions {
   /** Ends the process: only src/cli/main.ts may call process.exit, so it hands it in. */
   exit: (code: ExitCode) => void;
-  /** Where the one-line notices of a forced exit go (stderr). */
-  notify: (line: string) => void;
+  /** Says why the process is ending without its usual output (a line on stderr, or a JSON error). */
+  notify: (line: string, signalName: InterruptSignal) => void;
   /** How long after the first signal the process is ended anyway, if it has not finished stopping. */
   graceMs: number;
   /** The process to listen on (a stand-in in tests). */
@@ -38,13 +38,13 @@ export function watchInterruptSignals(options: InterruptSignalsOptions): Interru
   let grace: NodeJS.Timeout | undefined;
   const onSignal = (signalName: InterruptSignal): void => {
     if (controller.signal.aborted) {
-      options.notify(secondSignalNotice(signalName));
+      options.notify(secondSignalNotice(signalName), signalName);
       options.exit(exitCodeFor(signalName));
       return;
     }
     controller.abort(new InterruptedError(signalName));
     grace = setTimeout(() => {
-      options.notify(graceExpiredNotice(signalName, options.graceMs));
+      options.notify(graceExpiredNotice(signalName, options.graceMs), signalName);
       options.exit(exitCodeFor(signalName));
     }, options.graceMs);
     grace.unref();

@@ -4,7 +4,12 @@
  * their leases before the command closes the ledger), then the first error is rethrown. Returns the items never
  * started.
  */
-export async function runPool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>, stop?: AbortSignal): Promise<T[]> {
+export async function runPool<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  stop?: AbortSignal,
+): Promise<T[]> {
   let next = 0;
   let failed = false;
   let firstError: unknown;

@@ -91,7 +91,8 @@ export class InterruptedError extends ArcadiaError {
     readonly signalName: InterruptSignal,
     readonly sagaIds: readonly string[] = [],
   ) {
-    super(`interrupted by ${signalName}${sagaIds.length > 0 ? `; unfinished: ${sagaIds.join(', ')}` : ''}; nothing was rolled back`);
+    const unfinished = sagaIds.length > 0 ? `; unfinished: ${sagaIds.join(', ')}` : '';
+    super(`interrupted by ${signalName}${unfinished}; nothing was rolled back`);
   }
 }
 

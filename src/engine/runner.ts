@@ -14,7 +14,14 @@ import { acquireSagaLock, type SagaLease, type SagaLockOptions } from './lock.js
 import { backoffDelay } from './retry.js';
 import { failpoint } from './failpoint.js';
 import type { RetryPolicy, StepContext, StepDefinition, StepRegistry } from './step.js';
-import { INPUTS_KEY, isTerminal, type SagaContext, type SagaRecord, type SagaStatus, type StepRecord } from './types.js';
+import {
+  INPUTS_KEY,
+  isTerminal,
+  type SagaContext,
+  type SagaRecord,
+  type SagaStatus,
+  type StepRecord,
+} from './types.js';
 
 export interface RunnerProgress {
   sagaId: string;

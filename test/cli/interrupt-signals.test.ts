@@ -9,7 +9,7 @@ function watch(graceMs = 60_000) {
   const notices: string[] = [];
   const watcher = watchInterruptSignals({
     exit: (code) => exits.push(code),
-    notify: (line) => notices.push(line),
+    notify: (line) => void notices.push(line),
     graceMs,
     events: events as unknown as Pick<NodeJS.Process, 'on' | 'off'>,
   });
@@ -27,7 +27,7 @@ describe('SIGINT and SIGTERM handling (DESIGN.md section 16)', () => {
     watcher.dispose();
   });
 
-  it('exits at once on a second signal, with that signal\'s code', () => {
+  it("exits at once on a second signal, with that signal's code", () => {
     const { events, exits, notices, watcher } = watch();
     events.emit('SIGINT');
     events.emit('SIGINT');

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { InterruptedError, LeaseLostError, SagaCancelledError, SagaInterruptedError, StepFailedError } from '../../src/engine/errors.js';
+import {
+  InterruptedError,
+  LeaseLostError,
+  SagaCancelledError,
+  SagaInterruptedError,
+  StepFailedError,
+} from '../../src/engine/errors.js';
 import type { SagaLedger, SagaTransition } from '../../src/engine/ledger.js';
 import { currentProcessIdentity } from '../../src/engine/process-identity.js';
 import { backoffDelay } from '../../src/engine/retry.js';
@@ -947,7 +953,7 @@ describe('interruptions (DESIGN.md section 16): stop, record, let go, roll nothi
     });
   }
 
-  it('wakes a step waiting in ctx.sleep, records interrupted, releases the lease and leaves the step running', async () => {
+  it('wakes a step waiting in ctx.sleep, records interrupted, lets go of the lease, leaves the step be', async () => {
     const clock = new FakeClock({ autoAdvance: false });
     const h = harness({ clock });
     const seen: { reason?: unknown } = {};
@@ -1002,7 +1008,8 @@ describe('interruptions (DESIGN.md section 16): stop, record, let go, roll nothi
     h.step('b');
     const id = h.create(['a', 'b']);
 
-    await expect(h.runner(h.ledger, { stop: stop.signal }).run(id)).rejects.toMatchObject({ signalName: 'SIGTERM', sagaId: id });
+    const run = h.runner(h.ledger, { stop: stop.signal }).run(id);
+    await expect(run).rejects.toMatchObject({ signalName: 'SIGTERM', sagaId: id });
 
     const stopped = h.saga(id);
     expect(stopped.status).toBe('running');

@@ -57,7 +57,9 @@ export async function resumeOrphans(app: App, output: Output, filter?: { kind?: 
     concurrency,
     async (id) => {
       try {
-        resumed.push(await (concurrency > 1 ? runSagaReporting(app, id, (text) => output.progress(`${id.slice(0, 8)}: ${text}`)) : runSagaWithProgress(app, output, id)));
+        const report = (text: string): void => output.progress(`${id.slice(0, 8)}: ${text}`);
+        const run = concurrency > 1 ? runSagaReporting(app, id, report) : runSagaWithProgress(app, output, id);
+        resumed.push(await run);
       } catch (error) {
         // Stopped by a signal: the others under way stop too, and all are listed together below.
         if (error instanceof SagaInterruptedError) {

@@ -166,8 +166,10 @@ async function runBatch(app: App, output: Output, planned: PlannedSaga[], result
       concurrency,
       async ({ dropletId, sagaId }) => {
         const key = `droplet ${dropletId}`;
-        const result = await runOne(dropletId, sagaId, results, () => runSagaReporting(app, sagaId, (text) => view.update(key, text)));
-        view.done(key, `${result.status}${result.snapshotName ? ` ${result.snapshotName}` : ''}${result.error ? ` - ${result.error}` : ''}`);
+        const run = (): Promise<SagaRecord> => runSagaReporting(app, sagaId, (text) => view.update(key, text));
+        const result = await runOne(dropletId, sagaId, results, run);
+        const name = result.snapshotName ? ` ${result.snapshotName}` : '';
+        view.done(key, `${result.status}${name}${result.error ? ` - ${result.error}` : ''}`);
       },
       app.stop,
     );
@@ -218,7 +220,7 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
     const ordered = droplets.map(({ id }) => results.get(id)).filter((r): r is SnapshotResult => r !== undefined);
     printSnapshotResults(output, ordered);
     if (interruption && !opts.detach) {
-      const unfinished = ordered.filter((r) => r.status === 'interrupted' && r.sagaId !== null).map((r) => r.sagaId as string);
+      const unfinished = ordered.flatMap((r) => (r.status === 'interrupted' && r.sagaId !== null ? [r.sagaId] : []));
       printResumeHint(output, { signalName: interruption.signalName, sagaIds: unfinished });
     }
     return worstExitCode(ordered.map(exitCodeForResult));
@@ -229,11 +231,22 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
 }
 
 /** Sagas of the batch the pool never started after an interruption: unfinished too, and listed as such. */
-function markNotStarted(planned: PlannedSaga[], results: Map<number, SnapshotResult>, signalName: SagaInterruptedError['signalName']): void {
+function markNotStarted(
+  planned: PlannedSaga[],
+  results: Map<number, SnapshotResult>,
+  signalName: SagaInterruptedError['signalName'],
+): void {
   for (const { dropletId, sagaId } of planned) {
     if (results.get(dropletId)?.status !== 'pending') continue;
     const error = new SagaInterruptedError(sagaId, signalName);
-    const result: SnapshotResult = { dropletId, sagaId, status: 'interrupted', snapshotId: null, snapshotName: null, error: `not started: ${error.message}` };
+    const result: SnapshotResult = {
+      dropletId,
+      sagaId,
+      status: 'interrupted',
+      snapshotId: null,
+      snapshotName: null,
+      error: `not started: ${error.message}`,
+    };
     interruptions.set(result, error);
     results.set(dropletId, result);
   }

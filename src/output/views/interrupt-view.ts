@@ -13,7 +13,8 @@ export function resumeCommand(sagaIds: readonly string[]): string | null {
 }
 
 function summary({ signalName, sagaIds }: Interruption): string {
-  if (sagaIds.length === 0) return `interrupted by ${signalName}; nothing was rolled back and no saga is left unfinished`;
+  if (sagaIds.length === 0)
+    return `interrupted by ${signalName}; nothing was rolled back and no saga is left unfinished`;
   const count = sagaIds.length === 1 ? '1 saga is' : `${sagaIds.length} sagas are`;
   return `interrupted by ${signalName}; nothing was rolled back; ${count} unfinished`;
 }
@@ -50,5 +51,6 @@ export function secondSignalNotice(signalName: string): string {
 
 /** Said when an interrupted process did not stop within its grace time (a request still in flight). */
 export function graceExpiredNotice(signalName: string, graceMs: number): string {
-  return `${signalName}: still not stopped after ${graceMs} ms; exiting now; unfinished sagas stay resumable (arcadia saga resume --all)`;
+  const resume = 'unfinished sagas stay resumable (arcadia saga resume --all)';
+  return `${signalName}: still not stopped after ${graceMs} ms; exiting now; ${resume}`;
 }
