@@ -17,6 +17,7 @@ export interface Settings {
   retryBaseMs: number;
   stepRetryAttempts: number;
   maxRecoveryAttempts: number;
+  interruptGraceMs: number;
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -35,6 +36,14 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
   return join(dataHome, 'arcadia');
 }
 
+/**
+ * How long an interrupted process may take to stop cleanly before it exits anyway (DESIGN.md section 16 promises
+ * an exit within 2 seconds). Read by the signal handler too, so it is its own function.
+ */
+export function interruptGraceMs(env: NodeJS.ProcessEnv): number {
+  return intFrom(env, 'ARCADIA_INTERRUPT_GRACE_MS', 1_500, 0);
+}
+
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   const lockStaleMs = intFrom(env, 'ARCADIA_LOCK_STALE_MS', 30_000, 1);
   return {
@@ -51,5 +60,6 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     retryBaseMs: intFrom(env, 'ARCADIA_RETRY_BASE_MS', 1_000, 0),
     stepRetryAttempts: intFrom(env, 'ARCADIA_STEP_ATTEMPTS', 3, 1),
     maxRecoveryAttempts: intFrom(env, 'ARCADIA_MAX_RECOVERY_ATTEMPTS', 5, 1),
+    interruptGraceMs: interruptGraceMs(env),
   };
 }

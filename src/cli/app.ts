@@ -16,6 +16,8 @@ export interface CliContext {
   clock: Clock;
   /** Overrides how the DigitalOcean client is made (a batch shares one, so its rate-limit pacing covers all sagas). */
   createClient?: () => DigitalOceanClient;
+  /** Aborted (with an InterruptedError) on SIGINT or SIGTERM: runners and pools stop, and say what is unfinished. */
+  stop?: AbortSignal;
 }
 
 /** An open ledger: all that reading commands (`saga list`, `saga show`) need. Close it when the command ends. */
@@ -33,6 +35,8 @@ export interface App extends LedgerApp {
   registry: StepRegistry;
   api(): DigitalOceanClient;
   runner(onProgress?: (progress: RunnerProgress) => void): SagaRunner;
+  /** The process-wide stop (CliContext.stop): pools start nothing once it has aborted. */
+  stop: AbortSignal | undefined;
 }
 
 /** Opens the ledger only: reading commands do not load the runner, the steps or the HTTP client (start-up time). */
@@ -63,6 +67,7 @@ export async function openApp(ctx: CliContext): Promise<App> {
     ...base,
     registry,
     api,
+    stop: ctx.stop,
     runner: (onProgress) =>
       new SagaRunner({
         ledger,
@@ -73,6 +78,7 @@ export async function openApp(ctx: CliContext): Promise<App> {
         retry: { attempts: settings.stepRetryAttempts, baseMs: settings.retryBaseMs, maxMs: Math.max(settings.retryBaseMs, 30_000) },
         maxRecoveryAttempts: settings.maxRecoveryAttempts,
         ...(onProgress ? { onProgress } : {}),
+        ...(ctx.stop ? { stop: ctx.stop } : {}),
       }),
   };
 }

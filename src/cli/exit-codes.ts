@@ -3,6 +3,7 @@ import { DigitalOceanAuthError } from '../digitalocean/errors.js';
 import { LedgerBusyError, LedgerCorruptError, LedgerTooNewError, LedgerUnavailableError } from '../db/errors.js';
 import {
   AmbiguousSagaIdError,
+  InterruptedError,
   LeaseLostError,
   SagaNotFoundError,
   SagaNotResumableError,
@@ -19,12 +20,16 @@ export const EXIT = {
   owned: 3,
   config: 4,
   needsAttention: 5,
+  /** 128 + the signal's number, as shells report a process ended by it (DESIGN.md section 16). */
+  interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** The one place errors become exit codes (DESIGN.md section 7). */
 export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof CommanderError) return EXIT.usage;
+  if (error instanceof InterruptedError) return error.signalName === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (
     error instanceof UsageError ||
     error instanceof UnknownStepError ||
@@ -69,8 +74,19 @@ export function exitCodeForStatus(status: SagaStatus): ExitCode {
   }
 }
 
-/** A batch exits with its worst member: needs attention beats failed beats fine. */
+/**
+ * A batch exits with its worst member: an interruption (the run did not finish; say so as the shell expects) beats
+ * needs attention beats failed beats fine.
+ */
 export function worstExitCode(codes: ExitCode[]): ExitCode {
-  const rank: ExitCode[] = [EXIT.needsAttention, EXIT.owned, EXIT.config, EXIT.sagaFailed, EXIT.usage];
+  const rank: ExitCode[] = [
+    EXIT.terminated,
+    EXIT.interrupted,
+    EXIT.needsAttention,
+    EXIT.owned,
+    EXIT.config,
+    EXIT.sagaFailed,
+    EXIT.usage,
+  ];
   return rank.find((code) => codes.includes(code)) ?? EXIT.ok;
 }

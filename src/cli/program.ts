@@ -3,6 +3,8 @@ import { Output } from '../output/output.js';
 import type { CliContext } from './app.js';
 import { EXIT, errorCode, exitCodeForError, type ExitCode } from './exit-codes.js';
 import { VERSION } from '../version.js';
+import { InterruptedError } from '../engine/errors.js';
+import { printInterrupted } from '../output/views/interrupt-view.js';
 
 type Register = (program: Command, ctx: CliContext, setExit: (code: ExitCode) => void) => void;
 
@@ -46,6 +48,10 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const output = await Output.detect(ctx.streams, ctx.env, argv.includes('--json'));
+    if (error instanceof InterruptedError) {
+      printInterrupted(output, error);
+      return exitCodeForError(error);
+    }
     const message = error instanceof Error ? error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') : String(error);
     output.error(errorCode(error), message);
     return exitCodeForError(error);

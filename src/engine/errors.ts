@@ -78,6 +78,39 @@ export class SagaCancelledError extends ArcadiaError {
   }
 }
 
+/** The signals that interrupt an executor (Ctrl-C, or systemd and container runtimes stopping it). */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * The process was asked to stop: the reason the CLI's signal handler aborts the process-wide stop signal with.
+ * Nothing is rolled back; `sagaIds` are the sagas left unfinished (resumable), empty when none had started.
+ */
+export class InterruptedError extends ArcadiaError {
+  readonly code = 'interrupted';
+  constructor(
+    readonly signalName: InterruptSignal,
+    readonly sagaIds: readonly string[] = [],
+  ) {
+    const unfinished = sagaIds.length > 0 ? `; unfinished: ${sagaIds.join(', ')}` : '';
+    super(`interrupted by ${signalName}${unfinished}; nothing was rolled back`);
+  }
+}
+
+/** The runner stopped one saga on an interruption: recorded `interrupted`, lease released, saga resumable. */
+export class SagaInterruptedError extends InterruptedError {
+  constructor(
+    readonly sagaId: string,
+    signalName: InterruptSignal,
+  ) {
+    super(signalName, [sagaId]);
+  }
+}
+
+/** The interruption a process-wide stop signal carries, once it has fired (other abort reasons are not ones). */
+export function interruptionOf(stop: AbortSignal | undefined): InterruptedError | undefined {
+  return stop?.aborted === true && stop.reason instanceof InterruptedError ? stop.reason : undefined;
+}
+
 /**
  * Errors that say they are worth retrying carry `transient: true` (the DigitalOcean client's network, 429 and 5xx
  * errors do). The engine knows nothing else about them.

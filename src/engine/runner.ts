@@ -1,11 +1,27 @@
 import type { Clock } from './clock.js';
-import { LeaseLostError, SagaCancelledError, errorMessage, isHaltingError, isTransientError } from './errors.js';
+import {
+  InterruptedError,
+  LeaseLostError,
+  SagaCancelledError,
+  SagaInterruptedError,
+  errorMessage,
+  interruptionOf,
+  isHaltingError,
+  isTransientError,
+} from './errors.js';
 import type { SagaLedger, SagaTransition } from './ledger.js';
 import { acquireSagaLock, type SagaLease, type SagaLockOptions } from './lock.js';
 import { backoffDelay } from './retry.js';
 import { failpoint } from './failpoint.js';
 import type { RetryPolicy, StepContext, StepDefinition, StepRegistry } from './step.js';
-import { INPUTS_KEY, isTerminal, type SagaContext, type SagaRecord, type StepRecord } from './types.js';
+import {
+  INPUTS_KEY,
+  isTerminal,
+  type SagaContext,
+  type SagaRecord,
+  type SagaStatus,
+  type StepRecord,
+} from './types.js';
 
 export interface RunnerProgress {
   sagaId: string;
@@ -28,6 +44,12 @@ export interface SagaRunnerOptions {
   maxRecoveryAttempts: number;
   random?: () => number;
   onProgress?: (progress: RunnerProgress) => void;
+  /**
+   * The process-wide stop (SIGINT, SIGTERM), aborted with an InterruptedError: the runner starts no further step,
+   * attempt or compensation, wakes the running step's waits, records `interrupted`, lets go of the lease and throws
+   * SagaInterruptedError. Nothing is rolled back. Aborts for any other reason are not interruptions and are ignored.
+   */
+  stop?: AbortSignal;
 }
 
 type StepOutcome = { ok: true; output: SagaContext } | { ok: false; error: string; cancelled: boolean };
@@ -38,6 +60,9 @@ export class SagaRunner {
 
   /** Takes the saga's lease (SagaOwnedError if it is held), drives it to a terminal status and lets go. */
   async run(sagaId: string): Promise<SagaRecord> {
+    // Stopped before this saga started: it was not touched, so there is nothing to record or let go of.
+    const early = interruptionOf(this.options.stop);
+    if (early) throw new SagaInterruptedError(sagaId, early.signalName);
     const lease = acquireSagaLock(this.options.ledger, sagaId, { ...this.options.lock, clock: this.options.clock });
     const execution = new SagaExecution(this.options, lease);
     try {
@@ -65,6 +90,13 @@ class SagaExecution {
   private recoveryAttemptsAtStart = 0;
   private ownerReleased = false;
   private stepNames: string[] = [];
+  private readonly onStop = (): void => {
+    const reason = interruptionOf(this.options.stop);
+    if (!reason) return;
+    if (!this.executeAbort.signal.aborted) this.executeAbort.abort(reason);
+    // Unlike a cancel, an interruption stops the undoing too: the saga stays compensating and a resume finishes it.
+    if (!this.compensateAbort.signal.aborted) this.compensateAbort.abort(reason);
+  };
 
   constructor(
     private readonly options: SagaRunnerOptions,
@@ -75,6 +107,8 @@ class SagaExecution {
     this.epoch = lease.epoch;
     this.heartbeat = setInterval(() => this.tick(), options.heartbeatMs);
     this.heartbeat.unref();
+    options.stop?.addEventListener('abort', this.onStop, { once: true });
+    this.onStop();
   }
 
   private tick(): void {
@@ -101,6 +135,7 @@ class SagaExecution {
 
   stop(): void {
     clearInterval(this.heartbeat);
+    this.options.stop?.removeEventListener('abort', this.onStop);
     if (this.leaseLost) return;
     try {
       if (!this.ownerReleased) this.ledger.releaseLease(this.sagaId, this.epoch, this.options.clock.now());
@@ -208,6 +243,8 @@ class SagaExecution {
   private async forward(intentRecordedFor: number | null = null): Promise<void> {
     for (;;) {
       const saga = this.load();
+      const interrupted = this.interruption();
+      if (interrupted) this.interrupt(interrupted, 'running', saga.steps.find((s) => s.status === 'running'));
       if (saga.cancelRequestedAt !== null) {
         this.apply({ saga: { status: 'compensating' }, event: { from: 'running', to: 'compensating', detail: 'cancel requested' } });
         await this.compensateAll();
@@ -225,7 +262,9 @@ class SagaExecution {
       const now = this.options.clock.now();
       if (outcome.ok) {
         const following: StepRecord | undefined = saga.steps[next.idx + 1];
-        const recordNextIntent: boolean = following !== undefined && !this.ledger.isCancelRequested(this.sagaId);
+        // Interrupted while the step finished: its result is recorded, the next step's intent is not (never started).
+        const recordNextIntent: boolean =
+          following !== undefined && !this.ledger.isCancelRequested(this.sagaId) && this.interruption() === undefined;
         this.apply([
           {
             saga: { contextPatch: outcome.output },
@@ -275,6 +314,9 @@ class SagaExecution {
         return { ok: true, output };
       } catch (error) {
         if (this.leaseLost || error instanceof LeaseLostError) throw new LeaseLostError(this.sagaId, this.epoch);
+        // Whatever the step made of its aborted wait or request, it was stopped, not failed: nothing is undone.
+        const interrupted = this.interruption();
+        if (interrupted) this.interrupt(interrupted, 'running', step);
         if (signal.aborted && signal.reason instanceof SagaCancelledError) {
           return { ok: false, error: 'cancelled while running', cancelled: true };
         }
@@ -292,6 +334,8 @@ class SagaExecution {
           await this.options.clock.sleep(delay, signal);
         } catch {
           if (this.leaseLost) throw new LeaseLostError(this.sagaId, this.epoch);
+          const interrupted = this.interruption();
+          if (interrupted) this.interrupt(interrupted, 'running', step);
           return { ok: false, error: 'cancelled while running', cancelled: true };
         }
       }
@@ -312,6 +356,24 @@ class SagaExecution {
     throw error;
   }
 
+  /**
+   * Stops this executor on an interruption (DESIGN.md section 16): the `interrupted` event and the release of the
+   * owner columns in one transaction, the saga and its steps left as they are, so a resume picks up where this
+   * stopped. Like a halt, it gives back the recovery attempt: being stopped on purpose is not a crash.
+   */
+  private interrupt(reason: InterruptedError, from: SagaStatus, step: StepRecord | undefined): never {
+    this.finish({
+      saga: { recoveryAttempts: this.recoveryAttemptsAtStart },
+      ...(step ? { step: { idx: step.idx } } : {}),
+      event: { from, to: 'interrupted', detail: `${reason.signalName}: stopped, resumable; nothing rolled back` },
+    });
+    throw new SagaInterruptedError(this.sagaId, reason.signalName);
+  }
+
+  private interruption(): InterruptedError | undefined {
+    return interruptionOf(this.options.stop);
+  }
+
   private async compensateAll(): Promise<void> {
     const saga = this.load();
     let failures = saga.steps.filter((s) => s.status === 'compensation_failed').length; // earlier runs' failures still count
@@ -322,6 +384,8 @@ class SagaExecution {
         step.status === 'compensating' ||
         (step.status === 'failed' && step.compensatedAt === null);
       if (!needsUndo) continue;
+      const interrupted = this.interruption();
+      if (interrupted) this.interrupt(interrupted, 'compensating', undefined);
       if (!(await this.compensateStep(this.load(), step))) failures++;
     }
     const final = this.load();
@@ -361,10 +425,19 @@ class SagaExecution {
         return true;
       } catch (error) {
         if (this.leaseLost || error instanceof LeaseLostError) throw new LeaseLostError(this.sagaId, this.epoch);
+        // The step stays compensating: a resume undoes it again (compensation is idempotent).
+        const interrupted = this.interruption();
+        if (interrupted) this.interrupt(interrupted, 'compensating', step);
         if (isHaltingError(error)) this.halt(step, 'compensating', error);
         if (!isTransientError(error) || tried >= policy.attempts) return fail(errorMessage(error));
         this.apply({ step: { idx: step.idx }, event: { from: 'compensating', to: 'compensating', detail: `retrying after: ${errorMessage(error)}` } });
-        await this.options.clock.sleep(backoffDelay(policy, tried - 1, this.options.random ?? Math.random), signal);
+        try {
+          await this.options.clock.sleep(backoffDelay(policy, tried - 1, this.options.random ?? Math.random), signal);
+        } catch (error) {
+          const interrupted = this.interruption();
+          if (interrupted && !this.leaseLost) this.interrupt(interrupted, 'compensating', step);
+          throw error;
+        }
       }
     }
   }

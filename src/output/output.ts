@@ -90,9 +90,10 @@ export class Output {
     this.streams.stderr.write(`${this.color.yellow('warning:')} ${safeText(text)}\n`);
   }
 
-  error(code: string, message: string): void {
+  /** `details` add machine-readable fields to the JSON error (ids, never secrets); text mode prints the message. */
+  error(code: string, message: string, details: Record<string, unknown> = {}): void {
     if (this.mode === 'json') {
-      this.streams.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);
+      this.streams.stdout.write(`${JSON.stringify({ error: { code, message, ...details } })}\n`);
       return;
     }
     this.streams.stderr.write(`${this.color.red('error:')} ${safeText(message).split('\n')[0]}\n`);

@@ -66,6 +66,14 @@ const cases: Case[] = [
   { name: 'malformed ARCADIA_STEP_ATTEMPTS', args: [...START, '--step', 'noop'], env: { ARCADIA_STEP_ATTEMPTS: '2.5' }, code: 4, errorCode: 'config' },
   { name: 'negative ARCADIA_BUSY_TIMEOUT_MS', args: ['saga', 'resume', '--all'], env: { ARCADIA_BUSY_TIMEOUT_MS: '-1' }, code: 4, errorCode: 'config' },
   { name: 'zero ARCADIA_HEARTBEAT_MS', args: ['saga', 'show', A1], env: { ARCADIA_HEARTBEAT_MS: '0' }, code: 4, errorCode: 'config' },
+  {
+    name: 'malformed ARCADIA_INTERRUPT_GRACE_MS',
+    args: ['saga', 'list'],
+    env: { ARCADIA_INTERRUPT_GRACE_MS: 'soon' },
+    code: 4,
+    errorCode: 'config',
+    says: 'ARCADIA_INTERRUPT_GRACE_MS',
+  },
 ];
 
 let fixture: TempHome;

@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { LeaseLostError, SagaCancelledError, StepFailedError } from '../../src/engine/errors.js';
+import {
+  InterruptedError,
+  LeaseLostError,
+  SagaCancelledError,
+  SagaInterruptedError,
+  StepFailedError,
+} from '../../src/engine/errors.js';
 import type { SagaLedger, SagaTransition } from '../../src/engine/ledger.js';
 import { currentProcessIdentity } from '../../src/engine/process-identity.js';
 import { backoffDelay } from '../../src/engine/retry.js';
@@ -927,5 +933,161 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
     expect(reason).toBeInstanceOf(LeaseLostError);
     expect({ saga: h.saga(id), events: h.events(id) }).toEqual(snapshot);
     expect(h.log).toEqual(['execute:a']);
+  });
+});
+
+describe('interruptions (DESIGN.md section 16): stop, record, let go, roll nothing back', { timeout: 10_000 }, () => {
+  const lockFile = (h: Harness, id: string): string => join(h.locksDir, `${id}.lock`);
+
+  function sleepingStep(h: Harness, name: string, ms: number, seen: { reason?: unknown } = {}): void {
+    h.step(name, {
+      execute: async (ctx) => {
+        try {
+          await ctx.sleep(ms);
+        } catch (error) {
+          seen.reason = error;
+          throw error;
+        }
+        return {};
+      },
+    });
+  }
+
+  it('wakes a step waiting in ctx.sleep, records interrupted, lets go of the lease, leaves the step be', async () => {
+    const clock = new FakeClock({ autoAdvance: false });
+    const h = harness({ clock });
+    const seen: { reason?: unknown } = {};
+    h.step('a');
+    sleepingStep(h, 'b', 60 * 60_000, seen);
+    h.step('c');
+    const id = h.create(['a', 'b', 'c']);
+    const stop = new AbortController();
+    const startedAt = clock.now();
+
+    const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
+    await clock.waitForSleepers(1);
+    stop.abort(new InterruptedError('SIGINT'));
+    const error: unknown = await running.catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SagaInterruptedError);
+    expect(error).toMatchObject({ sagaId: id, signalName: 'SIGINT', sagaIds: [id] });
+    expect(seen.reason).toBeInstanceOf(InterruptedError);
+    expect(clock.now()).toBe(startedAt);
+    const stopped = h.saga(id);
+    expect(stopped.status).toBe('running');
+    expect(statuses(stopped)).toEqual(['succeeded', 'running', 'pending']);
+    expect(stopped.owner).toBeNull();
+    expect(existsSync(lockFile(h, id))).toBe(false);
+    expect(h.log).toEqual(['execute:a', 'execute:b']);
+    const interrupted = h.events(id).filter((e) => e.to === 'interrupted');
+    expect(interrupted).toHaveLength(1);
+    expect(interrupted[0]).toMatchObject({ stepIdx: 1, from: 'running' });
+    expect(interrupted[0]?.detail).toMatch(/^SIGINT: stopped, resumable; nothing rolled back/);
+
+    // Resumed at once (no stale wait): the step runs again, nothing was compensated, one recovery counted.
+    const resuming = h.runner().run(id);
+    await clock.waitForSleepers(1);
+    clock.advance(60 * 60_000);
+    const done = await resuming;
+    expect(done.status).toBe('succeeded');
+    expect(h.counts.get('execute:b')).toBe(2);
+    expect(h.counts.get('execute:c')).toBe(1);
+    expect([...h.counts.keys()].some((k) => k.startsWith('compensate:'))).toBe(false);
+    expect(done.recoveryAttempts).toBe(1);
+  });
+
+  it('records the result of a step that finished as the signal came, and starts no further step', async () => {
+    const h = harness();
+    const stop = new AbortController();
+    h.step('a', {
+      execute: () => {
+        stop.abort(new InterruptedError('SIGTERM'));
+        return { a: 1 };
+      },
+    });
+    h.step('b');
+    const id = h.create(['a', 'b']);
+
+    const run = h.runner(h.ledger, { stop: stop.signal }).run(id);
+    await expect(run).rejects.toMatchObject({ signalName: 'SIGTERM', sagaId: id });
+
+    const stopped = h.saga(id);
+    expect(stopped.status).toBe('running');
+    expect(statuses(stopped)).toEqual(['succeeded', 'pending']);
+    expect(stopped.context.a).toBe(1);
+    expect(h.log).toEqual(['execute:a']);
+    expect(h.events(id).filter((e) => e.stepIdx === 1)).toEqual([]);
+    expect(h.events(id).at(-1)).toMatchObject({ to: 'interrupted', stepIdx: null });
+    expect(existsSync(lockFile(h, id))).toBe(false);
+  });
+
+  it('wakes a step waiting out a retry backoff without failing it', async () => {
+    const clock = new FakeClock({ autoAdvance: false });
+    const h = harness({ clock });
+    h.step('a', {
+      execute: (_ctx, run) => {
+        if (run === 1) throw transient('503');
+        return {};
+      },
+    });
+    const id = h.create(['a']);
+    const stop = new AbortController();
+
+    const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
+    await clock.waitForSleepers(1);
+    stop.abort(new InterruptedError('SIGINT'));
+    await expect(running).rejects.toBeInstanceOf(SagaInterruptedError);
+
+    expect(h.counts.get('execute:a')).toBe(1);
+    expect(statuses(h.saga(id))).toEqual(['running']);
+    expect(h.counts.get('compensate:a')).toBeUndefined();
+    expect((await h.runner().run(id)).status).toBe('succeeded');
+  });
+
+  it('stops a compensation under way too: the saga stays compensating and a resume finishes the rollback', async () => {
+    const clock = new FakeClock({ autoAdvance: false });
+    const h = harness({ clock });
+    h.step('a', {
+      compensate: async (ctx, run) => {
+        if (run === 1) await ctx.sleep(10_000);
+      },
+    });
+    h.step('b', {
+      execute: () => {
+        throw new StepFailedError('no');
+      },
+    });
+    const id = h.create(['a', 'b']);
+    const stop = new AbortController();
+
+    const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
+    await clock.waitForSleepers(1);
+    stop.abort(new InterruptedError('SIGTERM'));
+    await expect(running).rejects.toBeInstanceOf(SagaInterruptedError);
+
+    const stopped = h.saga(id);
+    expect(stopped.status).toBe('compensating');
+    expect(statuses(stopped)).toEqual(['compensating', 'failed']);
+    expect(stopped.owner).toBeNull();
+    expect(h.events(id).at(-1)).toMatchObject({ from: 'compensating', to: 'interrupted', stepIdx: 0 });
+
+    const done = await h.runner().run(id);
+    expect(done.status).toBe('rolled_back');
+    expect(statuses(done)).toEqual(['compensated', 'failed']);
+  });
+
+  it('does not touch a saga when the stop came before it started', async () => {
+    const h = harness();
+    h.step('a');
+    const id = h.create(['a']);
+    const before = { saga: h.saga(id), events: h.events(id) };
+    const stop = new AbortController();
+    stop.abort(new InterruptedError('SIGINT'));
+
+    await expect(h.runner(h.ledger, { stop: stop.signal }).run(id)).rejects.toMatchObject({ sagaIds: [id] });
+
+    expect({ saga: h.saga(id), events: h.events(id) }).toEqual(before);
+    expect(h.log).toEqual([]);
+    expect(existsSync(lockFile(h, id))).toBe(false);
   });
 });

@@ -1,10 +1,11 @@
-import { SagaOwnedError } from '../../engine/errors.js';
+import { SagaInterruptedError, SagaOwnedError } from '../../engine/errors.js';
 import type { SagaRecord } from '../../engine/types.js';
 import type { Output } from '../../output/output.js';
 import type { App } from '../app.js';
 import { isSagaInGoodHands, liveOwnerOf } from '../owner-liveness.js';
 import { runPool } from '../pool.js';
 import { runSagaReporting, runSagaWithProgress } from '../run-saga.js';
+import { throwIfInterrupted } from '../interruption.js';
 
 /** Every unfinished saga whose owner is gone, oldest first; live owners are left alone. */
 export async function resumeOrphans(
@@ -25,15 +26,28 @@ export async function resumeOrphans(
     output.progress(`saga ${id} skipped: ${why}`);
   }
   const resumed: SagaRecord[] = [];
-  await runPool(orphans, concurrency, async (id) => {
-    try {
-      const report = (text: string): void => output.progress(`${id.slice(0, 8)}: ${text}`);
-      resumed.push(await (concurrency > 1 ? runSagaReporting(app, id, report) : runSagaWithProgress(app, output, id)));
-    } catch (error) {
-      // Another executor took it between our look and our claim: it is in good hands.
-      if (!(error instanceof SagaOwnedError)) throw error;
-      output.progress(`saga ${id} skipped: ${error.message}`);
-    }
-  });
+  const interrupted: string[] = [];
+  const notStarted = await runPool(
+    orphans,
+    concurrency,
+    async (id) => {
+      try {
+        const report = (text: string): void => output.progress(`${id.slice(0, 8)}: ${text}`);
+        const run = concurrency > 1 ? runSagaReporting(app, id, report) : runSagaWithProgress(app, output, id);
+        resumed.push(await run);
+      } catch (error) {
+        // Stopped by a signal: the others under way stop too, and all are listed together below.
+        if (error instanceof SagaInterruptedError) {
+          interrupted.push(error.sagaId);
+          return;
+        }
+        // Another executor took it between our look and our claim: it is in good hands.
+        if (!(error instanceof SagaOwnedError)) throw error;
+        output.progress(`saga ${id} skipped: ${error.message}`);
+      }
+    },
+    app.stop,
+  );
+  if (interrupted.length > 0 || notStarted.length > 0) throwIfInterrupted(app.stop, [...interrupted, ...notStarted]);
   return resumed;
 }

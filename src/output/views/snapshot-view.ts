@@ -50,10 +50,16 @@ function printOneResult(output: Output, r: SnapshotResult): void {
 /** The counts under the table: pending sagas are not failures, resumed ones are said to be there. */
 function summaryLine(results: SnapshotResult[]): string {
   const count = (status: string): number => results.filter((r) => r.status === status).length;
-  const [succeeded, skipped, pending] = [count('succeeded'), count('skipped'), count('pending')];
-  const failed = results.length - succeeded - skipped - pending;
+  const [succeeded, skipped, pending, interrupted] = [
+    count('succeeded'),
+    count('skipped'),
+    count('pending'),
+    count('interrupted'),
+  ];
+  const failed = results.length - succeeded - skipped - pending - interrupted;
   const resumed = results.filter((r) => r.resumed).length;
   const parts = [`${succeeded} succeeded, ${failed} failed, ${skipped} skipped`];
+  if (interrupted > 0) parts.push(`${interrupted} interrupted`);
   if (pending > 0) parts.push(`${pending} pending (run them with: ${RESUME_PENDING_COMMAND})`);
   if (resumed > 0) parts.push(`${resumed} of these resumed from an earlier run`);
   return parts.join('; ');

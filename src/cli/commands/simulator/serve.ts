@@ -16,6 +16,12 @@ export async function runSimulatorCommand(opts: SimulatorOptions, ctx: CliContex
     (line) => ctx.streams.stdout.write(`${line}\n`),
   );
   await new Promise<void>((resolve) => {
+    // The CLI's own signal handling says when to stop; on its own (in a test) the signals themselves do.
+    if (ctx.stop) {
+      if (ctx.stop.aborted) resolve();
+      else ctx.stop.addEventListener('abort', () => resolve(), { once: true });
+      return;
+    }
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });

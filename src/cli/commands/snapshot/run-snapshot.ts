@@ -10,6 +10,9 @@ import { lockOptions } from '../../owner-liveness.js';
 import { validateTag } from '../../parse.js';
 import { parseDropletIds } from '../../shared/droplet-ids.js';
 import { resumeOrphans } from '../../shared/resume-orphans.js';
+import { throwIfInterrupted } from '../../interruption.js';
+import { interruptionOf } from '../../../engine/errors.js';
+import { printResumeHint } from '../../../output/views/interrupt-view.js';
 import { dropletOf, exitCodeForRun, resultOf, type DropletOutcome } from './outcome.js';
 import { planSnapshots, type SnapshotPlanRequest } from './planning.js';
 import { previewRetention } from './retention-preview.js';
@@ -47,7 +50,13 @@ export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Prom
       return EXIT.ok;
     }
     const outcomes = await snapshotBatch(app, output, ids, { ...opts, label });
-    printSnapshotResults(output, outcomes.map(resultOf));
+    const results = outcomes.map(resultOf);
+    printSnapshotResults(output, results);
+    const interruption = interruptionOf(app.stop);
+    if (interruption && !opts.detach) {
+      const unfinished = results.flatMap((r) => (r.status === 'interrupted' && r.sagaId !== null ? [r.sagaId] : []));
+      printResumeHint(output, { signalName: interruption.signalName, sagaIds: unfinished });
+    }
     return exitCodeForRun(outcomes);
   } finally {
     app.close();
@@ -69,8 +78,10 @@ async function snapshotBatch(
   try {
     const droplets = await selectDroplets(app.api(), ids, opts.tag);
     if (droplets.length === 0) throw new UsageError(`no droplets carry the tag ${opts.tag}`);
+    throwIfInterrupted(app.stop);
     // A crashed earlier run's sagas are finished first, so a droplet never has two of ours in flight.
     const orphans = opts.detach ? [] : await resumeOrphans(app, output, { kind: 'snapshot' }, opts.concurrency);
+    throwIfInterrupted(app.stop);
     const request: SnapshotPlanRequest = {
       batchId,
       triggeredBy: opts.triggeredBy ?? (opts.tag !== undefined ? `cron:${opts.tag}` : 'manual'),

@@ -1,4 +1,4 @@
-import { SagaOwnedError, errorMessage } from '../../../engine/errors.js';
+import { SagaInterruptedError, SagaOwnedError, errorMessage, interruptionOf } from '../../../engine/errors.js';
 import type { SagaRecord } from '../../../engine/types.js';
 import type { Output } from '../../../output/output.js';
 import { batchProgress } from '../../../output/views/batch-progress.js';
@@ -43,15 +43,31 @@ export async function runPlannedSagas(
   }
   const view = batchProgress(output, planned.length);
   try {
-    await runPool(planned, concurrency, async (droplet) => {
-      const key = `droplet ${droplet.dropletId}`;
-      const report = (text: string): void => view.update(key, text);
-      const outcome = await runDroplet(droplet, () => runSagaReporting(app, droplet.sagaId, report));
-      outcomes.set(droplet.sagaId, outcome);
-      view.done(key, doneText(outcome));
-    });
+    const notStarted = await runPool(
+      planned,
+      concurrency,
+      async (droplet) => {
+        const key = `droplet ${droplet.dropletId}`;
+        const report = (text: string): void => view.update(key, text);
+        const outcome = await runDroplet(droplet, () => runSagaReporting(app, droplet.sagaId, report));
+        outcomes.set(droplet.sagaId, outcome);
+        view.done(key, doneText(outcome));
+      },
+      app.stop,
+    );
+    markNotStarted(app, notStarted, outcomes);
   } finally {
     view.stop();
   }
   return outcomes;
+}
+
+/** Sagas of the batch the pool never started after an interruption: unfinished too, and listed as such. */
+function markNotStarted(app: App, notStarted: PlannedSaga[], outcomes: Map<string, DropletOutcome>): void {
+  const interruption = interruptionOf(app.stop);
+  if (!interruption) return;
+  for (const { dropletId, sagaId } of notStarted) {
+    const error = new SagaInterruptedError(sagaId, interruption.signalName);
+    outcomes.set(sagaId, { kind: 'interrupted', dropletId, sagaId, error, notStarted: true });
+  }
 }
