@@ -1,4 +1,4 @@
-import { humanDuration, safeText } from '../format.js';
+import { humanDuration } from '../format.js';
 import type { Output } from '../output.js';
 
 /** One droplet's line in a snapshot run: the `snapshot --json` entry of DESIGN.md section 7. */
@@ -30,7 +30,7 @@ export function printSnapshotResults(output: Output, results: SnapshotResult[]):
       const size = r.sizeGigabytes !== undefined && r.sizeGigabytes !== null ? `, ${r.sizeGigabytes} GiB` : '';
       output.print(`snapshot ${r.snapshotId} ${r.snapshotName}${size} of droplet ${r.dropletId} (saga ${r.sagaId})`);
     } else {
-      output.print(`droplet ${r.dropletId}: ${r.status}${r.error ? ` - ${safeText(r.error)}` : ''}${r.sagaId ? ` (saga ${r.sagaId})` : ''}`);
+      output.print(`droplet ${r.dropletId}: ${r.status}${r.error ? ` - ${r.error}` : ''}${r.sagaId ? ` (saga ${r.sagaId})` : ''}`);
     }
     return;
   }
