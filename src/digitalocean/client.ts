@@ -1,5 +1,11 @@
 import { validateApiUrl } from './api-url.js';
-import { MalformedResponseError, OutcomeUnknownError, OversizedPageError, TooManyPagesError, type RequestFailure } from './errors.js';
+import {
+  MalformedResponseError,
+  OutcomeUnknownError,
+  OversizedPageError,
+  TooManyPagesError,
+  type RequestFailure,
+} from './errors.js';
 import { CLIENT_DEFAULTS, type DigitalOceanClientOptions } from './options.js';
 import { collectPages, PER_PAGE, type PageProblem } from './pagination.js';
 import { RequestPacer } from './rate-limit.js';
@@ -91,10 +97,11 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
   function failureOf(request: ApiRequest, status: number, message: string): RequestFailure {
     const url = transport.url(request.path, request.query);
     // the message quotes values from the reply: redacted again, whatever built it
-    return { method: request.method, path: url.pathname + url.search, status, providerMessage: transport.redact(message) };
+    const path = url.pathname + url.search;
+    return { method: request.method, path, status, providerMessage: transport.redact(message) };
   }
 
-  function malformed(request: ApiRequest, status: number, message: string): MalformedResponseError | OutcomeUnknownError {
+  function malformed(request: ApiRequest, status: number, message: string): Error {
     const failure = failureOf(request, status, message);
     // a POST that succeeded with an unreadable body did create the action: only reconciling can find it
     return request.body === undefined ? new MalformedResponseError(failure) : new OutcomeUnknownError(failure, request.body.type);
@@ -102,9 +109,12 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
 
   function pageError(request: ApiRequest, message: string, problem: PageProblem): Error {
     if (problem.kind === 'oversized-page') {
-      return new OversizedPageError(failureOf(request, 200, message), Number(request.query?.page), problem.items, problem.perPage);
+      const page = Number(request.query?.page);
+      return new OversizedPageError(failureOf(request, 200, message), page, problem.items, problem.perPage);
     }
-    if (problem.kind === 'too-many-pages') return new TooManyPagesError(failureOf(request, 200, message), problem.maxPages);
+    if (problem.kind === 'too-many-pages') {
+      return new TooManyPagesError(failureOf(request, 200, message), problem.maxPages);
+    }
     return malformed(request, 200, message);
   }
 
@@ -112,7 +122,12 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
    * The object or array under the body's root key, e.g. `action` or `droplets`, each checked by `check` before
    * anything reads it, and the listing's links.
    */
-  async function rooted<T>(request: ApiRequest, key: string, shape: 'object' | 'array', check: ShapeCheck): Promise<{ value: T; links: Links | undefined }> {
+  async function rooted<T>(
+    request: ApiRequest,
+    key: string,
+    shape: 'object' | 'array',
+    check: ShapeCheck,
+  ): Promise<{ value: T; links: Links | undefined }> {
     const { status, body } = await transport.send(request);
     const value = isRecord(body) ? body[key] : undefined;
     const fits = shape === 'array' ? Array.isArray(value) : isRecord(value);
@@ -128,8 +143,10 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
     return (await rooted<T>({ method: 'GET', path, purpose: 'read' }, key, 'object', check)).value;
   }
 
-  function all<T>(path: string, key: string, check: ShapeCheck, filters: Record<string, string | undefined> = {}): Promise<T[]> {
-    const pageRequest = (page: number): ApiRequest => ({ method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' });
+  function all<T>(path: string, key: string, check: ShapeCheck, filters: Record<string, string | undefined> = {}) {
+    const pageRequest = (page: number): ApiRequest => {
+      return { method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' };
+    };
     return collectPages(
       async (page) => {
         const { value, links } = await rooted<T[]>(pageRequest(page), key, 'array', check);
@@ -149,10 +166,13 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       return (await rooted<Action>(request, 'action', 'object', checkAction)).value;
     },
     getAction: (actionId) => one<Action>(`/v2/actions/${actionId}`, 'action', checkAction),
-    getDropletAction: (dropletId, actionId) => one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action', checkAction),
+    getDropletAction: (dropletId, actionId) =>
+      one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action', checkAction),
     listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions', checkAction),
-    listDropletSnapshots: (dropletId) => all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots', checkDropletSnapshot),
-    listSnapshots: (filter) => all<Snapshot>('/v2/snapshots', 'snapshots', checkSnapshot, { resource_type: filter?.resourceType }),
+    listDropletSnapshots: (dropletId) =>
+      all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots', checkDropletSnapshot),
+    listSnapshots: (filter) =>
+      all<Snapshot>('/v2/snapshots', 'snapshots', checkSnapshot, { resource_type: filter?.resourceType }),
     getSnapshot: (id) => one<Snapshot>(`/v2/snapshots/${encodeURIComponent(id)}`, 'snapshot', checkSnapshot),
     async deleteSnapshot(id) {
       await transport.send({ method: 'DELETE', path: `/v2/snapshots/${encodeURIComponent(id)}`, purpose: 'provisioning' });

@@ -39,7 +39,9 @@ export function nextPageNumber(links: Links | undefined): number | undefined | {
   const base = 'http://placeholder.invalid';
   const raw = URL.canParse(next, base) ? new URL(next, base).searchParams.get('page') : null;
   const page = Number(raw ?? NaN);
-  if (!Number.isSafeInteger(page) || page < 1) return { malformed: `links.pages.next has no page number: ${next.slice(0, 200)}` };
+  if (!Number.isSafeInteger(page) || page < 1) {
+    return { malformed: `links.pages.next has no page number: ${next.slice(0, 200)}` };
+  }
   return page;
 }
 
@@ -70,7 +72,9 @@ export async function collectPages<T>(
     const next = nextPageNumber(links);
     if (next === undefined) return all;
     if (typeof next === 'object') throw refuse(next.malformed, page, { kind: 'malformed-next' });
-    if (next <= page) throw refuse(`links.pages.next goes back from page ${page} to page ${next}`, page, { kind: 'malformed-next' });
+    if (next <= page) {
+      throw refuse(`links.pages.next goes back from page ${page} to page ${next}`, page, { kind: 'malformed-next' });
+    }
     page = next;
   }
   const problem: PageProblem = { kind: 'too-many-pages', maxPages: limits.maxPages };

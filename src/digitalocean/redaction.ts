@@ -73,7 +73,12 @@ export function redactDeep(value: unknown, redactor: Redactor): unknown {
     const out: Record<string, unknown> = {};
     // defineProperty, not assignment: a "__proto__" key from a reply must stay a plain key
     for (const [key, item] of Object.entries(value)) {
-      Object.defineProperty(out, redactor(key), { value: redactDeep(item, redactor), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, redactor(key), {
+        value: redactDeep(item, redactor),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }

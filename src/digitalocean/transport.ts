@@ -145,7 +145,8 @@ export class Transport {
       const rateLimit = parseRateLimit(response.headers);
       if (rateLimit) this.options.onRateLimit(rateLimit);
       this.options.pacer.observe(rateLimit, response.status === 429 && response.headers.has('retry-after'));
-      const body = await readBodyCapped(response._data, this.options.maxReplyBytes, response.headers.get('content-length'));
+      const declaredLength = response.headers.get('content-length');
+      const body = await readBodyCapped(response._data, this.options.maxReplyBytes, declaredLength);
       if (body.kind === 'too-large') return { kind: 'too-large', status: response.status, limitBytes: body.limitBytes };
       return { kind: 'reply', status: response.status, text: body.text, headers: response.headers };
     } catch (error) {
@@ -155,7 +156,12 @@ export class Transport {
     }
   }
 
-  private errorOf(attempt: Exclude<Attempt, { kind: 'too-large' }>, request: ApiRequest, path: string, tokenVariable: string): DigitalOceanError {
+  private errorOf(
+    attempt: Exclude<Attempt, { kind: 'too-large' }>,
+    request: ApiRequest,
+    path: string,
+    tokenVariable: string,
+  ): DigitalOceanError {
     const where = { method: request.method, path };
     if (attempt.kind === 'lost') {
       const failure: RequestFailure = { ...where, status: null, providerMessage: attempt.reason };

@@ -15,12 +15,11 @@ export function humanDuration(ms: number): string {
  * U+009B is a one-character CSI), DEL, and the Unicode bidi, line-separator and invisible format controls
  * (U+202E makes `gpj.exe` read `exe.jpg`).
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
-// eslint-disable-next-line no-control-regex
-const UNSAFE_KEEPING_NEWLINES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const FORMAT_CONTROLS = '\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff';
+const UNSAFE = new RegExp(`[\u0000-\u001f\u007f-\u009f${FORMAT_CONTROLS}]`, 'g');
+const UNSAFE_KEEPING_NEWLINES = new RegExp(`[\u0000-\u0009\u000b-\u001f\u007f-\u009f${FORMAT_CONTROLS}]`, 'g');
 /** What JSON.stringify leaves raw although a terminal showing the JSON would obey it. */
-const UNESCAPED_BY_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const UNESCAPED_BY_JSON = new RegExp(`[\u007f-\u009f${FORMAT_CONTROLS}]`, 'g');
 
 /** Keeps a value printable on one terminal line: control characters could rewrite an operator's screen. */
 export function safeText(value: string): string {

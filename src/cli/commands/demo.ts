@@ -73,7 +73,8 @@ export async function runDemo(ctx: CliContext): Promise<ExitCode> {
     heading('what is left on the (simulated) provider');
     output.print(`arcadia snapshots kept: ${kept.map((s) => `${s.id} ${s.name}`).join(', ') || 'none'}`);
     output.print(`arcadia snapshots deleted by rollback: ${smoke.map((s) => `${s.id} ${s.name}`).join(', ') || 'none'}`);
-    output.print(terminal`\nThe ledger is ${join(home, 'arcadia.db')}; look again with: ARCADIA_HOME=${home} arcadia saga list`);
+    const ledger = join(home, 'arcadia.db');
+    output.print(terminal`\nThe ledger is ${ledger}; look again with: ARCADIA_HOME=${home} arcadia saga list`);
     const ok = snapshotCode === EXIT.ok && smokeCode === EXIT.sagaFailed && kept.length === 1;
     if (!ok) output.print(output.color.red('the demo did not go as expected: see above'));
     return ok ? EXIT.ok : EXIT.sagaFailed;

@@ -194,5 +194,6 @@ export function printSagaOutcome(output: Output, saga: SagaRecord): void {
     return;
   }
   const steps = saga.steps.map((s) => `${s.name}: ${stepStatusLabel(saga, s)}`).join(', ');
-  output.print(terminal`saga ${saga.id} ${colourStatus(output, saga.status)} [${steps}]${saga.error ? ` - ${saga.error}` : ''}`);
+  const error = saga.error ? ` - ${saga.error}` : '';
+  output.print(terminal`saga ${saga.id} ${colourStatus(output, saga.status)} [${steps}]${error}`);
 }

@@ -30,7 +30,8 @@ export function printSnapshotResults(output: Output, results: SnapshotResult[]):
       const size = r.sizeGigabytes !== undefined && r.sizeGigabytes !== null ? `, ${r.sizeGigabytes} GiB` : '';
       output.print(`snapshot ${r.snapshotId} ${r.snapshotName}${size} of droplet ${r.dropletId} (saga ${r.sagaId})`);
     } else {
-      output.print(`droplet ${r.dropletId}: ${r.status}${r.error ? ` - ${r.error}` : ''}${r.sagaId ? ` (saga ${r.sagaId})` : ''}`);
+      const error = r.error ? ` - ${r.error}` : '';
+      output.print(`droplet ${r.dropletId}: ${r.status}${error}${r.sagaId ? ` (saga ${r.sagaId})` : ''}`);
     }
     return;
   }
