@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { createDigitalOceanClient } from '../../src/digitalocean/client.js';
 import { MIN_TOKEN_FRAGMENT, redact, redactDeep, redactorFor } from '../../src/digitalocean/redaction.js';
 import { describeFailure } from '../../src/digitalocean/reply-errors.js';
+import { startHostileApi } from '../security/hostile-api.js';
 
 const TOKEN = `dop_v1_${'0123456789abcdef'.repeat(4)}`;
 
@@ -64,5 +66,32 @@ describe('describeFailure', () => {
       [TOKEN],
     );
     expect(body.requestId).toBe('[redacted]');
+  });
+});
+
+describe('success replies', () => {
+  it('every string of a parsed reply is redacted before the client hands it on (names, types, unknown fields)', async () => {
+    const api = await startHostileApi(() => ({
+      status: 200,
+      body: {
+        action: {
+          id: 7,
+          status: 'in-progress',
+          type: `snapshot ${TOKEN}`,
+          started_at: '2026-03-01T12:00:00Z',
+          completed_at: null,
+          resource_id: 1,
+          note: { deep: [TOKEN.toUpperCase()] },
+        },
+      },
+    }));
+    try {
+      const client = createDigitalOceanClient({ apiUrl: api.url, readToken: TOKEN, retries: 0 });
+      const action = await client.getAction(7);
+      expect(action.type).toBe('snapshot [redacted]');
+      expect(JSON.stringify(action)).not.toContain(TOKEN.slice(-MIN_TOKEN_FRAGMENT).toUpperCase());
+    } finally {
+      await api.close();
+    }
   });
 });
