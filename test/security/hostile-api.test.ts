@@ -113,7 +113,7 @@ const isTagListing = (path: string, query: URLSearchParams): boolean =>
   path === '/v2/droplets' && query.has('tag_name');
 
 describe('a server that echoes the token', () => {
-  it('in an error body (id, a message straddling the cut, request_id) and x-request-id: never shown or kept', async () => {
+  it('in an error body (id, a message cut mid-token, request_id) and x-request-id: never shown or kept', async () => {
     const { run, home } = await hostile(async (request, upstream) => {
       if (request.method === 'POST') {
         return {
@@ -248,6 +248,29 @@ describe('escape sequences from the API', () => {
       'digitalocean_malformed_response',
     );
     expect(api.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+});
+
+describe('escape sequences in the id of the snapshot arcadia just made', () => {
+  it('the step cannot confirm it, so the saga needs attention (exit 5); nothing is deleted; output inert', async () => {
+    const { run, home } = await hostile(
+      async (request, upstream) => {
+        if (request.path !== '/v2/droplets/1001/snapshots') return undefined;
+        const reply = await upstream();
+        const listing = reply.json as { snapshots: { id: unknown }[] };
+        const snapshots = listing.snapshots.map((s) => ({ ...s, id: `${String(s.id)}${ESCAPES}` }));
+        return { status: 200, body: { ...listing, snapshots } };
+      },
+      { ARCADIA_LOOKUP_ATTEMPTS: '50' },
+    );
+    const plain = await run(['snapshot', '1001']);
+    expect(plain.code, plain.stdout).toBe(5);
+    expectInert(plain, 'snapshot');
+    expect(plain.stdout).toMatch(/^droplet 1001: compensation_failed - .*snapshots\[0\]\.id is "150000001\\u001b/);
+    expect(box?.sim.state().snapshots.map((s) => s.deletedAt)).toEqual([null]);
+    const sagaId = readSagas(home)[0]?.id ?? '';
+    expectInert(await run(['saga', 'show', sagaId]), 'saga show');
+    jsonOf(await run(['saga', 'show', sagaId, '--json']), 'saga show --json');
   });
 });
 
