@@ -1,8 +1,25 @@
 import { validateApiUrl } from './api-url.js';
-import { MalformedResponseError, OutcomeUnknownError, type RequestFailure } from './errors.js';
+import {
+  MalformedResponseError,
+  OutcomeUnknownError,
+  OversizedPageError,
+  TooManyPagesError,
+  type RequestFailure,
+} from './errors.js';
 import { CLIENT_DEFAULTS, type DigitalOceanClientOptions } from './options.js';
-import { collectPages, PER_PAGE } from './pagination.js';
+import { collectPages, PER_PAGE, type PageProblem } from './pagination.js';
 import { RequestPacer } from './rate-limit.js';
+import {
+  checkAccount,
+  checkAction,
+  checkDroplet,
+  checkDropletSnapshot,
+  checkEach,
+  checkLinks,
+  checkSnapshot,
+  isRecord,
+  type ShapeCheck,
+} from './reply-validation.js';
 import { Transport, type ApiRequest } from './transport.js';
 import type { Account, Action, Droplet, DropletActionRequest, DropletSnapshot, Links, RateLimit, Snapshot } from './types.js';
 
@@ -37,10 +54,6 @@ function realSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 export function createDigitalOceanClient(options: DigitalOceanClientOptions): DigitalOceanClient {
   const baseUrl = validateApiUrl(options.apiUrl ?? CLIENT_DEFAULTS.apiUrl);
   const now = options.now ?? Date.now;
@@ -62,6 +75,7 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
     },
     userAgent: options.userAgent ?? CLIENT_DEFAULTS.userAgent,
     timeoutMs: options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
+    maxReplyBytes: options.maxReplyBytes ?? CLIENT_DEFAULTS.maxReplyBytes,
     retry: {
       retries: options.retries ?? CLIENT_DEFAULTS.retries,
       baseMs: options.retryBaseMs ?? CLIENT_DEFAULTS.retryBaseMs,
@@ -78,34 +92,68 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
     },
   });
 
-  function malformed(request: ApiRequest, status: number, message: string): MalformedResponseError | OutcomeUnknownError {
+  const maxPages = options.maxPages ?? CLIENT_DEFAULTS.maxPages;
+
+  function failureOf(request: ApiRequest, status: number, message: string): RequestFailure {
     const url = transport.url(request.path, request.query);
-    const failure: RequestFailure = { method: request.method, path: url.pathname + url.search, status, providerMessage: message };
+    // the message quotes values from the reply: redacted again, whatever built it
+    const path = url.pathname + url.search;
+    return { method: request.method, path, status, providerMessage: transport.redact(message) };
+  }
+
+  function malformed(request: ApiRequest, status: number, message: string): Error {
+    const failure = failureOf(request, status, message);
     // a POST that succeeded with an unreadable body did create the action: only reconciling can find it
     return request.body === undefined ? new MalformedResponseError(failure) : new OutcomeUnknownError(failure, request.body.type);
   }
 
-  /** The object or array under the body's root key, e.g. `action` or `droplets`. */
-  async function rooted<T>(request: ApiRequest, key: string, shape: 'object' | 'array'): Promise<{ value: T; links: Links | undefined }> {
+  function pageError(request: ApiRequest, message: string, problem: PageProblem): Error {
+    if (problem.kind === 'oversized-page') {
+      const page = Number(request.query?.page);
+      return new OversizedPageError(failureOf(request, 200, message), page, problem.items, problem.perPage);
+    }
+    if (problem.kind === 'too-many-pages') {
+      return new TooManyPagesError(failureOf(request, 200, message), problem.maxPages);
+    }
+    return malformed(request, 200, message);
+  }
+
+  /**
+   * The object or array under the body's root key, e.g. `action` or `droplets`, each checked by `check` before
+   * anything reads it, and the listing's links.
+   */
+  async function rooted<T>(
+    request: ApiRequest,
+    key: string,
+    shape: 'object' | 'array',
+    check: ShapeCheck,
+  ): Promise<{ value: T; links: Links | undefined }> {
     const { status, body } = await transport.send(request);
     const value = isRecord(body) ? body[key] : undefined;
     const fits = shape === 'array' ? Array.isArray(value) : isRecord(value);
     if (!fits || !isRecord(body)) throw malformed(request, status, `the reply has no ${key} ${shape}`);
-    const links = isRecord(body.links) ? (body.links as Links) : undefined;
-    return { value: value as T, links };
+    const problem = Array.isArray(value) ? checkEach(value, check, key) : check(value, key);
+    if (problem !== undefined) throw malformed(request, status, problem);
+    const linksProblem = checkLinks(body.links, 'links');
+    if (linksProblem !== undefined) throw malformed(request, status, linksProblem);
+    return { value: value as T, links: body.links as Links | undefined };
   }
 
-  async function one<T>(path: string, key: string): Promise<T> {
-    return (await rooted<T>({ method: 'GET', path, purpose: 'read' }, key, 'object')).value;
+  async function one<T>(path: string, key: string, check: ShapeCheck): Promise<T> {
+    return (await rooted<T>({ method: 'GET', path, purpose: 'read' }, key, 'object', check)).value;
   }
 
-  function all<T>(path: string, key: string, filters: Record<string, string | undefined> = {}): Promise<T[]> {
+  function all<T>(path: string, key: string, check: ShapeCheck, filters: Record<string, string | undefined> = {}) {
+    const pageRequest = (page: number): ApiRequest => {
+      return { method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' };
+    };
     return collectPages(
       async (page) => {
-        const { value, links } = await rooted<T[]>({ method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' }, key, 'array');
+        const { value, links } = await rooted<T[]>(pageRequest(page), key, 'array', check);
         return { items: value, links };
       },
-      (message, page) => malformed({ method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' }, 200, message),
+      (message, page, problem) => pageError(pageRequest(page), message, problem),
+      { perPage: PER_PAGE, maxPages },
     );
   }
 
@@ -115,19 +163,22 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
     },
     async postDropletAction(dropletId, body) {
       const request: ApiRequest = { method: 'POST', path: `/v2/droplets/${dropletId}/actions`, body, purpose: 'provisioning' };
-      return (await rooted<Action>(request, 'action', 'object')).value;
+      return (await rooted<Action>(request, 'action', 'object', checkAction)).value;
     },
-    getAction: (actionId) => one<Action>(`/v2/actions/${actionId}`, 'action'),
-    getDropletAction: (dropletId, actionId) => one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action'),
-    listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions'),
-    listDropletSnapshots: (dropletId) => all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots'),
-    listSnapshots: (filter) => all<Snapshot>('/v2/snapshots', 'snapshots', { resource_type: filter?.resourceType }),
-    getSnapshot: (id) => one<Snapshot>(`/v2/snapshots/${encodeURIComponent(id)}`, 'snapshot'),
+    getAction: (actionId) => one<Action>(`/v2/actions/${actionId}`, 'action', checkAction),
+    getDropletAction: (dropletId, actionId) =>
+      one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action', checkAction),
+    listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions', checkAction),
+    listDropletSnapshots: (dropletId) =>
+      all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots', checkDropletSnapshot),
+    listSnapshots: (filter) =>
+      all<Snapshot>('/v2/snapshots', 'snapshots', checkSnapshot, { resource_type: filter?.resourceType }),
+    getSnapshot: (id) => one<Snapshot>(`/v2/snapshots/${encodeURIComponent(id)}`, 'snapshot', checkSnapshot),
     async deleteSnapshot(id) {
       await transport.send({ method: 'DELETE', path: `/v2/snapshots/${encodeURIComponent(id)}`, purpose: 'provisioning' });
     },
-    getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet'),
-    listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', { tag_name: filter?.tagName }),
-    getAccount: () => one<Account>('/v2/account', 'account'),
+    getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet', checkDroplet),
+    listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', checkDroplet, { tag_name: filter?.tagName }),
+    getAccount: () => one<Account>('/v2/account', 'account', checkAccount),
   };
 }

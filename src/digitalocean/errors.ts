@@ -142,6 +142,44 @@ export class MalformedResponseError extends DigitalOceanError {
   readonly transient = false;
 }
 
+/** A reply body past the client's cap (ARCADIA_MAX_REPLY_BYTES): it was not read to its end. */
+export class ReplyTooLargeError extends DigitalOceanError {
+  readonly code = 'digitalocean_reply_too_large';
+  readonly transient = false;
+  constructor(
+    failure: RequestFailure,
+    readonly limitBytes: number,
+  ) {
+    super(failure);
+  }
+}
+
+/** A listing page with more items than the `per_page` asked for: the server ignores the bound arcadia set. */
+export class OversizedPageError extends DigitalOceanError {
+  readonly code = 'digitalocean_oversized_page';
+  readonly transient = false;
+  constructor(
+    failure: RequestFailure,
+    readonly page: number,
+    readonly items: number,
+    readonly perPage: number,
+  ) {
+    super(failure);
+  }
+}
+
+/** A listing that goes on past the most pages arcadia reads (ARCADIA_MAX_PAGES). */
+export class TooManyPagesError extends DigitalOceanError {
+  readonly code = 'digitalocean_too_many_pages';
+  readonly transient = false;
+  constructor(
+    failure: RequestFailure,
+    readonly maxPages: number,
+  ) {
+    super(failure);
+  }
+}
+
 /**
  * A POST whose outcome is unknown: the connection dropped, it timed out, or a 5xx came back, so the action may
  * or may not have been created. It is transient (trying again later is right) but the step must reconcile

@@ -1,6 +1,8 @@
 import { ConfigError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_API_URL } from './api-url.js';
+import { DEFAULT_MAX_PAGES } from './pagination.js';
+import { DEFAULT_MAX_REPLY_BYTES } from './reply-body.js';
 import type { RetryNotice } from './transport.js';
 
 export interface DigitalOceanClientOptions {
@@ -20,6 +22,10 @@ export interface DigitalOceanClientOptions {
   retryMaxMs?: number;
   /** Per-request timeout. Default 30000. */
   timeoutMs?: number;
+  /** The largest reply body read (a bigger one is an error). Default 16 MiB. */
+  maxReplyBytes?: number;
+  /** The most pages one listing may have (more is an error). Default 250. */
+  maxPages?: number;
   /** Client-side budget in any sliding minute, shared by everything using this client. Default 250 (DigitalOcean's burst limit). */
   requestsPerMinute?: number;
   /** The window `requestsPerMinute` counts over (default a minute); tests shorten it. */
@@ -44,6 +50,8 @@ export const CLIENT_DEFAULTS = {
   retryBaseMs: 1000,
   retryMaxMs: 30_000,
   timeoutMs: 30_000,
+  maxReplyBytes: DEFAULT_MAX_REPLY_BYTES,
+  maxPages: DEFAULT_MAX_PAGES,
   requestsPerMinute: 250,
   rateWindowMs: 60_000,
   maxRateLimitWaitMs: 300_000,
@@ -85,6 +93,8 @@ export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): DigitalOceanClient
     retryBaseMs,
     retryMaxMs: Math.max(CLIENT_DEFAULTS.retryMaxMs, retryBaseMs),
     timeoutMs: integerFrom(env, 'ARCADIA_HTTP_TIMEOUT_MS', CLIENT_DEFAULTS.timeoutMs, 1),
+    maxReplyBytes: integerFrom(env, 'ARCADIA_MAX_REPLY_BYTES', CLIENT_DEFAULTS.maxReplyBytes, 1024),
+    maxPages: integerFrom(env, 'ARCADIA_MAX_PAGES', CLIENT_DEFAULTS.maxPages, 1),
     requestsPerMinute: integerFrom(env, 'ARCADIA_RATE_LIMIT_PER_MINUTE', CLIENT_DEFAULTS.requestsPerMinute, 1),
     rateWindowMs: integerFrom(env, 'ARCADIA_RATE_LIMIT_WINDOW_MS', CLIENT_DEFAULTS.rateWindowMs, 1),
     userAgent: CLIENT_DEFAULTS.userAgent,

@@ -11,14 +11,17 @@ import {
   type DigitalOceanError,
   type RequestFailure,
 } from './errors.js';
+import { redactorFor } from './redaction.js';
+
+export { redact } from './redaction.js';
 
 const MAX_MESSAGE_CHARS = 300;
+/** Request ids are UUIDs; anything longer is not one and is cut. */
+const MAX_REQUEST_ID_CHARS = 80;
+const MAX_SCANNED_CHARS = 65_536;
 
-/** Replaces every secret found in `text`: a server could echo a header back, and messages end up in logs and ledgers. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join('[redacted]');
-  return out;
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 interface ErrorBody {
@@ -39,23 +42,29 @@ function parseErrorBody(text: string): ErrorBody | undefined {
   }
 }
 
-/** DigitalOcean's error body `{id, message, request_id?}`, or the raw text when the body is not JSON (as godo does). */
+/**
+ * DigitalOcean's error body `{id, message, request_id?}`, or the raw text when the body is not JSON (as godo does).
+ * Every field is redacted before it is cut: a cut first could leave most of a token that straddles it.
+ */
 export function describeFailure(
   reply: { status: number; text: string; headers: Headers },
   request: { method: RequestFailure['method']; path: string },
   secrets: readonly string[],
 ): RequestFailure {
+  const redact = redactorFor(secrets);
+  // redacting a whole multi-megabyte error page would cost seconds; far past the cut, nothing of it is shown
+  const scrub = (text: string, max: number): string => clip(redact(text.slice(0, MAX_SCANNED_CHARS)), max);
   const body = parseErrorBody(reply.text);
-  const raw = reply.text.replace(/\s+/g, ' ').trim();
+  const raw = reply.text.slice(0, MAX_SCANNED_CHARS).replace(/\s+/g, ' ').trim();
   const message = body?.message ?? (raw === '' ? `HTTP ${reply.status} with an empty body` : raw);
-  const clipped = message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message;
+  const requestId = body?.request_id ?? reply.headers.get('x-request-id') ?? undefined;
   return {
     method: request.method,
     path: request.path,
     status: reply.status,
-    providerId: body?.id === undefined ? undefined : redact(body.id, secrets),
-    providerMessage: redact(clipped, secrets),
-    requestId: body?.request_id ?? reply.headers.get('x-request-id') ?? undefined,
+    providerId: body?.id === undefined ? undefined : scrub(body.id, MAX_MESSAGE_CHARS),
+    providerMessage: scrub(message, MAX_MESSAGE_CHARS),
+    requestId: requestId === undefined ? undefined : scrub(requestId, MAX_REQUEST_ID_CHARS),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   NetworkError,
   OutcomeUnknownError,
   RateLimitedError,
+  ReplyTooLargeError,
   ServerError,
   type DigitalOceanError,
   type HttpMethod,
@@ -12,7 +13,9 @@ import {
   type TokenPurpose,
 } from './errors.js';
 import { parseRateLimit, type RequestPacer } from './rate-limit.js';
-import { describeFailure, errorForReply, redact } from './reply-errors.js';
+import { redactDeep, redactorFor, type Redactor } from './redaction.js';
+import { readBodyCapped } from './reply-body.js';
+import { describeFailure, errorForReply } from './reply-errors.js';
 import { headerWaitMs, isRetryable, retryDelayMs, type RetryPolicy } from './retry.js';
 import type { DropletActionRequest, RateLimit } from './types.js';
 
@@ -47,6 +50,8 @@ export interface TransportOptions {
   tokens: Record<TokenPurpose, TokenSet>;
   userAgent: string;
   timeoutMs: number;
+  /** The largest reply body read; a larger one ends the request with ReplyTooLargeError. */
+  maxReplyBytes: number;
   retry: RetryPolicy;
   pacer: RequestPacer;
   now: () => number;
@@ -55,7 +60,10 @@ export interface TransportOptions {
   onRateLimit: (rateLimit: RateLimit) => void;
 }
 
-type Attempt = { kind: 'reply'; status: number; text: string; headers: Headers } | { kind: 'lost'; reason: string };
+type Attempt =
+  | { kind: 'reply'; status: number; text: string; headers: Headers }
+  | { kind: 'lost'; reason: string }
+  | { kind: 'too-large'; status: number; limitBytes: number };
 
 /** Walks an error's causes for the most telling description (undici hides ECONNRESET two levels down). */
 function lostReason(error: unknown, timedOut: boolean, timeoutMs: number): string {
@@ -76,9 +84,12 @@ function lostReason(error: unknown, timedOut: boolean, timeoutMs: number): strin
  */
 export class Transport {
   private readonly secrets: string[];
+  /** Applied to every value a reply brings: body, error fields, headers quoted in errors. */
+  readonly redact: Redactor;
 
   constructor(private readonly options: TransportOptions) {
     this.secrets = Object.values(options.tokens).flatMap((t) => (t.token ? [t.token] : []));
+    this.redact = redactorFor(this.secrets);
   }
 
   url(path: string, query: ApiRequest['query']): URL {
@@ -97,6 +108,7 @@ export class Transport {
     const { retry: policy } = this.options;
     for (let retry = 0; ; retry += 1) {
       const attempt = await this.attempt(url, request, tokens.token);
+      if (attempt.kind === 'too-large') throw tooLargeError(attempt, request, path);
       if (attempt.kind === 'reply' && attempt.status >= 200 && attempt.status < 300) return { status: attempt.status, body: this.parse(attempt, request, path) };
       const error = this.errorOf(attempt, request, path, tokens.variable);
       const waitFromHeaders = attempt.kind === 'reply' ? headerWaitMs(attempt.status, attempt.headers, this.options.now()) : undefined;
@@ -120,11 +132,11 @@ export class Transport {
     const release = await this.options.pacer.acquire();
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
-      const response = await ofetch.raw<string, 'text'>(url.href, {
+      const response = await ofetch.raw<ReadableStream<Uint8Array>, 'stream'>(url.href, {
         method: request.method,
         headers,
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        responseType: 'text',
+        responseType: 'stream',
         retry: false,
         ignoreResponseError: true,
         redirect: 'manual',
@@ -133,15 +145,23 @@ export class Transport {
       const rateLimit = parseRateLimit(response.headers);
       if (rateLimit) this.options.onRateLimit(rateLimit);
       this.options.pacer.observe(rateLimit, response.status === 429 && response.headers.has('retry-after'));
-      return { kind: 'reply', status: response.status, text: response._data ?? '', headers: response.headers };
+      const declaredLength = response.headers.get('content-length');
+      const body = await readBodyCapped(response._data, this.options.maxReplyBytes, declaredLength);
+      if (body.kind === 'too-large') return { kind: 'too-large', status: response.status, limitBytes: body.limitBytes };
+      return { kind: 'reply', status: response.status, text: body.text, headers: response.headers };
     } catch (error) {
-      return { kind: 'lost', reason: redact(lostReason(error, signal.aborted, this.options.timeoutMs), this.secrets) };
+      return { kind: 'lost', reason: this.redact(lostReason(error, signal.aborted, this.options.timeoutMs)) };
     } finally {
       release();
     }
   }
 
-  private errorOf(attempt: Attempt, request: ApiRequest, path: string, tokenVariable: string): DigitalOceanError {
+  private errorOf(
+    attempt: Exclude<Attempt, { kind: 'too-large' }>,
+    request: ApiRequest,
+    path: string,
+    tokenVariable: string,
+  ): DigitalOceanError {
     const where = { method: request.method, path };
     if (attempt.kind === 'lost') {
       const failure: RequestFailure = { ...where, status: null, providerMessage: attempt.reason };
@@ -157,7 +177,7 @@ export class Transport {
   private parse(attempt: Extract<Attempt, { kind: 'reply' }>, request: ApiRequest, path: string): unknown {
     if (attempt.text.trim() === '') return undefined;
     try {
-      return JSON.parse(attempt.text) as unknown;
+      return redactDeep(JSON.parse(attempt.text) as unknown, this.redact);
     } catch {
       const failure: RequestFailure = { method: request.method, path, status: attempt.status, providerMessage: 'the success reply is not JSON' };
       // the action exists but its id is unreadable: only reconciling can find it
@@ -165,4 +185,12 @@ export class Transport {
       throw new MalformedResponseError(failure);
     }
   }
+}
+
+/** A body past the cap. After a POST the action may exist all the same: only reconciling can tell. */
+function tooLargeError(attempt: Extract<Attempt, { kind: 'too-large' }>, request: ApiRequest, path: string): Error {
+  const message = `the reply body is larger than ${attempt.limitBytes} bytes: stopped reading it`;
+  const failure: RequestFailure = { method: request.method, path, status: attempt.status, providerMessage: message };
+  if (request.body !== undefined) return new OutcomeUnknownError(failure, request.body.type);
+  return new ReplyTooLargeError(failure, attempt.limitBytes);
 }

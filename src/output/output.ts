@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { safeText } from './format.js';
+import { inertJson, safeLines, safeText, TerminalText } from './format.js';
 
 export type OutputMode = 'json' | 'tty' | 'plain';
 
@@ -13,21 +13,32 @@ export interface Spinner {
   stop(): void;
 }
 
-/** The colours arcadia uses. Plain text unless colour is on: loading chalk costs a short command about 30 ms. */
+/**
+ * The colours arcadia uses. Plain text unless colour is on: loading chalk costs a short command about 30 ms.
+ * The text is made safe before it is painted, so a colour can never carry a value's own escape sequences.
+ */
 export interface Colors {
-  bold(text: string): string;
-  red(text: string): string;
-  green(text: string): string;
-  yellow(text: string): string;
-  cyan(text: string): string;
+  bold(text: string): TerminalText;
+  red(text: string): TerminalText;
+  green(text: string): TerminalText;
+  yellow(text: string): TerminalText;
+  cyan(text: string): TerminalText;
 }
 
-const NO_COLORS: Colors = { bold: (t) => t, red: (t) => t, green: (t) => t, yellow: (t) => t, cyan: (t) => t };
+const plain = (t: string): TerminalText => new TerminalText(safeLines(t));
+const NO_COLORS: Colors = { bold: plain, red: plain, green: plain, yellow: plain, cyan: plain };
 
 async function chalkColors(): Promise<Colors> {
   const { Chalk } = await import('chalk');
   const chalk = new Chalk({ level: 1 });
-  return { bold: (t) => chalk.bold(t), red: (t) => chalk.red(t), green: (t) => chalk.green(t), yellow: (t) => chalk.yellow(t), cyan: (t) => chalk.cyan(t) };
+  const paint = (style: (t: string) => string) => (t: string) => new TerminalText(style(safeLines(t)));
+  return {
+    bold: paint((t) => chalk.bold(t)),
+    red: paint((t) => chalk.red(t)),
+    green: paint((t) => chalk.green(t)),
+    yellow: paint((t) => chalk.yellow(t)),
+    cyan: paint((t) => chalk.cyan(t)),
+  };
 }
 
 /**
@@ -50,12 +61,17 @@ export class Output {
   }
 
   json(value: unknown): void {
-    this.streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    this.streams.stdout.write(`${inertJson(value, 2)}\n`);
   }
 
-  /** A result line on stdout (never in JSON mode). */
-  print(text = ''): void {
-    if (this.mode !== 'json') this.streams.stdout.write(`${text}\n`);
+  /**
+   * A result line on stdout (never in JSON mode). Safe by default: a plain string is one line with every control
+   * character (a newline too: a value must not fake a line of its own) neutralised; only TerminalText (see
+   * `terminal` in format.ts) keeps arcadia's own colours and line breaks.
+   */
+  print(text: string | TerminalText = ''): void {
+    if (this.mode === 'json') return;
+    this.streams.stdout.write(`${text instanceof TerminalText ? text.text : safeText(text)}\n`);
   }
 
   /** A progress line on stderr: timestamped when nobody watches (cron), silent in JSON mode. */
@@ -87,21 +103,21 @@ export class Output {
 
   warn(text: string): void {
     if (this.mode === 'json') return;
-    this.streams.stderr.write(`${this.color.yellow('warning:')} ${safeText(text)}\n`);
+    this.streams.stderr.write(`${this.color.yellow('warning:').text} ${safeText(text)}\n`);
   }
 
   /** `details` add machine-readable fields to the JSON error (ids, never secrets); text mode prints the message. */
   error(code: string, message: string, details: Record<string, unknown> = {}): void {
     if (this.mode === 'json') {
-      this.streams.stdout.write(`${JSON.stringify({ error: { code, message, ...details } })}\n`);
+      this.streams.stdout.write(`${inertJson({ error: { code, message, ...details } })}\n`);
       return;
     }
-    this.streams.stderr.write(`${this.color.red('error:')} ${safeText(message).split('\n')[0]}\n`);
+    this.streams.stderr.write(`${this.color.red('error:').text} ${safeText(message)}\n`);
   }
 
-  table(head: string[], rows: TableCell[][]): string {
-    if (this.mode === 'tty') return renderBoxTable(head, rows, this.color);
-    return renderPlainTable(head, rows);
+  table(head: string[], rows: TableCell[][]): TerminalText {
+    if (this.mode === 'tty') return new TerminalText(renderBoxTable(head, rows, this.color));
+    return new TerminalText(renderPlainTable(head, rows));
   }
 
   /** Progress as plain lines, one per change. */
@@ -133,18 +149,18 @@ export class Output {
 /** A table cell the output module colours itself, after making its text safe (data never carries escapes). */
 export interface PaintedCell {
   text: string;
-  paint: (text: string) => string;
+  paint: (text: string) => TerminalText;
 }
 export type TableCell = string | number | null | PaintedCell;
 
 function cell(value: TableCell, paint: boolean): string {
   if (value === null) return '-';
-  if (typeof value === 'object') return paint ? value.paint(safeText(value.text)) : safeText(value.text);
+  if (typeof value === 'object') return paint ? value.paint(safeText(value.text)).text : safeText(value.text);
   return safeText(String(value));
 }
 
 function renderPlainTable(head: string[], rows: TableCell[][]): string {
-  const cells = [head, ...rows.map((r) => r.map((c) => cell(c, false)))];
+  const cells = [head.map(safeText), ...rows.map((r) => r.map((c) => cell(c, false)))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }
@@ -154,7 +170,7 @@ let Table: typeof import('cli-table3') | undefined;
 function renderBoxTable(head: string[], rows: TableCell[][], color: Colors): string {
   // cli-table3 is loaded only for people at a terminal; scripts never pay for it.
   Table ??= loadTable();
-  const table = new Table({ head: head.map((h) => color.bold(h)), style: { head: [], border: [] } });
+  const table = new Table({ head: head.map((h) => color.bold(safeText(h)).text), style: { head: [], border: [] } });
   for (const row of rows) table.push(row.map((c) => cell(c, true)));
   return table.toString();
 }

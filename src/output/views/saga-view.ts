@@ -1,6 +1,6 @@
 import type { SagaSummary } from '../../engine/ledger.js';
 import type { SagaEvent, SagaOwner, SagaRecord, StepRecord } from '../../engine/types.js';
-import { humanDuration, isoTime, safeText } from '../format.js';
+import { humanDuration, inertJson, isoTime, terminal, TerminalText } from '../format.js';
 import type { Output, PaintedCell } from '../output.js';
 
 export interface OwnerView {
@@ -93,7 +93,7 @@ export function sagaListJson(sagas: SagaSummary[]): SagaJson[] {
   return sagas.map(summaryJson);
 }
 
-function colourStatus(output: Output, status: string): string {
+function colourStatus(output: Output, status: string): TerminalText {
   const c = output.color;
   switch (status) {
     case 'succeeded':
@@ -141,11 +141,6 @@ function stepStatusLabel(saga: SagaRecord, step: StepRecord): string {
   return step.status;
 }
 
-/** JSON escapes C0 controls but not DEL and C1 (U+0080-U+009F), which terminals obey too: escape those as well. */
-function readableJson(value: unknown): string {
-  // eslint-disable-next-line no-control-regex
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEvent[], ownerAlive: boolean | null): void {
   if (output.mode === 'json') {
@@ -157,8 +152,9 @@ export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEven
     : 'none';
   output.print(`Saga     ${saga.id}`);
   output.print(`Kind     ${saga.kind}`);
-  output.print(`Status   ${colourStatus(output, saga.status)}${saga.error ? ` (${safeText(saga.error)})` : ''}`);
-  output.print(`Trigger  ${safeText(saga.triggeredBy)}${saga.deploymentId ? `, deployment ${safeText(saga.deploymentId)}` : ''}${saga.batchId ? `, batch ${saga.batchId}` : ''}`);
+  output.print(terminal`Status   ${colourStatus(output, saga.status)}${saga.error ? ` (${saga.error})` : ''}`);
+  const deployment = saga.deploymentId ? `, deployment ${saga.deploymentId}` : '';
+  output.print(`Trigger  ${saga.triggeredBy}${deployment}${saga.batchId ? `, batch ${saga.batchId}` : ''}`);
   output.print(`Created  ${isoTime(saga.createdAt)}, updated ${isoTime(saga.updatedAt)}`);
   output.print(`Owner    ${owner}`);
   if (saga.recoveryAttempts > 0) output.print(`Recovered ${saga.recoveryAttempts} time(s)`);
@@ -179,7 +175,8 @@ export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEven
   );
   output.print();
   output.print('Context');
-  output.print(readableJson(saga.context));
+  // inert: JSON escapes every control character, newlines in values included
+  output.print(new TerminalText(inertJson(saga.context, 2)));
   output.print();
   output.print('History');
   output.print(
@@ -197,5 +194,6 @@ export function printSagaOutcome(output: Output, saga: SagaRecord): void {
     return;
   }
   const steps = saga.steps.map((s) => `${s.name}: ${stepStatusLabel(saga, s)}`).join(', ');
-  output.print(`saga ${saga.id} ${colourStatus(output, saga.status)} [${steps}]${saga.error ? ` - ${safeText(saga.error)}` : ''}`);
+  const error = saga.error ? ` - ${saga.error}` : '';
+  output.print(terminal`saga ${saga.id} ${colourStatus(output, saga.status)} [${steps}]${error}`);
 }

@@ -1,4 +1,4 @@
-import { humanDuration, safeText } from '../format.js';
+import { humanDuration } from '../format.js';
 import type { Output } from '../output.js';
 
 /** One droplet's line in a snapshot run: the `snapshot --json` entry of DESIGN.md section 7, plus `resumed`. */
@@ -37,13 +37,13 @@ function printOneResult(output: Output, r: SnapshotResult): void {
   const resumed = r.resumed ? ', resumed from an earlier run' : '';
   if (r.status === 'succeeded') {
     const size = r.sizeGigabytes !== undefined && r.sizeGigabytes !== null ? `, ${r.sizeGigabytes} GiB` : '';
-    const ids = safeText(`snapshot ${r.snapshotId} ${r.snapshotName}${size} of droplet ${r.dropletId}`);
+    const ids = `snapshot ${r.snapshotId} ${r.snapshotName}${size} of droplet ${r.dropletId}`;
     output.print(`${ids} (saga ${r.sagaId}${resumed})`);
   } else if (r.status === 'pending') {
     output.print(`droplet ${r.dropletId}: pending (saga ${r.sagaId}); run it with: ${RESUME_PENDING_COMMAND}`);
   } else {
     const saga = r.sagaId ? ` (saga ${r.sagaId}${resumed})` : '';
-    output.print(`droplet ${r.dropletId}: ${r.status}${r.error ? ` - ${safeText(r.error)}` : ''}${saga}`);
+    output.print(`droplet ${r.dropletId}: ${r.status}${r.error ? ` - ${r.error}` : ''}${saga}`);
   }
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_SIMULATOR_TOKEN, startSimulator } from '../../../simulator/index.js';
 
+import { terminal } from '../../../output/format.js';
 import { Output } from '../../../output/output.js';
 import { openApp, type CliContext } from '../../app.js';
 import { EXIT, type ExitCode } from '../../exit-codes.js';
@@ -38,7 +39,7 @@ export async function runDemo(ctx: CliContext): Promise<ExitCode> {
   const simulator = await startSimulator();
   const home = mkdtempSync(join(tmpdir(), 'arcadia-demo-'));
   const demo: CliContext = { ...ctx, env: demoEnv(ctx.env, home, simulator.url) };
-  const heading = (text: string): void => output.print(`\n${output.color.bold(`== ${text}`)}`);
+  const heading = (text: string): void => output.print(terminal`\n${output.color.bold(`== ${text}`)}`);
   try {
     output.print(`DigitalOcean simulator on ${simulator.url}; ledger in ${home}`);
 
@@ -72,7 +73,8 @@ export async function runDemo(ctx: CliContext): Promise<ExitCode> {
     heading('what is left on the (simulated) provider');
     output.print(`arcadia snapshots kept: ${kept.map((s) => `${s.id} ${s.name}`).join(', ') || 'none'}`);
     output.print(`arcadia snapshots deleted by rollback: ${smoke.map((s) => `${s.id} ${s.name}`).join(', ') || 'none'}`);
-    output.print(`\nThe ledger is ${join(home, 'arcadia.db')}; look again with: ARCADIA_HOME=${home} arcadia saga list`);
+    const ledger = join(home, 'arcadia.db');
+    output.print(terminal`\nThe ledger is ${ledger}; look again with: ARCADIA_HOME=${home} arcadia saga list`);
     const ok = snapshotCode === EXIT.ok && smokeCode === EXIT.sagaFailed && kept.length === 1;
     if (!ok) output.print(output.color.red('the demo did not go as expected: see above'));
     return ok ? EXIT.ok : EXIT.sagaFailed;
