@@ -2,8 +2,8 @@ import type { Clock } from './clock.js';
 import { LeaseLostError, SagaCancelledError, errorMessage, isHaltingError, isTransientError } from './errors.js';
 import type { SagaLedger, SagaTransition } from './ledger.js';
 import { acquireSagaLock, type SagaLease, type SagaLockOptions } from './lock.js';
-import { backoffDelay } from './retry.js';
 import { failpoint } from './failpoint.js';
+import { backoffMs } from '../backoff.js';
 import type { RetryPolicy, StepContext, StepDefinition, StepRegistry } from './step.js';
 import { INPUTS_KEY, isTerminal, type SagaContext, type SagaRecord, type StepRecord } from './types.js';
 
@@ -287,7 +287,7 @@ class SagaExecution {
           step: { idx: step.idx, addAttempt: true },
           event: { from: 'running', to: 'running', detail: `retrying after: ${errorMessage(error)}` },
         });
-        const delay = backoffDelay(policy, tried - 1, this.options.random ?? Math.random);
+        const delay = backoffMs(policy, tried - 1, this.options.random ?? Math.random);
         try {
           await this.options.clock.sleep(delay, signal);
         } catch {
@@ -364,7 +364,7 @@ class SagaExecution {
         if (isHaltingError(error)) this.halt(step, 'compensating', error);
         if (!isTransientError(error) || tried >= policy.attempts) return fail(errorMessage(error));
         this.apply({ step: { idx: step.idx }, event: { from: 'compensating', to: 'compensating', detail: `retrying after: ${errorMessage(error)}` } });
-        await this.options.clock.sleep(backoffDelay(policy, tried - 1, this.options.random ?? Math.random), signal);
+        await this.options.clock.sleep(backoffMs(policy, tried - 1, this.options.random ?? Math.random), signal);
       }
     }
   }

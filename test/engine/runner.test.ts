@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { LeaseLostError, SagaCancelledError, StepFailedError } from '../../src/engine/errors.js';
 import type { SagaLedger, SagaTransition } from '../../src/engine/ledger.js';
 import { currentProcessIdentity } from '../../src/engine/process-identity.js';
-import { backoffDelay } from '../../src/engine/retry.js';
+import { backoffMs } from '../../src/backoff.js';
 import { SagaRunner, type SagaRunnerOptions } from '../../src/engine/runner.js';
 import { StepRegistry, type StepContext, type StepDefinition } from '../../src/engine/step.js';
 import type { SagaContext, SagaEvent, SagaRecord } from '../../src/engine/types.js';
@@ -628,13 +628,13 @@ describe('rule 6: transient errors are retried with backoff, permanent ones fail
     expect(statuses(done)).toEqual(['compensated', 'failed']);
   });
 
-  it('spreads backoff between half the ceiling and the ceiling (full jitter), doubling up to maxMs', () => {
+  it('spreads backoff between half the ceiling and the ceiling (equal jitter), doubling up to maxMs', () => {
     const policy = { attempts: 10, baseMs: 1_000, maxMs: 30_000 };
-    expect(backoffDelay(policy, 0, () => 0)).toBe(500);
-    expect(backoffDelay(policy, 0, () => 0.999999)).toBe(1_000);
-    expect(backoffDelay(policy, 3, () => 0)).toBe(4_000);
-    expect(backoffDelay(policy, 10, () => 0.999999)).toBe(30_000);
-    expect(backoffDelay(policy, 10, () => 0)).toBe(15_000);
+    expect(backoffMs(policy, 0, () => 0)).toBe(500);
+    expect(backoffMs(policy, 0, () => 0.999999)).toBe(1_000);
+    expect(backoffMs(policy, 3, () => 0)).toBe(4_000);
+    expect(backoffMs(policy, 10, () => 0.999999)).toBe(30_000);
+    expect(backoffMs(policy, 10, () => 0)).toBe(15_000);
   });
 });
 
