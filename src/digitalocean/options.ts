@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { integerFromEnv } from '../env-integer.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_API_URL } from './api-url.js';
 import type { RetryNotice } from './transport.js';
@@ -54,16 +54,6 @@ function present(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function integerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = present(env[name]);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${raw.slice(0, 40)}"`, name);
-  }
-  return value;
-}
-
 /**
  * Client options from the environment. Tokens: writes use ARCADIA_PROVISIONING_TOKEN, else DIGITALOCEAN_ACCESS_TOKEN;
  * reads use ARCADIA_READ_TOKEN, else DIGITALOCEAN_ACCESS_TOKEN, else the provisioning token.
@@ -72,7 +62,7 @@ export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): DigitalOceanClient
   const access = present(env.DIGITALOCEAN_ACCESS_TOKEN);
   const provisioning = present(env.ARCADIA_PROVISIONING_TOKEN);
   const read = present(env.ARCADIA_READ_TOKEN);
-  const retryBaseMs = integerFrom(env, 'ARCADIA_RETRY_BASE_MS', CLIENT_DEFAULTS.retryBaseMs, 0);
+  const retryBaseMs = integerFromEnv(env, 'ARCADIA_RETRY_BASE_MS', CLIENT_DEFAULTS.retryBaseMs, 0);
   return {
     apiUrl: present(env.ARCADIA_API_URL) ?? CLIENT_DEFAULTS.apiUrl,
     provisioningToken: provisioning ?? access,
@@ -81,12 +71,12 @@ export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): DigitalOceanClient
       provisioning: provisioning ? 'ARCADIA_PROVISIONING_TOKEN' : 'DIGITALOCEAN_ACCESS_TOKEN',
       read: read ? 'ARCADIA_READ_TOKEN' : access ? 'DIGITALOCEAN_ACCESS_TOKEN' : 'ARCADIA_PROVISIONING_TOKEN',
     },
-    retries: integerFrom(env, 'ARCADIA_HTTP_RETRIES', CLIENT_DEFAULTS.retries, 0),
+    retries: integerFromEnv(env, 'ARCADIA_HTTP_RETRIES', CLIENT_DEFAULTS.retries, 0),
     retryBaseMs,
     retryMaxMs: Math.max(CLIENT_DEFAULTS.retryMaxMs, retryBaseMs),
-    timeoutMs: integerFrom(env, 'ARCADIA_HTTP_TIMEOUT_MS', CLIENT_DEFAULTS.timeoutMs, 1),
-    requestsPerMinute: integerFrom(env, 'ARCADIA_RATE_LIMIT_PER_MINUTE', CLIENT_DEFAULTS.requestsPerMinute, 1),
-    rateWindowMs: integerFrom(env, 'ARCADIA_RATE_LIMIT_WINDOW_MS', CLIENT_DEFAULTS.rateWindowMs, 1),
+    timeoutMs: integerFromEnv(env, 'ARCADIA_HTTP_TIMEOUT_MS', CLIENT_DEFAULTS.timeoutMs, 1),
+    requestsPerMinute: integerFromEnv(env, 'ARCADIA_RATE_LIMIT_PER_MINUTE', CLIENT_DEFAULTS.requestsPerMinute, 1),
+    rateWindowMs: integerFromEnv(env, 'ARCADIA_RATE_LIMIT_WINDOW_MS', CLIENT_DEFAULTS.rateWindowMs, 1),
     userAgent: CLIENT_DEFAULTS.userAgent,
   };
 }

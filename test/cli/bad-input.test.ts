@@ -66,6 +66,24 @@ const cases: Case[] = [
   { name: 'malformed ARCADIA_STEP_ATTEMPTS', args: [...START, '--step', 'noop'], env: { ARCADIA_STEP_ATTEMPTS: '2.5' }, code: 4, errorCode: 'config' },
   { name: 'negative ARCADIA_BUSY_TIMEOUT_MS', args: ['saga', 'resume', '--all'], env: { ARCADIA_BUSY_TIMEOUT_MS: '-1' }, code: 4, errorCode: 'config' },
   { name: 'zero ARCADIA_HEARTBEAT_MS', args: ['saga', 'show', A1], env: { ARCADIA_HEARTBEAT_MS: '0' }, code: 4, errorCode: 'config' },
+  {
+    name: 'ARCADIA_HEARTBEAT_MS at the stale time',
+    args: ['saga', 'list'],
+    env: { ARCADIA_LOCK_STALE_MS: '3000', ARCADIA_HEARTBEAT_MS: '3000' },
+    code: 4,
+    errorCode: 'config',
+    json: true,
+    says: 'ARCADIA_HEARTBEAT_MS (3000) must be at most 1/3 of ARCADIA_LOCK_STALE_MS (3000)',
+  },
+  {
+    name: 'ARCADIA_HEARTBEAT_MS above a third of the stale time',
+    args: ['saga', 'resume', '--all'],
+    env: { ARCADIA_LOCK_STALE_MS: '3000', ARCADIA_HEARTBEAT_MS: '1001' },
+    code: 4,
+    errorCode: 'config',
+    says: 'lower ARCADIA_HEARTBEAT_MS to 1000 or less',
+  },
+  { name: 'ARCADIA_LOCK_STALE_MS too short for any heartbeat', args: ['saga', 'list'], env: { ARCADIA_LOCK_STALE_MS: '2' }, code: 4, errorCode: 'config' },
 ];
 
 let fixture: TempHome;
