@@ -3,10 +3,12 @@ import { MalformedResponseError, OutcomeUnknownError, type RequestFailure } from
 import { CLIENT_DEFAULTS, type DigitalOceanClientOptions } from './options.js';
 import { collectPages, PER_PAGE } from './pagination.js';
 import { RequestPacer } from './rate-limit.js';
+import { abortableSleep, type RequestGuard } from './request-guard.js';
 import { Transport, type ApiRequest } from './transport.js';
 import type { Account, Action, Droplet, DropletActionRequest, DropletSnapshot, Links, RateLimit, Snapshot } from './types.js';
 
 export { clientOptionsFromEnv, type DigitalOceanClientOptions } from './options.js';
+export type { RequestGuard, RequestKind } from './request-guard.js';
 
 /** Typed DigitalOcean API v2 calls arcadia needs. Lists return every page. Reads use the read token, writes the provisioning token. */
 export interface DigitalOceanClient {
@@ -28,14 +30,15 @@ export interface DigitalOceanClient {
   listDroplets(filter?: { tagName?: string }): Promise<Droplet[]>;
   /** GET /v2/account: a cheap way to check a token. */
   getAccount(): Promise<Account>;
+  /**
+   * The same client (same pacer, tokens and rate-limit state) with every request fenced by `guard`: checked
+   * immediately before each attempt leaves the process, and every wait and fetch aborted by its signal.
+   */
+  withGuard(guard: RequestGuard): DigitalOceanClient;
 }
 
 const PROVISIONING_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
 const READ_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_READ_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
-
-function realSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -44,7 +47,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function createDigitalOceanClient(options: DigitalOceanClientOptions): DigitalOceanClient {
   const baseUrl = validateApiUrl(options.apiUrl ?? CLIENT_DEFAULTS.apiUrl);
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? abortableSleep;
   const requestsPerMinute = options.requestsPerMinute ?? CLIENT_DEFAULTS.requestsPerMinute;
   const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? CLIENT_DEFAULTS.maxRateLimitWaitMs;
   const provisioningVariable = options.tokenVariables?.provisioning ?? 'ARCADIA_PROVISIONING_TOKEN';
@@ -95,39 +98,55 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
     return { value: value as T, links };
   }
 
-  async function one<T>(path: string, key: string): Promise<T> {
-    return (await rooted<T>({ method: 'GET', path, purpose: 'read' }, key, 'object')).value;
-  }
+  function build(guard: RequestGuard | undefined): DigitalOceanClient {
+    const read = (path: string, query?: ApiRequest['query']): ApiRequest => ({
+      method: 'GET',
+      path,
+      query,
+      purpose: 'read',
+      guard,
+    });
 
-  function all<T>(path: string, key: string, filters: Record<string, string | undefined> = {}): Promise<T[]> {
-    return collectPages(
-      async (page) => {
-        const { value, links } = await rooted<T[]>({ method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' }, key, 'array');
-        return { items: value, links };
+    async function one<T>(path: string, key: string): Promise<T> {
+      return (await rooted<T>(read(path), key, 'object')).value;
+    }
+
+    function all<T>(path: string, key: string, filters: Record<string, string | undefined> = {}): Promise<T[]> {
+      return collectPages(
+        async (page) => {
+          const request = read(path, { ...filters, page, per_page: PER_PAGE });
+          const { value, links } = await rooted<T[]>(request, key, 'array');
+          return { items: value, links };
+        },
+        (message, page) => malformed(read(path, { ...filters, page, per_page: PER_PAGE }), 200, message),
+      );
+    }
+
+    return {
+      get rateLimit() {
+        return rateLimit;
       },
-      (message, page) => malformed({ method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' }, 200, message),
-    );
+      async postDropletAction(dropletId, body) {
+        const path = `/v2/droplets/${dropletId}/actions`;
+        const request: ApiRequest = { method: 'POST', path, body, purpose: 'provisioning', guard };
+        return (await rooted<Action>(request, 'action', 'object')).value;
+      },
+      getAction: (actionId) => one<Action>(`/v2/actions/${actionId}`, 'action'),
+      getDropletAction: (dropletId, actionId) => one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action'),
+      listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions'),
+      listDropletSnapshots: (dropletId) => all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots'),
+      listSnapshots: (filter) => all<Snapshot>('/v2/snapshots', 'snapshots', { resource_type: filter?.resourceType }),
+      getSnapshot: (id) => one<Snapshot>(`/v2/snapshots/${encodeURIComponent(id)}`, 'snapshot'),
+      async deleteSnapshot(id) {
+        const path = `/v2/snapshots/${encodeURIComponent(id)}`;
+        await transport.send({ method: 'DELETE', path, purpose: 'provisioning', guard });
+      },
+      getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet'),
+      listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', { tag_name: filter?.tagName }),
+      getAccount: () => one<Account>('/v2/account', 'account'),
+      withGuard: (next) => build(next),
+    };
   }
 
-  return {
-    get rateLimit() {
-      return rateLimit;
-    },
-    async postDropletAction(dropletId, body) {
-      const request: ApiRequest = { method: 'POST', path: `/v2/droplets/${dropletId}/actions`, body, purpose: 'provisioning' };
-      return (await rooted<Action>(request, 'action', 'object')).value;
-    },
-    getAction: (actionId) => one<Action>(`/v2/actions/${actionId}`, 'action'),
-    getDropletAction: (dropletId, actionId) => one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action'),
-    listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions'),
-    listDropletSnapshots: (dropletId) => all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots'),
-    listSnapshots: (filter) => all<Snapshot>('/v2/snapshots', 'snapshots', { resource_type: filter?.resourceType }),
-    getSnapshot: (id) => one<Snapshot>(`/v2/snapshots/${encodeURIComponent(id)}`, 'snapshot'),
-    async deleteSnapshot(id) {
-      await transport.send({ method: 'DELETE', path: `/v2/snapshots/${encodeURIComponent(id)}`, purpose: 'provisioning' });
-    },
-    getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet'),
-    listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', { tag_name: filter?.tagName }),
-    getAccount: () => one<Account>('/v2/account', 'account'),
-  };
+  return build(undefined);
 }

@@ -28,7 +28,8 @@ export interface DigitalOceanClientOptions {
   maxRateLimitWaitMs?: number;
   /** Default `arcadia/<version>`. */
   userAgent?: string;
-  sleep?: (ms: number) => Promise<void>;
+  /** Rejects with the signal's reason when it aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   /** For retry jitter, in [0, 1). */
   random?: () => number;
