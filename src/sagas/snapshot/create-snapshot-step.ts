@@ -211,7 +211,7 @@ async function finish(api: SnapshotApi, ctx: StepContext, dropletId: number, nam
  */
 async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies): Promise<SagaContext> {
   if (typeof ctx.context[SNAPSHOT_KEYS.id] === 'string') return {};
-  const api = deps.api();
+  const api = deps.api(ctx);
   const dropletId = dropletIdInput(ctx);
   const name = nameFor(ctx);
 
@@ -285,7 +285,7 @@ async function deleteQuietly(api: SnapshotApi, id: string): Promise<void> {
  * are ever deleted.
  */
 async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependencies): Promise<void> {
-  const api = deps.api();
+  const api = deps.api(ctx);
   const dropletId = dropletIdInput(ctx);
   const name = nameFor(ctx);
   const deleteAll = async (snapshots: NamedSnapshot[]): Promise<void> => {
