@@ -31,10 +31,13 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
 
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   const lockStaleMs = integerFromEnv(env, 'ARCADIA_LOCK_STALE_MS', 30_000, MIN_BEATS_PER_STALE_TIME);
-  const heartbeatMs = integerFromEnv(env, 'ARCADIA_HEARTBEAT_MS', Math.floor(lockStaleMs / MIN_BEATS_PER_STALE_TIME), 1);
+  const defaultHeartbeatMs = Math.floor(lockStaleMs / MIN_BEATS_PER_STALE_TIME);
+  const heartbeatMs = integerFromEnv(env, 'ARCADIA_HEARTBEAT_MS', defaultHeartbeatMs, 1);
   // An owner must beat several times within the stale time, or a pause of one beat (a busy disk, a loaded machine)
   // makes a live owner look stale to the other hosts that can only judge it by its heartbeat.
-  if (heartbeatMs * MIN_BEATS_PER_STALE_TIME > lockStaleMs) throw new LeaseSettingsError(heartbeatMs, lockStaleMs, MIN_BEATS_PER_STALE_TIME);
+  if (heartbeatMs * MIN_BEATS_PER_STALE_TIME > lockStaleMs) {
+    throw new LeaseSettingsError(heartbeatMs, lockStaleMs, MIN_BEATS_PER_STALE_TIME);
+  }
   return {
     home: defaultHome(env),
     pollIntervalMs: integerFromEnv(env, 'ARCADIA_POLL_INTERVAL_MS', 5_000, 1),

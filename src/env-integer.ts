@@ -5,7 +5,13 @@ import { ConfigError } from './errors.js';
  * digits (surrounding blanks allowed) within the bounds, or a ConfigError (exit 4) names the variable, the bounds
  * and the first 40 characters of what it got.
  */
-export function integerFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function integerFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = /^\s*\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;

@@ -10,7 +10,8 @@ export class LeaseSettingsError extends ConfigError {
     super(
       `ARCADIA_HEARTBEAT_MS (${heartbeatMs}) must be at most 1/${minBeatsPerStaleTime} of ARCADIA_LOCK_STALE_MS ` +
         `(${lockStaleMs}), so an owner beats several times before its lock could look stale; ` +
-        `lower ARCADIA_HEARTBEAT_MS to ${Math.floor(lockStaleMs / minBeatsPerStaleTime)} or less, or raise the stale time`,
+        `lower ARCADIA_HEARTBEAT_MS to ${Math.floor(lockStaleMs / minBeatsPerStaleTime)} or less, ` +
+        'or raise the stale time',
       'ARCADIA_HEARTBEAT_MS',
     );
   }

@@ -83,7 +83,13 @@ const cases: Case[] = [
     errorCode: 'config',
     says: 'lower ARCADIA_HEARTBEAT_MS to 1000 or less',
   },
-  { name: 'ARCADIA_LOCK_STALE_MS too short for any heartbeat', args: ['saga', 'list'], env: { ARCADIA_LOCK_STALE_MS: '2' }, code: 4, errorCode: 'config' },
+  {
+    name: 'ARCADIA_LOCK_STALE_MS too short for any heartbeat',
+    args: ['saga', 'list'],
+    env: { ARCADIA_LOCK_STALE_MS: '2' },
+    code: 4,
+    errorCode: 'config',
+  },
 ];
 
 let fixture: TempHome;

@@ -11,8 +11,10 @@ describe('integer environment variables', () => {
     expect(integerFromEnv({ X: ' 42 ' }, 'X', 7, 0)).toBe(42);
   });
 
-  it.each(['abc', '2.5', '-1', '1e3', '0x10', '99999999999999999999'])('refuse "%s" with the one message format', (raw) => {
-    expect(() => integerFromEnv({ X: raw }, 'X', 7, 0)).toThrow(new ConfigError(`X must be a whole number of at least 0, got "${raw}"`, 'X'));
+  const malformed = ['abc', '2.5', '-1', '1e3', '0x10', '99999999999999999999'];
+  it.each(malformed)('refuse "%s" with the one message format', (raw) => {
+    const expected = new ConfigError(`X must be a whole number of at least 0, got "${raw}"`, 'X');
+    expect(() => integerFromEnv({ X: raw }, 'X', 7, 0)).toThrow(expected);
   });
 
   it('say the range when there is an upper bound, and cut what they quote', () => {

@@ -133,7 +133,8 @@ describe('acquireSagaLock', () => {
     const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
 
     expect(lease.epoch).toBe(2);
-    expect(lease.takeoverReason).toBe(`owner pid 101 on host-a has not beaten for ${STALE_MS + 1} ms (the process is stopped)`);
+    const reason = `owner pid 101 on host-a has not beaten for ${STALE_MS + 1} ms (the process is stopped)`;
+    expect(lease.takeoverReason).toBe(reason);
   });
 
   it('keeps the lock while the owner beats: beat() refreshes the heartbeat', () => {
