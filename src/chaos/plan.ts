@@ -261,7 +261,7 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
     [10, { kind: 'resume-all', afterMs: random.int(100, 1200) }],
     [10, { kind: 'cancel', afterMs: random.int(300, 1500) }],
     [10, { kind: 'foreign-snapshot', afterMs: random.int(0, 1200), dropletId: target }],
-    [15, { kind: 'pause-takeover', afterMs: random.int(0, 1200) }],
+    [30, { kind: 'pause-takeover', afterMs: random.int(0, 800) }],
   ]);
   // A paused owner is taken over only once its lock is stale: keep that short, so the pause costs a second, not
   // three (a running owner on this host is never taken over for staleness, so a short stale time is safe).
