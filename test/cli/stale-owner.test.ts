@@ -101,7 +101,8 @@ describe('a live owner on the same host with a stale heartbeat', () => {
   it('is taken over once it is stopped (SIGSTOP) and its heartbeat is stale', async () => {
     const { home, id, owner, pid, observer } = ownedByIdleProcess();
     owner.kill('SIGSTOP');
-    await waitFor(() => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('T'), { what: 'the stop' });
+    const stopped = (): boolean => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('T') === true;
+    await waitFor(stopped, { what: 'the stop' });
     const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env });
     expect(takeover.code, takeover.stderr).toBe(0);
     expect(observer.ledger.getSaga(id)).toMatchObject({ status: 'succeeded', leaseEpoch: 2 });
