@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestGuard, RequestKind } from '../../src/digitalocean/client.js';
+import { RequestPacer } from '../../src/digitalocean/rate-limit.js';
 import { clientFor, failure, requestsTo, simulator } from './helpers.js';
 
 class Superseded extends Error {}
@@ -108,5 +109,44 @@ describe('client fencing (a guard from the caller)', () => {
     await client.getDroplet(3164444);
     await client.withGuard(testGuard()).getDroplet(3164444);
     expect(sim.state().requests.map((r) => r.headers['x-arcadia-epoch'])).toEqual([undefined, '7']);
+  });
+});
+
+describe('the pacer under aborts', () => {
+  it('a request queued behind another leaves the queue at its abort; the others keep their turns', async () => {
+    let now = 0;
+    const sleeps: { ms: number; wake: () => void }[] = [];
+    const pacer = new RequestPacer({
+      requestsPerMinute: 1,
+      windowMs: 1_000,
+      lowRemaining: 0,
+      maxWaitMs: 10_000,
+      now: () => now,
+      sleep: (ms, signal) =>
+        new Promise((resolve, reject) => {
+          sleeps.push({ ms, wake: () => resolve() });
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+        }),
+    });
+    (await pacer.acquire())();
+    const second = pacer.acquire(); // waits for the window in its pacing sleep
+    const controller = new AbortController();
+    const third = pacer.acquire(controller.signal); // queued behind the second
+    const settled = failure(third);
+    controller.abort(new Superseded('lease lost'));
+    expect(await settled).toBeInstanceOf(Superseded);
+
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sleeps.map((s) => s.ms)).toEqual([1_000]);
+    now = 1_000;
+    sleeps[0]?.wake();
+    (await second)();
+    // The aborted one took no slot: the next request waits for the second's window only.
+    const fourth = pacer.acquire();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sleeps.map((s) => s.ms)).toEqual([1_000, 1_000]);
+    now = 2_000;
+    sleeps[1]?.wake();
+    (await fourth)();
   });
 });
