@@ -266,6 +266,8 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
   // A paused owner is taken over only once its lock is stale: keep that short, so the pause costs a second, not
   // three (a running owner on this host is never taken over for staleness, so a short stale time is safe).
   if (intruder.kind === 'pause-takeover') env.ARCADIA_LOCK_STALE_MS = String(PAUSE_STALE_MS);
+  // A timed SIGKILL would mostly land before the pause and leave nothing to pause; failpoint kills stay.
+  const firstKill: KillPlan = intruder.kind === 'pause-takeover' && kill.kind === 'timer' ? { kind: 'none' } : kill;
 
-  return { seed, scenario, args, sim, env, kill, intruder, resumeKill, labels };
+  return { seed, scenario, args, sim, env, kill: firstKill, intruder, resumeKill, labels };
 }
