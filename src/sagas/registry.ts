@@ -1,7 +1,6 @@
 import type { Settings } from '../config.js';
-import { StepRegistry } from '../engine/step.js';
+import { StepRegistry, type StepContext } from '../engine/step.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
-import type { StepContext } from '../engine/step.js';
 import { requestGuardOf, type SnapshotApi } from './snapshot/api.js';
 import { createSnapshotStep } from './snapshot/create-snapshot-step.js';
 import { createPowerOffStep, createPowerOnStep } from './snapshot/power-steps.js';
