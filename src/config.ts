@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from './errors.js';
+import { integerFromEnv } from './env-integer.js';
+import { LeaseSettingsError } from './lease-settings-error.js';
 
 /** Every wait and limit arcadia uses, from the environment; all configurable so tests run in seconds. */
 export interface Settings {
@@ -20,15 +21,8 @@ export interface Settings {
   interruptGraceMs: number;
 }
 
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be an integer of at least ${min}, got "${raw.slice(0, 40)}"`, name);
-  }
-  return value;
-}
+/** The heartbeat must fit this many times into the lock's stale time. */
+export const MIN_BEATS_PER_STALE_TIME = 3;
 
 export function defaultHome(env: NodeJS.ProcessEnv): string {
   if (env.ARCADIA_HOME) return env.ARCADIA_HOME;
@@ -41,25 +35,32 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
  * an exit within 2 seconds). Read by the signal handler too, so it is its own function.
  */
 export function interruptGraceMs(env: NodeJS.ProcessEnv): number {
-  return intFrom(env, 'ARCADIA_INTERRUPT_GRACE_MS', 1_500, 0);
+  return integerFromEnv(env, 'ARCADIA_INTERRUPT_GRACE_MS', 1_500, 0);
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv): Settings {
-  const lockStaleMs = intFrom(env, 'ARCADIA_LOCK_STALE_MS', 30_000, 1);
+  const lockStaleMs = integerFromEnv(env, 'ARCADIA_LOCK_STALE_MS', 30_000, MIN_BEATS_PER_STALE_TIME);
+  const defaultHeartbeatMs = Math.floor(lockStaleMs / MIN_BEATS_PER_STALE_TIME);
+  const heartbeatMs = integerFromEnv(env, 'ARCADIA_HEARTBEAT_MS', defaultHeartbeatMs, 1);
+  // An owner must beat several times within the stale time, or a pause of one beat (a busy disk, a loaded machine)
+  // makes a live owner look stale to the other hosts that can only judge it by its heartbeat.
+  if (heartbeatMs * MIN_BEATS_PER_STALE_TIME > lockStaleMs) {
+    throw new LeaseSettingsError(heartbeatMs, lockStaleMs, MIN_BEATS_PER_STALE_TIME);
+  }
   return {
     home: defaultHome(env),
-    pollIntervalMs: intFrom(env, 'ARCADIA_POLL_INTERVAL_MS', 5_000, 1),
-    actionTimeoutMs: intFrom(env, 'ARCADIA_ACTION_TIMEOUT_MS', 1_800_000, 1),
-    lookupAttempts: intFrom(env, 'ARCADIA_LOOKUP_ATTEMPTS', 12, 1),
-    lookupIntervalMs: intFrom(env, 'ARCADIA_LOOKUP_INTERVAL_MS', 5_000, 0),
-    shutdownTimeoutMs: intFrom(env, 'ARCADIA_SHUTDOWN_TIMEOUT_MS', 120_000, 0),
+    pollIntervalMs: integerFromEnv(env, 'ARCADIA_POLL_INTERVAL_MS', 5_000, 1),
+    actionTimeoutMs: integerFromEnv(env, 'ARCADIA_ACTION_TIMEOUT_MS', 1_800_000, 1),
+    lookupAttempts: integerFromEnv(env, 'ARCADIA_LOOKUP_ATTEMPTS', 12, 1),
+    lookupIntervalMs: integerFromEnv(env, 'ARCADIA_LOOKUP_INTERVAL_MS', 5_000, 0),
+    shutdownTimeoutMs: integerFromEnv(env, 'ARCADIA_SHUTDOWN_TIMEOUT_MS', 120_000, 0),
     lockStaleMs,
-    heartbeatMs: intFrom(env, 'ARCADIA_HEARTBEAT_MS', Math.max(1, Math.floor(lockStaleMs / 3)), 1),
-    busyTimeoutMs: intFrom(env, 'ARCADIA_BUSY_TIMEOUT_MS', 5_000, 0),
-    httpRetries: intFrom(env, 'ARCADIA_HTTP_RETRIES', 5, 0),
-    retryBaseMs: intFrom(env, 'ARCADIA_RETRY_BASE_MS', 1_000, 0),
-    stepRetryAttempts: intFrom(env, 'ARCADIA_STEP_ATTEMPTS', 3, 1),
-    maxRecoveryAttempts: intFrom(env, 'ARCADIA_MAX_RECOVERY_ATTEMPTS', 5, 1),
+    heartbeatMs,
+    busyTimeoutMs: integerFromEnv(env, 'ARCADIA_BUSY_TIMEOUT_MS', 5_000, 0),
+    httpRetries: integerFromEnv(env, 'ARCADIA_HTTP_RETRIES', 5, 0),
+    retryBaseMs: integerFromEnv(env, 'ARCADIA_RETRY_BASE_MS', 1_000, 0),
+    stepRetryAttempts: integerFromEnv(env, 'ARCADIA_STEP_ATTEMPTS', 3, 1),
+    maxRecoveryAttempts: integerFromEnv(env, 'ARCADIA_MAX_RECOVERY_ATTEMPTS', 5, 1),
     interruptGraceMs: interruptGraceMs(env),
   };
 }

@@ -28,6 +28,8 @@ export interface ChaosSummary {
   kills: { total: number; timer: number; failpoint: number; duringResume: number };
   resumes: number;
   intrusions: number;
+  /** Runs whose first command was SIGSTOPped, taken over and SIGCONTed. */
+  pauses: number;
   faults: FaultCounts;
   requests: number;
   violations: SeededViolation[];
@@ -50,6 +52,7 @@ export function summarize(outcomes: RunOutcome[], options: Pick<ChaosOptions, 's
     kills: { total: 0, timer: 0, failpoint: 0, duringResume: 0 },
     resumes: 0,
     intrusions: 0,
+    pauses: 0,
     faults: emptyFaults(),
     requests: 0,
     violations: [],
@@ -63,6 +66,7 @@ export function summarize(outcomes: RunOutcome[], options: Pick<ChaosOptions, 's
     summary.kills.failpoint += run.kills.failpoint;
     summary.kills.duringResume += run.resumeKills;
     summary.resumes += run.resumes;
+    if (run.paused) summary.pauses += 1;
     if (run.intrusion !== null && !run.intrusion.includes('already over') && !run.intrusion.includes('nothing in flight')) summary.intrusions += 1;
     for (const key of Object.keys(summary.faults) as (keyof FaultCounts)[]) summary.faults[key] += run.faults[key];
     summary.requests += run.requests;
@@ -84,6 +88,7 @@ function harnessFailure(plan: RunPlan, error: unknown): RunOutcome {
     faults: emptyFaults(),
     sagas: {},
     intrusion: null,
+    paused: false,
     requests: 0,
     ms: 0,
     keptAt: null,

@@ -19,6 +19,7 @@ export type ViolationRule =
   | 'unjustified-delete' // an arcadia-named snapshot deleted with no saga that could have pruned it
   | 'retention' // --keep left the wrong number or the wrong snapshots
   | 'step-order' // step results recorded out of order
+  | 'superseded-request' // a request of a saga's older lease epoch reached the provider after its successor's
   | 'process'; // an arcadia process hung, crashed with an internal error, or exited with a code it must not
 
 /**

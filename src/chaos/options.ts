@@ -11,7 +11,8 @@ export const SHORT_SEED = 1;
 export const USAGE = `Usage: npm run chaos -- [--short | --long] [--runs N] [--seed S] [--concurrency N] [--scenario LIST] [--strict] [--json] [--quiet] [--keep-homes]
 
 Many seeded runs of arcadia (single and batch snapshots, the rollback smoke saga) against the built-in simulator,
-with SIGKILLs (timed and at failpoints), lost POST replies, 5xx bursts, 429s, slow replies and long listing lags;
+with SIGKILLs (timed and at failpoints), SIGSTOP/SIGCONT around a takeover, lost POST replies, 5xx bursts, 429s,
+slow replies and long listing lags;
 after each, \`saga resume --all\` until nothing is left, then every promise of DESIGN.md is checked.
 Exits 1 if any run broke one, printing each violation with the seed that replays it.
 

@@ -30,7 +30,13 @@ export type Intruder =
   /** `saga cancel` of the saga in flight: must end cancelled with nothing left behind */
   | { kind: 'cancel'; afterMs: number }
   /** someone takes a snapshot of a target droplet in the control panel: arcadia must neither adopt nor delete it */
-  | { kind: 'foreign-snapshot'; afterMs: number; dropletId: number };
+  | { kind: 'foreign-snapshot'; afterMs: number; dropletId: number }
+  /**
+   * the first command is SIGSTOPped `afterMs` after its first request (often with a request queued in its pacer or
+   * a retry wait), `saga resume --all` takes over once its lock is stale, then the first is SIGCONTed: it must not
+   * send one more request for a saga it lost
+   */
+  | { kind: 'pause-takeover'; afterMs: number };
 
 export interface RunPlan {
   seed: number;
@@ -83,6 +89,8 @@ const FORWARD_POINTS = [
 const COMPENSATION_POINTS = ['snapshot.compensate-before-delete', 'snapshot.compensate-after-delete'] as const;
 
 const DAY_MS = 86_400_000;
+/** ARCADIA_LOCK_STALE_MS in runs that pause the first command. */
+export const PAUSE_STALE_MS = 900;
 
 function hex8(random: Random): string {
   return Array.from({ length: 8 }, () => random.int(0, 15).toString(16)).join('');
@@ -248,12 +256,18 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
 
   const target = scenario === 'batch' ? 3001 : scenario === 'smoke' ? SMOKE_DROPLET : SINGLE_DROPLET;
   const intruder: Intruder = random.weighted<Intruder>([
-    [60, { kind: 'none' }],
+    [50, { kind: 'none' }],
     [10, { kind: 'same-command', afterMs: random.int(100, 1200) }],
     [10, { kind: 'resume-all', afterMs: random.int(100, 1200) }],
     [10, { kind: 'cancel', afterMs: random.int(300, 1500) }],
     [10, { kind: 'foreign-snapshot', afterMs: random.int(0, 1200), dropletId: target }],
+    [30, { kind: 'pause-takeover', afterMs: random.int(0, 800) }],
   ]);
+  // A paused owner is taken over only once its lock is stale: keep that short, so the pause costs a second, not
+  // three (a running owner on this host is never taken over for staleness, so a short stale time is safe).
+  if (intruder.kind === 'pause-takeover') env.ARCADIA_LOCK_STALE_MS = String(PAUSE_STALE_MS);
+  // A timed SIGKILL would mostly land before the pause and leave nothing to pause; failpoint kills stay.
+  const firstKill: KillPlan = intruder.kind === 'pause-takeover' && kill.kind === 'timer' ? { kind: 'none' } : kill;
 
-  return { seed, scenario, args, sim, env, kill, intruder, resumeKill, labels };
+  return { seed, scenario, args, sim, env, kill: firstKill, intruder, resumeKill, labels };
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { KillPlan } from './plan.js';
 
@@ -26,6 +26,8 @@ export interface SpawnOptions {
    * Given the child's exit as a promise, so it can stop waiting.
    */
   firstRequest?: (exited: Promise<void>) => Promise<void>;
+  /** Hears of the child as soon as it is spawned, for signals other than the planned kill (SIGSTOP, SIGCONT). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /** Runs `node bin/arcadia.js <args>` with piped output (as under cron), crashing it as `kill` says. */
@@ -37,6 +39,7 @@ export function runArcadia(args: string[], options: SpawnOptions): Promise<Proce
   const exit = new Promise<void>((resolve) => (exited = resolve));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     let killedBy: ProcessOutcome['killedBy'] = null;

@@ -63,6 +63,7 @@ export function summaryText(summary: ChaosSummary, options: Pick<ChaosOptions, '
     `  kills       ${summary.kills.total} SIGKILLs (${summary.kills.timer} timed, ${summary.kills.failpoint} at failpoints; ${summary.kills.duringResume} of them during saga resume)`,
     `  faults      ${f.total} injected (${f.serverErrors} 5xx in bursts, ${f.droppedReplies} dropped replies, ${f.errorsAfterEffect} 500s after the effect, ${f.slowReplies} slow replies, ${f.erroredActions} errored actions, ${f.rateLimited} x 429)`,
     `  recovery    ${summary.resumes} saga resume --all, ${summary.intrusions} competing processes, ${summary.requests} requests to the simulator`,
+    `  pauses      ${summary.pauses} first commands SIGSTOPped, taken over and SIGCONTed (none may send a request after)`,
   ];
   if (!options.strict) {
     lines.push(`  attention   ${summary.attention.length} saga(s) ended compensation_failed (exit 5, a human is asked to look; not a broken promise; --strict fails on them)`);

@@ -1,8 +1,10 @@
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorState } from '../simulator/index.js';
 import { isTerminal } from '../engine/types.js';
+import { supersededRequests } from './fencing.js';
 import { checkInvariants, isViolation, type CheckedSaga, type Violation } from './invariants.js';
 import { readLedger } from './ledger.js';
 import type { Intruder, RunPlan } from './plan.js';
@@ -40,6 +42,8 @@ export interface RunOutcome {
   sagas: Record<string, number>;
   /** What the intruder did, for the per-run line. */
   intrusion: string | null;
+  /** Whether the first command was SIGSTOPped, taken over and SIGCONTed. */
+  paused: boolean;
   requests: number;
   ms: number;
   /** Where the run's ledger and simulator state were kept (when it found a violation, or with --keep-homes). */
@@ -111,10 +115,58 @@ async function foreignSnapshot(sim: RunningSimulator, dropletId: number): Promis
   }
 }
 
-async function intrude(intruder: Intruder, plan: RunPlan, env: NodeJS.ProcessEnv, sim: RunningSimulator, main: Promise<ProcessOutcome>): Promise<{ outcomes: ProcessOutcome[]; what: string | null }> {
+interface Intrusion {
+  outcomes: ProcessOutcome[];
+  what: string | null;
+  paused?: boolean;
+}
+
+/**
+ * SIGSTOP the first command `afterMs` after its first request, let `saga resume --all` take its sagas over once
+ * their locks are stale, then SIGCONT it. Whatever it had decided to send must stay unsent (checked on the log).
+ */
+async function pauseAndTakeOver(
+  afterMs: number,
+  plan: RunPlan,
+  env: NodeJS.ProcessEnv,
+  sim: RunningSimulator,
+  main: { done: Promise<ProcessOutcome>; child: () => ChildProcess | undefined },
+): Promise<Intrusion> {
+  const exited = main.done.then(() => undefined);
+  await nextRequestOf(sim)(exited);
+  const raced = await Promise.race([sleep(afterMs).then(() => 'due' as const), main.done.then(() => 'over' as const)]);
+  const child = main.child();
+  if (raced === 'over' || !child || child.exitCode !== null || child.signalCode !== null) {
+    return { outcomes: [], what: `pause-takeover: first command already over` };
+  }
+  child.kill('SIGSTOP');
+  try {
+    await sleep(Number(plan.env.ARCADIA_LOCK_STALE_MS) + 400);
+    const successor = await runArcadia(['saga', 'resume', '--all', '--json'], { env, hangMs: HANG_MS });
+    const what = `SIGSTOP ${afterMs} ms after its first request, resume --all, SIGCONT`;
+    // Stopped inside a ledger transaction, the owner holds the write lock: the successor then waits out the busy
+    // timeout and stops with exit 4, as documented (the resumes after the run finish the saga).
+    if (successor.code === 4 && /"code"\s*:\s*"ledger_busy"/.test(successor.stdout)) {
+      return { outcomes: [], what: `${what} (the ledger was busy: stopped mid-transaction)`, paused: true };
+    }
+    return { outcomes: [successor], what, paused: true };
+  } finally {
+    child.kill('SIGCONT');
+  }
+}
+
+async function intrude(
+  intruder: Intruder,
+  plan: RunPlan,
+  env: NodeJS.ProcessEnv,
+  sim: RunningSimulator,
+  main: { done: Promise<ProcessOutcome>; child: () => ChildProcess | undefined },
+): Promise<Intrusion> {
   if (intruder.kind === 'none') return { outcomes: [], what: null };
+  if (intruder.kind === 'pause-takeover') return pauseAndTakeOver(intruder.afterMs, plan, env, sim, main);
   // Started `afterMs` after the first command, unless that one is over by then.
-  const raced = await Promise.race([sleep(intruder.afterMs).then(() => 'due' as const), main.then(() => 'over' as const)]);
+  const due = sleep(intruder.afterMs).then(() => 'due' as const);
+  const raced = await Promise.race([due, main.done.then(() => 'over' as const)]);
   if (raced === 'over') return { outcomes: [], what: `${intruder.kind}: first command already over` };
   if (intruder.kind === 'same-command') {
     return { outcomes: [await runArcadia(plan.args, { env, hangMs: HANG_MS })], what: `the same command again at ${intruder.afterMs} ms` };
@@ -175,8 +227,15 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
   const processes: ProcessOutcome[] = [];
   let keptAt: string | null = null;
   try {
-    const main = runArcadia(plan.args, { env, kill: plan.kill, hangMs: HANG_MS, firstRequest: nextRequestOf(sim) });
-    const intrusion = await intrude(plan.intruder, plan, env, sim, main);
+    let mainChild: ChildProcess | undefined;
+    const main = runArcadia(plan.args, {
+      env,
+      kill: plan.kill,
+      hangMs: HANG_MS,
+      firstRequest: nextRequestOf(sim),
+      onSpawn: (child) => (mainChild = child),
+    });
+    const intrusion = await intrude(plan.intruder, plan, env, sim, { done: main, child: () => mainChild });
     processes.push(await main, ...intrusion.outcomes);
 
     let resumes = 0;
@@ -194,7 +253,7 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
     const violations = [...processes.flatMap(processViolations), ...checkInvariants(sagas, now)];
     // Second look: once in-flight actions completed, nothing may appear that nobody accounts for.
     const settled = await settle(sim);
-    violations.push(...checkInvariants(readLedger(home), settled));
+    violations.push(...checkInvariants(readLedger(home), settled), ...supersededRequests(settled.requests));
 
     const statuses: Record<string, number> = {};
     for (const saga of sagas) statuses[saga.status] = (statuses[saga.status] ?? 0) + 1;
@@ -220,6 +279,7 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
       faults: faultCounts(settled),
       sagas: statuses,
       intrusion: intrusion.what,
+      paused: intrusion.paused ?? false,
       requests: settled.counters.requests,
       ms: Date.now() - started,
       keptAt,

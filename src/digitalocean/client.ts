@@ -20,10 +20,12 @@ import {
   isRecord,
   type ShapeCheck,
 } from './reply-validation.js';
+import { abortableSleep, type RequestGuard } from './request-guard.js';
 import { Transport, type ApiRequest } from './transport.js';
 import type { Account, Action, Droplet, DropletActionRequest, DropletSnapshot, Links, RateLimit, Snapshot } from './types.js';
 
 export { clientOptionsFromEnv, type DigitalOceanClientOptions } from './options.js';
+export type { RequestGuard, RequestKind } from './request-guard.js';
 
 /** Typed DigitalOcean API v2 calls arcadia needs. Lists return every page. Reads use the read token, writes the provisioning token. */
 export interface DigitalOceanClient {
@@ -45,19 +47,20 @@ export interface DigitalOceanClient {
   listDroplets(filter?: { tagName?: string }): Promise<Droplet[]>;
   /** GET /v2/account: a cheap way to check a token. */
   getAccount(): Promise<Account>;
+  /**
+   * The same client (same pacer, tokens and rate-limit state) with every request fenced by `guard`: checked
+   * immediately before each attempt leaves the process, and every wait and fetch aborted by its signal.
+   */
+  withGuard(guard: RequestGuard): DigitalOceanClient;
 }
 
 const PROVISIONING_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
 const READ_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_READ_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
 
-function realSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 export function createDigitalOceanClient(options: DigitalOceanClientOptions): DigitalOceanClient {
   const baseUrl = validateApiUrl(options.apiUrl ?? CLIENT_DEFAULTS.apiUrl);
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? abortableSleep;
   const requestsPerMinute = options.requestsPerMinute ?? CLIENT_DEFAULTS.requestsPerMinute;
   const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? CLIENT_DEFAULTS.maxRateLimitWaitMs;
   const provisioningVariable = options.tokenVariables?.provisioning ?? 'ARCADIA_PROVISIONING_TOKEN';
@@ -139,46 +142,59 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
     return { value: value as T, links: body.links as Links | undefined };
   }
 
-  async function one<T>(path: string, key: string, check: ShapeCheck): Promise<T> {
-    return (await rooted<T>({ method: 'GET', path, purpose: 'read' }, key, 'object', check)).value;
-  }
+  function build(guard: RequestGuard | undefined): DigitalOceanClient {
+    const read = (path: string, query?: ApiRequest['query']): ApiRequest => ({
+      method: 'GET',
+      path,
+      query,
+      purpose: 'read',
+      guard,
+    });
 
-  function all<T>(path: string, key: string, check: ShapeCheck, filters: Record<string, string | undefined> = {}) {
-    const pageRequest = (page: number): ApiRequest => {
-      return { method: 'GET', path, query: { ...filters, page, per_page: PER_PAGE }, purpose: 'read' };
-    };
-    return collectPages(
-      async (page) => {
-        const { value, links } = await rooted<T[]>(pageRequest(page), key, 'array', check);
-        return { items: value, links };
+    async function one<T>(path: string, key: string, check: ShapeCheck): Promise<T> {
+      return (await rooted<T>(read(path), key, 'object', check)).value;
+    }
+
+    function all<T>(path: string, key: string, check: ShapeCheck, filters: Record<string, string | undefined> = {}) {
+      const pageRequest = (page: number): ApiRequest => read(path, { ...filters, page, per_page: PER_PAGE });
+      return collectPages(
+        async (page) => {
+          const { value, links } = await rooted<T[]>(pageRequest(page), key, 'array', check);
+          return { items: value, links };
+        },
+        (message, page, problem) => pageError(pageRequest(page), message, problem),
+        { perPage: PER_PAGE, maxPages },
+      );
+    }
+
+    return {
+      get rateLimit() {
+        return rateLimit;
       },
-      (message, page, problem) => pageError(pageRequest(page), message, problem),
-      { perPage: PER_PAGE, maxPages },
-    );
+      async postDropletAction(dropletId, body) {
+        const path = `/v2/droplets/${dropletId}/actions`;
+        const request: ApiRequest = { method: 'POST', path, body, purpose: 'provisioning', guard };
+        return (await rooted<Action>(request, 'action', 'object', checkAction)).value;
+      },
+      getAction: (actionId) => one<Action>(`/v2/actions/${actionId}`, 'action', checkAction),
+      getDropletAction: (dropletId, actionId) =>
+        one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action', checkAction),
+      listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions', checkAction),
+      listDropletSnapshots: (dropletId) =>
+        all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots', checkDropletSnapshot),
+      listSnapshots: (filter) =>
+        all<Snapshot>('/v2/snapshots', 'snapshots', checkSnapshot, { resource_type: filter?.resourceType }),
+      getSnapshot: (id) => one<Snapshot>(`/v2/snapshots/${encodeURIComponent(id)}`, 'snapshot', checkSnapshot),
+      async deleteSnapshot(id) {
+        const path = `/v2/snapshots/${encodeURIComponent(id)}`;
+        await transport.send({ method: 'DELETE', path, purpose: 'provisioning', guard });
+      },
+      getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet', checkDroplet),
+      listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', checkDroplet, { tag_name: filter?.tagName }),
+      getAccount: () => one<Account>('/v2/account', 'account', checkAccount),
+      withGuard: (next) => build(next),
+    };
   }
 
-  return {
-    get rateLimit() {
-      return rateLimit;
-    },
-    async postDropletAction(dropletId, body) {
-      const request: ApiRequest = { method: 'POST', path: `/v2/droplets/${dropletId}/actions`, body, purpose: 'provisioning' };
-      return (await rooted<Action>(request, 'action', 'object', checkAction)).value;
-    },
-    getAction: (actionId) => one<Action>(`/v2/actions/${actionId}`, 'action', checkAction),
-    getDropletAction: (dropletId, actionId) =>
-      one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action', checkAction),
-    listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions', checkAction),
-    listDropletSnapshots: (dropletId) =>
-      all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots', checkDropletSnapshot),
-    listSnapshots: (filter) =>
-      all<Snapshot>('/v2/snapshots', 'snapshots', checkSnapshot, { resource_type: filter?.resourceType }),
-    getSnapshot: (id) => one<Snapshot>(`/v2/snapshots/${encodeURIComponent(id)}`, 'snapshot', checkSnapshot),
-    async deleteSnapshot(id) {
-      await transport.send({ method: 'DELETE', path: `/v2/snapshots/${encodeURIComponent(id)}`, purpose: 'provisioning' });
-    },
-    getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet', checkDroplet),
-    listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', checkDroplet, { tag_name: filter?.tagName }),
-    getAccount: () => one<Account>('/v2/account', 'account', checkAccount),
-  };
+  return build(undefined);
 }

@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors.js';
+import { integerFromEnv } from '../env-integer.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_API_URL } from './api-url.js';
 import { DEFAULT_MAX_PAGES } from './pagination.js';
@@ -34,7 +34,8 @@ export interface DigitalOceanClientOptions {
   maxRateLimitWaitMs?: number;
   /** Default `arcadia/<version>`. */
   userAgent?: string;
-  sleep?: (ms: number) => Promise<void>;
+  /** Rejects with the signal's reason when it aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   /** For retry jitter, in [0, 1). */
   random?: () => number;
@@ -62,16 +63,6 @@ function present(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-function integerFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
-  const raw = present(env[name]);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(value) || value < min) {
-    throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${raw.slice(0, 40)}"`, name);
-  }
-  return value;
-}
-
 /**
  * Client options from the environment. Tokens: writes use ARCADIA_PROVISIONING_TOKEN, else DIGITALOCEAN_ACCESS_TOKEN;
  * reads use ARCADIA_READ_TOKEN, else DIGITALOCEAN_ACCESS_TOKEN, else the provisioning token.
@@ -80,7 +71,7 @@ export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): DigitalOceanClient
   const access = present(env.DIGITALOCEAN_ACCESS_TOKEN);
   const provisioning = present(env.ARCADIA_PROVISIONING_TOKEN);
   const read = present(env.ARCADIA_READ_TOKEN);
-  const retryBaseMs = integerFrom(env, 'ARCADIA_RETRY_BASE_MS', CLIENT_DEFAULTS.retryBaseMs, 0);
+  const retryBaseMs = integerFromEnv(env, 'ARCADIA_RETRY_BASE_MS', CLIENT_DEFAULTS.retryBaseMs, 0);
   return {
     apiUrl: present(env.ARCADIA_API_URL) ?? CLIENT_DEFAULTS.apiUrl,
     provisioningToken: provisioning ?? access,
@@ -89,14 +80,14 @@ export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): DigitalOceanClient
       provisioning: provisioning ? 'ARCADIA_PROVISIONING_TOKEN' : 'DIGITALOCEAN_ACCESS_TOKEN',
       read: read ? 'ARCADIA_READ_TOKEN' : access ? 'DIGITALOCEAN_ACCESS_TOKEN' : 'ARCADIA_PROVISIONING_TOKEN',
     },
-    retries: integerFrom(env, 'ARCADIA_HTTP_RETRIES', CLIENT_DEFAULTS.retries, 0),
+    retries: integerFromEnv(env, 'ARCADIA_HTTP_RETRIES', CLIENT_DEFAULTS.retries, 0),
     retryBaseMs,
     retryMaxMs: Math.max(CLIENT_DEFAULTS.retryMaxMs, retryBaseMs),
-    timeoutMs: integerFrom(env, 'ARCADIA_HTTP_TIMEOUT_MS', CLIENT_DEFAULTS.timeoutMs, 1),
-    maxReplyBytes: integerFrom(env, 'ARCADIA_MAX_REPLY_BYTES', CLIENT_DEFAULTS.maxReplyBytes, 1024),
-    maxPages: integerFrom(env, 'ARCADIA_MAX_PAGES', CLIENT_DEFAULTS.maxPages, 1),
-    requestsPerMinute: integerFrom(env, 'ARCADIA_RATE_LIMIT_PER_MINUTE', CLIENT_DEFAULTS.requestsPerMinute, 1),
-    rateWindowMs: integerFrom(env, 'ARCADIA_RATE_LIMIT_WINDOW_MS', CLIENT_DEFAULTS.rateWindowMs, 1),
+    timeoutMs: integerFromEnv(env, 'ARCADIA_HTTP_TIMEOUT_MS', CLIENT_DEFAULTS.timeoutMs, 1),
+    maxReplyBytes: integerFromEnv(env, 'ARCADIA_MAX_REPLY_BYTES', CLIENT_DEFAULTS.maxReplyBytes, 1024),
+    maxPages: integerFromEnv(env, 'ARCADIA_MAX_PAGES', CLIENT_DEFAULTS.maxPages, 1),
+    requestsPerMinute: integerFromEnv(env, 'ARCADIA_RATE_LIMIT_PER_MINUTE', CLIENT_DEFAULTS.requestsPerMinute, 1),
+    rateWindowMs: integerFromEnv(env, 'ARCADIA_RATE_LIMIT_WINDOW_MS', CLIENT_DEFAULTS.rateWindowMs, 1),
     userAgent: CLIENT_DEFAULTS.userAgent,
   };
 }

@@ -1,6 +1,5 @@
 import type { RateLimit } from './types.js';
 
-
 /** Reads `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (epoch seconds); undefined unless all three parse. */
 export function parseRateLimit(headers: Headers): RateLimit | undefined {
   const limit = Number(headers.get('ratelimit-limit') ?? NaN);
@@ -23,7 +22,8 @@ export interface PacerOptions {
   /** The longest single pacing wait. */
   maxWaitMs: number;
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  /** Rejects with the signal's reason when it aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   onThrottle?: (waitMs: number, reason: string) => void;
 }
 
@@ -43,23 +43,33 @@ export class RequestPacer {
 
   constructor(private readonly options: PacerOptions) {}
 
-  /** Waits for this request's turn; call the returned function once its reply (or failure) is in. */
-  async acquire(): Promise<() => void> {
-    const turn = this.queue.then(() => this.admit());
+  /**
+   * Waits for this request's turn; call the returned function once its reply (or failure) is in. An abort of
+   * `signal` rejects at once, whether the request is still queued or in its own pacing wait, and it is never admitted.
+   */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    const turn = this.queue.then(() => {
+      signal?.throwIfAborted();
+      return this.admit(signal);
+    });
     this.queue = turn.then(
       () => undefined,
       () => undefined,
     );
-    const entry = await turn;
+    const entry = await (signal ? raceAbort(turn, signal, (late) => this.release(late)) : turn);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      this.inFlight -= 1;
-      // The server counted the request somewhere between admission and reply: counting it from the reply keeps
-      // this budget's window from freeing a slot before the server's does.
-      entry.at = this.options.now();
+      this.release(entry);
     };
+  }
+
+  private release(entry: { at: number }): void {
+    this.inFlight -= 1;
+    // The server counted the request somewhere between admission and reply: counting it from the reply keeps
+    // this budget's window from freeing a slot before the server's does.
+    entry.at = this.options.now();
   }
 
   /**
@@ -75,11 +85,12 @@ export class RequestPacer {
     this.blockedUntil = Math.max(this.blockedUntil, epochMs);
   }
 
-  private async admit(): Promise<{ at: number }> {
+  private async admit(signal: AbortSignal | undefined): Promise<{ at: number }> {
     const { waitMs, reason } = this.nextWait(this.options.now());
     if (waitMs > 0) {
       this.options.onThrottle?.(waitMs, reason);
-      await this.options.sleep(waitMs);
+      await this.options.sleep(waitMs, signal);
+      signal?.throwIfAborted();
     }
     const entry = { at: this.options.now() };
     this.admitted.push(entry);
@@ -113,4 +124,35 @@ export class RequestPacer {
     const last = this.lastAdmittedAt;
     return { waitMs: last === undefined ? 0 : last + interval - now, reason };
   }
+}
+
+/**
+ * A queued request's turn, or the abort's reason as soon as the signal aborts. A turn admitted in the same instant
+ * its waiter gave up goes to `abandoned`, so the slot is not held in flight forever.
+ */
+function raceAbort(
+  turn: Promise<{ at: number }>,
+  signal: AbortSignal,
+  abandoned: (entry: { at: number }) => void,
+): Promise<{ at: number }> {
+  return new Promise((resolve, reject) => {
+    let gaveUp = false;
+    const onAbort = (): void => {
+      gaveUp = true;
+      reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    turn.then(
+      (entry) => {
+        signal.removeEventListener('abort', onAbort);
+        if (gaveUp) abandoned(entry);
+        else resolve(entry);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

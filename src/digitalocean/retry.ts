@@ -1,3 +1,4 @@
+import { backoffMs } from '../backoff.js';
 import { NetworkError, RateLimitedError, ServerError, type DigitalOceanError, type HttpMethod } from './errors.js';
 
 export interface RetryPolicy {
@@ -8,12 +9,6 @@ export interface RetryPolicy {
   /** The longest wait a 429's headers can impose on one retry. */
   maxRateLimitWaitMs: number;
   random: () => number;
-}
-
-/** Exponential backoff (base × 2^n, capped) with equal jitter, so sagas failing together do not retry together. */
-export function backoffMs(policy: RetryPolicy, retryNumber: number): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** retryNumber);
-  return Math.round(ceiling / 2 + (policy.random() * ceiling) / 2);
 }
 
 /**
@@ -33,7 +28,7 @@ export function retryDelayMs(policy: RetryPolicy, retryNumber: number, error: Di
   if (headerWaitMs !== undefined && (error instanceof RateLimitedError || error instanceof ServerError)) {
     return Math.min(Math.max(headerWaitMs, 0), policy.maxRateLimitWaitMs);
   }
-  return backoffMs(policy, retryNumber);
+  return backoffMs(policy, retryNumber, policy.random);
 }
 
 /**

@@ -16,6 +16,7 @@ import { parseRateLimit, type RequestPacer } from './rate-limit.js';
 import { redactDeep, redactorFor, type Redactor } from './redaction.js';
 import { readBodyCapped } from './reply-body.js';
 import { describeFailure, errorForReply } from './reply-errors.js';
+import { requestKind, type RequestGuard } from './request-guard.js';
 import { headerWaitMs, isRetryable, retryDelayMs, type RetryPolicy } from './retry.js';
 import type { DropletActionRequest, RateLimit } from './types.js';
 
@@ -26,6 +27,8 @@ export interface ApiRequest {
   query?: Record<string, string | number | undefined>;
   body?: DropletActionRequest;
   purpose: TokenPurpose;
+  /** The caller's fencing: checked before every attempt, and aborting every wait and the fetch. */
+  guard?: RequestGuard;
 }
 
 export interface TokenSet {
@@ -55,7 +58,8 @@ export interface TransportOptions {
   retry: RetryPolicy;
   pacer: RequestPacer;
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  /** Rejects with the signal's reason when it aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   onRetry?: (notice: RetryNotice) => void;
   onRateLimit: (rateLimit: RateLimit) => void;
 }
@@ -118,7 +122,7 @@ export class Transport {
       if (error instanceof RateLimitedError) this.options.pacer.holdUntil(this.options.now() + delayMs);
       if (!isRetryable(request.method, error) || retry >= policy.retries) throw error;
       this.options.onRetry?.({ method: request.method, path, retry: retry + 1, delayMs, error });
-      if (!(error instanceof RateLimitedError)) await this.options.sleep(delayMs);
+      if (!(error instanceof RateLimitedError)) await this.options.sleep(delayMs, request.guard?.signal);
     }
   }
 
@@ -129,8 +133,21 @@ export class Transport {
       Accept: 'application/json',
     };
     if (request.body !== undefined) headers['Content-Type'] = 'application/json';
-    const release = await this.options.pacer.acquire();
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const guard = request.guard;
+    if (guard?.holder) {
+      headers['X-Arcadia-Saga'] = guard.holder.sagaId;
+      headers['X-Arcadia-Epoch'] = String(guard.holder.epoch);
+    }
+    const release = await this.options.pacer.acquire(guard?.signal);
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    try {
+      // The last moment before the request leaves the process, after every wait: a superseded executor stops here.
+      guard?.signal.throwIfAborted();
+      guard?.beforeRequest(requestKind(request.method));
+    } catch (error) {
+      release();
+      throw error;
+    }
     try {
       const response = await ofetch.raw<ReadableStream<Uint8Array>, 'stream'>(url.href, {
         method: request.method,
@@ -140,7 +157,7 @@ export class Transport {
         retry: false,
         ignoreResponseError: true,
         redirect: 'manual',
-        signal,
+        signal: guard ? AbortSignal.any([timeout, guard.signal]) : timeout,
       });
       const rateLimit = parseRateLimit(response.headers);
       if (rateLimit) this.options.onRateLimit(rateLimit);
@@ -150,7 +167,9 @@ export class Transport {
       if (body.kind === 'too-large') return { kind: 'too-large', status: response.status, limitBytes: body.limitBytes };
       return { kind: 'reply', status: response.status, text: body.text, headers: response.headers };
     } catch (error) {
-      return { kind: 'lost', reason: this.redact(lostReason(error, signal.aborted, this.options.timeoutMs)) };
+      // Aborted by the caller (a cancel, a lost lease): its reason, not a lost reply that might be retried.
+      if (guard?.signal.aborted) throw guard.signal.reason;
+      return { kind: 'lost', reason: this.redact(lostReason(error, timeout.aborted, this.options.timeoutMs)) };
     } finally {
       release();
     }

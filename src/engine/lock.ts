@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import { SagaOwnedError } from './errors.js';
 import type { SagaLedger } from './ledger.js';
-import { isProcessGone, type ProcessIdentity } from './process-identity.js';
+import { processState, type OwnerProcessState, type ProcessIdentity } from './process-identity.js';
 import type { SagaOwner } from './types.js';
 import { ensureDir } from '../ensure-dir.js';
 
@@ -24,7 +24,7 @@ export interface SagaLockOptions {
   clock: Clock;
   identity: ProcessIdentity;
   /** Injected so tests can decide liveness; defaults to inspecting the local process table. */
-  isProcessGone?: (pid: number, startedAt: number | null) => boolean;
+  processState?: (pid: number, startedAt: number | null) => OwnerProcessState;
 }
 
 export function lockPath(locksDir: string, sagaId: string): string {
@@ -52,16 +52,27 @@ export function ownerOfLock(lock: SagaLockRecord): SagaOwner {
   return { pid: lock.pid, host: lock.host, processStartedAt: lock.processStartedAt, acquiredAt: lock.acquiredAt };
 }
 
-/** Why a lock may be taken over, or null while its owner is alive and fresh. */
+/**
+ * Why a lock may be taken over, or null while its owner is alive and fresh.
+ *
+ * On another host only the heartbeat can tell: a lock older than `staleMs` is taken over. On this host the process
+ * table is better evidence than the heartbeat. A gone owner is taken over at once. A running owner never is, however
+ * old its heartbeat: a blocked event loop, a slow disk or a long heartbeat setting make a live owner's beat late,
+ * and taking it over would run its step in two processes at once (it is the operator's to kill, and is named in
+ * the refusal). A stopped owner (SIGSTOP, a debugger) is taken over once its heartbeat is stale, as the design's
+ * paused owner must be: it cannot act until it is continued, and then the fencing stops it before anything leaves
+ * the process (every ledger write, and every API request, checks the ledger's lease epoch first).
+ */
 export function lockTakeoverReason(lock: SagaLockRecord, options: SagaLockOptions): string | null {
-  const gone = options.isProcessGone ?? isProcessGone;
   if (lock.epoch < 0) return 'unreadable lock file';
-  if (lock.host === options.identity.host && gone(lock.pid, lock.processStartedAt)) {
-    return `owner pid ${lock.pid} is gone`;
-  }
   const age = options.clock.now() - lock.heartbeatAt;
-  if (age > options.staleMs) return `owner pid ${lock.pid} on ${lock.host} has not beaten for ${age} ms`;
-  return null;
+  const staleFor = `owner pid ${lock.pid} on ${lock.host} has not beaten for ${age} ms`;
+  if (lock.host === options.identity.host) {
+    const state = (options.processState ?? processState)(lock.pid, lock.processStartedAt);
+    if (state === 'gone') return `owner pid ${lock.pid} is gone`;
+    return state === 'stopped' && age > options.staleMs ? `${staleFor} (the process is stopped)` : null;
+  }
+  return age > options.staleMs ? staleFor : null;
 }
 
 function writeTemp(locksDir: string, record: SagaLockRecord): string {

@@ -61,20 +61,29 @@ export function currentProcessIdentity(): ProcessIdentity {
 }
 
 /**
- * True when the process on this host is provably gone: no such pid, a zombie, or a pid that now belongs to a
- * process started at another time. A process we cannot inspect counts as alive.
+ * What the process table says of an owner on this host: `gone` when provably so (no such pid, a zombie, or a pid
+ * now belonging to a process started at another time), `stopped` when it is frozen (SIGSTOP, a debugger: /proc
+ * state T or t), else `alive`. A process we cannot inspect counts as alive; without /proc a stopped one does too.
  */
-export function isProcessGone(pid: number, startedAt: number | null): boolean {
+export type OwnerProcessState = 'gone' | 'stopped' | 'alive';
+
+export function processState(pid: number, startedAt: number | null): OwnerProcessState {
   if (hasProc) {
     const stat = readProcStat(pid);
-    if (!stat) return true;
-    if (stat.state === 'Z' || stat.state === 'X') return true;
-    return startedAt !== null && stat.startedAt !== null && Math.abs(stat.startedAt - startedAt) > 20;
+    if (!stat) return 'gone';
+    if (stat.state === 'Z' || stat.state === 'X') return 'gone';
+    if (startedAt !== null && stat.startedAt !== null && Math.abs(stat.startedAt - startedAt) > 20) return 'gone';
+    return stat.state === 'T' || stat.state === 't' ? 'stopped' : 'alive';
   }
   try {
     process.kill(pid, 0);
-    return false;
+    return 'alive';
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    return (error as NodeJS.ErrnoException).code === 'ESRCH' ? 'gone' : 'alive';
   }
+}
+
+/** True when the process on this host is provably gone (see processState). */
+export function isProcessGone(pid: number, startedAt: number | null): boolean {
+  return processState(pid, startedAt) === 'gone';
 }

@@ -11,9 +11,9 @@ import {
 } from './errors.js';
 import type { SagaLedger, SagaTransition } from './ledger.js';
 import { acquireSagaLock, type SagaLease, type SagaLockOptions } from './lock.js';
-import { backoffDelay } from './retry.js';
 import { failpoint } from './failpoint.js';
-import type { RetryPolicy, StepContext, StepDefinition, StepRegistry } from './step.js';
+import { backoffMs } from '../backoff.js';
+import type { RemoteWorkKind, RetryPolicy, StepContext, StepDefinition, StepRegistry } from './step.js';
 import {
   INPUTS_KEY,
   isTerminal,
@@ -86,6 +86,14 @@ class SagaExecution {
   private readonly compensateAbort = new AbortController();
   private readonly heartbeat: NodeJS.Timeout;
   private leaseLost = false;
+  /** When the ledger last confirmed this executor's epoch (the lease's taking, then each heartbeat and check). */
+  private lastConfirmedAt: number;
+  /**
+   * A gap since that confirmation longer than this means the process was paused (SIGSTOP, a frozen VM) or starved:
+   * a successor may have taken over meanwhile, so even a read asks the ledger first. Beats come every heartbeatMs,
+   * at most a third of the stale time, so a live executor's gaps stay well under it.
+   */
+  private readonly pauseGapMs: number;
   /** The saga's recovery count before this execution: a halt gives back the attempt this execution took. */
   private recoveryAttemptsAtStart = 0;
   private ownerReleased = false;
@@ -105,6 +113,8 @@ class SagaExecution {
     this.ledger = options.ledger;
     this.sagaId = lease.sagaId;
     this.epoch = lease.epoch;
+    this.lastConfirmedAt = options.clock.now();
+    this.pauseGapMs = Math.max(options.heartbeatMs, Math.floor(options.lock.staleMs / 2));
     this.heartbeat = setInterval(() => this.tick(), options.heartbeatMs);
     this.heartbeat.unref();
     options.stop?.addEventListener('abort', this.onStop, { once: true });
@@ -113,17 +123,37 @@ class SagaExecution {
 
   private tick(): void {
     try {
-      // The ledger first: a superseded owner must not rewrite its successor's lock file.
+      // The ledger first, also after a pause: a superseded owner must not rewrite its successor's lock file, and
+      // losing the lease aborts every wait and request of the step at once.
+      const now = this.options.clock.now();
       if (this.ledger.currentEpoch(this.sagaId) !== this.epoch || !this.lease.beat()) {
         this.loseLease();
         return;
       }
+      this.lastConfirmedAt = now;
       if (!this.executeAbort.signal.aborted && this.ledger.isCancelRequested(this.sagaId)) {
         this.executeAbort.abort(new SagaCancelledError(this.sagaId));
       }
     } catch {
       // A busy ledger or a hiccup reading the lock file: the next beat tries again; fencing keeps writes safe.
     }
+  }
+
+  /**
+   * Fencing for remote work (StepLease.assertHeld). A write reads the ledger's epoch every time: the ledger, not
+   * this process's memory, says who owns the saga, and a write a successor does not know of is what breaks "exactly
+   * once". A read does so only after a pause: it changes nothing, so the heartbeat's checks are close enough.
+   */
+  private assertHeld(kind: RemoteWorkKind, signal: AbortSignal): void {
+    if (this.leaseLost) throw new LeaseLostError(this.sagaId, this.epoch);
+    signal.throwIfAborted();
+    const now = this.options.clock.now();
+    if (kind === 'read' && now - this.lastConfirmedAt <= this.pauseGapMs) return;
+    if (this.ledger.currentEpoch(this.sagaId) !== this.epoch) {
+      this.loseLease();
+      throw new LeaseLostError(this.sagaId, this.epoch);
+    }
+    this.lastConfirmedAt = now;
   }
 
   private loseLease(): void {
@@ -329,7 +359,7 @@ class SagaExecution {
           step: { idx: step.idx, addAttempt: true },
           event: { from: 'running', to: 'running', detail: `retrying after: ${errorMessage(error)}` },
         });
-        const delay = backoffDelay(policy, tried - 1, this.options.random ?? Math.random);
+        const delay = backoffMs(policy, tried - 1, this.options.random ?? Math.random);
         try {
           await this.options.clock.sleep(delay, signal);
         } catch {
@@ -432,7 +462,7 @@ class SagaExecution {
         if (!isTransientError(error) || tried >= policy.attempts) return fail(errorMessage(error));
         this.apply({ step: { idx: step.idx }, event: { from: 'compensating', to: 'compensating', detail: `retrying after: ${errorMessage(error)}` } });
         try {
-          await this.options.clock.sleep(backoffDelay(policy, tried - 1, this.options.random ?? Math.random), signal);
+          await this.options.clock.sleep(backoffMs(policy, tried - 1, this.options.random ?? Math.random), signal);
         } catch (error) {
           const interrupted = this.interruption();
           if (interrupted && !this.leaseLost) this.interrupt(interrupted, 'compensating', step);
@@ -453,6 +483,7 @@ class SagaExecution {
       context,
       startedAt,
       signal,
+      lease: { epoch: this.epoch, assertHeld: (kind) => this.assertHeld(kind, signal) },
       clock,
       input: (key) => (inputs && typeof inputs === 'object' && !Array.isArray(inputs) ? inputs[key] : undefined),
       checkpoint: async (values) => {

@@ -12,6 +12,8 @@ export interface StepContext {
   readonly startedAt: number;
   /** Aborted when the saga is cancelled or this executor loses its lease. */
   readonly signal: AbortSignal;
+  /** This executor's hold on the saga, for fencing remote work (the ledger's writes are fenced already). */
+  readonly lease: StepLease;
   readonly clock: Clock;
   /** An input given at `saga start --input key=value`, or undefined. */
   input(key: string): Json | undefined;
@@ -21,6 +23,19 @@ export interface StepContext {
   sleep(ms: number): Promise<void>;
   /** A progress message for the operator; not stored. */
   progress(message: string): void;
+}
+
+/** A read or a write of remote work (an API GET, or a POST or DELETE). */
+export type RemoteWorkKind = 'read' | 'write';
+
+export interface StepLease {
+  readonly epoch: number;
+  /**
+   * Throws unless this executor may still act: LeaseLostError once the saga was taken over, or the signal's reason
+   * after a cancel. Call it immediately before remote work leaves the process, after every wait. A write always reads
+   * the ledger's epoch; a read does when the process seems to have been paused (see SagaExecution.assertHeld).
+   */
+  assertHeld(kind: RemoteWorkKind): void;
 }
 
 export interface RetryPolicy {

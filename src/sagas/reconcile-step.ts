@@ -1,5 +1,5 @@
 import { NotFoundError } from '../digitalocean/errors.js';
-import type { StepDefinition } from '../engine/step.js';
+import type { StepContext, StepDefinition } from '../engine/step.js';
 import type { Json } from '../engine/types.js';
 import type { SnapshotApi } from './snapshot/api.js';
 import { parseSnapshotName } from './snapshot/naming.js';
@@ -14,7 +14,7 @@ function stringList(value: Json | undefined): string[] {
  * Deletes snapshots `arcadia reconcile` found leaked. Each one's name is read again right before deleting it, so
  * nothing arcadia did not make is ever deleted, whatever happened since the listing.
  */
-export function createDeleteLeaksStep(api: () => SnapshotApi): StepDefinition {
+export function createDeleteLeaksStep(api: (ctx: StepContext) => SnapshotApi): StepDefinition {
   return {
     name: 'delete_leaked_snapshots',
     description: 'deletes the leaked arcadia snapshots listed in snapshot_ids',
@@ -23,9 +23,9 @@ export function createDeleteLeaksStep(api: () => SnapshotApi): StepDefinition {
       for (const id of stringList(ctx.input('snapshot_ids'))) {
         if (deleted.includes(id)) continue;
         try {
-          const snapshot = await api().getSnapshot(id);
+          const snapshot = await api(ctx).getSnapshot(id);
           if (!parseSnapshotName(snapshot.name)) continue;
-          await api().deleteSnapshot(id);
+          await api(ctx).deleteSnapshot(id);
         } catch (error) {
           if (!(error instanceof NotFoundError)) throw error;
         }

@@ -193,6 +193,7 @@ function harmlessOutcome(): RunOutcome {
     faults: { total: 0, serverErrors: 0, droppedReplies: 0, errorsAfterEffect: 0, slowReplies: 0, erroredActions: 0, rateLimited: 0 },
     sagas: {},
     intrusion: null,
+    paused: false,
     requests: 0,
     ms: 0,
     keptAt: null,

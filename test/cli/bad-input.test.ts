@@ -74,6 +74,30 @@ const cases: Case[] = [
     errorCode: 'config',
     says: 'ARCADIA_INTERRUPT_GRACE_MS',
   },
+  {
+    name: 'ARCADIA_HEARTBEAT_MS at the stale time',
+    args: ['saga', 'list'],
+    env: { ARCADIA_LOCK_STALE_MS: '3000', ARCADIA_HEARTBEAT_MS: '3000' },
+    code: 4,
+    errorCode: 'config',
+    json: true,
+    says: 'ARCADIA_HEARTBEAT_MS (3000) must be at most 1/3 of ARCADIA_LOCK_STALE_MS (3000)',
+  },
+  {
+    name: 'ARCADIA_HEARTBEAT_MS above a third of the stale time',
+    args: ['saga', 'resume', '--all'],
+    env: { ARCADIA_LOCK_STALE_MS: '3000', ARCADIA_HEARTBEAT_MS: '1001' },
+    code: 4,
+    errorCode: 'config',
+    says: 'lower ARCADIA_HEARTBEAT_MS to 1000 or less',
+  },
+  {
+    name: 'ARCADIA_LOCK_STALE_MS too short for any heartbeat',
+    args: ['saga', 'list'],
+    env: { ARCADIA_LOCK_STALE_MS: '2' },
+    code: 4,
+    errorCode: 'config',
+  },
 ];
 
 let fixture: TempHome;

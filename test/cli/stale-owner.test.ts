@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ledgerPath } from '../../src/db/open.js';
@@ -58,5 +60,54 @@ describe('stale owner', () => {
     }
     expect(afterTakeover.saga).toMatchObject({ status: 'succeeded', leaseEpoch: 2, recoveryAttempts: 1, owner: null });
     expect(afterTakeover.saga!.steps.map((s) => s.attempts)).toEqual([1, 2, 1]);
+  });
+});
+
+/**
+ * Issue 15.7: on this host a running owner is never taken over for an old heartbeat (a stopped one is, as above).
+ * The owner here is a real process that never beats, holding epoch 1 of a saga through a lock file written for it.
+ */
+describe('a live owner on the same host with a stale heartbeat', () => {
+  function ownedByIdleProcess() {
+    const { home: parent } = tempHome();
+    const home = join(parent, 'home');
+    const owner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => owner.on('exit', resolve));
+    onTestFinished(async () => {
+      owner.kill('SIGKILL');
+      await exited;
+    });
+    const pid = owner.pid!;
+    const acquiredAt = Date.now() - 3_600_000;
+    const record = { pid, host: hostname(), processStartedAt: null, acquiredAt };
+    const observer = openTestLedger(home);
+    onTestFinished(() => observer.close());
+    const id = observer.ledger.createSaga(newSaga({ stepNames: ['noop'] }), Date.now()).id;
+    expect(observer.ledger.claimLease(id, [0], 1, record)).toBe(true);
+    mkdirSync(join(home, 'locks'), { recursive: true, mode: 0o700 });
+    const lock: SagaLockRecord = { sagaId: id, ...record, heartbeatAt: acquiredAt, epoch: 1 };
+    writeFileSync(lockPath(join(home, 'locks'), id), JSON.stringify(lock), { mode: 0o600 });
+    return { home, id, owner, pid, observer };
+  }
+
+  it('is not taken over while it runs, however old its heartbeat: exit 3 naming it', async () => {
+    const { home, id, pid, observer } = ownedByIdleProcess();
+    const refused = await runArcadia(['saga', 'resume', id], { home, env });
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stderr).toContain(`owned by pid ${pid} on ${hostname()}`);
+    expect(observer.ledger.getSaga(id)).toMatchObject({ status: 'pending', leaseEpoch: 1 });
+  });
+
+  it('is taken over once it is stopped (SIGSTOP) and its heartbeat is stale', async () => {
+    const { home, id, owner, pid, observer } = ownedByIdleProcess();
+    owner.kill('SIGSTOP');
+    const stopped = (): boolean => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('T') === true;
+    await waitFor(stopped, { what: 'the stop' });
+    const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env });
+    expect(takeover.code, takeover.stderr).toBe(0);
+    expect(observer.ledger.getSaga(id)).toMatchObject({ status: 'succeeded', leaseEpoch: 2 });
+    const owned = observer.ledger.listEvents(id).find((e) => e.to === 'owner');
+    const reason = `took over: owner pid ${pid} on \\S+ has not beaten for \\d+ ms \\(the process is stopped\\)`;
+    expect(owned?.detail).toMatch(new RegExp(reason));
   });
 });

@@ -20,16 +20,18 @@ function setup() {
   const sagaId = t.ledger.createSaga(newSaga({ stepNames: ['noop'] }), clock.now()).id;
   /** Which pids the injected liveness check calls gone. */
   const gonePids = new Set<number>();
+  /** Which pids it calls stopped (SIGSTOP); the rest are alive. */
+  const stoppedPids = new Set<number>();
   const options = (identity: Partial<ProcessIdentity> & { pid: number }): SagaLockOptions => ({
     locksDir,
     staleMs: STALE_MS,
     clock,
     identity: { host: HOST, startedAt: 1_000, ...identity },
-    isProcessGone: (pid) => gonePids.has(pid),
+    processState: (pid) => (gonePids.has(pid) ? 'gone' : stoppedPids.has(pid) ? 'stopped' : 'alive'),
   });
   const file = () => lockPath(locksDir, sagaId);
   const readLock = () => JSON.parse(readFileSync(file(), 'utf8')) as SagaLockRecord;
-  return { home, ledger: t.ledger, clock, locksDir, sagaId, gonePids, options, file, readLock };
+  return { home, ledger: t.ledger, clock, locksDir, sagaId, gonePids, stoppedPids, options, file, readLock };
 }
 
 describe('acquireSagaLock', () => {
@@ -108,6 +110,31 @@ describe('acquireSagaLock', () => {
 
     expect(lease.epoch).toBe(2);
     expect(lease.takeoverReason).toBe(`owner pid 101 on host-b has not beaten for ${STALE_MS + 1} ms`);
+  });
+
+  it('never takes over a running owner on the same host for staleness alone, however old its heartbeat', () => {
+    const s = setup();
+    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+    s.clock.advance(STALE_MS * 100);
+
+    expect(() => acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }))).toThrow(/owned by pid 101 on host-a/);
+    expect(s.readLock()).toMatchObject({ pid: 101, epoch: 1 });
+    expect(s.ledger.getSaga(s.sagaId)).toMatchObject({ leaseEpoch: 1, owner: { pid: 101 } });
+  });
+
+  it('takes over a stopped owner on the same host once its heartbeat is stale, not before', () => {
+    const s = setup();
+    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+    s.stoppedPids.add(101);
+    s.clock.advance(STALE_MS);
+    expect(() => acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }))).toThrow(SagaOwnedError);
+
+    s.clock.advance(1);
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+
+    expect(lease.epoch).toBe(2);
+    const reason = `owner pid 101 on host-a has not beaten for ${STALE_MS + 1} ms (the process is stopped)`;
+    expect(lease.takeoverReason).toBe(reason);
   });
 
   it('keeps the lock while the owner beats: beat() refreshes the heartbeat', () => {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { currentProcessIdentity, isProcessGone } from '../../src/engine/process-identity.js';
+import { currentProcessIdentity, isProcessGone, processState } from '../../src/engine/process-identity.js';
 
 describe('process identity', () => {
   const linux = process.platform === 'linux';
@@ -29,5 +29,25 @@ describe('process identity', () => {
     await new Promise((resolve) => child.on('exit', resolve));
     await new Promise((resolve) => setTimeout(resolve, 20)); // let it be reaped
     expect(isProcessGone(pid, null)).toBe(true);
+  });
+
+  it.runIf(linux)('tells a SIGSTOPped process (stopped) from a running one (alive)', async () => {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    const pid = child.pid!;
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      const waitFor = async (state: string): Promise<string> => {
+        for (let i = 0; i < 200 && processState(pid, null) !== state; i++) await new Promise((r) => setTimeout(r, 10));
+        return processState(pid, null);
+      };
+      expect(await waitFor('alive')).toBe('alive');
+      child.kill('SIGSTOP');
+      expect(await waitFor('stopped')).toBe('stopped');
+      child.kill('SIGCONT');
+      expect(await waitFor('alive')).toBe('alive');
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
   });
 });

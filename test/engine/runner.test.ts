@@ -11,7 +11,7 @@ import {
 } from '../../src/engine/errors.js';
 import type { SagaLedger, SagaTransition } from '../../src/engine/ledger.js';
 import { currentProcessIdentity } from '../../src/engine/process-identity.js';
-import { backoffDelay } from '../../src/engine/retry.js';
+import { backoffMs } from '../../src/backoff.js';
 import { SagaRunner, type SagaRunnerOptions } from '../../src/engine/runner.js';
 import { StepRegistry, type StepContext, type StepDefinition } from '../../src/engine/step.js';
 import type { SagaContext, SagaEvent, SagaRecord } from '../../src/engine/types.js';
@@ -634,13 +634,13 @@ describe('rule 6: transient errors are retried with backoff, permanent ones fail
     expect(statuses(done)).toEqual(['compensated', 'failed']);
   });
 
-  it('spreads backoff between half the ceiling and the ceiling (full jitter), doubling up to maxMs', () => {
+  it('spreads backoff between half the ceiling and the ceiling (equal jitter), doubling up to maxMs', () => {
     const policy = { attempts: 10, baseMs: 1_000, maxMs: 30_000 };
-    expect(backoffDelay(policy, 0, () => 0)).toBe(500);
-    expect(backoffDelay(policy, 0, () => 0.999999)).toBe(1_000);
-    expect(backoffDelay(policy, 3, () => 0)).toBe(4_000);
-    expect(backoffDelay(policy, 10, () => 0.999999)).toBe(30_000);
-    expect(backoffDelay(policy, 10, () => 0)).toBe(15_000);
+    expect(backoffMs(policy, 0, () => 0)).toBe(500);
+    expect(backoffMs(policy, 0, () => 0.999999)).toBe(1_000);
+    expect(backoffMs(policy, 3, () => 0)).toBe(4_000);
+    expect(backoffMs(policy, 10, () => 0.999999)).toBe(30_000);
+    expect(backoffMs(policy, 10, () => 0)).toBe(15_000);
   });
 });
 
@@ -904,6 +904,82 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
 
     expect({ saga: h.saga(id), events: h.events(id) }).toEqual(snapshot);
     expect(h.log).toEqual(['execute:a']);
+  });
+
+  it('fences remote writes by the ledger: assertHeld("write") fails at once, no heartbeat needed', async () => {
+    const h = harness();
+    const seen: unknown[] = [];
+    h.step('a', {
+      execute: (ctx) => {
+        ctx.lease.assertHeld('write');
+        seen.push('held');
+        expect(h.observer.ledger.claimLease(ctx.sagaId, [ctx.lease.epoch], ctx.lease.epoch + 1, otherOwner)).toBe(true);
+        try {
+          ctx.lease.assertHeld('write');
+        } catch (error) {
+          seen.push(error);
+          throw error;
+        }
+        return {};
+      },
+    });
+    const id = h.create(['a']);
+
+    await expect(h.runner(undefined, { heartbeatMs: 3_600_000 }).run(id)).rejects.toBeInstanceOf(LeaseLostError);
+
+    expect(seen[0]).toBe('held');
+    expect(seen[1]).toBeInstanceOf(LeaseLostError);
+  });
+
+  it('after a pause (a gap over half the stale time since the last check), reads ask the ledger too', async () => {
+    const h = harness();
+    const seen: unknown[] = [];
+    h.step('a', {
+      execute: (ctx) => {
+        expect(h.observer.ledger.claimLease(ctx.sagaId, [ctx.lease.epoch], ctx.lease.epoch + 1, otherOwner)).toBe(true);
+        ctx.lease.assertHeld('read'); // a moment after the last confirmation: the heartbeat covers reads
+        seen.push('read without a pause');
+        h.clock.advance(15_001); // the harness's stale time is 30 s
+        try {
+          ctx.lease.assertHeld('read');
+        } catch (error) {
+          seen.push(error);
+          throw error;
+        }
+        return {};
+      },
+    });
+    const id = h.create(['a']);
+
+    await expect(h.runner(undefined, { heartbeatMs: 10_000 }).run(id)).rejects.toBeInstanceOf(LeaseLostError);
+
+    expect(seen[0]).toBe('read without a pause');
+    expect(seen[1]).toBeInstanceOf(LeaseLostError);
+  });
+
+  it('stops remote work after a cancel: assertHeld throws the cancel', async () => {
+    const clock = new FakeClock({ autoAdvance: false });
+    const h = harness({ clock });
+    let seen: unknown;
+    h.step('a', {
+      execute: async (ctx) => {
+        await ctx.sleep(60_000).catch(() => undefined);
+        try {
+          ctx.lease.assertHeld('write');
+        } catch (error) {
+          seen = error;
+          throw error;
+        }
+        return {};
+      },
+    });
+    const id = h.create(['a']);
+    const running = h.runner().run(id);
+    await clock.waitForSleepers(1);
+    h.observer.ledger.requestCancel(id, clock.now());
+
+    expect((await running).status).toBe('cancelled');
+    expect(seen).toBeInstanceOf(SagaCancelledError);
   });
 
   it('aborts a step waiting in ctx.sleep when the heartbeat finds the lease gone, and writes nothing', async () => {

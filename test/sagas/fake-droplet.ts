@@ -148,6 +148,7 @@ export function stepContext(clock: FakeClock, context: SagaContext = {}): StepCo
     context: full,
     startedAt: clock.now(),
     signal,
+    lease: { epoch: 1, assertHeld: () => {} },
     clock,
     checkpoints,
     input: (key) => {

@@ -1,4 +1,5 @@
-import type { DigitalOceanClient } from '../../digitalocean/client.js';
+import type { DigitalOceanClient, RequestGuard } from '../../digitalocean/client.js';
+import type { StepContext } from '../../engine/step.js';
 
 /** The part of the DigitalOcean client the snapshot saga uses: narrow, so tests can see what it depends on. */
 export type SnapshotApi = Pick<
@@ -16,9 +17,21 @@ export interface SnapshotTimings {
 }
 
 export interface SnapshotStepDependencies {
-  /** Created on first use: test-only sagas never need a token. */
-  api(): SnapshotApi;
+  /**
+   * The client for one step's run, created on first use (test-only sagas never need a token) and fenced by the
+   * step's lease: no request of a superseded executor leaves the process.
+   */
+  api(ctx: StepContext): SnapshotApi;
   timings: SnapshotTimings;
   /** How long earlier snapshots of this droplet (else of droplets with a similar disk) took (ms), newest first. */
   snapshotHistory(dropletId: number, diskGigabytes?: number): number[];
+}
+
+/** A step's lease and signal as the client's request guard: every request checks the lease right before it goes. */
+export function requestGuardOf(ctx: Pick<StepContext, 'sagaId' | 'signal' | 'lease'>): RequestGuard {
+  return {
+    signal: ctx.signal,
+    beforeRequest: (kind) => ctx.lease.assertHeld(kind),
+    holder: { sagaId: ctx.sagaId, epoch: ctx.lease.epoch },
+  };
 }

@@ -184,7 +184,7 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
   const decoded = decodeProgress(ctx.context);
   if (decoded.stage === 'done') return {};
   let progress: Unfinished = decoded;
-  const api = deps.api();
+  const api = deps.api(ctx);
   const dropletId = dropletIdInput(ctx);
   const name = nameFor(ctx);
 
@@ -279,7 +279,7 @@ async function waitBeforeUndo(
  * are ever deleted.
  */
 async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependencies): Promise<void> {
-  const api = deps.api();
+  const api = deps.api(ctx);
   const dropletId = dropletIdInput(ctx);
   const name = nameFor(ctx);
   const deleteAll = async (snapshots: NamedSnapshot[]): Promise<void> => {

@@ -61,7 +61,7 @@ export function createPowerOffStep(deps: SnapshotStepDependencies): StepDefiniti
     name: 'power_off_droplet',
     description: 'shuts droplet_provider_id down (graceful, then hard) for a consistent snapshot',
     async execute(ctx) {
-      const api = deps.api();
+      const api = deps.api(ctx);
       const dropletId = dropletIdInput(ctx);
       if (ctx.context[POWERED_OFF_KEY] === undefined) {
         const wasOn = (await api.getDroplet(dropletId)).status !== 'off';
@@ -82,7 +82,7 @@ export function createPowerOffStep(deps: SnapshotStepDependencies): StepDefiniti
     },
     async compensate(ctx) {
       if (ctx.context[POWERED_OFF_KEY] !== true) return;
-      await powerOn(deps.api(), ctx, dropletIdInput(ctx), deps);
+      await powerOn(deps.api(ctx), ctx, dropletIdInput(ctx), deps);
     },
   };
 }
@@ -93,7 +93,7 @@ export function createPowerOnStep(deps: SnapshotStepDependencies): StepDefinitio
     name: 'power_on_droplet',
     description: 'powers droplet_provider_id back on if arcadia powered it off',
     async execute(ctx) {
-      if (ctx.context[POWERED_OFF_KEY] === true) await powerOn(deps.api(), ctx, dropletIdInput(ctx), deps);
+      if (ctx.context[POWERED_OFF_KEY] === true) await powerOn(deps.api(ctx), ctx, dropletIdInput(ctx), deps);
       return {};
     },
     // Undoing "turn it back on" would leave a production droplet off; the power-off step's own undo turns it on.

@@ -19,7 +19,7 @@ export function createPruneStep(deps: SnapshotStepDependencies): StepDefinition 
     name: 'prune_snapshots',
     description: 'deletes arcadia snapshots of droplet_provider_id older than the newest `keep`',
     async execute(ctx): Promise<SagaContext> {
-      const api = deps.api();
+      const api = deps.api(ctx);
       const dropletId = dropletIdInput(ctx);
       const keep = Number(ctx.input('keep'));
       if (!Number.isSafeInteger(keep) || keep < 1) return { [PRUNE_ERROR_KEY]: `input keep must be at least 1, got ${String(ctx.input('keep'))}` };

@@ -1,0 +1,44 @@
+/** A read (GET) or a write (POST, DELETE): writes are what a superseded executor must never send. */
+export type RequestKind = 'read' | 'write';
+
+/**
+ * How the caller fences its requests beyond the client: the client knows nothing of leases, the caller (a saga's
+ * step, through the runner) does.
+ */
+export interface RequestGuard {
+  /** Aborts the pacer's waits, retry waits and the fetch itself (a cancel, a lost lease). */
+  readonly signal: AbortSignal;
+  /**
+   * Called immediately before each attempt leaves the process, after every wait: throws to stop it (a lease taken
+   * over while this process was paused). Synchronous, so nothing runs between the check and the send.
+   */
+  beforeRequest(kind: RequestKind): void;
+  /**
+   * Sent as `x-arcadia-saga` and `x-arcadia-epoch`, so a provider's request log (the simulator's) can tell a
+   * superseded executor's requests from its successor's. Neither is a secret.
+   */
+  readonly holder?: { sagaId: string; epoch: number };
+}
+
+export function requestKind(method: string): RequestKind {
+  return method === 'GET' ? 'read' : 'write';
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
