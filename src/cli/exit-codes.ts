@@ -7,6 +7,7 @@ import {
   SagaNotFoundError,
   SagaNotResumableError,
   SagaOwnedError,
+  SagaStepNotKnownError,
   UnknownStepError,
 } from '../engine/errors.js';
 import type { SagaStatus } from '../engine/types.js';
@@ -37,6 +38,7 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof SagaOwnedError || error instanceof LeaseLostError) return EXIT.owned;
   if (
     error instanceof ConfigError ||
+    error instanceof SagaStepNotKnownError ||
     error instanceof DigitalOceanAuthError ||
     error instanceof LedgerUnavailableError ||
     error instanceof LedgerCorruptError ||

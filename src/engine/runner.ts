@@ -1,5 +1,13 @@
 import type { Clock } from './clock.js';
-import { LeaseLostError, SagaCancelledError, errorMessage, isHaltingError, isTransientError } from './errors.js';
+import {
+  LeaseLostError,
+  SagaAlreadyFinishedError,
+  SagaCancelledError,
+  SagaStepNotKnownError,
+  errorMessage,
+  isHaltingError,
+  isTransientError,
+} from './errors.js';
 import type { SagaLedger, SagaTransition } from './ledger.js';
 import { acquireSagaLock, type SagaLease, type SagaLockOptions } from './lock.js';
 import { backoffDelay } from './retry.js';
@@ -36,8 +44,13 @@ type StepOutcome = { ok: true; output: SagaContext } | { ok: false; error: strin
 export class SagaRunner {
   constructor(private readonly options: SagaRunnerOptions) {}
 
-  /** Takes the saga's lease (SagaOwnedError if it is held), drives it to a terminal status and lets go. */
-  async run(sagaId: string): Promise<SagaRecord> {
+  /**
+   * Takes the saga's lease (SagaOwnedError if it is held), drives it to a terminal status and lets go.
+   * `unfinishedOnly`: a saga found terminal under the lease (another executor finished it between our look and our
+   * claim) is SagaAlreadyFinishedError instead of a result, so a resumer does not report another's work as its own.
+   */
+  async run(sagaId: string, options: { unfinishedOnly?: boolean } = {}): Promise<SagaRecord> {
+    this.refuseUnknownSteps(sagaId);
     const lease = acquireSagaLock(this.options.ledger, sagaId, { ...this.options.lock, clock: this.options.clock });
     const execution = new SagaExecution(this.options, lease);
     try {
@@ -47,7 +60,16 @@ export class SagaRunner {
     }
     const saga = this.options.ledger.getSaga(sagaId);
     if (!saga) throw new Error(`saga ${sagaId} vanished from the ledger`);
+    if (options.unfinishedOnly && execution.foundFinished) throw new SagaAlreadyFinishedError(sagaId, saga.status);
     return saga;
+  }
+
+  /** Before the lease: a step this version cannot run or undo halts here, and the saga is left exactly as it was. */
+  private refuseUnknownSteps(sagaId: string): void {
+    const saga = this.options.ledger.getSaga(sagaId);
+    if (!saga || isTerminal(saga.status)) return;
+    const unknown = saga.steps.find((step) => !this.options.registry.get(step.name));
+    if (unknown) throw new SagaStepNotKnownError(sagaId, unknown.idx, unknown.name);
   }
 }
 
@@ -65,6 +87,8 @@ class SagaExecution {
   private recoveryAttemptsAtStart = 0;
   private ownerReleased = false;
   private stepNames: string[] = [];
+  /** Set when the saga was already terminal under this lease: nothing was driven. */
+  foundFinished = false;
 
   constructor(
     private readonly options: SagaRunnerOptions,
@@ -148,7 +172,10 @@ class SagaExecution {
 
   async drive(): Promise<void> {
     let saga = this.load();
-    if (isTerminal(saga.status)) return;
+    if (isTerminal(saga.status)) {
+      this.foundFinished = true;
+      return;
+    }
     this.stepNames = saga.stepNames;
     const takeover = this.lease.takeoverReason ? ` (took over: ${this.lease.takeoverReason})` : '';
     const ownerEvent: SagaTransition = {
