@@ -11,6 +11,7 @@ import {
   UnknownStepError,
 } from '../engine/errors.js';
 import type { SagaStatus } from '../engine/types.js';
+import { SagaTemplateMismatchError } from '../sagas/template-errors.js';
 import { ArcadiaError, ConfigError, UsageError } from '../errors.js';
 
 export const EXIT = {
@@ -39,6 +40,7 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (
     error instanceof ConfigError ||
     error instanceof SagaStepNotKnownError ||
+    error instanceof SagaTemplateMismatchError ||
     error instanceof DigitalOceanAuthError ||
     error instanceof LedgerUnavailableError ||
     error instanceof LedgerCorruptError ||
