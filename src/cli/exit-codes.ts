@@ -1,6 +1,13 @@
 import { CommanderError } from 'commander';
 import { DigitalOceanAuthError } from '../digitalocean/errors.js';
-import { LedgerBusyError, LedgerCorruptError, LedgerTooNewError, LedgerUnavailableError } from '../db/errors.js';
+import {
+  LedgerBusyError,
+  LedgerCorruptError,
+  LedgerRowError,
+  LedgerSchemaError,
+  LedgerTooNewError,
+  LedgerUnavailableError,
+} from '../db/errors.js';
 import {
   AmbiguousSagaIdError,
   LeaseLostError,
@@ -45,7 +52,9 @@ export function exitCodeForError(error: unknown): ExitCode {
     error instanceof LedgerUnavailableError ||
     error instanceof LedgerCorruptError ||
     error instanceof LedgerTooNewError ||
-    error instanceof LedgerBusyError
+    error instanceof LedgerBusyError ||
+    error instanceof LedgerSchemaError ||
+    error instanceof LedgerRowError
   ) {
     return EXIT.config;
   }

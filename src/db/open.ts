@@ -4,7 +4,13 @@ import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import { packageRoot } from '../package-root.js';
-import { LedgerBusyError, LedgerCorruptError, LedgerTooNewError, LedgerUnavailableError } from './errors.js';
+import {
+  LedgerBusyError,
+  LedgerCorruptError,
+  LedgerSchemaError,
+  LedgerTooNewError,
+  LedgerUnavailableError,
+} from './errors.js';
 import { ensureDir } from '../ensure-dir.js';
 
 /**
@@ -38,6 +44,10 @@ export function translateSqliteError(error: unknown, path: string, busyTimeoutMs
   const code = sqliteCode(error);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new LedgerBusyError(path, busyTimeoutMs);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new LedgerCorruptError(path, (error as Error).message);
+  // A table or column dropped behind arcadia's back: the schema is not the one the migrations made.
+  if (code === 'SQLITE_ERROR' && /^no such (table|column)/.test((error as Error).message)) {
+    return new LedgerSchemaError(path, (error as Error).message);
+  }
   if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_FULL' || code?.startsWith('SQLITE_IOERR')) {
     return new LedgerUnavailableError(path, (error as Error).message);
   }
@@ -93,6 +103,15 @@ function appliedMigrationCount(db: Database.Database): number {
 function refuseNewerSchema(db: Database.Database, path: string): void {
   const applied = appliedMigrationCount(db);
   if (applied > migrations().length) throw new LedgerTooNewError(path, applied, migrations().length);
+  if (applied === 0 && hasTables(db)) {
+    // Migrating would fail on the first CREATE TABLE (or, worse, succeed on someone else's database).
+    throw new LedgerSchemaError(path, `it has tables but no ${MIGRATIONS_TABLE} table recording its migrations`);
+  }
+}
+
+function hasTables(db: Database.Database): boolean {
+  const tables = `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`;
+  return (db.prepare(tables).get() as { n: number }).n > 0;
 }
 
 /** Runs under BEGIN IMMEDIATE so two processes opening a fresh ledger at once do not both migrate it. */

@@ -5,6 +5,7 @@ import {
   SagaOwnedError,
   SagaStepNotKnownError,
 } from '../../engine/errors.js';
+import { LedgerRowError } from '../../db/errors.js';
 import { isTerminal, type SagaRecord } from '../../engine/types.js';
 import { UsageError } from '../../errors.js';
 import { Output } from '../../output/output.js';
@@ -72,7 +73,19 @@ async function resumeHere(
 /** Orphans that ran here, and those refused without being touched (a saga arcadia would not build or cannot run). */
 export interface OrphanRun {
   resumed: SagaRecord[];
-  refused: (SagaStepNotKnownError | SagaTemplateMismatchError)[];
+  refused: (SagaStepNotKnownError | SagaTemplateMismatchError | LedgerRowError)[];
+}
+
+/** The saga, or null (reported, counted as refused) when its row cannot be decoded: the other orphans still run. */
+function readableSaga(app: App, output: Output, id: string, run: OrphanRun): SagaRecord | undefined | null {
+  try {
+    return app.ledger.getSaga(id);
+  } catch (error) {
+    if (!(error instanceof LedgerRowError)) throw error;
+    run.refused.push(error);
+    output.progress(`saga ${id} refused: ${error.message}`);
+    return null;
+  }
 }
 
 /** Every unfinished saga whose owner is gone, oldest first; live owners are left alone. */
@@ -88,8 +101,10 @@ export async function resumeOrphanSagas(
   concurrency = 1,
 ): Promise<OrphanRun> {
   const orphans: SagaRecord[] = [];
+  const run: OrphanRun = { resumed: [], refused: [] };
   for (const id of app.ledger.listUnfinishedSagaIds(filter)) {
-    const saga = app.ledger.getSaga(id);
+    const saga = readableSaga(app, output, id, run);
+    if (saga === null) continue;
     if (saga && !isSagaInGoodHands(app, saga)) {
       orphans.push(saga);
       continue;
@@ -97,7 +112,6 @@ export async function resumeOrphanSagas(
     const owner = liveOwnerOf(app, id);
     output.progress(`saga ${id} skipped: ${owner ? `owned by pid ${owner.pid} on ${owner.host}` : 'its batch is still running'}`);
   }
-  const run: OrphanRun = { resumed: [], refused: [] };
   await runPool(orphans, concurrency, async (orphan) => {
     try {
       const saga = await resumeHere(app, output, orphan, concurrency);
