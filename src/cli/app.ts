@@ -35,11 +35,15 @@ export interface App extends LedgerApp {
   runner(onProgress?: (progress: RunnerProgress) => void): SagaRunner;
 }
 
-/** Opens the ledger only: reading commands do not load the runner, the steps or the HTTP client (start-up time). */
-export function openLedgerApp(ctx: CliContext): LedgerApp {
+/**
+ * Opens the ledger only: reading commands do not load the runner, the steps or the HTTP client (start-up time).
+ * `readOnly`: the command only reads, so it creates and converts nothing (see openLedgerDatabase).
+ */
+export function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } = {}): LedgerApp {
   const settings = loadSettings(ctx.env);
   const path = ledgerPath(settings.home);
-  const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs });
+  const readOnly = options.readOnly === true;
+  const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs, readOnly });
   const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
   return { settings, ledger, clock: ctx.clock, ledgerPath: path, locksDir: join(settings.home, 'locks'), close: () => ledger.close() };
 }

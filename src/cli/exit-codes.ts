@@ -20,6 +20,7 @@ import {
 import type { SagaStatus } from '../engine/types.js';
 import { SagaTemplateMismatchError } from '../sagas/template-errors.js';
 import { ArcadiaError, ConfigError, UsageError } from '../errors.js';
+import { UnsafePathError } from '../file-safety.js';
 
 export const EXIT = {
   ok: 0,
@@ -46,6 +47,7 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof SagaOwnedError || error instanceof LeaseLostError) return EXIT.owned;
   if (
     error instanceof ConfigError ||
+    error instanceof UnsafePathError ||
     error instanceof SagaStepNotKnownError ||
     error instanceof SagaTemplateMismatchError ||
     error instanceof DigitalOceanAuthError ||

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
-import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import { packageRoot } from '../package-root.js';
@@ -12,6 +11,7 @@ import {
   LedgerUnavailableError,
 } from './errors.js';
 import { ensureDir } from '../ensure-dir.js';
+import { checkOwnDirectory, checkOwnFile, createOwnFile, UnsafePathError } from '../file-safety.js';
 
 /**
  * Loaded with require, not import: importing a CommonJS package from ES modules makes Node scan its source for
@@ -22,6 +22,11 @@ const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof
 export interface OpenLedgerOptions {
   home: string;
   busyTimeoutMs: number;
+  /**
+   * For commands that only read (`saga list`, `saga show`): nothing is created or converted. A missing home or
+   * ledger, or an empty ledger file, reads as an empty ledger held in memory.
+   */
+  readOnly?: boolean;
 }
 
 /** drizzle-kit's output, shipped with the package. */
@@ -56,16 +61,13 @@ export function translateSqliteError(error: unknown, path: string, busyTimeoutMs
 
 /**
  * Opens (creating if needed) the ledger, refuses one written by a newer schema, then applies pending migrations.
- * Owner-only permissions: the ledger records what was done to production machines.
+ * Owner-only permissions: the ledger records what was done to production machines. Refuses (UnsafePathError) a home
+ * or ledger another user owns or may write, and symlinks in place of the ledger's files.
  */
 export function openLedgerDatabase(options: OpenLedgerOptions): Database.Database {
   const path = ledgerPath(options.home);
-  try {
-    ensureDir(options.home, 0o700);
-    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-  } catch (error) {
-    throw new LedgerUnavailableError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
-  }
+  const existing = options.readOnly ? existingLedger(options.home) : createLedgerFile(options.home);
+  if (!existing) return emptyLedgerInMemory();
   let db: Database.Database;
   try {
     db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs });
@@ -74,17 +76,61 @@ export function openLedgerDatabase(options: OpenLedgerOptions): Database.Databas
   }
   try {
     refuseNewerSchema(db, path);
+    if (options.readOnly && appliedMigrationCount(db) === 0) {
+      // A SQLite file with nothing in it yet: reading it must not make it a ledger.
+      db.close();
+      return emptyLedgerInMemory();
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     applyMigrations(db);
-    for (const suffix of ['-wal', '-shm']) {
-      if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
-    }
+    checkLedgerFiles(path); // tightens the journal files SQLite just created
   } catch (error) {
-    db.close();
+    if (db.open) db.close();
     throw translateSqliteError(error, path, options.busyTimeoutMs);
   }
+  return db;
+}
+
+/** The checked home and ledger file for a writing command, created owner-only where missing. Always true. */
+function createLedgerFile(home: string): true {
+  const path = ledgerPath(home);
+  try {
+    ensureDir(home, 0o700);
+    checkOwnDirectory(home, 'the arcadia home');
+    checkLedgerFiles(path);
+    createOwnFile(path, 'the ledger');
+  } catch (error) {
+    if (error instanceof UnsafePathError) throw error;
+    throw new LedgerUnavailableError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+  return true;
+}
+
+/** Whether a read-only command has a ledger to open: the home and a non-empty ledger file exist (and are checked). */
+function existingLedger(home: string): boolean {
+  const path = ledgerPath(home);
+  try {
+    if (!checkOwnDirectory(home, 'the arcadia home')) return false;
+    const size = checkOwnFile(path, 'the ledger');
+    checkLedgerFiles(path);
+    return size !== undefined && size > 0;
+  } catch (error) {
+    if (error instanceof UnsafePathError) throw error;
+    throw new LedgerUnavailableError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+}
+
+/** SQLite opens the journal files by name: a planted symlink there would be followed. */
+function checkLedgerFiles(path: string): void {
+  for (const suffix of ['-wal', '-shm']) checkOwnFile(path + suffix, 'the ledger file');
+}
+
+/** What a read-only command sees where there is no ledger yet: the schema, and no sagas. */
+function emptyLedgerInMemory(): Database.Database {
+  const db = new BetterSqlite3(':memory:');
+  applyMigrations(db);
   return db;
 }
 

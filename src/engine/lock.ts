@@ -15,7 +15,7 @@ import { SagaOwnedError } from './errors.js';
 import type { SagaLedger } from './ledger.js';
 import { isProcessGone, type ProcessIdentity } from './process-identity.js';
 import type { SagaOwner } from './types.js';
-import { ensureDir } from '../ensure-dir.js';
+import { ensureOwnDirectory } from '../file-safety.js';
 
 /** The content of `$ARCADIA_HOME/locks/<saga-id>.lock`. */
 export interface SagaLockRecord {
@@ -140,7 +140,7 @@ export interface SagaLease {
  * wins, and the loser reports the winner.
  */
 export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: SagaLockOptions): SagaLease {
-  ensureDir(options.locksDir, 0o700);
+  ensureOwnDirectory(options.locksDir, 'the locks folder');
   const path = lockPath(options.locksDir, sagaId);
   const now = options.clock.now();
   const owner: SagaOwner = {
