@@ -33,6 +33,18 @@ describe('resuming a saga arcadia would not build', () => {
     expect(ledgerBytes(home)).toEqual(before);
   });
 
+  it('saga cancel refuses it too, before recording the cancel request', async () => {
+    const { home } = tempHome();
+    const id = seed(home, 'snapshot', ['power_off_droplet']);
+    const before = ledgerBytes(home);
+
+    const run = await inProcess(['saga', 'cancel', id, '--json'], env(home));
+
+    expect(run.code).toBe(4);
+    expect(expectJsonError(run, 'cancel of a forged saga').code).toBe('saga_template_mismatch');
+    expect(ledgerBytes(home)).toEqual(before);
+  });
+
   it('refuses a saga whose step rows differ from its recorded step list', async () => {
     const { home } = tempHome();
     const id = seed(home, 'snapshot', ['create_droplet_snapshot']);
