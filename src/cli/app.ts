@@ -48,13 +48,14 @@ export function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } =
   return { settings, ledger, clock: ctx.clock, ledgerPath: path, locksDir: join(settings.home, 'locks'), close: () => ledger.close() };
 }
 
-export async function openApp(ctx: CliContext): Promise<App> {
+/** `readOnly`: for commands that only read the ledger (reconcile without --delete); see openLedgerApp. */
+export async function openApp(ctx: CliContext, options: { readOnly?: boolean } = {}): Promise<App> {
   const [clientModule, { buildStepRegistry }, { SagaRunner }] = await Promise.all([
     import('../digitalocean/client.js'),
     import('../sagas/registry.js'),
     import('../engine/runner.js'),
   ]);
-  const base = openLedgerApp(ctx);
+  const base = openLedgerApp(ctx, options);
   const { settings, ledger, locksDir } = base;
   let client: DigitalOceanClient | undefined;
   const api = (): DigitalOceanClient => {

@@ -13,6 +13,7 @@ import {
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerPath } from '../../src/db/open.js';
+import { sandbox } from '../e2e/harness.js';
 import { ARCADIA_BIN, arcadiaEnv, assertBuilt, type ArcadiaResult } from '../helpers/arcadia.js';
 import { newSaga, readSaga, withLedger } from '../helpers/ledger.js';
 import { tempHome } from '../helpers/temp-home.js';
@@ -134,6 +135,26 @@ describe('read-only commands create and convert nothing', () => {
     expect(list.stdout.trim()).toBe('no sagas');
     expect(statSync(ledgerPath(home)).size).toBe(0);
     expect(readdirSync(home)).toEqual(['arcadia.db']);
+  });
+});
+
+describe('reading commands against DigitalOcean create no ledger either', () => {
+  it('reconcile without --delete and snapshot --keep --dry-run leave a missing home missing', async () => {
+    const box = await sandbox();
+    try {
+      const home = join(box.home, 'not-yet');
+      const boxEnv = { ...box.env, ARCADIA_HOME: home, HOME: home };
+      const droplet = String(box.sim.state().droplets[0]?.id ?? 1);
+
+      const reconcile = await inProcess(['reconcile', '--json'], boxEnv);
+      const preview = await inProcess(['snapshot', droplet, '--keep', '2', '--dry-run', '--json'], boxEnv);
+
+      expect(reconcile.code, reconcile.stdout).toBe(0);
+      expect(preview.code, preview.stdout).toBe(0);
+      expect(existsSync(home)).toBe(false);
+    } finally {
+      await box.cleanup();
+    }
   });
 });
 

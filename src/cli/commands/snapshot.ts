@@ -215,7 +215,7 @@ export async function runSnapshot(opts: SnapshotOptions, ctx: CliContext): Promi
 
 /** `--keep n --dry-run`: what retention would delete after one more snapshot per droplet; changes nothing. */
 async function previewRetention(ctx: CliContext, output: Output, ids: number[], tag: string | undefined, keep: number): Promise<ExitCode> {
-  const app = await openApp(ctx);
+  const app = await openApp(ctx, { readOnly: true });
   try {
     const client = app.api();
     const preview: RetentionPreview[] = [];
