@@ -66,8 +66,11 @@ export function translateSqliteError(error: unknown, path: string, busyTimeoutMs
  */
 export function openLedgerDatabase(options: OpenLedgerOptions): Database.Database {
   const path = ledgerPath(options.home);
-  const existing = options.readOnly ? existingLedger(options.home) : createLedgerFile(options.home);
-  if (!existing) return emptyLedgerInMemory();
+  if (options.readOnly) {
+    if (!hasLedgerFile(options.home)) return emptyLedgerInMemory();
+  } else {
+    prepareLedgerFile(options.home);
+  }
   let db: Database.Database;
   try {
     db = new BetterSqlite3(path, { timeout: options.busyTimeoutMs });
@@ -93,8 +96,8 @@ export function openLedgerDatabase(options: OpenLedgerOptions): Database.Databas
   return db;
 }
 
-/** The checked home and ledger file for a writing command, created owner-only where missing. Always true. */
-function createLedgerFile(home: string): true {
+/** Checks the home and ledger file for a writing command, creating them owner-only where missing. */
+function prepareLedgerFile(home: string): void {
   const path = ledgerPath(home);
   try {
     ensureDir(home, 0o700);
@@ -105,11 +108,10 @@ function createLedgerFile(home: string): true {
     if (error instanceof UnsafePathError) throw error;
     throw new LedgerUnavailableError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
   }
-  return true;
 }
 
 /** Whether a read-only command has a ledger to open: the home and a non-empty ledger file exist (and are checked). */
-function existingLedger(home: string): boolean {
+function hasLedgerFile(home: string): boolean {
   const path = ledgerPath(home);
   try {
     if (!checkOwnDirectory(home, 'the arcadia home')) return false;
@@ -124,7 +126,7 @@ function existingLedger(home: string): boolean {
 
 /** SQLite opens the journal files by name: a planted symlink there would be followed. */
 function checkLedgerFiles(path: string): void {
-  for (const suffix of ['-wal', '-shm']) checkOwnFile(path + suffix, 'the ledger file');
+  for (const suffix of ['-wal', '-shm']) checkOwnFile(path + suffix, "the ledger's journal");
 }
 
 /** What a read-only command sees where there is no ledger yet: the schema, and no sagas. */
