@@ -101,6 +101,21 @@ describe('symlinks where arcadia expects its own files', () => {
     expect(readdirSync(elsewhere)).toEqual(['empty-file']);
   });
 
+  it('resumes a saga whose lock file is a dangling symlink (an unreadable lock), not exit 3', async () => {
+    const { home } = tempHome();
+    const id = seedLedger(home);
+    mkdirSync(join(home, 'locks'), { mode: 0o700 });
+    const { home: elsewhere } = tempHome();
+    symlinkSync(join(elsewhere, 'gone.lock'), join(home, 'locks', `${id}.lock`));
+
+    const run = await inProcess(['saga', 'resume', id, '--json'], env(home));
+
+    expect(run.code, run.stdout).toBe(0);
+    expect(readSaga(home, id).status).toBe('succeeded');
+    expect(existsSync(join(home, 'locks', `${id}.lock`))).toBe(false);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
   it.each(['-wal', '-shm'])('refuses a symlink in place of the ledger%s file', async (suffix) => {
     const { home } = tempHome();
     seedLedger(home);
