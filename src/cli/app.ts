@@ -39,22 +39,27 @@ export interface App extends LedgerApp {
   stop: AbortSignal | undefined;
 }
 
-/** Opens the ledger only: reading commands do not load the runner, the steps or the HTTP client (start-up time). */
-export function openLedgerApp(ctx: CliContext): LedgerApp {
+/**
+ * Opens the ledger only: reading commands do not load the runner, the steps or the HTTP client (start-up time).
+ * `readOnly`: the command only reads, so it creates and converts nothing (see openLedgerDatabase).
+ */
+export function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } = {}): LedgerApp {
   const settings = loadSettings(ctx.env);
   const path = ledgerPath(settings.home);
-  const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs });
+  const readOnly = options.readOnly === true;
+  const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs, readOnly });
   const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
   return { settings, ledger, clock: ctx.clock, ledgerPath: path, locksDir: join(settings.home, 'locks'), close: () => ledger.close() };
 }
 
-export async function openApp(ctx: CliContext): Promise<App> {
+/** `readOnly`: for commands that only read the ledger (reconcile without --delete); see openLedgerApp. */
+export async function openApp(ctx: CliContext, options: { readOnly?: boolean } = {}): Promise<App> {
   const [clientModule, { buildStepRegistry }, { SagaRunner }] = await Promise.all([
     import('../digitalocean/client.js'),
     import('../sagas/registry.js'),
     import('../engine/runner.js'),
   ]);
-  const base = openLedgerApp(ctx);
+  const base = openLedgerApp(ctx, options);
   const { settings, ledger, locksDir } = base;
   let client: DigitalOceanClient | undefined;
   const api = (): DigitalOceanClient => {

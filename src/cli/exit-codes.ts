@@ -1,6 +1,13 @@
 import { CommanderError } from 'commander';
 import { DigitalOceanAuthError } from '../digitalocean/errors.js';
-import { LedgerBusyError, LedgerCorruptError, LedgerTooNewError, LedgerUnavailableError } from '../db/errors.js';
+import {
+  LedgerBusyError,
+  LedgerCorruptError,
+  LedgerRowError,
+  LedgerSchemaError,
+  LedgerTooNewError,
+  LedgerUnavailableError,
+} from '../db/errors.js';
 import {
   AmbiguousSagaIdError,
   InterruptedError,
@@ -8,10 +15,13 @@ import {
   SagaNotFoundError,
   SagaNotResumableError,
   SagaOwnedError,
+  SagaStepNotKnownError,
   UnknownStepError,
 } from '../engine/errors.js';
 import type { SagaStatus } from '../engine/types.js';
+import { SagaTemplateMismatchError } from '../sagas/template-errors.js';
 import { ArcadiaError, ConfigError, UsageError } from '../errors.js';
+import { UnsafePathError } from '../file-safety.js';
 
 export const EXIT = {
   ok: 0,
@@ -42,11 +52,16 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof SagaOwnedError || error instanceof LeaseLostError) return EXIT.owned;
   if (
     error instanceof ConfigError ||
+    error instanceof UnsafePathError ||
+    error instanceof SagaStepNotKnownError ||
+    error instanceof SagaTemplateMismatchError ||
     error instanceof DigitalOceanAuthError ||
     error instanceof LedgerUnavailableError ||
     error instanceof LedgerCorruptError ||
     error instanceof LedgerTooNewError ||
-    error instanceof LedgerBusyError
+    error instanceof LedgerBusyError ||
+    error instanceof LedgerSchemaError ||
+    error instanceof LedgerRowError
   ) {
     return EXIT.config;
   }

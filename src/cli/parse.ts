@@ -27,14 +27,17 @@ export function validateTag(tag: string): string {
 
 const INPUT_KEY = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
 
-/** `--input key=value` pairs; a value that parses as a JSON number or boolean keeps that type. */
+/**
+ * `--input key=value` pairs; a value that parses as a JSON number or boolean keeps that type. The map has no
+ * prototype, so keys such as `toString`, `constructor` or `__proto__` are plain keys like any other.
+ */
 export function parseInputs(pairs: string[]): SagaContext {
-  const inputs: SagaContext = {};
+  const inputs = Object.create(null) as SagaContext;
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq) : '';
     if (!INPUT_KEY.test(key)) throw new UsageError(`--input "${pair.slice(0, 60)}" must look like key=value (key: letters, digits, _ . -)`);
-    if (key in inputs) throw new UsageError(`--input ${key} given twice`);
+    if (Object.hasOwn(inputs, key)) throw new UsageError(`--input ${key} given twice`);
     const raw = pair.slice(eq + 1);
     let value: Json = raw;
     if (/^-?\d+(\.\d+)?$/.test(raw) && Number.isFinite(Number(raw)) && String(Number(raw)) === raw) value = Number(raw);

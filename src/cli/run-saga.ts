@@ -11,16 +11,27 @@ function describe(progress: RunnerProgress): string {
 }
 
 /** Runs one saga here, telling `report` what it is doing (owner and checkpoint bookkeeping left out). */
-export function runSagaReporting(app: App, sagaId: string, report: (text: string) => void): Promise<SagaRecord> {
+export function runSagaReporting(
+  app: App,
+  sagaId: string,
+  report: (text: string) => void,
+  runOptions: { unfinishedOnly?: boolean } = {},
+): Promise<SagaRecord> {
   return app
     .runner((progress) => {
       if (progress.status !== 'owner' && progress.status !== 'checkpoint') report(describe(progress));
     })
-    .run(sagaId);
+    .run(sagaId, runOptions);
 }
 
 /** Runs one saga in this process with a spinner (TTY) or progress lines (cron); JSON mode stays silent. */
-export async function runSagaWithProgress(app: App, output: Output, sagaId: string, label = sagaId.slice(0, 8)): Promise<SagaRecord> {
+export async function runSagaWithProgress(
+  app: App,
+  output: Output,
+  sagaId: string,
+  label = sagaId.slice(0, 8),
+  runOptions: { unfinishedOnly?: boolean } = {},
+): Promise<SagaRecord> {
   const started = app.clock.now();
   const elapsed = (): string => (output.mode === 'tty' ? ` ${humanDuration(app.clock.now() - started)}` : '');
   let current = 'starting';
@@ -29,10 +40,15 @@ export async function runSagaWithProgress(app: App, output: Output, sagaId: stri
   const spinner = output.mode === 'tty' ? await output.spinner(`${label}: ${current}`) : output.progressLines();
   const ticker = output.mode === 'tty' ? setInterval(() => spinner.update(`${label}: ${current}${elapsed()}`), 250) : undefined;
   try {
-    return await runSagaReporting(app, sagaId, (text) => {
-      current = text;
-      spinner.update(`${label}: ${current}${elapsed()}`);
-    });
+    return await runSagaReporting(
+      app,
+      sagaId,
+      (text) => {
+        current = text;
+        spinner.update(`${label}: ${current}${elapsed()}`);
+      },
+      runOptions,
+    );
   } finally {
     if (ticker) clearInterval(ticker);
     spinner.stop();

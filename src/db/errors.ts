@@ -46,3 +46,29 @@ export class LedgerBusyError extends ArcadiaError {
     super(`the ledger at ${path} stayed locked by another process for ${waitedMs} ms (ARCADIA_BUSY_TIMEOUT_MS); nothing was written, try again`);
   }
 }
+
+/**
+ * The ledger's tables are there but not as arcadia's migrations left them (the migrations table was dropped, a
+ * table or column is missing): migrating or writing could only make it worse.
+ */
+export class LedgerSchemaError extends ArcadiaError {
+  readonly code = 'ledger_schema_unknown';
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`the ledger at ${path} does not have arcadia's schema (${reason}); it was left untouched`);
+  }
+}
+
+/** One saga's row holds what arcadia cannot decode (invalid JSON, an unknown status): that saga alone is unusable. */
+export class LedgerRowError extends ArcadiaError {
+  readonly code = 'ledger_row_unreadable';
+  constructor(
+    readonly path: string,
+    readonly sagaId: string,
+    readonly problem: string,
+  ) {
+    super(`saga ${sagaId} in the ledger at ${path} is unreadable: ${problem}; it was left untouched`);
+  }
+}

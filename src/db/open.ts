@@ -1,11 +1,17 @@
 import type Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
-import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { readMigrationFiles, type MigrationMeta } from 'drizzle-orm/migrator';
 import { packageRoot } from '../package-root.js';
-import { LedgerBusyError, LedgerCorruptError, LedgerTooNewError, LedgerUnavailableError } from './errors.js';
+import {
+  LedgerBusyError,
+  LedgerCorruptError,
+  LedgerSchemaError,
+  LedgerTooNewError,
+  LedgerUnavailableError,
+} from './errors.js';
 import { ensureDir } from '../ensure-dir.js';
+import { checkOwnDirectory, checkOwnFile, createOwnFile, UnsafePathError } from '../file-safety.js';
 
 /**
  * Loaded with require, not import: importing a CommonJS package from ES modules makes Node scan its source for
@@ -16,6 +22,11 @@ const BetterSqlite3 = createRequire(import.meta.url)('better-sqlite3') as typeof
 export interface OpenLedgerOptions {
   home: string;
   busyTimeoutMs: number;
+  /**
+   * For commands that only read (`saga list`, `saga show`): nothing is created or converted. A missing home or
+   * ledger, or an empty ledger file, reads as an empty ledger held in memory.
+   */
+  readOnly?: boolean;
 }
 
 /** drizzle-kit's output, shipped with the package. */
@@ -38,6 +49,10 @@ export function translateSqliteError(error: unknown, path: string, busyTimeoutMs
   const code = sqliteCode(error);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new LedgerBusyError(path, busyTimeoutMs);
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new LedgerCorruptError(path, (error as Error).message);
+  // A table or column dropped behind arcadia's back: the schema is not the one the migrations made.
+  if (code === 'SQLITE_ERROR' && /^no such (table|column)/.test((error as Error).message)) {
+    return new LedgerSchemaError(path, (error as Error).message);
+  }
   if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_FULL' || code?.startsWith('SQLITE_IOERR')) {
     return new LedgerUnavailableError(path, (error as Error).message);
   }
@@ -46,15 +61,15 @@ export function translateSqliteError(error: unknown, path: string, busyTimeoutMs
 
 /**
  * Opens (creating if needed) the ledger, refuses one written by a newer schema, then applies pending migrations.
- * Owner-only permissions: the ledger records what was done to production machines.
+ * Owner-only permissions: the ledger records what was done to production machines. Refuses (UnsafePathError) a home
+ * or ledger another user owns or may write, and symlinks in place of the ledger's files.
  */
 export function openLedgerDatabase(options: OpenLedgerOptions): Database.Database {
   const path = ledgerPath(options.home);
-  try {
-    ensureDir(options.home, 0o700);
-    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-  } catch (error) {
-    throw new LedgerUnavailableError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  if (options.readOnly) {
+    if (!hasLedgerFile(options.home)) return emptyLedgerInMemory();
+  } else {
+    prepareLedgerFile(options.home);
   }
   let db: Database.Database;
   try {
@@ -64,17 +79,60 @@ export function openLedgerDatabase(options: OpenLedgerOptions): Database.Databas
   }
   try {
     refuseNewerSchema(db, path);
+    if (options.readOnly && appliedMigrationCount(db) === 0) {
+      // A SQLite file with nothing in it yet: reading it must not make it a ledger.
+      db.close();
+      return emptyLedgerInMemory();
+    }
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     applyMigrations(db);
-    for (const suffix of ['-wal', '-shm']) {
-      if (existsSync(path + suffix)) chmodSync(path + suffix, 0o600);
-    }
+    checkLedgerFiles(path); // tightens the journal files SQLite just created
   } catch (error) {
-    db.close();
+    if (db.open) db.close();
     throw translateSqliteError(error, path, options.busyTimeoutMs);
   }
+  return db;
+}
+
+/** Checks the home and ledger file for a writing command, creating them owner-only where missing. */
+function prepareLedgerFile(home: string): void {
+  const path = ledgerPath(home);
+  try {
+    ensureDir(home, 0o700);
+    checkOwnDirectory(home, 'the arcadia home');
+    checkLedgerFiles(path);
+    createOwnFile(path, 'the ledger');
+  } catch (error) {
+    if (error instanceof UnsafePathError) throw error;
+    throw new LedgerUnavailableError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+}
+
+/** Whether a read-only command has a ledger to open: the home and a non-empty ledger file exist (and are checked). */
+function hasLedgerFile(home: string): boolean {
+  const path = ledgerPath(home);
+  try {
+    if (!checkOwnDirectory(home, 'the arcadia home')) return false;
+    const size = checkOwnFile(path, 'the ledger');
+    checkLedgerFiles(path);
+    return size !== undefined && size > 0;
+  } catch (error) {
+    if (error instanceof UnsafePathError) throw error;
+    throw new LedgerUnavailableError(path, (error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+}
+
+/** SQLite opens the journal files by name: a planted symlink there would be followed. */
+function checkLedgerFiles(path: string): void {
+  for (const suffix of ['-wal', '-shm']) checkOwnFile(path + suffix, "the ledger's journal");
+}
+
+/** What a read-only command sees where there is no ledger yet: the schema, and no sagas. */
+function emptyLedgerInMemory(): Database.Database {
+  const db = new BetterSqlite3(':memory:');
+  applyMigrations(db);
   return db;
 }
 
@@ -93,6 +151,15 @@ function appliedMigrationCount(db: Database.Database): number {
 function refuseNewerSchema(db: Database.Database, path: string): void {
   const applied = appliedMigrationCount(db);
   if (applied > migrations().length) throw new LedgerTooNewError(path, applied, migrations().length);
+  if (applied === 0 && hasTables(db)) {
+    // Migrating would fail on the first CREATE TABLE (or, worse, succeed on someone else's database).
+    throw new LedgerSchemaError(path, `it has tables but no ${MIGRATIONS_TABLE} table recording its migrations`);
+  }
+}
+
+function hasTables(db: Database.Database): boolean {
+  const tables = `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`;
+  return (db.prepare(tables).get() as { n: number }).n > 0;
 }
 
 /** Runs under BEGIN IMMEDIATE so two processes opening a fresh ledger at once do not both migrate it. */

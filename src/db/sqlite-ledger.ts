@@ -16,7 +16,9 @@ import {
   type StepRecord,
   type StepStatus,
 } from '../engine/types.js';
+import { LedgerRowError } from './errors.js';
 import { translateSqliteError } from './open.js';
+import { decodeContext, decodeSagaStatus, decodeStepNames, decodeStepStatus } from './row-decoding.js';
 import { snapshotDurations } from './snapshot-history.js';
 import * as schema from './schema.js';
 import { sagaEvents, sagaRuns, sagaStepResults } from './schema.js';
@@ -33,6 +35,7 @@ function toStep(row: StepRow): StepRecord {
   return {
     idx: row.idx,
     name: row.name,
+    // Checked by stepProblem before a record is handed out.
     status: row.status as StepStatus,
     attempts: row.attempts,
     startedAt: row.startedAt,
@@ -42,12 +45,27 @@ function toStep(row: StepRow): StepRecord {
   };
 }
 
-function toSummary(row: SagaRow): Omit<SagaRecord, 'steps' | 'context'> {
-  return {
+function stepProblem(rows: StepRow[]): string | null {
+  for (const row of rows) {
+    const status = decodeStepStatus(row.status, row.idx);
+    if (!status.ok) return status.problem;
+  }
+  return null;
+}
+
+/**
+ * The row's summary and what makes it unreadable, if anything. An unreadable row's summary keeps the raw status
+ * and an empty step list: it is only ever shown flagged as unreadable, never driven.
+ */
+function toSummary(row: SagaRow): { summary: Omit<SagaRecord, 'steps' | 'context'>; problem: string | null } {
+  const stepNames = decodeStepNames(row.stepNames);
+  const status = decodeSagaStatus(row.status);
+  const problem = !status.ok ? status.problem : !stepNames.ok ? stepNames.problem : null;
+  const summary = {
     id: row.id,
     kind: row.kind,
-    status: row.status as SagaStatus,
-    stepNames: JSON.parse(row.stepNames) as string[],
+    status: status.ok ? status.value : (row.status as SagaStatus),
+    stepNames: stepNames.ok ? stepNames.value : [],
     triggeredBy: row.triggeredBy,
     deploymentId: row.deploymentId,
     batchId: row.batchId,
@@ -59,6 +77,7 @@ function toSummary(row: SagaRow): Omit<SagaRecord, 'steps' | 'context'> {
     cancelRequestedAt: row.cancelRequestedAt,
     error: row.error,
   };
+  return { summary, problem };
 }
 
 const p = (name: string) => sql.placeholder(name);
@@ -217,7 +236,13 @@ export class SqliteSagaLedger implements SagaLedger {
       const row = this.statements.sagaRow.get({ id });
       if (!row) return undefined;
       const steps = this.statements.stepRows.all({ id });
-      return { ...toSummary(row), context: JSON.parse(row.context) as SagaContext, steps: steps.map(toStep) };
+      const { summary, problem } = toSummary(row);
+      if (problem !== null) throw new LedgerRowError(this.path, id, problem);
+      const context = decodeContext(row.context);
+      if (!context.ok) throw new LedgerRowError(this.path, id, context.problem);
+      const badStep = stepProblem(steps);
+      if (badStep !== null) throw new LedgerRowError(this.path, id, badStep);
+      return { ...summary, context: context.value, steps: steps.map(toStep) };
     });
   }
 
@@ -264,7 +289,12 @@ export class SqliteSagaLedger implements SagaLedger {
         .orderBy(desc(sagaRuns.createdAt), desc(sagaRuns.id))
         .limit(filter.limit ?? 20)
         .all()
-        .map(({ row, currentStep: step }) => ({ ...toSummary(row), currentStep: step })),
+        .map(({ row, currentStep: step }) => {
+          const { summary, problem } = toSummary(row);
+          const context = decodeContext(row.context);
+          const unreadable = problem ?? (context.ok ? null : context.problem);
+          return { ...summary, currentStep: step, ...(unreadable !== null ? { unreadable } : {}) };
+        }),
     );
   }
 

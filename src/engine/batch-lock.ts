@@ -1,7 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockTakeoverReason, readSagaLock, replaceLockFile, type SagaLockOptions } from './lock.js';
-import { ensureDir } from '../ensure-dir.js';
+import { ensureOwnDirectory } from '../file-safety.js';
 
 function batchKey(batchId: string): string {
   return `batch-${batchId}`;
@@ -12,7 +12,7 @@ function batchKey(batchId: string): string {
  * heart-beaten lock file says they are in good hands, so an overlapping run neither resumes nor duplicates them.
  */
 export function holdBatchLock(batchId: string, options: SagaLockOptions & { heartbeatMs: number }): { release(): void } {
-  ensureDir(options.locksDir, 0o700);
+  ensureOwnDirectory(options.locksDir, 'the locks folder');
   const key = batchKey(batchId);
   const path = join(options.locksDir, `${key}.lock`);
   const acquiredAt = options.clock.now();

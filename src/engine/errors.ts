@@ -65,6 +65,36 @@ export class SagaNotResumableError extends ArcadiaError {
   }
 }
 
+/**
+ * A saga names a step this version does not know (a newer arcadia wrote it). Rolling it back would "compensate" a
+ * step nobody can undo here, so the executor halts before taking the lease and the saga stays as it was.
+ */
+export class SagaStepNotKnownError extends ArcadiaError {
+  readonly code = 'step_not_known';
+  readonly haltsExecutor = true;
+  constructor(
+    readonly sagaId: string,
+    readonly stepIdx: number,
+    readonly stepName: string,
+  ) {
+    super(
+      `saga ${sagaId} has step ${stepIdx} "${stepName}", which this version of arcadia does not know ` +
+        '(written by a newer arcadia?); upgrade arcadia. The saga was left untouched and stays resumable',
+    );
+  }
+}
+
+/** The saga was already finished when this executor got its lease: another executor drove it to its end first. */
+export class SagaAlreadyFinishedError extends ArcadiaError {
+  readonly code = 'saga_already_finished';
+  constructor(
+    readonly sagaId: string,
+    readonly status: string,
+  ) {
+    super(`saga ${sagaId} was already ${status} when this executor got its lease; another executor finished it`);
+  }
+}
+
 /** Thrown by the `fail` test step and by anything that fails on purpose. Never transient. */
 export class StepFailedError extends ArcadiaError {
   readonly code = 'step_failed';

@@ -31,7 +31,11 @@ export interface SagaListFilter {
 }
 
 /** A saga row without its steps and context: what `saga list` needs. */
-export type SagaSummary = Omit<SagaRecord, 'steps' | 'context'> & { currentStep: string | null };
+export type SagaSummary = Omit<SagaRecord, 'steps' | 'context'> & {
+  currentStep: string | null;
+  /** Set when the row cannot be decoded (invalid JSON, an unknown status): what is wrong with it. */
+  unreadable?: string;
+};
 
 /**
  * The engine's view of durable storage. The SQLite implementation lives in src/db; the engine never sees SQL.

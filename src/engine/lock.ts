@@ -1,11 +1,21 @@
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import { SagaOwnedError } from './errors.js';
 import type { SagaLedger } from './ledger.js';
 import { processState, type OwnerProcessState, type ProcessIdentity } from './process-identity.js';
 import type { SagaOwner } from './types.js';
-import { ensureDir } from '../ensure-dir.js';
+import { ensureOwnDirectory } from '../file-safety.js';
 
 /** The content of `$ARCADIA_HOME/locks/<saga-id>.lock`. */
 export interface SagaLockRecord {
@@ -31,19 +41,37 @@ export function lockPath(locksDir: string, sagaId: string): string {
   return join(locksDir, `${sagaId}.lock`);
 }
 
-export function readSagaLock(locksDir: string, sagaId: string): SagaLockRecord | undefined {
-  let raw: string;
+/**
+ * The lock file's text, undefined when there is none, or null when the entry is not a file arcadia wrote (a symlink,
+ * dangling or not, or anything but a regular file). O_NOFOLLOW: a planted link is never followed to its target.
+ */
+function readLockText(path: string): string | undefined | null {
+  let fd: number;
   try {
-    raw = readFileSync(lockPath(locksDir, sagaId), 'utf8');
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP' || code === 'ENXIO') return null;
     throw error;
   }
   try {
+    return fstatSync(fd).isFile() ? readFileSync(fd, 'utf8') : null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readSagaLock(locksDir: string, sagaId: string): SagaLockRecord | undefined {
+  const raw = readLockText(lockPath(locksDir, sagaId));
+  if (raw === undefined) return undefined;
+  try {
+    if (raw === null) throw new Error('not a lock file');
     return JSON.parse(raw) as SagaLockRecord;
   } catch {
-    // Lock files are written whole (temp file + link/rename), so garbage means someone else's damage:
-    // treat it as an owner that cannot be alive, at the epoch the ledger holds.
+    // Lock files are written whole (temp file + link/rename), so garbage or a symlink means someone else's damage:
+    // treat it as an owner that cannot be alive, at the epoch the ledger holds. Taking over renames a new lock file
+    // over the entry, which replaces a symlink itself and never touches what it points to.
     return { sagaId, pid: 0, host: '', processStartedAt: null, acquiredAt: 0, heartbeatAt: 0, epoch: -1 };
   }
 }
@@ -123,7 +151,7 @@ export interface SagaLease {
  * wins, and the loser reports the winner.
  */
 export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: SagaLockOptions): SagaLease {
-  ensureDir(options.locksDir, 0o700);
+  ensureOwnDirectory(options.locksDir, 'the locks folder');
   const path = lockPath(options.locksDir, sagaId);
   const now = options.clock.now();
   const owner: SagaOwner = {

@@ -2,8 +2,10 @@ import type { Clock } from './clock.js';
 import {
   InterruptedError,
   LeaseLostError,
+  SagaAlreadyFinishedError,
   SagaCancelledError,
   SagaInterruptedError,
+  SagaStepNotKnownError,
   errorMessage,
   interruptionOf,
   isHaltingError,
@@ -58,11 +60,16 @@ type StepOutcome = { ok: true; output: SagaContext } | { ok: false; error: strin
 export class SagaRunner {
   constructor(private readonly options: SagaRunnerOptions) {}
 
-  /** Takes the saga's lease (SagaOwnedError if it is held), drives it to a terminal status and lets go. */
-  async run(sagaId: string): Promise<SagaRecord> {
+  /**
+   * Takes the saga's lease (SagaOwnedError if it is held), drives it to a terminal status and lets go.
+   * `unfinishedOnly`: a saga found terminal under the lease (another executor finished it between our look and our
+   * claim) is SagaAlreadyFinishedError instead of a result, so a resumer does not report another's work as its own.
+   */
+  async run(sagaId: string, options: { unfinishedOnly?: boolean } = {}): Promise<SagaRecord> {
     // Stopped before this saga started: it was not touched, so there is nothing to record or let go of.
     const early = interruptionOf(this.options.stop);
     if (early) throw new SagaInterruptedError(sagaId, early.signalName);
+    this.refuseUnknownSteps(sagaId);
     const lease = acquireSagaLock(this.options.ledger, sagaId, { ...this.options.lock, clock: this.options.clock });
     const execution = new SagaExecution(this.options, lease);
     try {
@@ -72,7 +79,16 @@ export class SagaRunner {
     }
     const saga = this.options.ledger.getSaga(sagaId);
     if (!saga) throw new Error(`saga ${sagaId} vanished from the ledger`);
+    if (options.unfinishedOnly && execution.foundFinished) throw new SagaAlreadyFinishedError(sagaId, saga.status);
     return saga;
+  }
+
+  /** Before the lease: a step this version cannot run or undo halts here, and the saga is left exactly as it was. */
+  private refuseUnknownSteps(sagaId: string): void {
+    const saga = this.options.ledger.getSaga(sagaId);
+    if (!saga || isTerminal(saga.status)) return;
+    const unknown = saga.steps.find((step) => !this.options.registry.get(step.name));
+    if (unknown) throw new SagaStepNotKnownError(sagaId, unknown.idx, unknown.name);
   }
 }
 
@@ -105,6 +121,8 @@ class SagaExecution {
     // Unlike a cancel, an interruption stops the undoing too: the saga stays compensating and a resume finishes it.
     if (!this.compensateAbort.signal.aborted) this.compensateAbort.abort(reason);
   };
+  /** Set when the saga was already terminal under this lease: nothing was driven. */
+  foundFinished = false;
 
   constructor(
     private readonly options: SagaRunnerOptions,
@@ -213,7 +231,10 @@ class SagaExecution {
 
   async drive(): Promise<void> {
     let saga = this.load();
-    if (isTerminal(saga.status)) return;
+    if (isTerminal(saga.status)) {
+      this.foundFinished = true;
+      return;
+    }
     this.stepNames = saga.stepNames;
     const takeover = this.lease.takeoverReason ? ` (took over: ${this.lease.takeoverReason})` : '';
     const ownerEvent: SagaTransition = {

@@ -1,5 +1,7 @@
 import type { Settings } from '../config.js';
+import { SagaStepNotKnownError } from '../engine/errors.js';
 import { StepRegistry, type StepContext } from '../engine/step.js';
+import { SAGA_KINDS, type SagaRecord } from '../engine/types.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { requestGuardOf, type SnapshotApi } from './snapshot/api.js';
 import { createSnapshotStep } from './snapshot/create-snapshot-step.js';
@@ -7,6 +9,8 @@ import { createPowerOffStep, createPowerOnStep } from './snapshot/power-steps.js
 import { createPruneStep } from './snapshot/prune-step.js';
 import { testSteps } from './test-steps.js';
 import { createDeleteLeaksStep } from './reconcile-step.js';
+import { snapshotSagaTemplate } from './snapshot/snapshot-saga.js';
+import { SagaTemplateMismatchError } from './template-errors.js';
 
 export interface StepDependencies {
   settings: Settings;
@@ -38,4 +42,48 @@ export function buildStepRegistry(deps: StepDependencies): StepRegistry {
   registry.register(createPruneStep(snapshotDeps));
   registry.register(createDeleteLeaksStep(api));
   return registry;
+}
+
+/** The reconcile saga: deletes the leaks `reconcile --delete` found. */
+export const RECONCILE_SAGA = { kind: 'reconcile', stepNames: ['delete_leaked_snapshots'] } as const;
+
+/**
+ * The step lists of the kinds arcadia builds itself, every variant: a saga of such a kind must have one of them.
+ * Other kinds are the engine's own (`saga start`), which may list any registered steps.
+ */
+function builtStepLists(): ReadonlyMap<string, string[][]> {
+  const snapshot = [false, true].flatMap((powerOff) =>
+    [undefined, 1].map((keep) => snapshotSagaTemplate({ dropletId: 0, powerOff, ...(keep ? { keep } : {}) }).stepNames),
+  );
+  return new Map([
+    ['snapshot', snapshot],
+    [RECONCILE_SAGA.kind, [[...RECONCILE_SAGA.stepNames]]],
+  ]);
+}
+
+/** Why a kind and step list match no registered saga template, or null when they match one. */
+export function sagaTemplateProblem(kind: string, stepNames: readonly string[]): string | null {
+  if (!(SAGA_KINDS as readonly string[]).includes(kind)) return `"${kind.slice(0, 40)}" is not a saga kind`;
+  if (stepNames.length === 0) return 'it has no steps';
+  const variants = builtStepLists().get(kind);
+  if (variants && !variants.some((v) => v.length === stepNames.length && v.every((name, i) => name === stepNames[i]))) {
+    return `a ${kind} saga has the steps ${variants.map((v) => `[${v.join(', ')}]`).join(' or ')}`;
+  }
+  return null;
+}
+
+/**
+ * Refuses, before anything runs, a saga from the ledger that this arcadia would not have built: a step it does not
+ * know (SagaStepNotKnownError, a newer arcadia's saga) or a kind and step list that match no template.
+ * The step rows are checked, not only the recorded list: the rows are what the runner drives.
+ */
+export function assertRegisteredTemplate(saga: SagaRecord, registry: StepRegistry): void {
+  const unknown = saga.steps.find((step) => !registry.get(step.name));
+  if (unknown) throw new SagaStepNotKnownError(saga.id, unknown.idx, unknown.name);
+  const rows = saga.steps.map((step) => step.name);
+  if (rows.length !== saga.stepNames.length || rows.some((name, i) => name !== saga.stepNames[i])) {
+    throw new SagaTemplateMismatchError(saga.id, saga.kind, rows, 'its step rows differ from its recorded step list');
+  }
+  const problem = sagaTemplateProblem(saga.kind, rows);
+  if (problem !== null) throw new SagaTemplateMismatchError(saga.id, saga.kind, rows, problem);
 }

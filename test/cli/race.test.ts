@@ -43,3 +43,27 @@ describe('race', () => {
     expect(events.filter((e) => e.from === 'running' && e.to === 'succeeded' && e.stepIdx === 0)).toHaveLength(1);
   });
 });
+
+describe('race of resumers', () => {
+  it('three simultaneous `saga resume --all` report each orphan once between them, and run each once', async () => {
+    const { home } = tempHome();
+    // Short sleeps: each resumer is still going through its list when the others finish sagas on it.
+    const ids = withLedger(home, ({ ledger }) =>
+      Array.from({ length: 20 }, () => {
+        return ledger.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: 30 } }), Date.now()).id;
+      }),
+    );
+
+    const resumers = Array.from({ length: 3 }, () => spawnArcadia(['saga', 'resume', '--all', '--json'], { home }));
+    const results = await Promise.all(resumers.map((r) => r.done));
+
+    const reported = results.flatMap((r) => (JSON.parse(r.stdout) as { id: string }[]).map((s) => s.id));
+    expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual([0, 0, 0]);
+    expect([...reported].sort()).toEqual([...ids].sort());
+    for (const id of ids) {
+      const saga = readSaga(home, id);
+      expect(saga.status).toBe('succeeded');
+      expect(saga.steps[0]!.attempts).toBe(1);
+    }
+  });
+});

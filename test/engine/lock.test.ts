@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SagaOwnedError } from '../../src/engine/errors.js';
@@ -216,6 +216,46 @@ describe('acquireSagaLock', () => {
     const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
 
     expect(lease).toMatchObject({ epoch: 2, takeoverReason: 'unreadable lock file' });
+  });
+
+  it('takes over a dangling symlink in place of the lock file instead of calling the saga owned forever', () => {
+    const s = setup();
+    mkdirSync(s.locksDir, { recursive: true, mode: 0o700 });
+    symlinkSync(join(s.home, 'nowhere', 'gone.lock'), s.file());
+
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+
+    expect(lease).toMatchObject({ epoch: 1, takeoverReason: 'unreadable lock file' });
+    expect(lstatSync(s.file()).isFile()).toBe(true);
+    expect(s.readLock()).toMatchObject({ pid: 202, epoch: 1 });
+    expect(existsSync(join(s.home, 'nowhere'))).toBe(false);
+    lease.release();
+    expect(existsSync(s.file())).toBe(false);
+  });
+
+  it('never follows a symlinked lock file: a live-looking record at its target is not read, and is left alone', () => {
+    const s = setup();
+    mkdirSync(s.locksDir, { recursive: true, mode: 0o700 });
+    const target = join(s.home, 'someone-elses.json');
+    const live: SagaLockRecord = {
+      sagaId: s.sagaId,
+      pid: 101,
+      host: HOST,
+      processStartedAt: 1,
+      acquiredAt: 0,
+      heartbeatAt: s.clock.now(),
+      epoch: 0,
+    };
+    writeFileSync(target, JSON.stringify(live), { mode: 0o600 });
+    const before = readFileSync(target);
+    symlinkSync(target, s.file());
+
+    expect(readSagaLock(s.locksDir, s.sagaId)).toMatchObject({ epoch: -1, pid: 0 });
+    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+
+    expect(lease.epoch).toBe(1);
+    expect(lstatSync(s.file()).isSymbolicLink()).toBe(false);
+    expect(readFileSync(target).equals(before)).toBe(true);
   });
 
   it('takes over from an owner that linked its lock file but died before claiming the epoch', () => {

@@ -89,8 +89,11 @@ function eventJson(event: SagaEvent): EventJson {
   return { at: isoTime(event.at), step: event.stepName, from: event.from, to: event.to, detail: event.detail, epoch: event.epoch };
 }
 
+/** An unreadable row is listed with status `unreadable` and what is wrong with it as its error. */
 export function sagaListJson(sagas: SagaSummary[]): SagaJson[] {
-  return sagas.map(summaryJson);
+  return sagas.map((s) =>
+    s.unreadable === undefined ? summaryJson(s) : { ...summaryJson(s), status: 'unreadable', error: s.unreadable },
+  );
 }
 
 function colourStatus(output: Output, status: string): TerminalText {
@@ -126,7 +129,7 @@ export function printSagaList(output: Output, sagas: SagaSummary[]): void {
   const rows = sagas.map((s) => [
     s.id,
     s.kind,
-    statusCell(output, s.status),
+    statusCell(output, s.unreadable === undefined ? s.status : 'unreadable'),
     s.currentStep,
     s.triggeredBy,
     isoTime(s.createdAt),

@@ -42,7 +42,7 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
   if (ids.length > 0 && opts.tag !== undefined) throw new UsageError('give droplet ids or --tag, not both');
   if (opts.tag !== undefined) validateTag(opts.tag);
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = await openApp(ctx);
+  const app = await openApp(ctx, { readOnly: !opts.delete });
   try {
     const client = app.api();
     const scope = opts.tag !== undefined ? new Set((await client.listDroplets({ tagName: opts.tag })).map((d) => d.id)) : ids.length ? new Set(ids) : undefined;

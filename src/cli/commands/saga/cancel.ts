@@ -25,6 +25,9 @@ export async function runSagaCancel(opts: SagaCancelOptions, ctx: CliContext): P
     const saga = app.ledger.getSaga(id);
     if (!saga) throw new SagaNotFoundError(opts.ref);
     if (isTerminal(saga.status)) throw new SagaNotResumableError(id, saga.status);
+    // Rolling back drives the saga as much as resuming it does: the same refusal, before the request is recorded.
+    const { assertRegisteredTemplate } = await import('../../../sagas/registry.js');
+    assertRegisteredTemplate(saga, app.registry);
     app.ledger.requestCancel(id, app.clock.now());
     const owner = liveOwnerOf(app, id);
     if (owner) {

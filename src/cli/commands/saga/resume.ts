@@ -5,9 +5,8 @@ import { UsageError } from '../../../errors.js';
 import { Output } from '../../../output/output.js';
 import { printSagaOutcome, sagaJson } from '../../../output/views/saga-view.js';
 import { openApp, type App, type CliContext } from '../../app.js';
-import { EXIT, exitCodeForStatus, worstExitCode, type ExitCode } from '../../exit-codes.js';
-import { runSagaWithProgress } from '../../run-saga.js';
-import { resumeOrphans } from '../../shared/resume-orphans.js';
+import { exitCodeForError, exitCodeForStatus, worstExitCode, type ExitCode } from '../../exit-codes.js';
+import { resumeHere, resumeOrphanSagas } from '../../shared/resume-orphans.js';
 
 export interface SagaResumeOptions {
   ref: string | undefined;
@@ -30,18 +29,19 @@ async function resumeOne(app: App, output: Output, ref: string): Promise<ExitCod
   const id = app.ledger.resolveSagaId(ref);
   const before = app.ledger.getSaga(id);
   if (!before) throw new SagaNotFoundError(ref);
-  if (isTerminal(before.status)) output.progress(`saga ${id} already ${before.status}; nothing to resume`);
-  const saga = isTerminal(before.status) ? before : await runSagaWithProgress(app, output, id);
-  printSagaOutcome(output, saga);
-  return exitCodeForStatus(saga.status);
+  const saga = isTerminal(before.status) ? undefined : await resumeHere(app, output, before);
+  const shown = saga ?? app.ledger.getSaga(id) ?? before;
+  if (!saga) output.progress(`saga ${id} already ${shown.status}; nothing to resume`);
+  printSagaOutcome(output, shown);
+  return exitCodeForStatus(shown.status);
 }
 
 async function resumeAll(app: App, output: Output): Promise<ExitCode> {
-  const resumed = await resumeOrphans(app, output);
+  const { resumed, refused } = await resumeOrphanSagas(app, output);
   if (output.mode === 'json') output.json(resumed.map((s) => sagaJson(s)));
-  else if (resumed.length === 0) output.print('nothing to resume');
+  else if (resumed.length === 0 && refused.length === 0) output.print('nothing to resume');
   else for (const saga of resumed) printSagaOutcome(output, saga);
-  return worstExitCode(resumed.map((s) => exitCodeForStatus(s.status)));
+  return worstExitCode([...resumed.map((s) => exitCodeForStatus(s.status)), ...refused.map(exitCodeForError)]);
 }
 
 export function registerSagaResume(saga: Command, ctx: CliContext, setExit: (code: ExitCode) => void): void {

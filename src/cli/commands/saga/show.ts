@@ -13,7 +13,7 @@ export interface SagaShowOptions {
 
 export async function runSagaShow(opts: SagaShowOptions, ctx: CliContext): Promise<ExitCode> {
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = openLedgerApp(ctx);
+  const app = openLedgerApp(ctx, { readOnly: true });
   try {
     const id = app.ledger.resolveSagaId(opts.ref);
     const saga = app.ledger.getSaga(id);

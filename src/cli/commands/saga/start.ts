@@ -32,6 +32,12 @@ export async function runSagaStart(opts: SagaStartOptions, ctx: CliContext): Pro
     for (const step of opts.steps) {
       if (!app.registry.get(step)) throw new UnknownStepError(step, app.registry.names());
     }
+    // A saga resume would refuse (a snapshot saga of nothing but power_off_droplet) is refused before it exists.
+    const { sagaTemplateProblem } = await import('../../../sagas/registry.js');
+    const problem = sagaTemplateProblem(opts.kind, opts.steps);
+    if (problem !== null) {
+      throw new UsageError(`--kind ${opts.kind} with these steps matches no saga arcadia builds: ${problem}`);
+    }
     const created = app.ledger.createSaga(
       {
         id: randomUUID(),

@@ -43,7 +43,7 @@ export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Prom
   }
   if (opts.dryRun && opts.detach) throw new UsageError('--dry-run and --detach do not go together');
   const output = await Output.detect(deps.streams, deps.env, opts.json);
-  const app = await openApp(deps);
+  const app = await openApp(deps, { readOnly: opts.dryRun });
   try {
     if (opts.dryRun && opts.keep !== undefined) {
       printRetentionPreview(output, await previewRetention(app, ids, opts.tag, opts.keep), opts.keep);
