@@ -31,7 +31,7 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * How long an interrupted process may take to stop cleanly before it exits anyway (DESIGN.md section 16 promises
+ * How long an interrupted process may take to stop cleanly before it exits anyway (ARCHITECTURE.md, "Interruptions" promises
  * an exit within 2 seconds). Read by the signal handler too, so it is its own function.
  */
 export function interruptGraceMs(env: NodeJS.ProcessEnv): number {

@@ -30,13 +30,13 @@ export const EXIT = {
   owned: 3,
   config: 4,
   needsAttention: 5,
-  /** 128 + the signal's number, as shells report a process ended by it (DESIGN.md section 16). */
+  /** 128 + the signal's number, as shells report a process ended by it (ARCHITECTURE.md, "Interruptions"). */
   interrupted: 130,
   terminated: 143,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-/** The one place errors become exit codes (DESIGN.md section 7). */
+/** The one place errors become exit codes (ARCHITECTURE.md, "Interface"). */
 export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof CommanderError) return EXIT.usage;
   if (error instanceof InterruptedError) return error.signalName === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;

@@ -27,7 +27,7 @@ function exitCodeFor(signalName: InterruptSignal): ExitCode {
 }
 
 /**
- * DESIGN.md section 16. The first SIGINT or SIGTERM aborts the returned signal, so runners stop at their next wait,
+ * ARCHITECTURE.md, "Interruptions". The first SIGINT or SIGTERM aborts the returned signal, so runners stop at their next wait,
  * record `interrupted` and let go of their leases; if that has not ended the process within the grace time (a request
  * that cannot be aborted), it exits anyway. A second signal exits at once: a SQLite transaction is synchronous and
  * never cut in half by a signal handler, so the sagas are as resumable as after kill -9.

@@ -56,7 +56,7 @@ export interface SagaRunnerOptions {
 
 type StepOutcome = { ok: true; output: SagaContext } | { ok: false; error: string; cancelled: boolean };
 
-/** Drives sagas by the rules of DESIGN.md section 3. One instance may run many sagas, one executor per saga. */
+/** Drives sagas by the rules of ARCHITECTURE.md, "Runner rules". One instance may run many sagas, one executor per saga. */
 export class SagaRunner {
   constructor(private readonly options: SagaRunnerOptions) {}
 
@@ -408,7 +408,7 @@ class SagaExecution {
   }
 
   /**
-   * Stops this executor on an interruption (DESIGN.md section 16): the `interrupted` event and the release of the
+   * Stops this executor on an interruption (ARCHITECTURE.md, "Interruptions"): the `interrupted` event and the release of the
    * owner columns in one transaction, the saga and its steps left as they are, so a resume picks up where this
    * stopped. Like a halt, it gives back the recovery attempt: being stopped on purpose is not a crash.
    */

@@ -16,7 +16,7 @@ function watch(graceMs = 60_000) {
   return { events, exits, notices, watcher };
 }
 
-describe('SIGINT and SIGTERM handling (DESIGN.md section 16)', () => {
+describe('SIGINT and SIGTERM handling (ARCHITECTURE.md, "Interruptions")', () => {
   it('aborts the stop signal with the signal name on the first signal and does not exit', () => {
     const { events, exits, watcher } = watch();
     events.emit('SIGTERM');

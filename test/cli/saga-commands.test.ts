@@ -6,8 +6,8 @@ import { lines, parseJsonOutput, runArcadia } from '../helpers/arcadia.js';
 import { newSaga, readEvents, readSaga, withLedger } from '../helpers/ledger.js';
 import { tempHome } from '../helpers/temp-home.js';
 
-/** DESIGN.md section 7: the keys of a saga in JSON. */
-const DESIGN_SAGA_KEYS = ['id', 'kind', 'status', 'triggeredBy', 'deploymentId', 'createdAt', 'updatedAt', 'owner', 'steps', 'context'];
+/** ARCHITECTURE.md, "Interface": the keys of a saga in JSON. */
+const SAGA_JSON_KEYS = ['id', 'kind', 'status', 'triggeredBy', 'deploymentId', 'createdAt', 'updatedAt', 'owner', 'steps', 'context'];
 /** What the implementation adds on top of the design's list (reported as a deviation to review). */
 const EXTRA_SAGA_KEYS = ['batchId', 'error'];
 const STEP_KEYS = ['idx', 'name', 'status', 'attempts', 'startedAt', 'finishedAt', 'error'];
@@ -26,7 +26,7 @@ interface SagaJson {
 }
 
 describe.concurrent('saga start', () => {
-  it('rolls back noop+fail: exit 1, the JSON shape of DESIGN.md section 7, and the ledger agrees', async (t) => {
+  it('rolls back noop+fail: exit 1, the JSON shape of ARCHITECTURE.md, "Interface", and the ledger agrees', async (t) => {
     const { home: parent } = tempHome({ test: t });
     const home = join(parent, 'home'); // created by arcadia
     const result = await runArcadia(
@@ -41,7 +41,7 @@ describe.concurrent('saga start', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('');
     const saga = parseJsonOutput<SagaJson>(result);
-    expect(Object.keys(saga).sort()).toEqual([...DESIGN_SAGA_KEYS, ...EXTRA_SAGA_KEYS].sort());
+    expect(Object.keys(saga).sort()).toEqual([...SAGA_JSON_KEYS, ...EXTRA_SAGA_KEYS].sort());
     expect(saga).toMatchObject({
       kind: 'test',
       status: 'rolled_back',
@@ -135,7 +135,7 @@ describe.concurrent('saga list', () => {
     const allJson = parseJsonOutput<SagaJson[]>(all);
     expect(allJson.map((s) => s.id)).toEqual(newestFirst.slice(0, 20));
     expect(Object.keys(allJson[0]!).sort()).toEqual(
-      [...DESIGN_SAGA_KEYS, ...EXTRA_SAGA_KEYS].filter((k) => k !== 'steps' && k !== 'context').sort(),
+      [...SAGA_JSON_KEYS, ...EXTRA_SAGA_KEYS].filter((k) => k !== 'steps' && k !== 'context').sort(),
     );
     expect(parseJsonOutput<SagaJson[]>(filtered).map((s) => s.id)).toEqual(expected((i) => i % 3 === 0 && (i % 4 === 0 || i % 4 === 2)));
     expect(parseJsonOutput<SagaJson[]>(byDeployment).map((s) => s.id)).toEqual(expected((i) => i % 5 === 0));
@@ -181,7 +181,7 @@ describe.concurrent('saga show', () => {
 
     expect(json.code).toBe(0);
     const saga = parseJsonOutput<SagaJson>(json);
-    expect(Object.keys(saga).sort()).toEqual([...DESIGN_SAGA_KEYS, ...EXTRA_SAGA_KEYS, 'events'].sort());
+    expect(Object.keys(saga).sort()).toEqual([...SAGA_JSON_KEYS, ...EXTRA_SAGA_KEYS, 'events'].sort());
     expect(saga.steps.map((s) => s.status)).toEqual(['compensated', 'failed', 'pending']);
     const events = saga.events!;
     expect(events[0]).toEqual({ at: expect.stringMatching(ISO), step: null, from: null, to: 'pending', detail: 'created', epoch: 0 });

@@ -12,7 +12,7 @@ afterEach(async () => {
   box = undefined;
 });
 
-/** DESIGN.md section 16: the process is gone within 2 s of the signal. */
+/** ARCHITECTURE.md, "Interruptions": the process is gone within 2 s of the signal. */
 const BUDGET_MS = 2_000;
 
 function snapshotPosts(sim: RunningSimulator): number {

@@ -1001,7 +1001,7 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
   });
 });
 
-describe('interruptions (DESIGN.md section 16): stop, record, let go, roll nothing back', { timeout: 10_000 }, () => {
+describe('interruptions (ARCHITECTURE.md, "Interruptions"): stop, record, let go, roll nothing back', { timeout: 10_000 }, () => {
   const lockFile = (h: Harness, id: string): string => join(h.locksDir, `${id}.lock`);
 
   function sleepingStep(h: Harness, name: string, ms: number, seen: { reason?: unknown } = {}): void {

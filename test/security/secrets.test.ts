@@ -168,7 +168,7 @@ describe('tokens never leak', () => {
     expect(posts.at(-1)?.token).toBe('tokens[0]');
   });
 
-  // DESIGN.md section 7: exit 4 for "configuration or authentication (no token, 401, 403)".
+  // ARCHITECTURE.md, "Interface": exit 4 for "configuration or authentication (no token, 401, 403)".
   const writeRefused: { name: string; env: Record<string, string | undefined>; variable: string; status: string }[] = [
     { name: 'a read-only DIGITALOCEAN_ACCESS_TOKEN', env: { DIGITALOCEAN_ACCESS_TOKEN: READ_ONLY }, variable: 'DIGITALOCEAN_ACCESS_TOKEN', status: '403' },
     { name: 'a read-only ARCADIA_PROVISIONING_TOKEN', env: { ARCADIA_PROVISIONING_TOKEN: READ_ONLY }, variable: 'ARCADIA_PROVISIONING_TOKEN', status: '403' },

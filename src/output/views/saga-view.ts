@@ -19,7 +19,7 @@ export interface StepJson {
   error: string | null;
 }
 
-/** The JSON shape of a saga (DESIGN.md section 7); list entries leave out steps and context. */
+/** The JSON shape of a saga (ARCHITECTURE.md, "Interface"); list entries leave out steps and context. */
 export interface SagaJson {
   id: string;
   kind: string;

@@ -1,7 +1,7 @@
 import { humanDuration } from '../format.js';
 import type { Output } from '../output.js';
 
-/** One droplet's line in a snapshot run: the `snapshot --json` entry of DESIGN.md section 7, plus `resumed`. */
+/** One droplet's line in a snapshot run: the `snapshot --json` entry of ARCHITECTURE.md, "Interface", plus `resumed`. */
 export interface SnapshotResult {
   /** Null only for a resumed saga whose inputs name no droplet (a ledger arcadia did not write). */
   dropletId: number | null;

@@ -175,7 +175,7 @@ async function finish(
 }
 
 /**
- * Reconcile before act (DESIGN.md section 5): a recorded snapshot is done; an awaited action is polled, not
+ * Reconcile before act (ARCHITECTURE.md, "The snapshot step"): a recorded snapshot is done; an awaited action is polled, not
  * re-posted; once a POST may have happened, a snapshot carrying our name or a snapshot action begun since is adopted,
  * and set aside again if it turns out to have made someone else's snapshot. Only when none of that finds anything is
  * the action posted, and its id is checkpointed the moment it returns. progress.ts names the stages.
