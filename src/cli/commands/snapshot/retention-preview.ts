@@ -32,7 +32,8 @@ export async function previewRetention(
     const upcoming = {
       id: UPCOMING_ID,
       name: `arcadia-snap-${dropletId}-${UPCOMING_NAME_HEX}`,
-      createdAt: new Date(Math.max(app.clock.now(), ...times)).toISOString(),
+      // Whole seconds, as DigitalOcean gives them.
+      createdAt: new Date(Math.max(app.clock.now(), ...times)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     };
     const decisions = applyRetentionPolicy({
       snapshots: [...listed, upcoming],
