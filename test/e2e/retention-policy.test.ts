@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SimulatorConfigInput } from '../../src/simulator/index.js';
 import { FAST_SIMULATOR, arcadia, invariantViolations, readSagas, sandbox, type Sandbox } from './harness.js';
 
 let box: Sandbox | undefined;
@@ -37,13 +38,17 @@ const LONG_AGO = '2025-01-01T00:00:00Z';
 const POLICY = ['--keep-daily', '2', '--keep-monthly', '3', '--tz', 'Asia/Tokyo'];
 
 function retentionBox(): Promise<Sandbox> {
-  return sandbox({
+  return sandbox(retentionConfig());
+}
+
+function retentionConfig(): SimulatorConfigInput {
+  return {
     ...FAST_SIMULATOR,
     droplets: [
       { id: 1001, name: 'web-1', snapshots: HISTORY, backups: [{ name: 'web-1 weekly', createdAt: LONG_AGO }] },
       { id: 1002, name: 'web-2', snapshots: [{ name: 'arcadia-snap-1002-aaaaaaa1', createdAt: LONG_AGO }] },
     ],
-  });
+  };
 }
 
 describe('restic-style retention against the simulator', () => {
@@ -110,6 +115,17 @@ describe('restic-style retention against the simulator', () => {
     expect(kept).toContain(saga?.context.snapshot_name);
     expect(state.snapshots.filter((s) => s.dropletId === 1002).every((s) => s.deletedAt === null)).toBe(true);
     expect(state.backups.every((b) => b.deletedAt === null)).toBe(true);
+    expect(invariantViolations(box.home, box.sim)).toEqual([]);
+  });
+
+  it('deletes nothing when the snapshot fails: the saga rolls back before retention', async () => {
+    box = await sandbox({ ...retentionConfig(), faults: { errorNextActions: 1 } });
+    const run = await arcadia(['snapshot', '1001', '--keep-last', '1', '--json'], box.env);
+    expect(run.code, run.stderr).toBe(1);
+    expect(box.sim.state().snapshots.every((s) => s.deletedAt === null)).toBe(true);
+    const [saga] = readSagas(box.home);
+    expect(saga?.status).toBe('rolled_back');
+    expect(saga?.steps.find((step) => step.name === 'prune_snapshots')?.status).toBe('pending');
     expect(invariantViolations(box.home, box.sim)).toEqual([]);
   });
 
