@@ -120,7 +120,7 @@ export function printRetentionPreview(output: Output, preview: RetentionPreview[
       p.dropletId,
       s.id ?? UPCOMING_LABEL,
       s.name === null ? UPCOMING_LABEL : safeText(s.name),
-      s.createdAt,
+      safeText(s.createdAt),
       s.action,
       s.reasons.join(', '),
     ]),

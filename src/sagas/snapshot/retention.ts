@@ -46,10 +46,34 @@ const newestFirst = (a: RetentionCandidate, b: RetentionCandidate): number =>
   Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id.localeCompare(a.id, 'en', { numeric: true });
 
 /**
- * restic's `forget` over arcadia's snapshots of one droplet, newest first: each count option keeps the newest
- * snapshot of each of its newest N calendar buckets (and, like restic, the oldest snapshot too while that option has
- * buckets to spare); `keepWithin` keeps everything after the newest minus the duration; options OR together. Floors
- * restic lacks: the newest and the new snapshot are always kept, and nothing is deleted without a new snapshot.
+ * The count options' walk, fed snapshots newest first: keep-last keeps the first N; each calendar option keeps a
+ * snapshot whose bucket differs from the last one it kept, until N are kept, and (restic's rule) the oldest snapshot
+ * too while it has some left.
+ */
+function countWalk(policy: RetentionPolicy, zone: string, total: number): (time: number, index: number) => string[] {
+  const left = new Map(BUCKET_RULES.map((rule) => [rule.option, policy[rule.option] ?? 0]));
+  const lastBucket = new Map<RetentionCount, string>();
+  const keepLast = policy.keepLast ?? 0;
+  return (time, index) => {
+    const reasons = index < keepLast ? [`last ${index + 1}`] : [];
+    const rules = BUCKET_RULES.filter((rule) => (left.get(rule.option) ?? 0) > 0);
+    const labels = rules.length > 0 ? bucketLabels(time, zone) : null;
+    for (const rule of rules) {
+      const label = labels?.[rule.bucket] ?? '';
+      const sameBucket = label === lastBucket.get(rule.option);
+      if (sameBucket && index !== total - 1) continue;
+      reasons.push(`${sameBucket ? 'oldest ' : ''}${rule.word} ${label}`);
+      lastBucket.set(rule.option, label);
+      left.set(rule.option, (left.get(rule.option) ?? 0) - 1);
+    }
+    return reasons;
+  };
+}
+
+/**
+ * restic's `forget` over arcadia's snapshots of one droplet, newest first: the count options of countWalk, and
+ * `keepWithin` keeping everything after the newest minus the duration; options OR together. Floors restic lacks:
+ * the newest and the new snapshot are always kept, and nothing is deleted without a listed new snapshot.
  */
 export function applyRetentionPolicy(request: RetentionRequest): RetentionDecision[] {
   const { policy, newSnapshotId } = request;
@@ -63,45 +87,29 @@ export function applyRetentionPolicy(request: RetentionRequest): RetentionDecisi
   const cutoff =
     policy.keepWithin && newest ? withinCutoff(Date.parse(newest.createdAt), policy.keepWithin, zone) : null;
   const within = policy.keepWithin ? `within ${formatRetentionDuration(policy.keepWithin)}` : '';
-  const left = new Map(BUCKET_RULES.map((rule) => [rule.option, policy[rule.option] ?? 0]));
-  const lastBucket = new Map<RetentionCount, string>();
-  let lastLeft = policy.keepLast ?? 0;
+  const counts = countWalk(policy, zone, ours.length);
 
-  const kept = unreadable.map((s): RetentionDecision => ({ ...pick(s), action: 'keep', reasons: ['unreadable time'] }));
-  return ours.map((snapshot, index): RetentionDecision => {
+  const decisions = ours.map((snapshot, index): RetentionDecision => {
     const time = Date.parse(snapshot.createdAt);
-    const reasons: string[] = [];
-    if (lastLeft > 0) {
-      lastLeft -= 1;
-      reasons.push(`last ${(policy.keepLast ?? 0) - lastLeft}`);
-    }
-    const labels = BUCKET_RULES.some((rule) => (left.get(rule.option) ?? 0) > 0) ? bucketLabels(time, zone) : null;
-    for (const rule of BUCKET_RULES) {
-      const remaining = left.get(rule.option) ?? 0;
-      if (remaining <= 0 || !labels) continue;
-      const label = labels[rule.bucket];
-      const oldest = index === ours.length - 1;
-      if (label !== lastBucket.get(rule.option) || oldest) {
-        reasons.push(label === lastBucket.get(rule.option) ? `oldest ${rule.word} ${label}` : `${rule.word} ${label}`);
-        lastBucket.set(rule.option, label);
-        left.set(rule.option, remaining - 1);
-      }
-    }
+    const reasons = counts(time, index);
     if (cutoff !== null && time > cutoff) reasons.push(within);
     const isFloor = snapshot === newest || snapshot.id === newSnapshotId;
     if (reasons.length === 0 && isFloor) reasons.push('newest');
     if (reasons.length === 0 && !newListed) {
       reasons.push(newSnapshotId === null ? 'no new snapshot' : 'new snapshot not listed');
     }
-    const action = reasons.length > 0 ? 'keep' : 'delete';
-    return { ...pick(snapshot), action, reasons };
-  }).concat(kept);
-}
-
-function pick(s: RetentionCandidate): Pick<RetentionDecision, 'id' | 'name' | 'createdAt'> {
-  return { id: s.id, name: s.name, createdAt: s.createdAt };
+    return { ...pick(snapshot), action: reasons.length > 0 ? 'keep' : 'delete', reasons };
+  });
+  const unreadableKept = unreadable.map(
+    (s): RetentionDecision => ({ ...pick(s), action: 'keep', reasons: ['unreadable time'] }),
+  );
+  return [...decisions, ...unreadableKept];
 }
 
 export function snapshotsToDelete(decisions: RetentionDecision[]): RetentionDecision[] {
   return decisions.filter((d) => d.action === 'delete');
+}
+
+function pick(s: RetentionCandidate): Pick<RetentionDecision, 'id' | 'name' | 'createdAt'> {
+  return { id: s.id, name: s.name, createdAt: s.createdAt };
 }
