@@ -195,6 +195,8 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
  * it are left (the new one counted), or all of them if there were fewer. With several sagas on one droplet, listing
  * lag makes the count legitimately vary, so only the deletion rules above apply there.
  */
+const RETENTION_INPUTS_BEYOND_KEEP = ['keep_hourly', 'keep_daily', 'keep_weekly', 'keep_monthly', 'keep_yearly', 'keep_within'];
+
 function checkRetention(snapshotSagas: CheckedSaga[], world: CheckedWorld, out: Violation[]): void {
   const byDroplet = new Map<number, CheckedSaga[]>();
   for (const saga of snapshotSagas) byDroplet.set(dropletOf(saga), [...(byDroplet.get(dropletOf(saga)) ?? []), saga]);
@@ -202,6 +204,8 @@ function checkRetention(snapshotSagas: CheckedSaga[], world: CheckedWorld, out: 
     const [saga] = sagas;
     if (sagas.length !== 1 || !saga || saga.status !== 'succeeded' || !saga.stepNames.includes('prune_snapshots')) continue;
     if (typeof saga.context.prune_error === 'string') continue; // reported by arcadia itself (exit 5)
+    // Only --keep (keep-last) alone is counted here; calendar policies are checked by test/sagas/retention*.
+    if (RETENTION_INPUTS_BEYOND_KEEP.some((key) => inputOf(saga, key) !== undefined)) continue;
     const keep = Number(inputOf(saga, 'keep'));
     const ours = world.snapshots.filter((s) => s.dropletId === dropletId && parseSnapshotName(s.name)?.dropletId === dropletId);
     const older = ours

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSnapshotName, snapshotName, validateLabel } from '../../src/sagas/snapshot/naming.js';
-import { snapshotsToPrune, type RetentionCandidate } from '../../src/sagas/snapshot/retention.js';
+import { applyRetentionPolicy, snapshotsToDelete, type RetentionCandidate } from '../../src/sagas/snapshot/retention.js';
 
 const SAGA = '3f2a9c1e-0000-4000-8000-000000000000';
 
@@ -30,7 +30,12 @@ function snap(id: string, name: string, day: number, type = 'snapshot'): Retenti
   return { id, name, createdAt: `2026-11-${String(day).padStart(2, '0')}T03:00:00Z`, type };
 }
 
-describe('snapshotsToPrune', () => {
+function snapshotsToPrune(listing: RetentionCandidate[], dropletId: number, keep: number, newId: string): RetentionCandidate[] {
+  const decisions = applyRetentionPolicy({ snapshots: listing, dropletId, policy: { keepLast: keep }, newSnapshotId: newId });
+  return snapshotsToDelete(decisions);
+}
+
+describe('--keep-last (--keep)', () => {
   const ours = (id: string, day: number): RetentionCandidate => snap(id, `arcadia-snap-7-${id.padStart(8, 'a')}`, day);
   const listing = [
     ours('1', 1),
@@ -49,10 +54,10 @@ describe('snapshotsToPrune', () => {
     expect(snapshotsToPrune(listing, 7, 10, '9')).toEqual([]);
   });
 
-  it('never deletes the new snapshot even when it is not the newest by time', () => {
-    const skewed = [...listing.filter((s) => s.id !== '9'), ours('9', 0)];
+  it('never deletes the new snapshot even when it is not the newest by time, nor the newest by time', () => {
+    const skewed = [...listing.filter((s) => s.id !== '9'), { ...ours('9', 1), createdAt: '2026-10-31T03:00:00Z' }];
     const doomed = snapshotsToPrune(skewed, 7, 1, '9').map((s) => s.id);
     expect(doomed).not.toContain('9');
-    expect(doomed).toEqual(['4', '3', '2', '1']);
+    expect(doomed).toEqual(['3', '2', '1']);
   });
 });

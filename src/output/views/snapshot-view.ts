@@ -90,21 +90,48 @@ export function printSnapshotResults(output: Output, results: SnapshotResult[]):
   output.print(summaryLine(results));
 }
 
-export interface RetentionPreview {
-  dropletId: number;
-  wouldDelete: { id: string; name: string; createdAt: string }[];
+/** One arcadia snapshot in a retention dry run; id and name are null for the snapshot the run would take. */
+export interface RetentionPreviewSnapshot {
+  id: string | null;
+  name: string | null;
+  createdAt: string;
+  action: 'keep' | 'delete';
+  reasons: string[];
 }
 
-export function printRetentionPreview(output: Output, preview: RetentionPreview[], keep: number): void {
+export interface RetentionPreview {
+  dropletId: number;
+  /** Every arcadia snapshot of the droplet, newest first, the upcoming one included. */
+  snapshots: RetentionPreviewSnapshot[];
+}
+
+const UPCOMING_LABEL = '(this run)';
+
+/** `--json`: each droplet's snapshots with their decision, and `wouldDelete` (the deletes alone) as before. */
+export function retentionPreviewJson(p: RetentionPreview): Record<string, unknown> {
+  const wouldDelete = p.snapshots
+    .filter((s) => s.action === 'delete')
+    .map((s) => ({ id: s.id, name: s.name, createdAt: s.createdAt }));
+  return { dropletId: p.dropletId, snapshots: p.snapshots, wouldDelete };
+}
+
+export function printRetentionPreview(output: Output, preview: RetentionPreview[], policyText: string): void {
   if (output.mode === 'json') {
-    output.json(preview);
+    output.json(preview.map(retentionPreviewJson));
     return;
   }
-  const rows = preview.flatMap((p) => p.wouldDelete.map((d) => [p.dropletId, d.id, d.name, d.createdAt]));
-  if (rows.length === 0) {
-    output.print(`--keep ${keep} would delete nothing`);
-    return;
-  }
-  output.print(output.table(['DROPLET', 'SNAPSHOT', 'NAME', 'CREATED'], rows));
-  output.print(`--keep ${keep} would delete ${rows.length} snapshot(s); nothing was changed (dry run)`);
+  const rows = preview.flatMap((p) =>
+    p.snapshots.map((s) => [
+      p.dropletId,
+      s.id ?? UPCOMING_LABEL,
+      s.name === null ? UPCOMING_LABEL : safeText(s.name),
+      safeText(s.createdAt),
+      s.action,
+      s.reasons.join(', '),
+    ]),
+  );
+  const deletes = preview.reduce((n, p) => n + p.snapshots.filter((s) => s.action === 'delete').length, 0);
+  output.print(output.table(['DROPLET', 'SNAPSHOT', 'NAME', 'CREATED', 'ACTION', 'REASON'], rows));
+  const outcome = deletes === 0 ? 'would delete nothing' : `would delete ${deletes} snapshot(s)`;
+  output.print(`${policyText} ${outcome}; nothing was changed (dry run)`);
 }

@@ -1,35 +1,63 @@
 import { NotFoundError } from '../../digitalocean/errors.js';
 import { LeaseLostError, errorMessage } from '../../engine/errors.js';
 import type { StepDefinition } from '../../engine/step.js';
-import type { SagaContext } from '../../engine/types.js';
+import type { Json, SagaContext } from '../../engine/types.js';
 import type { SnapshotStepDependencies } from './api.js';
 import { dropletIdInput } from './create-snapshot-step.js';
-import { snapshotsToPrune } from './retention.js';
+import { applyRetentionPolicy, snapshotsToDelete, type RetentionCandidate } from './retention.js';
+import { retentionPolicyFromInputs, type RetentionPolicy } from './retention-policy.js';
 
 export const PRUNED_KEY = 'pruned_snapshot_ids';
 export const PRUNE_ERROR_KEY = 'prune_error';
 
+/** The policy from the saga's inputs, or the reason it cannot be read (reported, never a rollback). */
+function policyOf(input: (key: string) => Json | undefined): RetentionPolicy | string {
+  try {
+    return retentionPolicyFromInputs(input);
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
 /**
- * Retention, the saga's last step: deletes older arcadia snapshots of the droplet beyond `keep`. Deleting cannot be
- * undone, so it has nothing to compensate, and a failure here is recorded rather than rolling back the snapshot
- * just taken (that would leave the droplet with fewer snapshots than before).
+ * The new snapshot counts as the newest even while listings lag behind it: its absence must not let an older one
+ * take its place in the buckets.
+ */
+function withNewSnapshot(
+  listed: RetentionCandidate[],
+  newId: string,
+  name: unknown,
+  nowMs: number,
+): RetentionCandidate[] {
+  if (listed.some((s) => s.id === newId) || typeof name !== 'string') return listed;
+  const createdAt = Math.max(nowMs, ...listed.map((s) => Date.parse(s.createdAt)).filter(Number.isFinite));
+  return [...listed, { id: newId, name, createdAt: new Date(createdAt).toISOString(), type: 'snapshot' }];
+}
+
+/**
+ * Retention, the saga's last step: deletes the arcadia snapshots of the droplet its policy (restic's options, in
+ * the saga's inputs) does not keep. Deleting cannot be undone, so it has nothing to compensate, and a failure here
+ * is recorded rather than rolling back the snapshot just taken (that would leave the droplet with fewer snapshots
+ * than before).
  */
 export function createPruneStep(deps: SnapshotStepDependencies): StepDefinition {
   return {
     name: 'prune_snapshots',
-    description: 'deletes arcadia snapshots of droplet_provider_id older than the newest `keep`',
+    description: 'deletes arcadia snapshots of droplet_provider_id its retention (keep, keep_daily...) drops',
     async execute(ctx): Promise<SagaContext> {
       const api = deps.api(ctx);
       const dropletId = dropletIdInput(ctx);
-      const keep = Number(ctx.input('keep'));
-      if (!Number.isSafeInteger(keep) || keep < 1) return { [PRUNE_ERROR_KEY]: `input keep must be at least 1, got ${String(ctx.input('keep'))}` };
+      const policy = policyOf((key) => ctx.input(key));
+      if (typeof policy === 'string') return { [PRUNE_ERROR_KEY]: policy };
       const newId = typeof ctx.context.snapshot_id === 'string' ? ctx.context.snapshot_id : null;
       if (newId === null) return { [PRUNE_ERROR_KEY]: 'no snapshot was recorded: nothing pruned' };
       const pruned = Array.isArray(ctx.context[PRUNED_KEY]) ? (ctx.context[PRUNED_KEY] as string[]).map(String) : [];
       try {
         const listed = (await api.listDropletSnapshots(dropletId)).map((s) => ({ id: String(s.id), name: s.name, createdAt: s.created_at, type: s.type }));
         // Deleted snapshots linger in listings for a while: skip what this step already deleted.
-        const doomed = snapshotsToPrune(listed.filter((s) => !pruned.includes(s.id)), dropletId, keep, newId);
+        const remaining = listed.filter((s) => !pruned.includes(s.id));
+        const snapshots = withNewSnapshot(remaining, newId, ctx.context.snapshot_name, ctx.clock.now());
+        const doomed = snapshotsToDelete(applyRetentionPolicy({ snapshots, dropletId, policy, newSnapshotId: newId }));
         for (const snapshot of doomed) {
           try {
             await api.deleteSnapshot(snapshot.id);

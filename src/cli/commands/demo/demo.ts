@@ -45,7 +45,7 @@ export async function runDemo(ctx: CliContext): Promise<ExitCode> {
 
     heading(`arcadia snapshot ${DEMO_DROPLET}`);
     const snapshotCode = await runSnapshot(
-      { dropletIds: [DEMO_DROPLET], tag: undefined, label: undefined, powerOff: false, keep: undefined, concurrency: 1, detach: false, dryRun: false, json: false, triggeredBy: 'demo' },
+      { dropletIds: [DEMO_DROPLET], tag: undefined, label: undefined, powerOff: false, retention: undefined, concurrency: 1, detach: false, dryRun: false, json: false, triggeredBy: 'demo' },
       demo,
     );
 

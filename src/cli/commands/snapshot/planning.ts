@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SagaRecord } from '../../../engine/types.js';
 import type { Output } from '../../../output/output.js';
+import type { RetentionPolicy } from '../../../sagas/snapshot/retention-policy.js';
 import { snapshotSagaTemplate } from '../../../sagas/snapshot/snapshot-saga.js';
 import type { App } from '../../app.js';
 import { isSagaInGoodHands } from '../../owner-liveness.js';
@@ -13,7 +14,7 @@ export interface SnapshotPlanRequest {
   triggeredBy: string;
   powerOff: boolean;
   label: string | undefined;
-  keep: number | undefined;
+  retention: RetentionPolicy | undefined;
 }
 
 export interface PlannedSaga {
@@ -73,7 +74,7 @@ export function planSnapshots(
         diskGigabytes,
         powerOff: request.powerOff,
         ...(request.label ? { label: request.label } : {}),
-        ...(request.keep !== undefined ? { keep: request.keep } : {}),
+        ...(request.retention !== undefined ? { retention: request.retention } : {}),
       });
       const { triggeredBy, batchId } = request;
       const saga = app.ledger.createSaga(

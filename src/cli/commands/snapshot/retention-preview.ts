@@ -1,14 +1,22 @@
 import type { RetentionPreview } from '../../../output/views/snapshot-view.js';
-import { snapshotsToPrune } from '../../../sagas/snapshot/retention.js';
+import { applyRetentionPolicy } from '../../../sagas/snapshot/retention.js';
+import type { RetentionPolicy } from '../../../sagas/snapshot/retention-policy.js';
 import type { App } from '../../app.js';
 import { selectDroplets } from './selection.js';
 
-/** `--keep n --dry-run`: what retention would delete after one more snapshot per droplet; changes nothing. */
+/** Stands for the snapshot this run would take: never a real id, never an arcadia name of a real saga. */
+const UPCOMING_ID = 'upcoming';
+const UPCOMING_NAME_HEX = '00000000';
+
+/**
+ * `--keep-* --dry-run`: what retention would keep and delete, and why, after one more snapshot per droplet, taken
+ * now; changes nothing.
+ */
 export async function previewRetention(
   app: App,
   ids: number[],
   tag: string | undefined,
-  keep: number,
+  policy: RetentionPolicy,
 ): Promise<RetentionPreview[]> {
   const client = app.api();
   const preview: RetentionPreview[] = [];
@@ -19,9 +27,30 @@ export async function previewRetention(
       createdAt: s.created_at,
       type: s.type,
     }));
-    // The snapshot this run would take counts as the newest: it is not in the listing yet.
-    const doomed = snapshotsToPrune(listed, dropletId, keep, 'the-new-snapshot');
-    preview.push({ dropletId, wouldDelete: doomed.map((d) => ({ id: d.id, name: d.name, createdAt: d.createdAt })) });
+    // The snapshot this run would take is the newest and fills today's buckets: it is not in the listing yet.
+    const times = listed.map((s) => Date.parse(s.createdAt)).filter(Number.isFinite);
+    const upcoming = {
+      id: UPCOMING_ID,
+      name: `arcadia-snap-${dropletId}-${UPCOMING_NAME_HEX}`,
+      // Whole seconds, as DigitalOcean gives them.
+      createdAt: new Date(Math.max(app.clock.now(), ...times)).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+    const decisions = applyRetentionPolicy({
+      snapshots: [...listed, upcoming],
+      dropletId,
+      policy,
+      newSnapshotId: UPCOMING_ID,
+    });
+    preview.push({
+      dropletId,
+      snapshots: decisions.map((d) => ({
+        id: d.id === UPCOMING_ID ? null : d.id,
+        name: d.id === UPCOMING_ID ? null : d.name,
+        createdAt: d.createdAt,
+        action: d.action,
+        reasons: d.reasons,
+      })),
+    });
   }
   return preview;
 }

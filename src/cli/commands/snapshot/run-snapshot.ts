@@ -4,6 +4,7 @@ import { UsageError } from '../../../errors.js';
 import { Output } from '../../../output/output.js';
 import { printRetentionPreview, printSnapshotResults } from '../../../output/views/snapshot-view.js';
 import { validateLabel } from '../../../sagas/snapshot/naming.js';
+import { describePolicy, type RetentionPolicy } from '../../../sagas/snapshot/retention-policy.js';
 import { openApp, type App, type CliContext } from '../../app.js';
 import { EXIT, type ExitCode } from '../../exit-codes.js';
 import { lockOptions } from '../../owner-liveness.js';
@@ -24,7 +25,8 @@ export interface SnapshotOptions {
   tag: string | undefined;
   label: string | undefined;
   powerOff: boolean;
-  keep: number | undefined;
+  /** Retention after each snapshot (`--keep-*`), or undefined for none. */
+  retention: RetentionPolicy | undefined;
   concurrency: number;
   detach: boolean;
   dryRun: boolean;
@@ -38,15 +40,16 @@ export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Prom
   if (ids.length === 0 && opts.tag === undefined) throw new UsageError('give droplet ids, --tag, or both');
   if (opts.tag !== undefined) validateTag(opts.tag);
   const label = opts.label !== undefined ? validateLabel(opts.label) : undefined;
-  if (opts.dryRun && opts.keep === undefined) {
-    throw new UsageError('--dry-run shows what --keep would delete: give --keep too');
+  if (opts.dryRun && opts.retention === undefined) {
+    throw new UsageError('--dry-run shows what --keep (or another --keep-* option) would delete: give one too');
   }
   if (opts.dryRun && opts.detach) throw new UsageError('--dry-run and --detach do not go together');
   const output = await Output.detect(deps.streams, deps.env, opts.json);
   const app = await openApp(deps, { readOnly: opts.dryRun });
   try {
-    if (opts.dryRun && opts.keep !== undefined) {
-      printRetentionPreview(output, await previewRetention(app, ids, opts.tag, opts.keep), opts.keep);
+    if (opts.dryRun && opts.retention !== undefined) {
+      const preview = await previewRetention(app, ids, opts.tag, opts.retention);
+      printRetentionPreview(output, preview, describePolicy(opts.retention));
       return EXIT.ok;
     }
     const outcomes = await snapshotBatch(app, output, ids, { ...opts, label });
@@ -87,7 +90,7 @@ async function snapshotBatch(
       triggeredBy: opts.triggeredBy ?? (opts.tag !== undefined ? `cron:${opts.tag}` : 'manual'),
       powerOff: opts.powerOff,
       label: opts.label,
-      keep: opts.keep,
+      retention: opts.retention,
     };
     const plan = planSnapshots(app, output, droplets, request, orphans);
     if (opts.detach) {
