@@ -1,4 +1,4 @@
-import { humanDuration } from '../format.js';
+import { humanDuration, safeText } from '../format.js';
 import type { Output } from '../output.js';
 
 /** One droplet's line in a snapshot run: the `snapshot --json` entry of ARCHITECTURE.md, "Interface", plus `resumed`. */
