@@ -53,7 +53,7 @@ export const RECONCILE_SAGA = { kind: 'reconcile', stepNames: ['delete_leaked_sn
  */
 function builtStepLists(): ReadonlyMap<string, string[][]> {
   const snapshot = [false, true].flatMap((powerOff) =>
-    [undefined, 1].map((keep) => snapshotSagaTemplate({ dropletId: 0, powerOff, ...(keep ? { keep } : {}) }).stepNames),
+    [undefined, { keepLast: 1 }].map((retention) => snapshotSagaTemplate({ dropletId: 0, powerOff, retention }).stepNames),
   );
   return new Map([
     ['snapshot', snapshot],
