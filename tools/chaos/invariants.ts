@@ -1,6 +1,6 @@
-import type { ActionRecord, ImageRecord } from '../digitalocean/simulator/index.js';
-import { INPUTS_KEY, isTerminal, type SagaEvent, type SagaRecord } from '../engine/types.js';
-import { parseSnapshotName, snapshotName } from '../sagas/snapshot/naming.js';
+import type { ActionRecord, ImageRecord } from '../../src/digitalocean/simulator/index.js';
+import { INPUTS_KEY, isTerminal, type SagaEvent, type SagaRecord } from '../../src/engine/types.js';
+import { parseSnapshotName, snapshotName } from '../../src/sagas/snapshot/naming.js';
 
 /**
  * The promises of DESIGN.md, checked after a chaos run against the simulator's whole history (deleted snapshots
