@@ -13,6 +13,8 @@ await build({
   target: 'node20',
   // Native addon; the other dependencies are bundled, so require() of Node built-ins needs a real require.
   external: ['better-sqlite3'],
-  banner: { js: "import { createRequire as __toolsRequire } from 'node:module'; const require = __toolsRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __toolsRequire } from 'node:module'; const require = __toolsRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -21,7 +21,17 @@ const COMMANDS = [
   ['completion'],
 ];
 /** A few options of different commands, among them ones that take values and flags. */
-const OPTIONS = ['--power-off', '--keep', '--dry-run', '--concurrency', '--delete', '--all', '--status', '--port', '--json'];
+const OPTIONS = [
+  '--power-off',
+  '--keep',
+  '--dry-run',
+  '--concurrency',
+  '--delete',
+  '--all',
+  '--status',
+  '--port',
+  '--json',
+];
 
 function hasShell(shell: string): boolean {
   return spawnSync(shell, ['-c', 'exit 0'], { stdio: 'ignore' }).status === 0;
@@ -87,7 +97,8 @@ describe('arcadia completion', () => {
       expect(text).toContain(`-n '__arcadia_at ${parent}' -a '${command[command.length - 1]}'`);
     }
     for (const option of OPTIONS) expect(text).toContain(`-l ${option.slice(2)}`);
-    if (hasShell('fish')) execFileSync('fish', ['--no-execute', saved(tempHome({ test: t }).home, 'arcadia.fish', text)]);
+    if (hasShell('fish'))
+      execFileSync('fish', ['--no-execute', saved(tempHome({ test: t }).home, 'arcadia.fish', text)]);
   });
 
   it('refuses a shell it does not know, as a usage error', async () => {

@@ -3,7 +3,11 @@ import { allCommands, commandName, type CompletionCommand, type CompletionOption
 
 function optionLine(name: string, condition: string, option: CompletionOption): string {
   const flags = option.names.map((flag) => (flag.startsWith('--') ? `-l ${flag.slice(2)}` : `-s ${flag.slice(1)}`));
-  const value = option.takesValue ? (option.choices.length > 0 ? ` -x -a ${fishQuote(option.choices.join(' '))}` : ' -x') : '';
+  const value = option.takesValue
+    ? option.choices.length > 0
+      ? ` -x -a ${fishQuote(option.choices.join(' '))}`
+      : ' -x'
+    : '';
   return `complete -c ${name} -n ${condition} ${flags.join(' ')}${value} -d ${fishQuote(option.description)}`;
 }
 
@@ -37,7 +41,9 @@ export function fishScript(root: CompletionCommand): string {
     `    set -l command ${name}`,
     '    for word in $tokens',
     '        switch "$command $word"',
-    ...(descents.length === 0 ? [] : [`            case ${descents.join(' ')}`, '                set command "$command $word"']),
+    ...(descents.length === 0
+      ? []
+      : [`            case ${descents.join(' ')}`, '                set command "$command $word"']),
     '        end',
     '    end',
     '    echo $command',

@@ -32,14 +32,12 @@ function firstLine(text: string): string {
 export function completionTree(command: Command, parentPath: string[] = []): CompletionCommand {
   const help = command.createHelp();
   const path = [...parentPath, command.name()];
-  const options = help.visibleOptions(command).map(
-    (option): CompletionOption => ({
-      names: [option.short, option.long].filter((name): name is string => name !== undefined),
-      takesValue: option.required || option.optional,
-      choices: option.argChoices ?? [],
-      description: firstLine(option.description),
-    }),
-  );
+  const options = help.visibleOptions(command).map((option): CompletionOption => ({
+    names: [option.short, option.long].filter((name): name is string => name !== undefined),
+    takesValue: option.required || option.optional,
+    choices: option.argChoices ?? [],
+    description: firstLine(option.description),
+  }));
   return {
     path,
     description: firstLine(command.description()),
