@@ -11,11 +11,11 @@ type Register = (program: Command, ctx: CliContext, setExit: (code: ExitCode) =>
  * script should not pay for the HTTP client, the simulator and the spinner library.
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
-  snapshot: async () => (await import('./commands/snapshot.js')).registerSnapshot,
-  reconcile: async () => (await import('./commands/reconcile.js')).registerReconcile,
-  saga: async () => (await import('./commands/saga.js')).registerSaga,
-  demo: async () => (await import('./commands/demo.js')).registerDemo,
-  simulator: async () => (await import('./commands/simulator.js')).registerSimulator,
+  snapshot: async () => (await import('./commands/snapshot/command.js')).registerSnapshot,
+  reconcile: async () => (await import('./commands/reconcile/reconcile.js')).registerReconcile,
+  saga: async () => (await import('./commands/saga/index.js')).registerSaga,
+  demo: async () => (await import('./commands/demo/demo.js')).registerDemo,
+  simulator: async () => (await import('./commands/simulator/serve.js')).registerSimulator,
   completion: async () => (await import('./commands/completion/command.js')).registerCompletion,
 };
 

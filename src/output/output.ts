@@ -5,7 +5,7 @@ export type OutputMode = 'json' | 'tty' | 'plain';
 
 export interface OutputStreams {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
 }
 
 export interface Spinner {
@@ -63,6 +63,21 @@ export class Output {
     if (this.mode === 'json') return;
     const line = safeText(text);
     this.streams.stderr.write(this.mode === 'plain' ? `${new Date(this.now()).toISOString()} ${line}\n` : `${line}\n`);
+  }
+
+  /**
+   * The terminal's size for live views, read afresh each time (the window may have been resized); undefined where
+   * the terminal does not say.
+   */
+  terminalSize(): { columns: number | undefined; rows: number | undefined } {
+    const known = (n: number | undefined): number | undefined => (typeof n === 'number' && n > 0 ? n : undefined);
+    return { columns: known(this.streams.stderr.columns), rows: known(this.streams.stderr.rows) };
+  }
+
+  /** Calls `listener` whenever the terminal is resized; returns what stops it. */
+  onResize(listener: () => void): () => void {
+    this.streams.stderr.on('resize', listener);
+    return () => this.streams.stderr.off('resize', listener);
   }
 
   /** Raw terminal output for live views that redraw themselves (TTY only). */

@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
 import { createDigitalOceanClient, type DigitalOceanClient, type DigitalOceanClientOptions } from '../../src/digitalocean/client.js';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorConfigInput } from '../../src/digitalocean/simulator/index.js';
+import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorConfigInput } from '../../src/simulator/index.js';
 
 export const TOKEN = DEFAULT_SIMULATOR_TOKEN;
 export const START = Date.parse('2026-03-01T12:00:00Z');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledgerPath, openLedgerDatabase } from '../../src/db/open.js';
 import { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorConfigInput } from '../../src/digitalocean/simulator/index.js';
+import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorConfigInput } from '../../src/simulator/index.js';
 import type { SagaRecord } from '../../src/engine/types.js';
 import { checkInvariants, isViolation } from '../../tools/chaos/invariants.js';
 import { readLedger } from '../../tools/chaos/ledger.js';
@@ -102,4 +102,4 @@ export function invariantViolations(home: string, sim: RunningSimulator): string
 }
 
 /** The simulator's seeded PRNG, so a failing random run can be replayed. */
-export { mulberry32 as seededRandom } from '../../src/digitalocean/simulator/prng.js';
+export { mulberry32 as seededRandom } from '../../src/simulator/prng.js';

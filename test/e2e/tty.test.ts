@@ -10,10 +10,11 @@ afterEach(async () => {
 });
 
 /** Runs arcadia under a pseudo-terminal (util-linux `script`), as an operator at a terminal would see it. */
-async function atTerminal(args: string, base: NodeJS.ProcessEnv): Promise<string> {
+async function atTerminal(args: string, base: NodeJS.ProcessEnv, columns = 120): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...base, TERM: 'xterm' };
   if (base.NO_COLOR !== '1') delete env.NO_COLOR;
-  const { stdout } = await promisify(execFile)('script', ['-qec', `stty cols 120 rows 40; ${process.execPath} ${BIN} ${args}`, '/dev/null'], {
+  const command = `stty cols ${columns} rows 40; ${process.execPath} ${BIN} ${args}`;
+  const { stdout } = await promisify(execFile)('script', ['-qec', command, '/dev/null'], {
     env,
     encoding: 'utf8',
     maxBuffer: 4 * 1024 * 1024,
@@ -29,6 +30,17 @@ describe('at a terminal', () => {
     expect(screen).toMatch(/ {2}droplet 1[0-3]: create_droplet_snapshot/);
     expect(screen).toMatch(/\d\/4 done/);
     expect(screen).toContain('┌');
+    expect(screen).toMatch(/4 succeeded, 0 failed, 0 skipped/);
+  });
+
+  it('on a 40-column terminal every line of the live block fits the width', async () => {
+    box = await sandbox({ ...FAST_SIMULATOR, droplets: [], fleet: { count: 4, tag: 'web', firstId: 10 } });
+    const screen = await atTerminal('snapshot --tag web --label a-long-label-for-long-lines', box.env, 40);
+    // eslint-disable-next-line no-control-regex
+    const pieces = screen.split(/\r?\n|\u001b\[\d*[A-Za-z]/);
+    const blockLines = pieces.filter((piece) => /^ {2}droplet 1[0-3]: /.test(piece));
+    expect(blockLines.length).toBeGreaterThan(0);
+    for (const line of blockLines) expect(line.length, line).toBeLessThanOrEqual(40);
     expect(screen).toMatch(/4 succeeded, 0 failed, 0 skipped/);
   });
 

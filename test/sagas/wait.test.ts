@@ -18,13 +18,19 @@ function fakeClock(start = Date.parse('2026-11-26T03:00:00Z')): Clock & { sleeps
   };
 }
 
-function actionApi(clock: Clock, startedAt: number, durationMs: number): { api: SnapshotApi; polls: () => number } {
+/** An action that reports `runningStatus` (as DigitalOcean might send a status it does not document) until done. */
+function actionApi(
+  clock: Clock,
+  startedAt: number,
+  durationMs: number,
+  runningStatus = 'in-progress',
+): { api: SnapshotApi; polls: () => number } {
   let polls = 0;
   const view = (): Action => {
     const done = clock.now() >= startedAt + durationMs;
     return {
       id: 7,
-      status: done ? 'completed' : 'in-progress',
+      status: done ? 'completed' : (runningStatus as Action['status']),
       type: 'snapshot',
       started_at: new Date(startedAt).toISOString(),
       completed_at: done ? new Date(startedAt + durationMs).toISOString() : null,
@@ -71,6 +77,26 @@ describe('waitForAction', () => {
     const clock = fakeClock();
     const { api } = actionApi(clock, clock.now(), 10 * TWO_MINUTES);
     await expect(waitForAction(api, ctx(clock), await api.getAction(7), { pollIntervalMs: 5000, actionTimeoutMs: 60_000 })).rejects.toBeInstanceOf(ActionTimeoutError);
+  });
+
+  it('an unknown status (pending, or anything new) keeps it waiting: only completed and errored end the wait', async () => {
+    const clock = fakeClock();
+    const start = clock.now();
+    const { api, polls } = actionApi(clock, start, TWO_MINUTES, 'pending');
+    const first = await api.getAction(7);
+    expect(first.status).toBe('pending');
+    const done = await waitForAction(api, ctx(clock), first, { pollIntervalMs: 5000, actionTimeoutMs: 1_800_000 });
+    expect(done.status).toBe('completed');
+    expect(clock.now()).toBeGreaterThanOrEqual(start + TWO_MINUTES);
+    expect(polls()).toBeGreaterThan(1);
+  });
+
+  it('an action stuck in an unknown status times out like one stuck in progress, naming the status', async () => {
+    const clock = fakeClock();
+    const { api } = actionApi(clock, clock.now(), 10 * TWO_MINUTES, 'queued-for-later');
+    const wait = waitForAction(api, ctx(clock), await api.getAction(7), { pollIntervalMs: 5000, actionTimeoutMs: 60_000 });
+    await expect(wait).rejects.toBeInstanceOf(ActionTimeoutError);
+    await expect(wait).rejects.toThrow(/"queued-for-later"/);
   });
 
   it('expects the median of the recent durations', () => {

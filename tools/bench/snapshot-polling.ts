@@ -3,7 +3,7 @@ import { request as httpRequest, createServer, Agent, type IncomingMessage, type
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RequestLogEntry, type RunningSimulator } from '../../src/digitalocean/simulator/index.js';
+import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RequestLogEntry, type RunningSimulator } from '../../src/simulator/index.js';
 import { baseEnv, expectExit, median, met, runArcadia } from './process.js';
 import type { BenchRow } from './types.js';
 

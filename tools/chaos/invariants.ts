@@ -1,4 +1,4 @@
-import type { ActionRecord, ImageRecord } from '../../src/digitalocean/simulator/index.js';
+import type { ActionRecord, ImageRecord } from '../../src/simulator/index.js';
 import { INPUTS_KEY, isTerminal, type SagaEvent, type SagaRecord } from '../../src/engine/types.js';
 import { parseSnapshotName, snapshotName } from '../../src/sagas/snapshot/naming.js';
 

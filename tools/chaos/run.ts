@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorState } from '../../src/digitalocean/simulator/index.js';
+import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorState } from '../../src/simulator/index.js';
 import { isTerminal } from '../../src/engine/types.js';
 import { checkInvariants, isViolation, type CheckedSaga, type Violation } from './invariants.js';
 import { readLedger } from './ledger.js';

@@ -1,22 +1,62 @@
 import { humanDuration, safeText } from '../format.js';
 import type { Output } from '../output.js';
 
-/** One droplet's line in a snapshot run: the `snapshot --json` entry of DESIGN.md section 7. */
+/** One droplet's line in a snapshot run: the `snapshot --json` entry of DESIGN.md section 7, plus `resumed`. */
 export interface SnapshotResult {
-  dropletId: number;
+  /** Null only for a resumed saga whose inputs name no droplet (a ledger arcadia did not write). */
+  dropletId: number | null;
   sagaId: string | null;
   status: string;
   snapshotId: string | null;
   snapshotName: string | null;
   error: string | null;
+  /** A saga an earlier run left unfinished, driven to its end by this run. */
+  resumed: boolean;
   sizeGigabytes?: number | null;
   durationMs?: number | null;
   pruned?: string[];
   pruneFailed?: boolean;
 }
 
+const RESUME_PENDING_COMMAND = 'arcadia saga resume --all';
+
 export function snapshotResultJson(r: SnapshotResult): Record<string, unknown> {
-  return { dropletId: r.dropletId, sagaId: r.sagaId, status: r.status, snapshotId: r.snapshotId, snapshotName: r.snapshotName, error: r.error, ...(r.pruned ? { pruned: r.pruned } : {}) };
+  return {
+    dropletId: r.dropletId,
+    sagaId: r.sagaId,
+    status: r.status,
+    snapshotId: r.snapshotId,
+    snapshotName: r.snapshotName,
+    error: r.error,
+    resumed: r.resumed,
+    ...(r.pruned ? { pruned: r.pruned } : {}),
+  };
+}
+
+function printOneResult(output: Output, r: SnapshotResult): void {
+  const resumed = r.resumed ? ', resumed from an earlier run' : '';
+  if (r.status === 'succeeded') {
+    const size = r.sizeGigabytes !== undefined && r.sizeGigabytes !== null ? `, ${r.sizeGigabytes} GiB` : '';
+    const ids = safeText(`snapshot ${r.snapshotId} ${r.snapshotName}${size} of droplet ${r.dropletId}`);
+    output.print(`${ids} (saga ${r.sagaId}${resumed})`);
+  } else if (r.status === 'pending') {
+    output.print(`droplet ${r.dropletId}: pending (saga ${r.sagaId}); run it with: ${RESUME_PENDING_COMMAND}`);
+  } else {
+    const saga = r.sagaId ? ` (saga ${r.sagaId}${resumed})` : '';
+    output.print(`droplet ${r.dropletId}: ${r.status}${r.error ? ` - ${safeText(r.error)}` : ''}${saga}`);
+  }
+}
+
+/** The counts under the table: pending sagas are not failures, resumed ones are said to be there. */
+function summaryLine(results: SnapshotResult[]): string {
+  const count = (status: string): number => results.filter((r) => r.status === status).length;
+  const [succeeded, skipped, pending] = [count('succeeded'), count('skipped'), count('pending')];
+  const failed = results.length - succeeded - skipped - pending;
+  const resumed = results.filter((r) => r.resumed).length;
+  const parts = [`${succeeded} succeeded, ${failed} failed, ${skipped} skipped`];
+  if (pending > 0) parts.push(`${pending} pending (run them with: ${RESUME_PENDING_COMMAND})`);
+  if (resumed > 0) parts.push(`${resumed} of these resumed from an earlier run`);
+  return parts.join('; ');
 }
 
 export function printSnapshotResults(output: Output, results: SnapshotResult[]): void {
@@ -25,13 +65,7 @@ export function printSnapshotResults(output: Output, results: SnapshotResult[]):
     return;
   }
   if (results.length === 1 && results[0]) {
-    const r = results[0];
-    if (r.status === 'succeeded') {
-      const size = r.sizeGigabytes !== undefined && r.sizeGigabytes !== null ? `, ${r.sizeGigabytes} GiB` : '';
-      output.print(`snapshot ${r.snapshotId} ${r.snapshotName}${size} of droplet ${r.dropletId} (saga ${r.sagaId})`);
-    } else {
-      output.print(`droplet ${r.dropletId}: ${r.status}${r.error ? ` - ${safeText(r.error)}` : ''}${r.sagaId ? ` (saga ${r.sagaId})` : ''}`);
-    }
+    printOneResult(output, results[0]);
     return;
   }
   output.print(
@@ -39,17 +73,16 @@ export function printSnapshotResults(output: Output, results: SnapshotResult[]):
       ['DROPLET', 'STATUS', 'SNAPSHOT', 'NAME', 'DURATION', 'PRUNED', 'SAGA / REASON'],
       results.map((r) => [
         r.dropletId,
-        r.status,
+        r.resumed ? `${r.status} (resumed)` : r.status,
         r.snapshotId,
         r.snapshotName,
         r.durationMs !== undefined && r.durationMs !== null ? humanDuration(r.durationMs) : null,
         r.pruned ? r.pruned.length : null,
-        r.status === 'succeeded' ? r.sagaId : r.error ?? r.sagaId,
+        r.status === 'succeeded' || r.status === 'pending' ? r.sagaId : (r.error ?? r.sagaId),
       ]),
     ),
   );
-  const count = (status: string): number => results.filter((r) => r.status === status).length;
-  output.print(`${count('succeeded')} succeeded, ${results.length - count('succeeded') - count('skipped')} failed, ${count('skipped')} skipped`);
+  output.print(summaryLine(results));
 }
 
 export interface RetentionPreview {

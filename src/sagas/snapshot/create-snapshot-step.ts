@@ -5,25 +5,34 @@ import { failpoint } from '../../engine/failpoint.js';
 import type { StepContext, StepDefinition } from '../../engine/step.js';
 import type { SagaContext } from '../../engine/types.js';
 import type { SnapshotApi, SnapshotStepDependencies } from './api.js';
+import {
+  adoptedMadeSuspect,
+  chooseOwnAction,
+  snapshotsNamed,
+  snapshotsNamedGlobally,
+  suspectSnapshot,
+  type NamedSnapshot,
+} from './attribution.js';
+import { SnapshotActionUnfinishedError } from './errors.js';
 import { snapshotName } from './naming.js';
-import { actionDurationMs, expectedDuration, waitForAction } from './wait.js';
+import {
+  actionStarted,
+  adoptAction,
+  decodeProgress,
+  progressCheckpoint,
+  requestRefused,
+  setAside,
+  snapshotOutput,
+  startPosting,
+  type AwaitingAction,
+  type NotPosted,
+  type Posting,
+  type SnapshotProgress,
+} from './progress.js';
+import { ActionTimeoutError, actionDurationMs, expectedDuration, waitForAction, type FinishedAction } from './wait.js';
 
-/** Context keys this step writes; `saga show` and later steps read them. */
-export const SNAPSHOT_KEYS = {
-  postingAt: 'snapshot_posting_at',
-  actionId: 'snapshot_action_id',
-  id: 'snapshot_id',
-  name: 'snapshot_name',
-  sizeGigabytes: 'snapshot_size_gigabytes',
-  actionMs: 'snapshot_action_ms',
-  /** The action id was found on the droplet after a lost reply, not read from our POST's reply: it may not be ours. */
-  adopted: 'snapshot_action_adopted',
-  /** Adopted actions that turned out to make someone else's snapshot: never adopted again. */
-  foreignActionIds: 'snapshot_foreign_action_ids',
-} as const;
+export { SNAPSHOT_KEYS } from './progress.js';
 
-/** DigitalOcean stamps seconds; clocks differ a little: an action this much older than our POST may still be ours. */
-const CLOCK_TOLERANCE_MS = 5_000;
 /** Requests lost in transit or refused while the droplet is busy: this many, then the step gives up (and compensation cleans up). */
 const MAX_RECONCILES = 5;
 
@@ -48,9 +57,14 @@ export function nameFor(ctx: Pick<StepContext, 'input' | 'sagaId'>): string {
   return snapshotName(dropletIdInput(ctx), ctx.sagaId, labelInput(ctx));
 }
 
-interface NamedSnapshot {
-  id: string;
-  sizeGigabytes: number;
+/** Progress short of a recorded snapshot: what the step's loop moves through. */
+type Unfinished = Exclude<SnapshotProgress, { stage: 'done' }>;
+
+/** Makes `next` durable, writing only the keys that change, and returns it. */
+async function advance<T extends Unfinished>(ctx: StepContext, next: T): Promise<T> {
+  const changes = progressCheckpoint(ctx.context, next);
+  if (Object.keys(changes).length > 0) await ctx.checkpoint(changes);
+  return next;
 }
 
 /** Snapshots carrying `name`; once the droplet is destroyed its snapshots are found through the global list. */
@@ -58,17 +72,10 @@ async function findByName(api: SnapshotApi, dropletId: number, name: string): Pr
   return (await lookAround(api, dropletId, name)).ours;
 }
 
-/** Whether `at` falls while the action ran, as DigitalOcean's whole-second stamps allow. */
-function ranDuring(action: Action, at: number): boolean {
-  const from = Date.parse(action.started_at ?? '');
-  const to = action.completed_at ? Date.parse(action.completed_at) + 1000 : Number.POSITIVE_INFINITY;
-  return Number.isFinite(from) && at >= from && at < to;
-}
-
 /**
  * What the droplet's snapshot listing shows: snapshots carrying `name` and, for an adopted action, whether the listing
- * proves it made someone else's snapshot: a snapshot of another name created while that action ran, and while no
- * other snapshot action on the droplet ran.
+ * proves it made someone else's snapshot (attribution.ts has the rules). The action history is asked for only when
+ * the listing raises the suspicion.
  */
 async function lookAround(
   api: SnapshotApi,
@@ -79,62 +86,30 @@ async function lookAround(
   blurred: Set<string> = new Set(),
 ): Promise<{ ours: NamedSnapshot[]; madeByAdopted?: string }> {
   try {
-    const snapshots = (await api.listDropletSnapshots(dropletId)).filter((s) => s.type === 'snapshot');
-    const ours = snapshots.filter((s) => s.name === name).map((s) => ({ id: String(s.id), sizeGigabytes: s.size_gigabytes }));
-    const other = adopted
-      ? snapshots.find((s) => s.name !== name && !blurred.has(String(s.id)) && ranDuring(adopted, Date.parse(s.created_at)))
-      : undefined;
-    if (!adopted || !other || ours.length > 0) return { ours };
-    // Proof only if no other snapshot action on the droplet could have made it (whole seconds blur short actions).
-    const actions = await api.listDropletActions(dropletId);
-    const rival = actions.some(
-      (a) => a.id !== adopted.id && a.type === 'snapshot' && a.status !== 'errored' && ranDuring(a, Date.parse(other.created_at)),
-    );
-    if (!rival) return { ours, madeByAdopted: other.name };
-    blurred.add(String(other.id));
+    const listing = await api.listDropletSnapshots(dropletId);
+    const ours = snapshotsNamed(listing, name);
+    if (!adopted || ours.length > 0) return { ours };
+    const suspect = suspectSnapshot(listing, name, adopted, blurred);
+    if (!suspect) return { ours };
+    if (adoptedMadeSuspect(await api.listDropletActions(dropletId), adopted, suspect)) {
+      return { ours, madeByAdopted: suspect.name };
+    }
+    blurred.add(String(suspect.id));
     return { ours };
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
-  const all = await api.listSnapshots({ resourceType: 'droplet' });
-  return {
-    ours: all.filter((s) => s.name === name && s.resource_id === String(dropletId)).map((s) => ({ id: s.id, sizeGigabytes: s.size_gigabytes })),
-  };
+  return { ours: snapshotsNamedGlobally(await api.listSnapshots({ resourceType: 'droplet' }), name, dropletId) };
 }
 
-/** The action, when the context says it was adopted rather than read from our POST's reply. */
-function adoptedOf(context: SagaContext, action: Action): Action | undefined {
-  return context[SNAPSHOT_KEYS.adopted] === true ? action : undefined;
-}
-
-function foreignActionIds(context: SagaContext): number[] {
-  const ids = context[SNAPSHOT_KEYS.foreignActionIds];
-  return Array.isArray(ids) ? ids.filter((id): id is number => typeof id === 'number') : [];
-}
-
-/**
- * The snapshot action our request of `postingAt` started, when its reply was lost. Actions DigitalOcean stamps at or
- * after that second come first (earliest: our first request); one stamped a little earlier is accepted only when no
- * such action exists, because clocks differ.
- */
-async function findOwnAction(api: SnapshotApi, dropletId: number, postingAt: number, foreign: number[]): Promise<Action | undefined> {
-  let actions: Action[];
+/** The snapshot action the request of `posting` started, when its reply was lost. */
+async function findOwnAction(api: SnapshotApi, dropletId: number, posting: Posting): Promise<Action | undefined> {
   try {
-    actions = await api.listDropletActions(dropletId);
+    return chooseOwnAction(await api.listDropletActions(dropletId), posting.postingAt, posting.foreignActionIds);
   } catch (error) {
     if (error instanceof NotFoundError) return undefined; // no droplet, so no action of ours on it
     throw error;
   }
-  const postingSecond = Math.floor(postingAt / 1000) * 1000;
-  const candidates = actions
-    .map((action) => ({ action, startedAt: Date.parse(action.started_at ?? '') }))
-    .filter(
-      ({ action, startedAt }) =>
-        action.type === 'snapshot' && action.status !== 'errored' && !foreign.includes(action.id) && startedAt >= postingAt - CLOCK_TOLERANCE_MS,
-    );
-  const after = candidates.filter((c) => c.startedAt >= postingSecond).sort((a, b) => a.startedAt - b.startedAt);
-  const before = candidates.filter((c) => c.startedAt < postingSecond).sort((a, b) => b.startedAt - a.startedAt);
-  return (after[0] ?? before[0])?.action;
 }
 
 /** Polls the droplet until no action holds it, bounded by the action timeout. */
@@ -149,16 +124,6 @@ async function waitUntilUnlocked(api: SnapshotApi, ctx: StepContext, dropletId: 
     ctx.progress(`droplet ${dropletId} is busy with another action; waiting`);
     await ctx.sleep(deps.timings.pollIntervalMs);
   }
-}
-
-function recorded(snapshot: NamedSnapshot, name: string, action?: Action): SagaContext {
-  const ms = action ? actionDurationMs(action) : undefined;
-  return {
-    [SNAPSHOT_KEYS.id]: snapshot.id,
-    [SNAPSHOT_KEYS.name]: name,
-    [SNAPSHOT_KEYS.sizeGigabytes]: snapshot.sizeGigabytes,
-    ...(ms !== undefined ? { [SNAPSHOT_KEYS.actionMs]: ms } : {}),
-  };
 }
 
 /** Our snapshot, or proof that the adopted action made someone else's; undefined when neither showed in time. */
@@ -180,64 +145,74 @@ async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, nam
   return undefined;
 }
 
-/** The action's snapshot recorded, or 'not-ours' when the adopted action turned out to be someone else's. */
-async function finish(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, action: Action, deps: SnapshotStepDependencies): Promise<SagaContext | 'not-ours'> {
+/** The step's output once the snapshot is found, or the progress after an adopted action was set aside. */
+type Finished = { output: SagaContext } | { unaccounted: Posting | NotPosted };
+
+/** Waits for the awaited action and records its snapshot, or sets the action aside when it was someone else's. */
+async function finish(
+  api: SnapshotApi,
+  ctx: StepContext,
+  dropletId: number,
+  name: string,
+  awaiting: AwaitingAction,
+  action: Action,
+  deps: SnapshotStepDependencies,
+): Promise<Finished> {
   const done = await waitForAction(api, ctx, action, deps.timings, expectedDuration(deps.snapshotHistory(dropletId, diskInput(ctx))));
   failpoint('snapshot.after-complete');
   if (done.status === 'errored') throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
-  const result = await lookUp(api, ctx, dropletId, name, deps, adoptedOf(ctx.context, done));
-  if (result && 'notOurs' in result) {
-    ctx.progress(`action ${done.id} made snapshot "${result.notOurs}", so it is not ours; looking for our request again`);
-    await ctx.checkpoint({
-      [SNAPSHOT_KEYS.actionId]: null,
-      [SNAPSHOT_KEYS.adopted]: null,
-      [SNAPSHOT_KEYS.foreignActionIds]: [...foreignActionIds(ctx.context), done.id],
-    });
-    return 'not-ours';
-  }
+  const adopted = awaiting.adopted ? awaiting : undefined;
+  const result = await lookUp(api, ctx, dropletId, name, deps, adopted && done);
   if (!result) {
     throw new StepFailedError(
       `snapshot action ${done.id} completed but no snapshot named ${name} was listed after ${deps.timings.lookupAttempts} look-ups (ARCADIA_LOOKUP_ATTEMPTS)`,
     );
   }
-  return recorded(result.found, name, done);
+  if ('found' in result) return { output: snapshotOutput(result.found, name, actionDurationMs(done)) };
+  if (!adopted) throw new Error('an action from our own POST reply is never judged not ours');
+  ctx.progress(`action ${done.id} made snapshot "${result.notOurs}", so it is not ours; looking for our request again`);
+  return { unaccounted: await advance(ctx, setAside(adopted)) };
 }
 
 /**
- * Reconcile before act (DESIGN.md section 5): a recorded snapshot is done; a checkpointed action is polled, not
+ * Reconcile before act (DESIGN.md section 5): a recorded snapshot is done; an awaited action is polled, not
  * re-posted; once a POST may have happened, a snapshot carrying our name or a snapshot action begun since is adopted,
  * and set aside again if it turns out to have made someone else's snapshot. Only when none of that finds anything is
- * the action posted, and its id is checkpointed the moment it returns.
+ * the action posted, and its id is checkpointed the moment it returns. progress.ts names the stages.
  */
 async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies): Promise<SagaContext> {
-  if (typeof ctx.context[SNAPSHOT_KEYS.id] === 'string') return {};
+  const decoded = decodeProgress(ctx.context);
+  if (decoded.stage === 'done') return {};
+  let progress: Unfinished = decoded;
   const api = deps.api();
   const dropletId = dropletIdInput(ctx);
   const name = nameFor(ctx);
 
   for (let reconcile = 0; ; reconcile++) {
-    const checkpointed = ctx.context[SNAPSHOT_KEYS.actionId];
-    if (typeof checkpointed === 'number') {
-      const result = await finish(api, ctx, dropletId, name, await api.getAction(checkpointed), deps);
-      if (result !== 'not-ours') return result;
-      continue; // our request is unaccounted for again: look for it, or post
+    if (progress.stage === 'action') {
+      const result = await finish(api, ctx, dropletId, name, progress, await api.getAction(progress.actionId), deps);
+      if ('output' in result) return result.output;
+      progress = result.unaccounted; // our request is unaccounted for again: look for it, or post
+      continue;
     }
 
-    // Set while a request of ours may have started a snapshot we have not seen: a crash or a lost reply.
-    const postingAt = ctx.context[SNAPSHOT_KEYS.postingAt];
-    const outstanding = typeof postingAt === 'number';
-    if (outstanding) {
+    // A request of ours may have started a snapshot we have not seen: a crash or a lost reply.
+    const outstanding = progress.stage === 'posting';
+    let posting: Posting;
+    if (progress.stage === 'posting') {
       const [existing] = await findByName(api, dropletId, name);
-      if (existing) return recorded(existing, name);
-      const own = await findOwnAction(api, dropletId, postingAt, foreignActionIds(ctx.context));
+      if (existing) return snapshotOutput(existing, name);
+      const own = await findOwnAction(api, dropletId, progress);
       if (own) {
-        await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: own.id, [SNAPSHOT_KEYS.adopted]: true });
+        progress = await advance(ctx, adoptAction(progress, own.id));
         ctx.progress(`adopted snapshot action ${own.id} started before an interruption`);
         continue;
       }
+      posting = progress;
     } else {
-      await ctx.checkpoint({ [SNAPSHOT_KEYS.postingAt]: ctx.clock.now() });
+      posting = await advance(ctx, startPosting(progress, ctx.clock.now()));
     }
+    progress = posting;
     if (reconcile >= MAX_RECONCILES) {
       throw new StepFailedError(`could not start a snapshot of droplet ${dropletId} in ${MAX_RECONCILES} requests (replies lost or the droplet kept busy)`);
     }
@@ -252,9 +227,7 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
         await ctx.sleep(deps.timings.pollIntervalMs);
         continue;
       }
-      // Any reply is a refusal, so this request started nothing. Unless an earlier one of ours is unaccounted for,
-      // forget it: a snapshot someone else started just before must never be taken for ours.
-      if (!outstanding) await ctx.checkpoint({ [SNAPSHOT_KEYS.postingAt]: null });
+      progress = await advance(ctx, requestRefused(posting, outstanding));
       if (error instanceof PendingEventError) {
         await waitUntilUnlocked(api, ctx, dropletId, deps);
         continue;
@@ -262,12 +235,12 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
       throw error;
     }
     failpoint('snapshot.after-post');
-    await ctx.checkpoint({ [SNAPSHOT_KEYS.actionId]: action.id });
+    const started = await advance(ctx, actionStarted(posting, action.id));
     failpoint('snapshot.after-checkpoint');
     ctx.progress(`snapshot action ${action.id} started`);
-    const result = await finish(api, ctx, dropletId, name, action, deps);
-    if (result === 'not-ours') throw new Error('an action from our own POST reply is never judged not ours');
-    return result;
+    const result = await finish(api, ctx, dropletId, name, started, action, deps);
+    if ('unaccounted' in result) throw new Error('an action from our own POST reply is never judged not ours');
+    return result.output;
   }
 }
 
@@ -276,6 +249,27 @@ async function deleteQuietly(api: SnapshotApi, id: string): Promise<void> {
     await api.deleteSnapshot(id);
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
+  }
+}
+
+/**
+ * Waits for an action of this saga to end. One that does not end in time may still make a snapshot after the
+ * rollback, so the undo cannot be reported done: the compensation fails and the saga needs attention.
+ */
+async function waitBeforeUndo(
+  api: SnapshotApi,
+  ctx: StepContext,
+  action: Action,
+  name: string,
+  deps: SnapshotStepDependencies,
+): Promise<FinishedAction> {
+  try {
+    return await waitForAction(api, ctx, action, deps.timings);
+  } catch (error) {
+    if (error instanceof ActionTimeoutError) {
+      throw new SnapshotActionUnfinishedError(error.actionId, error.status, error.waitedMs, name);
+    }
+    throw error;
   }
 }
 
@@ -296,28 +290,28 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
     }
   };
 
-  const recordedId = ctx.context[SNAPSHOT_KEYS.id];
-  if (typeof recordedId === 'string') {
+  const progress = decodeProgress(ctx.context);
+  if (progress.stage === 'done') {
     failpoint('snapshot.compensate-before-delete');
-    await deleteQuietly(api, recordedId);
+    await deleteQuietly(api, progress.snapshotId);
     failpoint('snapshot.compensate-after-delete');
     await deleteAll(await findByName(api, dropletId, name));
     return;
   }
-  const postingAt = ctx.context[SNAPSHOT_KEYS.postingAt];
-  if (typeof postingAt !== 'number') return; // no request was ever sent, or the last one was refused
+  if (progress.stage === 'not-posted') return; // no request was ever sent, or the last one was refused
 
-  const checkpointed = ctx.context[SNAPSHOT_KEYS.actionId];
   const action =
-    typeof checkpointed === 'number' ? await api.getAction(checkpointed) : await findOwnAction(api, dropletId, postingAt, foreignActionIds(ctx.context));
-  const done = action ? await waitForAction(api, ctx, action, deps.timings) : undefined;
+    progress.stage === 'action'
+      ? await api.getAction(progress.actionId)
+      : await findOwnAction(api, dropletId, progress);
+  const done = action ? await waitBeforeUndo(api, ctx, action, name, deps) : undefined;
   if (done?.status !== 'completed') {
     await deleteAll(await findByName(api, dropletId, name)); // nothing should exist; a single look costs little and proves it
     return;
   }
   // The completed action's snapshot may take a while to be listed: look as long as the forward step would.
   // An action found by looking (not from our POST's reply) may be someone else's: the listing can show it.
-  const adopted = typeof checkpointed === 'number' ? adoptedOf(ctx.context, done) : done;
+  const adopted = progress.stage === 'posting' || progress.adopted ? done : undefined;
   const blurred = new Set<string>();
   for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
     const { ours, madeByAdopted } = await lookAround(api, dropletId, name, adopted, blurred);

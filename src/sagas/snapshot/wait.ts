@@ -7,10 +7,31 @@ import type { SnapshotApi, SnapshotTimings } from './api.js';
 export class ActionTimeoutError extends StepFailedError {
   constructor(
     readonly actionId: number,
-    waitedMs: number,
+    readonly status: string,
+    readonly waitedMs: number,
   ) {
-    super(`DigitalOcean action ${actionId} was still in progress after ${waitedMs} ms (ARCADIA_ACTION_TIMEOUT_MS)`);
+    super(
+      `DigitalOcean action ${actionId} was still ${statusText(status)} after ${waitedMs} ms ` +
+        '(ARCADIA_ACTION_TIMEOUT_MS)',
+    );
   }
+}
+
+/** `in progress`, or an unexpected status quoted as it came. */
+export function statusText(status: string): string {
+  return status === 'in-progress' ? 'in progress' : `${JSON.stringify(status)} (not a final status)`;
+}
+
+/** An action that has ended: only these two statuses say it will change nothing more. */
+export type FinishedAction = Action & { status: 'completed' | 'errored' };
+
+/**
+ * The API documents three statuses, but a reply may carry another (`pending`, or one added later): that action may
+ * still produce something, so it is waited for like `in-progress`, never taken as ended.
+ */
+export function isFinished(action: Action): action is FinishedAction {
+  const status: string = action.status;
+  return status === 'completed' || status === 'errored';
 }
 
 export class ActionErroredError extends StepFailedError {
@@ -26,10 +47,10 @@ export function expectedDuration(history: number[]): number | undefined {
 }
 
 /**
- * Waits for an action to leave `in-progress`, spending few requests: with a history it sleeps through most of the
- * expected duration and then polls every `pollIntervalMs`; without one, polls space out with the time already
- * waited (an eighth of it), so a long action costs a handful of polls and its end is still seen promptly.
- * Returns the final action (completed or errored); throws ActionTimeoutError past `actionTimeoutMs`.
+ * Waits for an action to finish (completed or errored; any other status keeps it waiting), spending few requests:
+ * with a history it sleeps through most of the expected duration and then polls every `pollIntervalMs`; without
+ * one, polls space out with the time already waited (an eighth of it), so a long action costs a handful of polls and
+ * its end is still seen promptly. Throws ActionTimeoutError past `actionTimeoutMs`.
  */
 export async function waitForAction(
   api: SnapshotApi,
@@ -37,14 +58,14 @@ export async function waitForAction(
   action: Action,
   timings: Pick<SnapshotTimings, 'pollIntervalMs' | 'actionTimeoutMs'>,
   expectedMs?: number,
-): Promise<Action> {
+): Promise<FinishedAction> {
   const startedAt = Date.parse(action.started_at ?? '') || ctx.clock.now();
   const waitStart = ctx.clock.now();
   let current = action;
   let polls = 0;
-  while (current.status === 'in-progress') {
+  while (!isFinished(current)) {
     const waited = ctx.clock.now() - waitStart;
-    if (waited > timings.actionTimeoutMs) throw new ActionTimeoutError(current.id, waited);
+    if (waited > timings.actionTimeoutMs) throw new ActionTimeoutError(current.id, current.status, waited);
     const elapsed = Math.max(0, ctx.clock.now() - startedAt);
     let delay = Math.max(timings.pollIntervalMs, Math.floor(elapsed / 8));
     if (polls === 0 && expectedMs !== undefined) delay = Math.max(timings.pollIntervalMs, Math.floor(expectedMs * 0.9) - elapsed);

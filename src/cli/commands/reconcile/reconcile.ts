@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import type { Snapshot } from '../../../digitalocean/types.js';
+import { isTerminal } from '../../../engine/types.js';
+import { UsageError } from '../../../errors.js';
+import { Output } from '../../../output/output.js';
+import { printReconcile, type LeakedSnapshot, type ReconcileReport } from '../../../output/views/reconcile-view.js';
+import { DELETED_LEAKS_KEY } from '../../../sagas/reconcile-step.js';
+import { parseSnapshotName } from '../../../sagas/snapshot/naming.js';
+import { openApp, type App, type CliContext } from '../../app.js';
+import { EXIT, exitCodeForStatus, type ExitCode } from '../../exit-codes.js';
+import { runSagaWithProgress } from '../../run-saga.js';
+import { parseDropletIds } from '../../shared/droplet-ids.js';
+import { validateTag } from '../../parse.js';
+
+/** DigitalOcean's price for droplet snapshots, per GiB-month, and its minimum charge. */
+const USD_PER_GIB_MONTH = 0.06;
+const MINIMUM_CHARGE_USD = 0.01;
+
+export function monthlyCost(sizeGigabytes: number): number {
+  return Math.max(MINIMUM_CHARGE_USD, Math.round(sizeGigabytes * USD_PER_GIB_MONTH * 100) / 100);
+}
+
+export interface ReconcileOptions {
+  dropletIds: string[];
+  tag: string | undefined;
+  delete: boolean;
+  json: boolean;
+}
+
+/** Why no saga accounts for this snapshot, or null when one does (or is still working on it). */
+function leakReason(app: App, snapshot: Snapshot, sagaPrefix: string): string | null {
+  const sagas = app.ledger.findSagasByIdPrefix(sagaPrefix);
+  if (sagas.some((s) => !isTerminal(s.status))) return null; // in flight: its saga will record or remove it
+  if (sagas.some((s) => s.status === 'succeeded' && s.context.snapshot_id === snapshot.id)) return null;
+  if (sagas.length === 0) return 'no saga in this ledger';
+  return `saga ${sagas[0]?.id} ${sagas[0]?.status}`;
+}
+
+export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Promise<ExitCode> {
+  const ids = parseDropletIds(opts.dropletIds);
+  if (ids.length > 0 && opts.tag !== undefined) throw new UsageError('give droplet ids or --tag, not both');
+  if (opts.tag !== undefined) validateTag(opts.tag);
+  const output = await Output.detect(ctx.streams, ctx.env, opts.json);
+  const app = await openApp(ctx);
+  try {
+    const client = app.api();
+    const scope = opts.tag !== undefined ? new Set((await client.listDroplets({ tagName: opts.tag })).map((d) => d.id)) : ids.length ? new Set(ids) : undefined;
+    const leaks: LeakedSnapshot[] = [];
+    for (const snapshot of await client.listSnapshots({ resourceType: 'droplet' })) {
+      const parsed = parseSnapshotName(snapshot.name);
+      if (!parsed || String(parsed.dropletId) !== snapshot.resource_id) continue;
+      if (scope && !scope.has(parsed.dropletId)) continue;
+      const reason = leakReason(app, snapshot, parsed.sagaPrefix);
+      if (reason === null) continue;
+      leaks.push({
+        id: snapshot.id,
+        name: snapshot.name,
+        dropletId: parsed.dropletId,
+        createdAt: snapshot.created_at,
+        sizeGigabytes: snapshot.size_gigabytes,
+        monthlyCostUsd: monthlyCost(snapshot.size_gigabytes),
+        reason,
+      });
+    }
+    const report: ReconcileReport = { leaks, monthlyCostUsd: leaks.reduce((sum, l) => sum + l.monthlyCostUsd, 0), deleted: [], sagaId: null };
+    let code: ExitCode = leaks.length > 0 ? EXIT.needsAttention : EXIT.ok;
+    if (opts.delete && leaks.length > 0) {
+      const saga = app.ledger.createSaga(
+        {
+          id: randomUUID(),
+          kind: 'reconcile',
+          stepNames: ['delete_leaked_snapshots'],
+          inputs: { snapshot_ids: leaks.map((l) => l.id) },
+          triggeredBy: 'manual',
+          deploymentId: null,
+          batchId: null,
+        },
+        app.clock.now(),
+      );
+      const done = await runSagaWithProgress(app, output, saga.id);
+      const deleted = done.context[DELETED_LEAKS_KEY];
+      report.deleted = Array.isArray(deleted) ? deleted.map(String) : [];
+      report.sagaId = done.id;
+      code = done.status === 'succeeded' ? EXIT.ok : exitCodeForStatus(done.status);
+    }
+    printReconcile(output, report);
+    return code;
+  } finally {
+    app.close();
+  }
+}
+
+export function registerReconcile(program: Command, ctx: CliContext, setExit: (code: ExitCode) => void): void {
+  program
+    .command('reconcile')
+    .description('find snapshots named by arcadia that no succeeded saga accounts for (leaks), with their cost')
+    .argument('[droplet-id...]', 'only these droplets')
+    .option('--tag <tag>', 'only droplets carrying this tag')
+    .option('--delete', 'delete the leaks (as a recorded saga)', false)
+    .option('--json', 'print JSON', false)
+    .addHelpText('after', '\nExit code 5 when leaks remain (listed), 0 when there are none or all were deleted.\n\nExamples:\n  arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json')
+    .action(async (dropletIds: string[], o: { tag?: string; delete: boolean; json: boolean }) => {
+      setExit(await runReconcile({ dropletIds, tag: o.tag, delete: o.delete, json: o.json }, ctx));
+    });
+}

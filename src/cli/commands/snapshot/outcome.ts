@@ -1,0 +1,103 @@
+import { errorMessage } from '../../../engine/errors.js';
+import { INPUTS_KEY, type SagaRecord } from '../../../engine/types.js';
+import type { SnapshotResult } from '../../../output/views/snapshot-view.js';
+import { PRUNED_KEY, PRUNE_ERROR_KEY } from '../../../sagas/snapshot/prune-step.js';
+import { EXIT, exitCodeForError, exitCodeForStatus, worstExitCode, type ExitCode } from '../../exit-codes.js';
+
+/**
+ * What became of one droplet's saga in a snapshot run. `resumed` marks a saga an earlier run left unfinished that
+ * this run drove: it counts in the summary and the exit code like the run's own.
+ */
+export type DropletOutcome =
+  /** The saga was driven here; its record says how it ended. */
+  | { kind: 'ran'; dropletId: number | null; saga: SagaRecord; resumed: boolean }
+  /** Recorded and not run (`--detach`): `saga resume` runs it. */
+  | { kind: 'pending'; dropletId: number; sagaId: string }
+  /** Another live run has this droplet: in good hands, not a failure. */
+  | { kind: 'skipped'; dropletId: number; sagaId: string; reason: string }
+  /** Stopped unfinished here (a rejected token, a busy ledger, a signal): the saga stays resumable. */
+  | { kind: 'interrupted'; dropletId: number; sagaId: string; error: unknown };
+
+/** The droplet a snapshot saga is for, from its inputs. */
+export function dropletOf(saga: SagaRecord): number | undefined {
+  const inputs = saga.context[INPUTS_KEY];
+  const id = inputs && typeof inputs === 'object' && !Array.isArray(inputs) ? inputs.droplet_provider_id : undefined;
+  return typeof id === 'number' ? id : undefined;
+}
+
+function pruneErrorOf(saga: SagaRecord): string | null {
+  const value = saga.context[PRUNE_ERROR_KEY];
+  return typeof value === 'string' ? value : null;
+}
+
+function sagaResult(saga: SagaRecord, dropletId: number | null, resumed: boolean): SnapshotResult {
+  const text = (key: string): string | null => {
+    const value = saga.context[key];
+    return typeof value === 'string' ? value : null;
+  };
+  const size = saga.context.snapshot_size_gigabytes;
+  const pruned = saga.context[PRUNED_KEY];
+  const pruneError = pruneErrorOf(saga);
+  return {
+    dropletId,
+    sagaId: saga.id,
+    status: saga.status,
+    snapshotId: saga.status === 'succeeded' ? text('snapshot_id') : null,
+    snapshotName: saga.status === 'succeeded' ? text('snapshot_name') : null,
+    error: saga.error ?? (pruneError ? `retention: ${pruneError}` : null),
+    resumed,
+    pruneFailed: pruneError !== null,
+    sizeGigabytes: typeof size === 'number' ? size : null,
+    durationMs: saga.updatedAt - saga.createdAt,
+    ...(Array.isArray(pruned) ? { pruned: pruned.map(String) } : {}),
+  };
+}
+
+/** The outcome as the summary table and `--json` show it. */
+export function resultOf(outcome: DropletOutcome): SnapshotResult {
+  const empty = { snapshotId: null, snapshotName: null, resumed: false };
+  switch (outcome.kind) {
+    case 'ran':
+      return sagaResult(outcome.saga, outcome.dropletId, outcome.resumed);
+    case 'pending':
+      return { ...empty, dropletId: outcome.dropletId, sagaId: outcome.sagaId, status: 'pending', error: null };
+    case 'skipped':
+      return {
+        ...empty,
+        dropletId: outcome.dropletId,
+        sagaId: outcome.sagaId,
+        status: 'skipped',
+        error: outcome.reason,
+      };
+    case 'interrupted':
+      return {
+        ...empty,
+        dropletId: outcome.dropletId,
+        sagaId: outcome.sagaId,
+        status: 'interrupted',
+        error: errorMessage(outcome.error),
+      };
+  }
+}
+
+/**
+ * Skipped and pending count as fine (another run has it; `saga resume` will run it); an interruption exits as its
+ * error does (a rejected token or a busy ledger is 4); a retention failure leaves old snapshots behind: attention.
+ */
+export function exitCodeForOutcome(outcome: DropletOutcome): ExitCode {
+  switch (outcome.kind) {
+    case 'skipped':
+    case 'pending':
+      return EXIT.ok;
+    case 'interrupted':
+      return exitCodeForError(outcome.error);
+    case 'ran':
+      if (pruneErrorOf(outcome.saga) !== null) return EXIT.needsAttention;
+      return exitCodeForStatus(outcome.saga.status);
+  }
+}
+
+/** A run exits with its worst droplet, resumed orphans included. */
+export function exitCodeForRun(outcomes: DropletOutcome[]): ExitCode {
+  return worstExitCode(outcomes.map(exitCodeForOutcome));
+}

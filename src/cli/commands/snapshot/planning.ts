@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { SagaRecord } from '../../../engine/types.js';
+import type { Output } from '../../../output/output.js';
+import { snapshotSagaTemplate } from '../../../sagas/snapshot/snapshot-saga.js';
+import type { App } from '../../app.js';
+import { isSagaInGoodHands } from '../../owner-liveness.js';
+import { dropletOf, type DropletOutcome } from './outcome.js';
+import type { SelectedDroplet } from './selection.js';
+
+/** What each new saga of the run is made of. */
+export interface SnapshotPlanRequest {
+  batchId: string;
+  triggeredBy: string;
+  powerOff: boolean;
+  label: string | undefined;
+  keep: number | undefined;
+}
+
+export interface PlannedSaga {
+  dropletId: number;
+  sagaId: string;
+}
+
+export interface SnapshotPlan {
+  /** One per selected droplet, in selection order; a planned saga's stays `pending` until it has run. */
+  outcomes: DropletOutcome[];
+  toRun: PlannedSaga[];
+}
+
+/** Unfinished snapshot sagas per droplet whose owner is alive: cron overlapped with a run still working. */
+function liveSnapshotSagas(app: App): Map<number, string> {
+  const live = new Map<number, string>();
+  for (const id of app.ledger.listUnfinishedSagaIds({ kind: 'snapshot' })) {
+    const saga = app.ledger.getSaga(id);
+    const dropletId = saga ? dropletOf(saga) : undefined;
+    if (saga && dropletId !== undefined && isSagaInGoodHands(app, saga)) live.set(dropletId, id);
+  }
+  return live;
+}
+
+/**
+ * Skips droplets another live run is snapshotting and records a saga for each of the others, holding the ledger's
+ * write lock throughout: two overlapping cron runs serialize here, so no droplet gets two sagas.
+ */
+export function planSnapshots(
+  app: App,
+  output: Output,
+  droplets: SelectedDroplet[],
+  request: SnapshotPlanRequest,
+  finishedOrphans: SagaRecord[],
+): SnapshotPlan {
+  // A crashed run's saga this run just finished is this run's snapshot of that droplet: never take a second one.
+  const orphanOf = new Map(finishedOrphans.map((saga) => [dropletOf(saga), saga] as const));
+  return app.ledger.exclusive(() => {
+    const live = liveSnapshotSagas(app);
+    const outcomes: DropletOutcome[] = [];
+    const toRun: PlannedSaga[] = [];
+    for (const { id: dropletId, diskGigabytes } of droplets) {
+      const orphan = orphanOf.get(dropletId);
+      if (orphan) {
+        outcomes.push({ kind: 'ran', dropletId, saga: orphan, resumed: true });
+        continue;
+      }
+      const owner = live.get(dropletId);
+      if (owner) {
+        const reason = `saga ${owner} is already snapshotting this droplet`;
+        outcomes.push({ kind: 'skipped', dropletId, sagaId: owner, reason });
+        output.progress(`droplet ${dropletId}: skipped, ${reason}`);
+        continue;
+      }
+      const template = snapshotSagaTemplate({
+        dropletId,
+        diskGigabytes,
+        powerOff: request.powerOff,
+        ...(request.label ? { label: request.label } : {}),
+        ...(request.keep !== undefined ? { keep: request.keep } : {}),
+      });
+      const { triggeredBy, batchId } = request;
+      const saga = app.ledger.createSaga(
+        { id: randomUUID(), ...template, triggeredBy, deploymentId: null, batchId },
+        app.clock.now(),
+      );
+      toRun.push({ dropletId, sagaId: saga.id });
+      outcomes.push({ kind: 'pending', dropletId, sagaId: saga.id });
+    }
+    return { outcomes, toRun };
+  });
+}

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { holdBatchLock } from '../../../engine/batch-lock.js';
+import { UsageError } from '../../../errors.js';
+import { Output } from '../../../output/output.js';
+import { printRetentionPreview, printSnapshotResults } from '../../../output/views/snapshot-view.js';
+import { validateLabel } from '../../../sagas/snapshot/naming.js';
+import { openApp, type App, type CliContext } from '../../app.js';
+import { EXIT, type ExitCode } from '../../exit-codes.js';
+import { lockOptions } from '../../owner-liveness.js';
+import { validateTag } from '../../parse.js';
+import { parseDropletIds } from '../../shared/droplet-ids.js';
+import { resumeOrphans } from '../../shared/resume-orphans.js';
+import { dropletOf, exitCodeForRun, resultOf, type DropletOutcome } from './outcome.js';
+import { planSnapshots, type SnapshotPlanRequest } from './planning.js';
+import { previewRetention } from './retention-preview.js';
+import { runPlannedSagas } from './running.js';
+import { selectDroplets } from './selection.js';
+
+export interface SnapshotOptions {
+  dropletIds: string[];
+  tag: string | undefined;
+  label: string | undefined;
+  powerOff: boolean;
+  keep: number | undefined;
+  concurrency: number;
+  detach: boolean;
+  dryRun: boolean;
+  json: boolean;
+  triggeredBy: string | undefined;
+}
+
+/** `arcadia snapshot`: checks the options before anything is opened, then previews retention or runs the batch. */
+export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Promise<ExitCode> {
+  const ids = parseDropletIds(opts.dropletIds);
+  if (ids.length === 0 && opts.tag === undefined) throw new UsageError('give droplet ids, --tag, or both');
+  if (opts.tag !== undefined) validateTag(opts.tag);
+  const label = opts.label !== undefined ? validateLabel(opts.label) : undefined;
+  if (opts.dryRun && opts.keep === undefined) {
+    throw new UsageError('--dry-run shows what --keep would delete: give --keep too');
+  }
+  if (opts.dryRun && opts.detach) throw new UsageError('--dry-run and --detach do not go together');
+  const output = await Output.detect(deps.streams, deps.env, opts.json);
+  const app = await openApp(deps);
+  try {
+    if (opts.dryRun && opts.keep !== undefined) {
+      printRetentionPreview(output, await previewRetention(app, ids, opts.tag, opts.keep), opts.keep);
+      return EXIT.ok;
+    }
+    const outcomes = await snapshotBatch(app, output, ids, { ...opts, label });
+    printSnapshotResults(output, outcomes.map(resultOf));
+    return exitCodeForRun(outcomes);
+  } finally {
+    app.close();
+  }
+}
+
+/**
+ * One run is one batch, even of one droplet: the batch lock covers its sagas until each takes its own lock. Returns
+ * an outcome per selected droplet, then one per saga of an earlier run that this run resumed for other droplets.
+ */
+async function snapshotBatch(
+  app: App,
+  output: Output,
+  ids: number[],
+  opts: SnapshotOptions,
+): Promise<DropletOutcome[]> {
+  const batchId = randomUUID();
+  const batchLock = holdBatchLock(batchId, { ...lockOptions(app), heartbeatMs: app.settings.heartbeatMs });
+  try {
+    const droplets = await selectDroplets(app.api(), ids, opts.tag);
+    if (droplets.length === 0) throw new UsageError(`no droplets carry the tag ${opts.tag}`);
+    // A crashed earlier run's sagas are finished first, so a droplet never has two of ours in flight.
+    const orphans = opts.detach ? [] : await resumeOrphans(app, output, { kind: 'snapshot' }, opts.concurrency);
+    const request: SnapshotPlanRequest = {
+      batchId,
+      triggeredBy: opts.triggeredBy ?? (opts.tag !== undefined ? `cron:${opts.tag}` : 'manual'),
+      powerOff: opts.powerOff,
+      label: opts.label,
+      keep: opts.keep,
+    };
+    const plan = planSnapshots(app, output, droplets, request, orphans);
+    if (opts.detach) {
+      for (const { sagaId } of plan.toRun) output.progress(`saga ${sagaId} recorded, not run (--detach)`);
+    }
+    const ran = opts.detach
+      ? new Map<string, DropletOutcome>()
+      : await runPlannedSagas(app, output, plan.toRun, opts.concurrency);
+    const own = plan.outcomes.map((outcome) =>
+      outcome.kind === 'pending' ? (ran.get(outcome.sagaId) ?? outcome) : outcome,
+    );
+    const shown = new Set(own.flatMap((outcome) => (outcome.kind === 'ran' ? [outcome.saga.id] : [])));
+    const otherOrphans: DropletOutcome[] = orphans
+      .filter((saga) => !shown.has(saga.id))
+      .map((saga) => ({ kind: 'ran', dropletId: dropletOf(saga) ?? null, saga, resumed: true }));
+    return [...own, ...otherOrphans];
+  } finally {
+    batchLock.release();
+  }
+}

@@ -1,0 +1,82 @@
+import type { Action, Droplet } from '../digitalocean/types.js';
+import { isoSeconds, type SimImage } from './model.js';
+import type { RequestLogEntry, SimulatorCounters } from './request-log.js';
+import { actionView, dropletView } from './views.js';
+import type { World } from './world.js';
+
+/** A snapshot or backup with its whole history, deleted ones included. */
+export interface ImageRecord {
+  id: number;
+  name: string;
+  dropletId: number;
+  createdAt: string;
+  /** When GET by id started finding it. */
+  completedAt: string;
+  /** When it appeared (or will appear) in listings. */
+  listedAt: string;
+  /** Whether listings show it right now. */
+  listed: boolean;
+  deletedAt: string | null;
+  deletedBy: string | null;
+  /** The snapshot action that made it; null for seeded images. */
+  createdByActionId: number | null;
+  /** Marker of the token whose POST made it. */
+  createdBy: string | null;
+  sizeGigabytes: number;
+}
+
+export type ActionRecord = Action & { postedBy: string; snapshotName: string | null; snapshotId: number | null };
+
+export interface SimulatorState {
+  now: string;
+  nowMs: number;
+  droplets: Droplet[];
+  actions: ActionRecord[];
+  /** Every snapshot that has come into existence (in-progress ones are in `actions`), deleted ones included. */
+  snapshots: ImageRecord[];
+  backups: ImageRecord[];
+  requests: RequestLogEntry[];
+  counters: SimulatorCounters & { actionsCreated: number; snapshotsDeleted: number };
+}
+
+function imageRecord(world: World, image: SimImage, now: number): ImageRecord {
+  return {
+    id: image.id,
+    name: image.name,
+    dropletId: image.dropletId,
+    createdAt: isoSeconds(image.createdAt),
+    completedAt: new Date(image.completedAt).toISOString(),
+    listedAt: new Date(image.listedAt).toISOString(),
+    listed: world.isListed(image, now),
+    deletedAt: image.deletedAt === null ? null : new Date(image.deletedAt).toISOString(),
+    deletedBy: image.deletedBy,
+    createdByActionId: image.createdByActionId,
+    createdBy: image.createdBy,
+    sizeGigabytes: image.sizeGigabytes,
+  };
+}
+
+/** A JSON-safe copy of everything, as of `now`. */
+export function buildState(world: World, now: number, requests: readonly RequestLogEntry[], counters: SimulatorCounters): SimulatorState {
+  const existing = [...world.images.values()].filter((i) => now >= i.completedAt).sort((a, b) => a.id - b.id);
+  const snapshots = existing.filter((i) => i.kind === 'snapshot');
+  return {
+    now: new Date(now).toISOString(),
+    nowMs: now,
+    droplets: [...world.droplets.values()].sort((a, b) => a.id - b.id).map((d) => dropletView(world, d, now)),
+    actions: [...world.actions.values()].map((a) => ({
+      ...actionView(world, a, now),
+      postedBy: a.postedBy,
+      snapshotName: a.snapshotName ?? null,
+      snapshotId: now >= a.completesAt ? (a.snapshotId ?? null) : null,
+    })),
+    snapshots: snapshots.map((i) => imageRecord(world, i, now)),
+    backups: existing.filter((i) => i.kind === 'backup').map((i) => imageRecord(world, i, now)),
+    requests: requests.map((r) => structuredClone(r)),
+    counters: {
+      ...structuredClone(counters),
+      actionsCreated: world.actions.size,
+      snapshotsDeleted: snapshots.filter((i) => i.deletedAt !== null).length,
+    },
+  };
+}
