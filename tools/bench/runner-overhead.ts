@@ -53,23 +53,24 @@ export async function timedBurst<T>(
   ms: number,
   supply: { next(): T | undefined; prepare(): void },
   runOne: (item: T) => Promise<number>,
+  now: () => number = () => performance.now(),
 ): Promise<Burst> {
-  const start = performance.now();
+  const start = now();
   let preparingMs = 0;
   let count = 0;
-  while (performance.now() - start - preparingMs < ms) {
+  while (now() - start - preparingMs < ms) {
     let item = supply.next();
     if (item === undefined) {
-      const preparing = performance.now();
+      const preparing = now();
       supply.prepare();
-      preparingMs += performance.now() - preparing;
+      preparingMs += now() - preparing;
       item = supply.next();
       if (item === undefined) throw new Error('preparing the next chunk of the bench gave nothing to run');
     }
     count += await runOne(item);
   }
   // The last item may run past the burst: its own time counts, not the nominal burst.
-  return { count, ms: performance.now() - start - preparingMs };
+  return { count, ms: now() - start - preparingMs };
 }
 
 /** Sagas are prepared this many at a time: a chunk takes a few milliseconds to create, off the clock. */
