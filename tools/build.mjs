@@ -14,7 +14,10 @@ await build({
   // Native addon; the other dependencies are bundled, so require() of Node built-ins needs a real require.
   external: ['better-sqlite3'],
   banner: {
-    js: "import { createRequire as __toolsRequire } from 'node:module'; const require = __toolsRequire(import.meta.url);",
+    js: [
+      "import { createRequire as __toolsRequire } from 'node:module';",
+      'const require = __toolsRequire(import.meta.url);',
+    ].join(' '),
   },
   logLevel: 'warning',
 });

@@ -1,7 +1,12 @@
 import { type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ARCADIA_BIN, minimalEnv, spawnArcadia as spawnBuilt, type ChildEnvOptions } from '../../tools/lib/spawn-arcadia.js';
+import {
+  ARCADIA_BIN,
+  minimalEnv,
+  spawnArcadia as spawnBuilt,
+  type ChildEnvOptions,
+} from '../../tools/lib/spawn-arcadia.js';
 import { cleanupAfterTest, type TestFinisher } from './cleanup.js';
 
 /** The built CLI (`npm run build` first; `npm test` does it). */

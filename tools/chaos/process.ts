@@ -28,7 +28,8 @@ export interface SpawnOptions {
 /** Runs `node bin/arcadia.js <args>` with piped output (as under cron), crashing it as `kill` says. */
 export async function runArcadia(args: string[], options: SpawnOptions): Promise<ProcessOutcome> {
   const kill = options.kill ?? { kind: 'none' };
-  const env = kill.kind === 'failpoint' ? { ...options.env, ARCADIA_FAILPOINTS: `${kill.point}@${kill.nth}` } : options.env;
+  const env =
+    kill.kind === 'failpoint' ? { ...options.env, ARCADIA_FAILPOINTS: `${kill.point}@${kill.nth}` } : options.env;
   const spawned = spawnArcadia(args, { env, timeoutMs: options.hangMs });
   const exit = spawned.done.then(
     () => undefined,
