@@ -18,7 +18,11 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   saga: async () => (await import('./commands/saga/index.js')).registerSaga,
   demo: async () => (await import('./commands/demo/demo.js')).registerDemo,
   simulator: async () => (await import('./commands/simulator/serve.js')).registerSimulator,
+  completion: async () => (await import('./commands/completion/command.js')).registerCompletion,
 };
+
+/** Commands that need every command registered (a completion script describes them all). */
+const NEEDS_ALL = new Set(['completion']);
 
 /** Parses argv, runs the command and returns the exit code. Never exits the process itself. */
 export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode> {
@@ -39,7 +43,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
       })
       .showSuggestionAfterError(true);
     const first = argv.find((arg) => !arg.startsWith('-'));
-    const wanted = first !== undefined && first in COMMANDS ? [first] : Object.keys(COMMANDS);
+    const wanted = first !== undefined && first in COMMANDS && !NEEDS_ALL.has(first) ? [first] : Object.keys(COMMANDS);
     for (const name of wanted) (await COMMANDS[name]?.())?.(program, ctx, setExit);
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { runChaos, summarize } from '../../src/chaos/chaos.js';
-import { checkInvariants, type CheckedSaga, type CheckedWorld, type ViolationRule } from '../../src/chaos/invariants.js';
-import { parseChaosArgs, ChaosUsageError, LONG_RUNS, SHORT_RUNS, SHORT_SEED } from '../../src/chaos/options.js';
-import { planRun, SCENARIOS } from '../../src/chaos/plan.js';
-import type { RunOutcome } from '../../src/chaos/run.js';
+import { runChaos, summarize } from '../../tools/chaos/chaos.js';
+import { checkInvariants, type CheckedSaga, type CheckedWorld, type ViolationRule } from '../../tools/chaos/invariants.js';
+import { parseChaosArgs, ChaosUsageError, LONG_RUNS, SHORT_RUNS, SHORT_SEED } from '../../tools/chaos/options.js';
+import { planRun, SCENARIOS } from '../../tools/chaos/plan.js';
+import type { RunOutcome } from '../../tools/chaos/run.js';
 import type { StepRecord } from '../../src/engine/types.js';
 
 // Saga ids whose first 8 hex digits name their snapshots: arcadia-snap-<droplet>-<hex>.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { supersededRequests, type LoggedRequest } from '../../src/chaos/fencing.js';
-import { planRun, PAUSE_STALE_MS, SINGLE_DROPLET, type RunPlan } from '../../src/chaos/plan.js';
-import { executeRun } from '../../src/chaos/run.js';
+import { supersededRequests, type LoggedRequest } from '../../tools/chaos/fencing.js';
+import { planRun, PAUSE_STALE_MS, SINGLE_DROPLET, type RunPlan } from '../../tools/chaos/plan.js';
+import { executeRun } from '../../tools/chaos/run.js';
 
 const SAGA = 'aaaaaaaa-0000-4000-8000-000000000001';
 const OTHER = 'bbbbbbbb-0000-4000-8000-000000000002';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkInvariants } from '../../src/chaos/invariants.js';
-import { readLedger } from '../../src/chaos/ledger.js';
-import { runArcadia } from '../../src/chaos/process.js';
+import { checkInvariants } from '../../tools/chaos/invariants.js';
+import { readLedger } from '../../tools/chaos/ledger.js';
+import { runArcadia } from '../../tools/chaos/process.js';
 import { DEFAULT_SIMULATOR_TOKEN, type SimulatorConfigInput } from '../../src/simulator/index.js';
 import { FAST_SIMULATOR, sandbox, type Sandbox } from '../e2e/harness.js';
 

@@ -1,16 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ledgerPath, openLedgerDatabase } from '../../src/db/open.js';
 import { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
 import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorConfigInput } from '../../src/simulator/index.js';
 import type { SagaRecord } from '../../src/engine/types.js';
-import { checkInvariants, isViolation } from '../../src/chaos/invariants.js';
-import { readLedger } from '../../src/chaos/ledger.js';
+import { checkInvariants, isViolation } from '../../tools/chaos/invariants.js';
+import { readLedger } from '../../tools/chaos/ledger.js';
+import { ARCADIA_BIN, spawnArcadia } from '../../tools/lib/spawn-arcadia.js';
 
-export const BIN = fileURLToPath(new URL('../../bin/arcadia.js', import.meta.url));
+export const BIN = ARCADIA_BIN;
 
 /** Fast, fault-free, realistic in shape: a snapshot takes 300 ms and is listed 120 ms after it completes. */
 export const FAST_SIMULATOR: SimulatorConfigInput = {
@@ -71,13 +71,9 @@ export interface RunResult {
 }
 
 export function start(args: string[], env: NodeJS.ProcessEnv, cwd?: string): { child: ChildProcess; done: Promise<RunResult> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd !== undefined ? { cwd } : {}) });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<RunResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
+  const spawned = spawnArcadia(args, { env, ...(cwd !== undefined ? { cwd } : {}) });
+  const done = spawned.done.then(({ code, signal, stdout, stderr }): RunResult => ({ code, signal, stdout, stderr }));
+  return { child: spawned.child, done };
 }
 
 export function arcadia(args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {

@@ -1,16 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import {
+  ARCADIA_BIN,
+  minimalEnv,
+  spawnArcadia as spawnBuilt,
+  type ChildEnvOptions,
+} from '../../tools/lib/spawn-arcadia.js';
 import { cleanupAfterTest, type TestFinisher } from './cleanup.js';
 
 /** The built CLI (`npm run build` first; `npm test` does it). */
-export const ARCADIA_BIN = fileURLToPath(new URL('../../bin/arcadia.js', import.meta.url));
+export { ARCADIA_BIN };
 
-export interface ArcadiaOptions {
-  /** ARCADIA_HOME for the child. Omit it only when `env` sets ARCADIA_HOME (or a test wants the default). */
-  home?: string;
-  /** Extra variables, on top of the clean base (PATH, HOME, NO_COLOR=1, ARCADIA_HOME). `undefined` removes one. */
-  env?: NodeJS.ProcessEnv;
+export interface ArcadiaOptions extends ChildEnvOptions {
   /** The child is SIGKILLed after this long and the result says `timedOut`. Default 30 s. */
   timeoutMs?: number;
   /** Written to the child's stdin, then closed; by default stdin is closed at once. */
@@ -43,22 +45,9 @@ export interface SpawnedArcadia {
   readonly exited: boolean;
 }
 
-/**
- * The environment a child gets: nothing inherited but PATH (no DIGITALOCEAN_* or ARCADIA_* leaking in from the
- * machine running the tests), no colour, and the given home. HOME points at the home too, so a missing
- * ARCADIA_HOME never reaches the real user's data folder.
- */
-export function arcadiaEnv(options: Pick<ArcadiaOptions, 'home' | 'env'> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1', LANG: 'C.UTF-8' };
-  if (options.home !== undefined) {
-    env.ARCADIA_HOME = options.home;
-    env.HOME = options.home;
-  }
-  for (const [key, value] of Object.entries(options.env ?? {})) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
+/** The environment a child gets (see minimalEnv): PATH, no colour, the given home and variables, nothing else. */
+export function arcadiaEnv(options: ChildEnvOptions = {}): NodeJS.ProcessEnv {
+  return minimalEnv(options);
 }
 
 const running = new Set<ChildProcess>();
@@ -69,7 +58,7 @@ let built = false;
 export function assertBuilt(): void {
   if (built) return;
   const target = /import\s+['"]([^'"]+)['"]/.exec(readFileSync(ARCADIA_BIN, 'utf8'))?.[1];
-  const path = target ? fileURLToPath(new URL(target, new URL('../../bin/', import.meta.url))) : undefined;
+  const path = target ? resolve(dirname(ARCADIA_BIN), target) : undefined;
   if (path && !existsSync(path)) throw new Error(`${path} is missing: build the CLI first (npm run build, or npm test)`);
   built = true;
 }
@@ -77,49 +66,36 @@ export function assertBuilt(): void {
 /** Starts `node bin/arcadia.js ...args`; the child is killed when the test ends if it still runs. */
 export function spawnArcadia(args: string[], options: ArcadiaOptions = {}): SpawnedArcadia {
   assertBuilt();
-  const started = Date.now();
-  const child = spawn(process.execPath, [ARCADIA_BIN, ...args], {
-    env: arcadiaEnv(options),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  if (child.pid === undefined) throw new Error('could not start arcadia');
+  const spawned = spawnBuilt(args, { ...options, timeoutMs: options.timeoutMs ?? 30_000 });
+  const { child } = spawned;
   running.add(child);
-  if (options.stdin !== undefined) child.stdin?.end(options.stdin);
-  else child.stdin?.end();
-  let stdout = '';
-  let stderr = '';
-  let exited = false;
-  let timedOut = false;
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill('SIGKILL');
-  }, options.timeoutMs ?? 30_000);
-  const done = new Promise<ArcadiaResult>((resolve) => {
-    child.on('close', (code, signal) => {
-      exited = true;
-      clearTimeout(timer);
-      running.delete(child);
-      resolve({ code, signal, stdout, stderr, timedOut, durationMs: Date.now() - started });
-    });
-  });
+  const done = spawned.done.then(
+    (r): ArcadiaResult => ({
+      code: r.code,
+      signal: r.signal,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      timedOut: r.timedOut,
+      durationMs: Math.round(r.ms),
+    }),
+  );
+  void done.finally(() => running.delete(child));
   const handle: SpawnedArcadia = {
     child,
-    pid: child.pid,
+    pid: spawned.pid,
     done,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    kill: (signal = 'SIGKILL') => {
-      if (!exited) child.kill(signal);
+    stdout: spawned.stdout,
+    stderr: spawned.stderr,
+    kill: async (signal = 'SIGKILL') => {
+      await spawned.kill(signal);
       return done;
     },
     get exited() {
-      return exited;
+      return spawned.exited;
     },
   };
   cleanupAfterTest(async () => {
-    if (!exited) {
+    if (!spawned.exited) {
       child.kill('SIGKILL'); // also ends a SIGSTOPped child
       await done;
     }

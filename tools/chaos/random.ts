@@ -1,4 +1,4 @@
-import { mulberry32 } from '../simulator/prng.js';
+import { mulberry32 } from '../../src/simulator/prng.js';
 
 /** A seeded stream of choices: the same seed gives the same run plan, so a failing run can be replayed. */
 export class Random {

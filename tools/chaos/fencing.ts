@@ -1,4 +1,4 @@
-import type { RequestLogEntry } from '../simulator/index.js';
+import type { RequestLogEntry } from '../../src/simulator/index.js';
 import type { Violation } from './invariants.js';
 
 /** What the check needs of the simulator's request log, in the order the simulator handled the requests. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ledgerPath, openLedgerDatabase } from '../db/open.js';
+import { ledgerPath, openLedgerDatabase } from '../../src/db/open.js';
 
 const DAY_MS = 86_400_000;
 const FLEET = 200;

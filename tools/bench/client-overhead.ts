@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { createDigitalOceanClient } from '../digitalocean/client.js';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator } from '../simulator/index.js';
+import { createDigitalOceanClient } from '../../src/digitalocean/client.js';
+import { DEFAULT_SIMULATOR_TOKEN, startSimulator } from '../../src/simulator/index.js';
 import type { BenchRow } from './types.js';
 
 const REQUESTS = 500;

@@ -1,4 +1,4 @@
-import type { DropletSeed, FaultConfig, ImageSeed, SimulatorConfigInput } from '../simulator/index.js';
+import type { DropletSeed, FaultConfig, ImageSeed, SimulatorConfigInput } from '../../src/simulator/index.js';
 import { Random } from './random.js';
 
 /**

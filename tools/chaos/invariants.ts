@@ -1,9 +1,9 @@
-import type { ActionRecord, ImageRecord } from '../simulator/index.js';
-import { INPUTS_KEY, isTerminal, type SagaEvent, type SagaRecord } from '../engine/types.js';
-import { parseSnapshotName, snapshotName } from '../sagas/snapshot/naming.js';
+import type { ActionRecord, ImageRecord } from '../../src/simulator/index.js';
+import { INPUTS_KEY, isTerminal, type SagaEvent, type SagaRecord } from '../../src/engine/types.js';
+import { parseSnapshotName, snapshotName } from '../../src/sagas/snapshot/naming.js';
 
 /**
- * The promises of DESIGN.md, checked after a chaos run against the simulator's whole history (deleted snapshots
+ * The promises of ARCHITECTURE.md, checked after a chaos run against the simulator's whole history (deleted snapshots
  * included) and the ledger. Pure: it takes plain data, so a test can hand it a fabricated world and watch it fail.
  */
 
@@ -65,7 +65,7 @@ function dropletOf(saga: CheckedSaga): number {
   return Number(inputOf(saga, 'droplet_provider_id'));
 }
 
-/** The deterministic name the saga's snapshot step gives (DESIGN.md section 5). */
+/** The deterministic name the saga's snapshot step gives (ARCHITECTURE.md, "The snapshot step"). */
 export function expectedName(saga: CheckedSaga): string {
   const label = inputOf(saga, 'label');
   return snapshotName(dropletOf(saga), saga.id, typeof label === 'string' && label !== '' ? label : undefined);

@@ -3,7 +3,7 @@ import { request as httpRequest, createServer, Agent, type IncomingMessage, type
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RequestLogEntry, type RunningSimulator } from '../simulator/index.js';
+import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RequestLogEntry, type RunningSimulator } from '../../src/simulator/index.js';
 import { baseEnv, expectExit, median, met, runArcadia } from './process.js';
 import type { BenchRow } from './types.js';
 
@@ -105,7 +105,7 @@ function analyse(sim: RunningSimulator, dropletId: number, fromSeq: number): Sna
   };
 }
 
-/** `targeted`: the <= 8 target assumes a history to time the wait by (DESIGN section 5); a first-ever snapshot has none. */
+/** `targeted`: the <= 8 target assumes a history to time the wait by (ARCHITECTURE.md, "The snapshot step"); a first-ever snapshot has none. */
 function summary(label: string, runs: SnapshotRequests[], targeted: boolean): BenchRow[] {
   const totals = runs.map((r) => r.total);
   const value = median(totals);
@@ -133,7 +133,7 @@ function summary(label: string, runs: SnapshotRequests[], targeted: boolean): Be
       unit: 's (real time)',
       note:
         `runs ${noticedReal.map((s) => s.toFixed(1)).join(', ')} s = measured ${runs.map((r) => r.noticedAfterMs).join(', ')} ms x${TIME_SCALE}; ` +
-        `completion (POST + action time) to the poll that saw "completed"; no numeric target (DESIGN: "within seconds"; a fixed 5 s poll: <= 5 s)`,
+        `completion (POST + action time) to the poll that saw "completed"; no numeric target (the design: "within seconds"; a fixed 5 s poll: <= 5 s)`,
     },
   ];
 }
@@ -141,7 +141,7 @@ function summary(label: string, runs: SnapshotRequests[], targeted: boolean): Be
 /**
  * API requests one snapshot saga costs, from the simulator's request log: a first snapshot into an empty ledger, a
  * droplet's second (the step sleeps through most of the time its first took, then polls), and the first of a
- * droplet new to a ledger that has other droplets' snapshots (DESIGN section 5: "or of similar disk size").
+ * droplet new to a ledger that has other droplets' snapshots (ARCHITECTURE.md, "The snapshot step": "or of droplets with a similar disk").
  */
 export async function benchSnapshotPolling(): Promise<BenchRow[]> {
   const own = Array.from({ length: REPEATS }, (_, i) => FIRST_DROPLET + i);

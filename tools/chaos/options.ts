@@ -13,7 +13,7 @@ export const USAGE = `Usage: npm run chaos -- [--short | --long] [--runs N] [--s
 Many seeded runs of arcadia (single and batch snapshots, the rollback smoke saga) against the built-in simulator,
 with SIGKILLs (timed and at failpoints), SIGSTOP/SIGCONT around a takeover, lost POST replies, 5xx bursts, 429s,
 slow replies and long listing lags;
-after each, \`saga resume --all\` until nothing is left, then every promise of DESIGN.md is checked.
+after each, \`saga resume --all\` until nothing is left, then every promise of ARCHITECTURE.md is checked.
 Exits 1 if any run broke one, printing each violation with the seed that replays it.
 
   --short            ${SHORT_RUNS} runs from seed ${SHORT_SEED} (the default; what CI runs)

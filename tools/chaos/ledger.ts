@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { ledgerPath, openLedgerDatabase } from '../db/open.js';
-import { SqliteSagaLedger } from '../db/sqlite-ledger.js';
-import type { SagaRecord } from '../engine/types.js';
+import { ledgerPath, openLedgerDatabase } from '../../src/db/open.js';
+import { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
+import type { SagaRecord } from '../../src/engine/types.js';
 import type { CheckedSaga } from './invariants.js';
 
 /** Every saga in a run's ledger with its events; none when the run died before it made a ledger. */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { ledgerPath, openLedgerDatabase } from '../db/open.js';
-import { SqliteSagaLedger } from '../db/sqlite-ledger.js';
+import { ledgerPath, openLedgerDatabase } from '../../src/db/open.js';
+import { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
 import { LedgerFixture } from './ledger-fixture.js';
 import { baseEnv, expectExit, interleaved, median, met, runArcadia } from './process.js';
 import type { BenchRow } from './types.js';

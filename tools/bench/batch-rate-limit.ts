@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator } from '../simulator/index.js';
+import { startSimulator } from '../../src/simulator/index.js';
 import { expectExit, runArcadia } from './process.js';
 import { TIME_SCALE, scaledSimulatorEnv } from './snapshot-polling.js';
 import type { BenchRow } from './types.js';

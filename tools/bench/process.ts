@@ -1,37 +1,14 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { minimalEnv, spawnArcadia, spawnNode, type ProcessResult } from '../lib/spawn-arcadia.js';
 
-/** The installed entry point, as a user (or cron) runs it: dist/bench/ and bin/ are siblings under the package root. */
-export const BIN = fileURLToPath(new URL('../../bin/arcadia.js', import.meta.url));
-
-export interface ProcessRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  /** From spawn to the child's exit and closed pipes, on this process's monotonic clock. */
-  ms: number;
-  startedAt: number;
-  endedAt: number;
-}
+export type ProcessRun = ProcessResult;
 
 /** Runs `node <args>` to its end with piped stdio (as under cron), timing spawn to close. */
 export function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
-  return new Promise((resolve, reject) => {
-    const startedAt = Date.now();
-    const start = performance.now();
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - start, startedAt, endedAt: Date.now() }));
-  });
+  return spawnNode(args, { env }).done;
 }
 
 export function runArcadia(args: string[], env: NodeJS.ProcessEnv): Promise<ProcessRun> {
-  return runNode([BIN, ...args], env);
+  return spawnArcadia(args, { env }).done;
 }
 
 /** Fails loudly (benchmarks measure nothing useful from a failed command). */
@@ -50,7 +27,7 @@ export function median(values: number[]): number {
 
 /** Only what arcadia needs: no inherited ARCADIA_* or tokens from the shell that runs the bench. */
 export function baseEnv(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, NO_COLOR: '1', ...extra };
+  return minimalEnv({ env: extra });
 }
 
 export function met(ok: boolean): string {
