@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import {
-  InterruptedError,
+  type InterruptedError,
   LeaseLostError,
   SagaAlreadyFinishedError,
   SagaCancelledError,

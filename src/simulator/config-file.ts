@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
-import { DEFAULT_FAULTS, defaultSimulatorConfig, type SimulatorConfigInput } from './config.js';
+import { type DEFAULT_FAULTS, defaultSimulatorConfig, type SimulatorConfigInput } from './config.js';
 
 type Check = (value: unknown) => string | undefined;
 

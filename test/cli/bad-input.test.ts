@@ -1,5 +1,4 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerPath } from '../../src/db/open.js';
 import { lines, runArcadia, type ArcadiaResult } from '../helpers/arcadia.js';

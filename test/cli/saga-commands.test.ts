@@ -13,7 +13,7 @@ const EXTRA_SAGA_KEYS = ['batchId', 'error'];
 const STEP_KEYS = ['idx', 'name', 'status', 'attempts', 'startedAt', 'finishedAt', 'error'];
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-// eslint-disable-next-line no-control-regex
+ 
 const ANSI = /\u001b\[/;
 
 interface SagaJson {

@@ -8,7 +8,7 @@ import type { SagaRecord } from '../../src/engine/types.js';
 /** A screen clear, an OSC title change, a one-byte C1 CSI, a bidi override, an isolate and a faked line. */
 const HOSTILE = '\u001b[2J\u001b]0;pwned\u0007\u009b31m\u202eexe.txt\u2066\nFAKE line';
 /** Anything of HOSTILE a terminal would obey; arcadia's own colours (ESC[..m) are checked apart. */
-// eslint-disable-next-line no-control-regex
+ 
 const OBEYED = /\u001b\[2J|\u001b\]|\u0007|\u009b|\u202e|\u2066|\nFAKE/;
 
 interface Captured {
@@ -114,7 +114,6 @@ describe('--json output', () => {
     const value = { id: HOSTILE, note: '\u2028\u2029\u061c\u200f\ufeff' };
     output.json(value);
     output.error('digitalocean_bad', HOSTILE);
-    // eslint-disable-next-line no-control-regex
     expect(stdout()).not.toMatch(
       /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/,
     );

@@ -82,7 +82,7 @@ export function mode(path: string): number {
 }
 
 /** Control characters that could move a cursor, rewrite a screen or fake a log line; \n between lines is fine. */
-// eslint-disable-next-line no-control-regex
+ 
 export const UNSAFE_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 export function sleep(ms: number): Promise<void> {
