@@ -4,7 +4,7 @@ import type { BenchRow } from './types.js';
 
 const SAGAS = 100_000;
 const RUNS = 10;
-const TARGET_RATIO = 3;
+const TARGET_RATIO = 2;
 
 /**
  * `saga list --limit 20` and `saga show <id>` start to exit against a ledger of 100,000 sagas, beside `node -e 0`
