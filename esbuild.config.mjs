@@ -23,6 +23,8 @@ await build({
   target: 'node20',
   external: ['better-sqlite3'],
   // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
-  banner: { js: "import { createRequire as __arcadiaRequire } from 'node:module'; const require = __arcadiaRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __arcadiaRequire } from 'node:module'; const require = __arcadiaRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });

@@ -49,7 +49,14 @@ export function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } =
   const readOnly = options.readOnly === true;
   const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs, readOnly });
   const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
-  return { settings, ledger, clock: ctx.clock, ledgerPath: path, locksDir: join(settings.home, 'locks'), close: () => ledger.close() };
+  return {
+    settings,
+    ledger,
+    clock: ctx.clock,
+    ledgerPath: path,
+    locksDir: join(settings.home, 'locks'),
+    close: () => ledger.close(),
+  };
 }
 
 /** `readOnly`: for commands that only read the ledger (reconcile without --delete); see openLedgerApp. */
@@ -63,10 +70,15 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
   const { settings, ledger, locksDir } = base;
   let client: DigitalOceanClient | undefined;
   const api = (): DigitalOceanClient => {
-    client ??= ctx.createClient?.() ?? clientModule.createDigitalOceanClient(clientModule.clientOptionsFromEnv(ctx.env));
+    client ??=
+      ctx.createClient?.() ?? clientModule.createDigitalOceanClient(clientModule.clientOptionsFromEnv(ctx.env));
     return client;
   };
-  const registry = buildStepRegistry({ settings, api, snapshotHistory: (dropletId, diskGigabytes) => ledger.snapshotDurations(dropletId, diskGigabytes) });
+  const registry = buildStepRegistry({
+    settings,
+    api,
+    snapshotHistory: (dropletId, diskGigabytes) => ledger.snapshotDurations(dropletId, diskGigabytes),
+  });
   const identity = currentProcessIdentity();
   return {
     ...base,
@@ -80,7 +92,11 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
         clock: ctx.clock,
         lock: { locksDir, staleMs: settings.lockStaleMs, identity },
         heartbeatMs: settings.heartbeatMs,
-        retry: { attempts: settings.stepRetryAttempts, baseMs: settings.retryBaseMs, maxMs: Math.max(settings.retryBaseMs, 30_000) },
+        retry: {
+          attempts: settings.stepRetryAttempts,
+          baseMs: settings.retryBaseMs,
+          maxMs: Math.max(settings.retryBaseMs, 30_000),
+        },
         maxRecoveryAttempts: settings.maxRecoveryAttempts,
         ...(onProgress ? { onProgress } : {}),
         ...(ctx.stop ? { stop: ctx.stop } : {}),

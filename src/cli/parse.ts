@@ -21,7 +21,8 @@ const TAG = /^[a-zA-Z0-9_:-]{1,255}$/;
 
 /** DigitalOcean's tag-name alphabet, checked before the tag reaches a URL or the ledger. */
 export function validateTag(tag: string): string {
-  if (!TAG.test(tag)) throw new UsageError(`--tag "${tag.slice(0, 40)}" is not a DigitalOcean tag name (letters, digits, _ : -)`);
+  if (!TAG.test(tag))
+    throw new UsageError(`--tag "${tag.slice(0, 40)}" is not a DigitalOcean tag name (letters, digits, _ : -)`);
   return tag;
 }
 
@@ -36,7 +37,8 @@ export function parseInputs(pairs: string[]): SagaContext {
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     const key = eq > 0 ? pair.slice(0, eq) : '';
-    if (!INPUT_KEY.test(key)) throw new UsageError(`--input "${pair.slice(0, 60)}" must look like key=value (key: letters, digits, _ . -)`);
+    if (!INPUT_KEY.test(key))
+      throw new UsageError(`--input "${pair.slice(0, 60)}" must look like key=value (key: letters, digits, _ . -)`);
     if (Object.hasOwn(inputs, key)) throw new UsageError(`--input ${key} given twice`);
     const raw = pair.slice(eq + 1);
     let value: Json = raw;

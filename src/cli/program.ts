@@ -48,7 +48,10 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (error) {
-    if (error instanceof CommanderError && ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)) {
+    if (
+      error instanceof CommanderError &&
+      ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code)
+    ) {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const output = await Output.detect(ctx.streams, ctx.env, argv.includes('--json'));
@@ -56,7 +59,8 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
       printInterrupted(output, error);
       return exitCodeForError(error);
     }
-    const message = error instanceof Error ? error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') : String(error);
+    const message =
+      error instanceof Error ? error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') : String(error);
     output.error(errorCode(error), message);
     return exitCodeForError(error);
   }

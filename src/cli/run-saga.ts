@@ -38,7 +38,8 @@ export async function runSagaWithProgress(
   // A TTY sees the spinner at once; plain output starts with the first real progress, so an executor refused
   // at the lock prints its one error line and nothing else.
   const spinner = output.mode === 'tty' ? await output.spinner(`${label}: ${current}`) : output.progressLines();
-  const ticker = output.mode === 'tty' ? setInterval(() => spinner.update(`${label}: ${current}${elapsed()}`), 250) : undefined;
+  const ticker =
+    output.mode === 'tty' ? setInterval(() => spinner.update(`${label}: ${current}${elapsed()}`), 250) : undefined;
   try {
     return await runSagaReporting(
       app,

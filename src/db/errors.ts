@@ -43,7 +43,9 @@ export class LedgerBusyError extends ArcadiaError {
     readonly path: string,
     readonly waitedMs: number,
   ) {
-    super(`the ledger at ${path} stayed locked by another process for ${waitedMs} ms (ARCADIA_BUSY_TIMEOUT_MS); nothing was written, try again`);
+    super(
+      `the ledger at ${path} stayed locked by another process for ${waitedMs} ms (ARCADIA_BUSY_TIMEOUT_MS); nothing was written, try again`,
+    );
   }
 }
 

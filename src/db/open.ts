@@ -41,19 +41,28 @@ export function ledgerPath(home: string): string {
 }
 
 function sqliteCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
 }
 
 /** Turns driver errors into ledger errors an operator can act on; leaves everything else alone. */
 export function translateSqliteError(error: unknown, path: string, busyTimeoutMs: number): unknown {
   const code = sqliteCode(error);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return new LedgerBusyError(path, busyTimeoutMs);
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return new LedgerCorruptError(path, (error as Error).message);
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT')
+    return new LedgerCorruptError(path, (error as Error).message);
   // A table or column dropped behind arcadia's back: the schema is not the one the migrations made.
   if (code === 'SQLITE_ERROR' && /^no such (table|column)/.test((error as Error).message)) {
     return new LedgerSchemaError(path, (error as Error).message);
   }
-  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR_WRITE' || code === 'SQLITE_FULL' || code?.startsWith('SQLITE_IOERR')) {
+  if (
+    code === 'SQLITE_READONLY' ||
+    code === 'SQLITE_CANTOPEN' ||
+    code === 'SQLITE_IOERR_WRITE' ||
+    code === 'SQLITE_FULL' ||
+    code?.startsWith('SQLITE_IOERR')
+  ) {
     return new LedgerUnavailableError(path, (error as Error).message);
   }
   return error;
@@ -167,11 +176,16 @@ function applyMigrations(db: Database.Database): void {
   const all = migrations();
   if (appliedMigrationCount(db) === all.length) return;
   db.transaction(() => {
-    db.exec(`CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)`);
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)`,
+    );
     const applied = appliedMigrationCount(db);
     for (const migration of all.slice(applied)) {
       for (const statement of migration.sql) if (statement.trim()) db.exec(statement);
-      db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`).run(migration.hash, migration.folderMillis);
+      db.prepare(`INSERT INTO ${MIGRATIONS_TABLE} (hash, created_at) VALUES (?, ?)`).run(
+        migration.hash,
+        migration.folderMillis,
+      );
     }
   }).immediate();
 }

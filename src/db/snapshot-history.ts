@@ -14,7 +14,12 @@ const SIMILAR_DISK = 1.25;
  * droplet with none yet, those of droplets whose disk is of a similar size (when it is known). The snapshot step
  * waits most of that before its first poll, so a snapshot costs a handful of requests.
  */
-export function snapshotDurations(sqlite: Database.Database, dropletId: number, diskGigabytes?: number, limit = 5): number[] {
+export function snapshotDurations(
+  sqlite: Database.Database,
+  dropletId: number,
+  diskGigabytes?: number,
+  limit = 5,
+): number[] {
   const recent = sql`
     SELECT ${sagaRuns.context} AS context, ${sagaRuns.createdAt} AS created_at FROM ${sagaRuns}
     WHERE ${sagaRuns.status} = 'succeeded' ORDER BY ${sagaRuns.createdAt} DESC LIMIT ${SEARCH_WINDOW}`;

@@ -28,7 +28,12 @@ type StepRow = typeof sagaStepResults.$inferSelect;
 
 function ownerOf(row: SagaRow): SagaOwner | null {
   if (row.ownerPid === null || row.ownerHost === null) return null;
-  return { pid: row.ownerPid, host: row.ownerHost, processStartedAt: row.ownerStartedAt, acquiredAt: row.ownerAcquiredAt ?? row.updatedAt };
+  return {
+    pid: row.ownerPid,
+    host: row.ownerHost,
+    processStartedAt: row.ownerStartedAt,
+    acquiredAt: row.ownerAcquiredAt ?? row.updatedAt,
+  };
 }
 
 function toStep(row: StepRow): StepRecord {
@@ -103,52 +108,81 @@ function lazily<T extends Record<string, () => unknown>>(factories: T): { readon
  */
 function prepareStatements(db: BetterSQLite3Database<typeof schema>) {
   return lazily({
-    sagaRow: () => db.select().from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
-    stepRows: () => db.select().from(sagaStepResults).where(eq(sagaStepResults.sagaId, p('id'))).orderBy(asc(sagaStepResults.idx)).prepare(),
-    context: () => db.select({ context: sagaRuns.context }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
-    epoch: () => db.select({ epoch: sagaRuns.leaseEpoch }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
-    cancelRequestedAt: () => db.select({ at: sagaRuns.cancelRequestedAt }).from(sagaRuns).where(eq(sagaRuns.id, p('id'))).prepare(),
+    sagaRow: () =>
+      db
+        .select()
+        .from(sagaRuns)
+        .where(eq(sagaRuns.id, p('id')))
+        .prepare(),
+    stepRows: () =>
+      db
+        .select()
+        .from(sagaStepResults)
+        .where(eq(sagaStepResults.sagaId, p('id')))
+        .orderBy(asc(sagaStepResults.idx))
+        .prepare(),
+    context: () =>
+      db
+        .select({ context: sagaRuns.context })
+        .from(sagaRuns)
+        .where(eq(sagaRuns.id, p('id')))
+        .prepare(),
+    epoch: () =>
+      db
+        .select({ epoch: sagaRuns.leaseEpoch })
+        .from(sagaRuns)
+        .where(eq(sagaRuns.id, p('id')))
+        .prepare(),
+    cancelRequestedAt: () =>
+      db
+        .select({ at: sagaRuns.cancelRequestedAt })
+        .from(sagaRuns)
+        .where(eq(sagaRuns.id, p('id')))
+        .prepare(),
     // The fencing check and the saga row's update in one statement: no write of a superseded executor lands.
-    updateSaga: () => db
-      .update(sagaRuns)
-      .set({
-        updatedAt: sql`${p('at')}`,
-        status: sql`coalesce(${p('status')}, ${sagaRuns.status})`,
-        error: sql`CASE WHEN ${p('setError')} THEN ${p('error')} ELSE ${sagaRuns.error} END`,
-        recoveryAttempts: sql`coalesce(${p('recoveryAttempts')}, ${sagaRuns.recoveryAttempts})`,
-        context: sql`coalesce(${p('context')}, ${sagaRuns.context})`,
-        ownerPid: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerPid} END`,
-        ownerHost: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerHost} END`,
-        ownerStartedAt: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerStartedAt} END`,
-        ownerAcquiredAt: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerAcquiredAt} END`,
-      })
-      .where(and(eq(sagaRuns.id, p('id')), eq(sagaRuns.leaseEpoch, p('epoch'))))
-      .prepare(),
-    updateStep: () => db
-      .update(sagaStepResults)
-      .set({
-        status: sql`coalesce(${p('status')}, ${sagaStepResults.status})`,
-        attempts: sql`${sagaStepResults.attempts} + ${p('addAttempt')}`,
-        startedAt: sql`coalesce(${p('startedAt')}, ${sagaStepResults.startedAt})`,
-        finishedAt: sql`CASE WHEN ${p('setFinishedAt')} THEN ${p('finishedAt')} ELSE ${sagaStepResults.finishedAt} END`,
-        compensatedAt: sql`coalesce(${p('compensatedAt')}, ${sagaStepResults.compensatedAt})`,
-        error: sql`CASE WHEN ${p('setError')} THEN ${p('error')} ELSE ${sagaStepResults.error} END`,
-      })
-      .where(and(eq(sagaStepResults.sagaId, p('sagaId')), eq(sagaStepResults.idx, p('idx'))))
-      .prepare(),
-    insertEvent: () => db
-      .insert(sagaEvents)
-      .values({
-        sagaId: sql`${p('sagaId')}`,
-        at: sql`${p('at')}`,
-        stepIdx: sql`${p('stepIdx')}`,
-        stepName: sql`(SELECT ${sagaStepResults.name} FROM ${sagaStepResults} WHERE ${sagaStepResults.sagaId} = ${p('sagaId')} AND ${sagaStepResults.idx} = ${p('stepIdx')})`,
-        fromStatus: sql`${p('from')}`,
-        toStatus: sql`${p('to')}`,
-        detail: sql`${p('detail')}`,
-        epoch: sql`${p('epoch')}`,
-      })
-      .prepare(),
+    updateSaga: () =>
+      db
+        .update(sagaRuns)
+        .set({
+          updatedAt: sql`${p('at')}`,
+          status: sql`coalesce(${p('status')}, ${sagaRuns.status})`,
+          error: sql`CASE WHEN ${p('setError')} THEN ${p('error')} ELSE ${sagaRuns.error} END`,
+          recoveryAttempts: sql`coalesce(${p('recoveryAttempts')}, ${sagaRuns.recoveryAttempts})`,
+          context: sql`coalesce(${p('context')}, ${sagaRuns.context})`,
+          ownerPid: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerPid} END`,
+          ownerHost: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerHost} END`,
+          ownerStartedAt: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerStartedAt} END`,
+          ownerAcquiredAt: sql`CASE WHEN ${p('releaseOwner')} THEN NULL ELSE ${sagaRuns.ownerAcquiredAt} END`,
+        })
+        .where(and(eq(sagaRuns.id, p('id')), eq(sagaRuns.leaseEpoch, p('epoch'))))
+        .prepare(),
+    updateStep: () =>
+      db
+        .update(sagaStepResults)
+        .set({
+          status: sql`coalesce(${p('status')}, ${sagaStepResults.status})`,
+          attempts: sql`${sagaStepResults.attempts} + ${p('addAttempt')}`,
+          startedAt: sql`coalesce(${p('startedAt')}, ${sagaStepResults.startedAt})`,
+          finishedAt: sql`CASE WHEN ${p('setFinishedAt')} THEN ${p('finishedAt')} ELSE ${sagaStepResults.finishedAt} END`,
+          compensatedAt: sql`coalesce(${p('compensatedAt')}, ${sagaStepResults.compensatedAt})`,
+          error: sql`CASE WHEN ${p('setError')} THEN ${p('error')} ELSE ${sagaStepResults.error} END`,
+        })
+        .where(and(eq(sagaStepResults.sagaId, p('sagaId')), eq(sagaStepResults.idx, p('idx'))))
+        .prepare(),
+    insertEvent: () =>
+      db
+        .insert(sagaEvents)
+        .values({
+          sagaId: sql`${p('sagaId')}`,
+          at: sql`${p('at')}`,
+          stepIdx: sql`${p('stepIdx')}`,
+          stepName: sql`(SELECT ${sagaStepResults.name} FROM ${sagaStepResults} WHERE ${sagaStepResults.sagaId} = ${p('sagaId')} AND ${sagaStepResults.idx} = ${p('stepIdx')})`,
+          fromStatus: sql`${p('from')}`,
+          toStatus: sql`${p('to')}`,
+          detail: sql`${p('detail')}`,
+          epoch: sql`${p('epoch')}`,
+        })
+        .prepare(),
   });
 }
 
@@ -224,7 +258,10 @@ export class SqliteSagaLedger implements SagaLedger {
           .values(saga.stepNames.map((name, idx) => ({ sagaId: saga.id, idx, name, status: 'pending' })))
           .run();
       }
-      this.db.insert(sagaEvents).values({ sagaId: saga.id, at, fromStatus: null, toStatus: 'pending', detail: 'created', epoch: 0 }).run();
+      this.db
+        .insert(sagaEvents)
+        .values({ sagaId: saga.id, at, fromStatus: null, toStatus: 'pending', detail: 'created', epoch: 0 })
+        .run();
     });
     const created = this.getSaga(saga.id);
     if (!created) throw new Error(`saga ${saga.id} was not stored`);
@@ -261,14 +298,25 @@ export class SqliteSagaLedger implements SagaLedger {
     const exact = rows.find((r) => r.id === prefix);
     if (exact) return exact.id;
     if (rows.length === 0) throw new SagaNotFoundError(ref);
-    if (rows.length > 1) throw new AmbiguousSagaIdError(ref, rows.map((r) => r.id));
+    if (rows.length > 1)
+      throw new AmbiguousSagaIdError(
+        ref,
+        rows.map((r) => r.id),
+      );
     return rows[0]!.id;
   }
 
   /** Sagas whose id starts with `prefix` (snapshot names carry 8 hex of their saga's id). */
   findSagasByIdPrefix(prefix: string): SagaRecord[] {
     if (!/^[0-9a-f-]{1,36}$/.test(prefix)) return [];
-    const rows = this.read(() => this.db.select({ id: sagaRuns.id }).from(sagaRuns).where(sql`${sagaRuns.id} GLOB ${prefix + '*'}`).limit(20).all());
+    const rows = this.read(() =>
+      this.db
+        .select({ id: sagaRuns.id })
+        .from(sagaRuns)
+        .where(sql`${sagaRuns.id} GLOB ${prefix + '*'}`)
+        .limit(20)
+        .all(),
+    );
     return rows.map((r) => this.getSaga(r.id)).filter((s): s is SagaRecord => s !== undefined);
   }
 
@@ -361,7 +409,13 @@ export class SqliteSagaLedger implements SagaLedger {
 
   releaseLease(sagaId: string, epoch: number, at: number): void {
     this.write(() => {
-      this.fence(sagaId, epoch, { updatedAt: at, ownerPid: null, ownerHost: null, ownerStartedAt: null, ownerAcquiredAt: null });
+      this.fence(sagaId, epoch, {
+        updatedAt: at,
+        ownerPid: null,
+        ownerHost: null,
+        ownerStartedAt: null,
+        ownerAcquiredAt: null,
+      });
     });
   }
 
@@ -377,7 +431,8 @@ export class SqliteSagaLedger implements SagaLedger {
 
   apply(sagaId: string, epoch: number, transitions: SagaTransition | SagaTransition[], at: number): void {
     this.write(() => {
-      for (const transition of Array.isArray(transitions) ? transitions : [transitions]) this.applyOne(sagaId, epoch, transition, at);
+      for (const transition of Array.isArray(transitions) ? transitions : [transitions])
+        this.applyOne(sagaId, epoch, transition, at);
     });
   }
 
@@ -390,7 +445,11 @@ export class SqliteSagaLedger implements SagaLedger {
     }
     const changesSaga =
       saga !== undefined &&
-      (saga.status !== undefined || saga.error !== undefined || saga.recoveryAttempts !== undefined || context !== null || saga.releaseOwner === true);
+      (saga.status !== undefined ||
+        saga.error !== undefined ||
+        saga.recoveryAttempts !== undefined ||
+        context !== null ||
+        saga.releaseOwner === true);
     // Inside the IMMEDIATE transaction nobody else can move the epoch, so a read fences as well as an update does;
     // step-only transitions then leave the saga row (and its page) alone.
     const fenced = changesSaga

@@ -23,18 +23,30 @@ export function validateApiUrl(raw: string): URL {
     url = new URL(raw);
   } catch {
     // Not echoed: a value that is not a URL may be a token pasted into the wrong line.
-    throw new ConfigError(`${API_URL_VARIABLE} is not a URL (expected e.g. https://api.digitalocean.com)`, API_URL_VARIABLE);
+    throw new ConfigError(
+      `${API_URL_VARIABLE} is not a URL (expected e.g. https://api.digitalocean.com)`,
+      API_URL_VARIABLE,
+    );
   }
   if (url.username || url.password) {
     throw new ConfigError(`${API_URL_VARIABLE} must not carry credentials; use the token variables`, API_URL_VARIABLE);
   }
   if (url.search || url.hash) {
-    throw new ConfigError(`${API_URL_VARIABLE} must be a base URL without query or fragment, got ${url.origin}${url.pathname}…`, API_URL_VARIABLE);
+    throw new ConfigError(
+      `${API_URL_VARIABLE} must be a base URL without query or fragment, got ${url.origin}${url.pathname}…`,
+      API_URL_VARIABLE,
+    );
   }
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:') {
     if (isLoopbackHost(url.hostname)) return url;
-    throw new ConfigError(`${API_URL_VARIABLE} may use http:// only for a loopback host (localhost, 127.0.0.1, [::1]); use https:// for ${url.host}`, API_URL_VARIABLE);
+    throw new ConfigError(
+      `${API_URL_VARIABLE} may use http:// only for a loopback host (localhost, 127.0.0.1, [::1]); use https:// for ${url.host}`,
+      API_URL_VARIABLE,
+    );
   }
-  throw new ConfigError(`${API_URL_VARIABLE} must be an https:// URL (or http:// on loopback), got scheme ${url.protocol}`, API_URL_VARIABLE);
+  throw new ConfigError(
+    `${API_URL_VARIABLE} must be an https:// URL (or http:// on loopback), got scheme ${url.protocol}`,
+    API_URL_VARIABLE,
+  );
 }

@@ -22,7 +22,16 @@ import {
 } from './reply-validation.js';
 import { abortableSleep, type RequestGuard } from './request-guard.js';
 import { Transport, type ApiRequest } from './transport.js';
-import type { Account, Action, Droplet, DropletActionRequest, DropletSnapshot, Links, RateLimit, Snapshot } from './types.js';
+import type {
+  Account,
+  Action,
+  Droplet,
+  DropletActionRequest,
+  DropletSnapshot,
+  Links,
+  RateLimit,
+  Snapshot,
+} from './types.js';
 
 export { clientOptionsFromEnv, type DigitalOceanClientOptions } from './options.js';
 export type { RequestGuard, RequestKind } from './request-guard.js';
@@ -69,10 +78,17 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
   const transport = new Transport({
     baseUrl,
     tokens: {
-      provisioning: { token: options.provisioningToken, variable: provisioningVariable, missingHint: PROVISIONING_HINT },
+      provisioning: {
+        token: options.provisioningToken,
+        variable: provisioningVariable,
+        missingHint: PROVISIONING_HINT,
+      },
       read: {
         token: options.readToken ?? options.provisioningToken,
-        variable: options.readToken === undefined ? provisioningVariable : (options.tokenVariables?.read ?? 'ARCADIA_READ_TOKEN'),
+        variable:
+          options.readToken === undefined
+            ? provisioningVariable
+            : (options.tokenVariables?.read ?? 'ARCADIA_READ_TOKEN'),
         missingHint: READ_HINT,
       },
     },
@@ -86,7 +102,15 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       maxRateLimitWaitMs,
       random: options.random ?? Math.random,
     },
-    pacer: new RequestPacer({ requestsPerMinute, windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs, lowRemaining: requestsPerMinute, maxWaitMs: maxRateLimitWaitMs, now, sleep, onThrottle: options.onThrottle }),
+    pacer: new RequestPacer({
+      requestsPerMinute,
+      windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs,
+      lowRemaining: requestsPerMinute,
+      maxWaitMs: maxRateLimitWaitMs,
+      now,
+      sleep,
+      onThrottle: options.onThrottle,
+    }),
     now,
     sleep,
     onRetry: options.onRetry,
@@ -107,7 +131,9 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
   function malformed(request: ApiRequest, status: number, message: string): Error {
     const failure = failureOf(request, status, message);
     // a POST that succeeded with an unreadable body did create the action: only reconciling can find it
-    return request.body === undefined ? new MalformedResponseError(failure) : new OutcomeUnknownError(failure, request.body.type);
+    return request.body === undefined
+      ? new MalformedResponseError(failure)
+      : new OutcomeUnknownError(failure, request.body.type);
   }
 
   function pageError(request: ApiRequest, message: string, problem: PageProblem): Error {

@@ -195,7 +195,10 @@ export class OutcomeUnknownError extends DigitalOceanError {
     readonly attemptedType: DropletActionType,
     options?: { cause?: unknown },
   ) {
-    super(failure, { cause: options?.cause, suffix: `; the ${attemptedType} action may or may not have been created: reconcile before posting again` });
+    super(failure, {
+      cause: options?.cause,
+      suffix: `; the ${attemptedType} action may or may not have been created: reconcile before posting again`,
+    });
   }
 }
 
@@ -207,7 +210,10 @@ export class MissingTokenError extends ConfigError {
     readonly purpose: TokenPurpose,
     variables: readonly string[],
   ) {
-    super(`no DigitalOcean token for ${purpose === 'read' ? 'reads' : 'writes'}: set ${orList(variables)}`, variables[0]);
+    super(
+      `no DigitalOcean token for ${purpose === 'read' ? 'reads' : 'writes'}: set ${orList(variables)}`,
+      variables[0],
+    );
   }
 }
 

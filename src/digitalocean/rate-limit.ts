@@ -101,11 +101,16 @@ export class RequestPacer {
 
   private nextWait(now: number): { waitMs: number; reason: string } {
     this.admitted = this.admitted.filter((e) => e.at > now - this.options.windowMs);
-    const waits: { waitMs: number; reason: string }[] = [{ waitMs: this.blockedUntil - now, reason: 'rate limited (429): waiting as DigitalOcean asked' }];
+    const waits: { waitMs: number; reason: string }[] = [
+      { waitMs: this.blockedUntil - now, reason: 'rate limited (429): waiting as DigitalOcean asked' },
+    ];
     if (this.admitted.length >= this.options.requestsPerMinute) {
       const times = this.admitted.map((e) => e.at).sort((a, b) => a - b);
       const oldest = times[times.length - this.options.requestsPerMinute] ?? now;
-      waits.push({ waitMs: oldest + this.options.windowMs - now, reason: `client budget of ${this.options.requestsPerMinute} requests a minute reached` });
+      waits.push({
+        waitMs: oldest + this.options.windowMs - now,
+        reason: `client budget of ${this.options.requestsPerMinute} requests a minute reached`,
+      });
     }
     waits.push(this.spreadWait(now));
     const longest = waits.reduce((a, b) => (b.waitMs > a.waitMs ? b : a));

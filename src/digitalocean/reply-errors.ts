@@ -71,13 +71,20 @@ export function describeFailure(
 const PENDING_EVENT = /pending event/i;
 
 /** The typed error for a non-2xx reply. `tokenVariable` names where the token used came from, for 401/403. */
-export function errorForReply(failure: RequestFailure, tokenVariable: string, retryAfterMs: number | undefined): DigitalOceanError {
+export function errorForReply(
+  failure: RequestFailure,
+  tokenVariable: string,
+  retryAfterMs: number | undefined,
+): DigitalOceanError {
   const status = failure.status ?? 0;
   if (status === 400) return new BadRequestError(failure);
   if (status === 401) return new UnauthorizedError(failure, tokenVariable);
   if (status === 403) return new ForbiddenError(failure, tokenVariable);
   if (status === 404) return new NotFoundError(failure);
-  if (status === 422) return PENDING_EVENT.test(failure.providerMessage) ? new PendingEventError(failure) : new UnprocessableError(failure);
+  if (status === 422)
+    return PENDING_EVENT.test(failure.providerMessage)
+      ? new PendingEventError(failure)
+      : new UnprocessableError(failure);
   if (status === 429) return new RateLimitedError(failure, retryAfterMs);
   if (status >= 500 && status <= 599) return new ServerError(failure);
   return new UnexpectedStatusError(failure);

@@ -24,7 +24,12 @@ export function isRetryable(method: HttpMethod, error: DigitalOceanError): boole
 }
 
 /** How long to wait before retry number `retryNumber` (0-based): as the headers say when they say, else backoff. */
-export function retryDelayMs(policy: RetryPolicy, retryNumber: number, error: DigitalOceanError, headerWaitMs: number | undefined): number {
+export function retryDelayMs(
+  policy: RetryPolicy,
+  retryNumber: number,
+  error: DigitalOceanError,
+  headerWaitMs: number | undefined,
+): number {
   if (headerWaitMs !== undefined && (error instanceof RateLimitedError || error instanceof ServerError)) {
     return Math.min(Math.max(headerWaitMs, 0), policy.maxRateLimitWaitMs);
   }

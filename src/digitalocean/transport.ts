@@ -99,7 +99,8 @@ export class Transport {
   url(path: string, query: ApiRequest['query']): URL {
     const url = new URL(this.options.baseUrl.href);
     url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
-    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    for (const [key, value] of Object.entries(query ?? {}))
+      if (value !== undefined) url.searchParams.set(key, String(value));
     return url;
   }
 
@@ -113,9 +114,11 @@ export class Transport {
     for (let retry = 0; ; retry += 1) {
       const attempt = await this.attempt(url, request, tokens.token);
       if (attempt.kind === 'too-large') throw tooLargeError(attempt, request, path);
-      if (attempt.kind === 'reply' && attempt.status >= 200 && attempt.status < 300) return { status: attempt.status, body: this.parse(attempt, request, path) };
+      if (attempt.kind === 'reply' && attempt.status >= 200 && attempt.status < 300)
+        return { status: attempt.status, body: this.parse(attempt, request, path) };
       const error = this.errorOf(attempt, request, path, tokens.variable);
-      const waitFromHeaders = attempt.kind === 'reply' ? headerWaitMs(attempt.status, attempt.headers, this.options.now()) : undefined;
+      const waitFromHeaders =
+        attempt.kind === 'reply' ? headerWaitMs(attempt.status, attempt.headers, this.options.now()) : undefined;
       const delayMs = retryDelayMs(policy, retry, error, waitFromHeaders);
       // a 429 is about the whole client's pace: the pacer holds every request (this one's retry included), even when
       // this request gives up, since the others sharing the client would be refused too
@@ -184,12 +187,19 @@ export class Transport {
     const where = { method: request.method, path };
     if (attempt.kind === 'lost') {
       const failure: RequestFailure = { ...where, status: null, providerMessage: attempt.reason };
-      return request.body !== undefined ? new OutcomeUnknownError(failure, request.body.type) : new NetworkError(failure);
+      return request.body !== undefined
+        ? new OutcomeUnknownError(failure, request.body.type)
+        : new NetworkError(failure);
     }
     const failure = describeFailure(attempt, where, this.secrets);
-    const error = errorForReply(failure, tokenVariable, headerWaitMs(attempt.status, attempt.headers, this.options.now()));
+    const error = errorForReply(
+      failure,
+      tokenVariable,
+      headerWaitMs(attempt.status, attempt.headers, this.options.now()),
+    );
     // after a 5xx a POST may have taken effect; 501 says the server cannot do it at all
-    if (request.body !== undefined && error instanceof ServerError && error.transient) return new OutcomeUnknownError(failure, request.body.type);
+    if (request.body !== undefined && error instanceof ServerError && error.transient)
+      return new OutcomeUnknownError(failure, request.body.type);
     return error;
   }
 
@@ -198,7 +208,12 @@ export class Transport {
     try {
       return redactDeep(JSON.parse(attempt.text) as unknown, this.redact);
     } catch {
-      const failure: RequestFailure = { method: request.method, path, status: attempt.status, providerMessage: 'the success reply is not JSON' };
+      const failure: RequestFailure = {
+        method: request.method,
+        path,
+        status: attempt.status,
+        providerMessage: 'the success reply is not JSON',
+      };
       // the action exists but its id is unreadable: only reconciling can find it
       if (request.body !== undefined) throw new OutcomeUnknownError(failure, request.body.type);
       throw new MalformedResponseError(failure);

@@ -11,7 +11,10 @@ function batchKey(batchId: string): string {
  * A batch process owns the sagas it created but has not started yet: until each takes its own saga lock, this
  * heart-beaten lock file says they are in good hands, so an overlapping run neither resumes nor duplicates them.
  */
-export function holdBatchLock(batchId: string, options: SagaLockOptions & { heartbeatMs: number }): { release(): void } {
+export function holdBatchLock(
+  batchId: string,
+  options: SagaLockOptions & { heartbeatMs: number },
+): { release(): void } {
   ensureOwnDirectory(options.locksDir, 'the locks folder');
   const key = batchKey(batchId);
   const path = join(options.locksDir, `${key}.lock`);

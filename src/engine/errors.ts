@@ -14,7 +14,9 @@ export class AmbiguousSagaIdError extends ArcadiaError {
     readonly prefix: string,
     readonly matches: string[],
   ) {
-    super(`"${prefix}" matches ${matches.length} sagas (${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''}); give more of the id`);
+    super(
+      `"${prefix}" matches ${matches.length} sagas (${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''}); give more of the id`,
+    );
   }
 }
 

@@ -214,11 +214,15 @@ function makeLease(options: SagaLockOptions, record: SagaLockRecord, takeoverRea
     takeoverReason,
     beat() {
       if (!isMine(readSagaLock(options.locksDir, record.sagaId))) return false;
-      replaceLockFile(options.locksDir, lockPath(options.locksDir, record.sagaId), { ...record, heartbeatAt: options.clock.now() });
+      replaceLockFile(options.locksDir, lockPath(options.locksDir, record.sagaId), {
+        ...record,
+        heartbeatAt: options.clock.now(),
+      });
       return true;
     },
     release() {
-      if (isMine(readSagaLock(options.locksDir, record.sagaId))) removeQuietly(lockPath(options.locksDir, record.sagaId));
+      if (isMine(readSagaLock(options.locksDir, record.sagaId)))
+        removeQuietly(lockPath(options.locksDir, record.sagaId));
     },
   };
 }

@@ -238,7 +238,11 @@ class SagaExecution {
     this.stepNames = saga.stepNames;
     const takeover = this.lease.takeoverReason ? ` (took over: ${this.lease.takeoverReason})` : '';
     const ownerEvent: SagaTransition = {
-      event: { from: null, to: 'owner', detail: `pid ${this.lease.owner.pid} on ${this.lease.owner.host}, epoch ${this.epoch}${takeover}` },
+      event: {
+        from: null,
+        to: 'owner',
+        detail: `pid ${this.lease.owner.pid} on ${this.lease.owner.host}, epoch ${this.epoch}${takeover}`,
+      },
     };
 
     if (saga.status === 'running' || saga.status === 'compensating') {
@@ -248,7 +252,11 @@ class SagaExecution {
         ownerEvent,
         {
           saga: { recoveryAttempts: attempts },
-          event: { from: saga.status, to: saga.status, detail: `recovery attempt ${attempts} of ${this.options.maxRecoveryAttempts}` },
+          event: {
+            from: saga.status,
+            to: saga.status,
+            detail: `recovery attempt ${attempts} of ${this.options.maxRecoveryAttempts}`,
+          },
         },
       ]);
       if (attempts > this.options.maxRecoveryAttempts) {
@@ -265,7 +273,11 @@ class SagaExecution {
         ownerEvent,
         {
           saga: { status: cancelled ? 'compensating' : 'running' },
-          event: { from: 'pending', to: cancelled ? 'compensating' : 'running', detail: cancelled ? 'cancel requested' : undefined },
+          event: {
+            from: 'pending',
+            to: cancelled ? 'compensating' : 'running',
+            detail: cancelled ? 'cancel requested' : undefined,
+          },
         },
         ...(first ? [this.intentOf(first, this.options.clock.now())] : []),
       ]);
@@ -278,13 +290,18 @@ class SagaExecution {
 
   private async giveUp(saga: SagaRecord, reason: string): Promise<void> {
     if (saga.status === 'compensating') {
-      this.finish({ saga: { status: 'compensation_failed', error: reason }, event: { from: 'compensating', to: 'compensation_failed', detail: reason } });
+      this.finish({
+        saga: { status: 'compensation_failed', error: reason },
+        event: { from: 'compensating', to: 'compensation_failed', detail: reason },
+      });
       return;
     }
     const running = saga.steps.find((s) => s.status === 'running');
     this.apply({
       saga: { status: 'compensating', error: reason },
-      ...(running ? { step: { idx: running.idx, status: 'failed', finishedAt: this.options.clock.now(), error: reason } } : {}),
+      ...(running
+        ? { step: { idx: running.idx, status: 'failed', finishedAt: this.options.clock.now(), error: reason } }
+        : {}),
       event: { from: 'running', to: 'compensating', detail: reason },
     });
     await this.compensateAll();
@@ -295,9 +312,17 @@ class SagaExecution {
     for (;;) {
       const saga = this.load();
       const interrupted = this.interruption();
-      if (interrupted) this.interrupt(interrupted, 'running', saga.steps.find((s) => s.status === 'running'));
+      if (interrupted)
+        this.interrupt(
+          interrupted,
+          'running',
+          saga.steps.find((s) => s.status === 'running'),
+        );
       if (saga.cancelRequestedAt !== null) {
-        this.apply({ saga: { status: 'compensating' }, event: { from: 'running', to: 'compensating', detail: 'cancel requested' } });
+        this.apply({
+          saga: { status: 'compensating' },
+          event: { from: 'running', to: 'compensating', detail: 'cancel requested' },
+        });
         await this.compensateAll();
         return;
       }
@@ -323,7 +348,9 @@ class SagaExecution {
             event: { from: 'running', to: 'succeeded' },
           },
           ...(following && recordNextIntent ? [this.intentOf(following, now)] : []),
-          ...(following ? [] : [this.finishing({ saga: { status: 'succeeded' }, event: { from: 'running', to: 'succeeded' } })]),
+          ...(following
+            ? []
+            : [this.finishing({ saga: { status: 'succeeded' }, event: { from: 'running', to: 'succeeded' } })]),
         ]);
         failpoint('runner.step-recorded');
         if (!following) return;
@@ -344,7 +371,11 @@ class SagaExecution {
   private intentOf(step: StepRecord, startedAt: number): SagaTransition {
     return {
       step: { idx: step.idx, status: 'running', addAttempt: true, startedAt, error: null },
-      event: { from: step.status, to: 'running', detail: step.status === 'running' ? 'executing again after an interruption' : undefined },
+      event: {
+        from: step.status,
+        to: 'running',
+        detail: step.status === 'running' ? 'executing again after an interruption' : undefined,
+      },
     };
   }
 
@@ -354,14 +385,17 @@ class SagaExecution {
 
   private async executeStep(saga: SagaRecord, step: StepRecord, startedAt: number): Promise<StepOutcome> {
     const definition = this.options.registry.get(step.name);
-    if (!definition) return { ok: false, error: `step "${step.name}" is not known to this version of arcadia`, cancelled: false };
+    if (!definition)
+      return { ok: false, error: `step "${step.name}" is not known to this version of arcadia`, cancelled: false };
     const policy = this.policyFor(definition);
     const signal = this.executeAbort.signal;
     for (let tried = 1; ; tried++) {
       try {
         if (signal.aborted) throw signal.reason;
         // Reloaded for every attempt: an earlier attempt's checkpoints (an action id) must reach the next one.
-        const output = await definition.execute(this.stepContext(tried === 1 ? saga : this.load(), step, startedAt, signal));
+        const output = await definition.execute(
+          this.stepContext(tried === 1 ? saga : this.load(), step, startedAt, signal),
+        );
         return { ok: true, output };
       } catch (error) {
         if (this.leaseLost || error instanceof LeaseLostError) throw new LeaseLostError(this.sagaId, this.epoch);
@@ -440,10 +474,15 @@ class SagaExecution {
       if (!(await this.compensateStep(this.load(), step))) failures++;
     }
     const final = this.load();
-    const status = failures > 0 ? 'compensation_failed' : final.cancelRequestedAt !== null ? 'cancelled' : 'rolled_back';
+    const status =
+      failures > 0 ? 'compensation_failed' : final.cancelRequestedAt !== null ? 'cancelled' : 'rolled_back';
     this.finish({
       saga: { status },
-      event: { from: 'compensating', to: status, detail: failures > 0 ? `${failures} step(s) could not be undone` : undefined },
+      event: {
+        from: 'compensating',
+        to: status,
+        detail: failures > 0 ? `${failures} step(s) could not be undone` : undefined,
+      },
     });
   }
 
@@ -467,11 +506,19 @@ class SagaExecution {
     const signal = this.compensateAbort.signal;
     for (let tried = 1; ; tried++) {
       try {
-        await definition.compensate(this.stepContext(tried === 1 ? saga : this.load(), step, step.startedAt ?? this.options.clock.now(), signal));
+        await definition.compensate(
+          this.stepContext(tried === 1 ? saga : this.load(), step, step.startedAt ?? this.options.clock.now(), signal),
+        );
         const now = this.options.clock.now();
         this.apply({
-          step: keepsStatus ? { idx: step.idx, compensatedAt: now } : { idx: step.idx, status: 'compensated', compensatedAt: now },
-          event: { from: 'compensating', to: keepsStatus ? 'failed' : 'compensated', detail: keepsStatus ? 'compensated' : undefined },
+          step: keepsStatus
+            ? { idx: step.idx, compensatedAt: now }
+            : { idx: step.idx, status: 'compensated', compensatedAt: now },
+          event: {
+            from: 'compensating',
+            to: keepsStatus ? 'failed' : 'compensated',
+            detail: keepsStatus ? 'compensated' : undefined,
+          },
         });
         return true;
       } catch (error) {
@@ -481,7 +528,10 @@ class SagaExecution {
         if (interrupted) this.interrupt(interrupted, 'compensating', step);
         if (isHaltingError(error)) this.halt(step, 'compensating', error);
         if (!isTransientError(error) || tried >= policy.attempts) return fail(errorMessage(error));
-        this.apply({ step: { idx: step.idx }, event: { from: 'compensating', to: 'compensating', detail: `retrying after: ${errorMessage(error)}` } });
+        this.apply({
+          step: { idx: step.idx },
+          event: { from: 'compensating', to: 'compensating', detail: `retrying after: ${errorMessage(error)}` },
+        });
         try {
           await this.options.clock.sleep(backoffMs(policy, tried - 1, this.options.random ?? Math.random), signal);
         } catch (error) {
@@ -518,7 +568,13 @@ class SagaExecution {
       },
       sleep: (ms) => clock.sleep(ms, signal),
       progress: (message) =>
-        this.options.onProgress?.({ sagaId: this.sagaId, stepIdx: step.idx, stepName: step.name, status: 'message', detail: message }),
+        this.options.onProgress?.({
+          sagaId: this.sagaId,
+          stepIdx: step.idx,
+          stepName: step.name,
+          status: 'message',
+          detail: message,
+        }),
     };
   }
 }

@@ -2,7 +2,16 @@
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 export type SagaContext = Record<string, Json>;
 
-export const SAGA_KINDS = ['provision', 'suspend', 'offboard', 'update', 'rollback', 'test', 'snapshot', 'reconcile'] as const;
+export const SAGA_KINDS = [
+  'provision',
+  'suspend',
+  'offboard',
+  'update',
+  'rollback',
+  'test',
+  'snapshot',
+  'reconcile',
+] as const;
 export type SagaKind = (typeof SAGA_KINDS)[number];
 
 export const SAGA_STATUSES = [
@@ -16,16 +25,15 @@ export const SAGA_STATUSES = [
 ] as const;
 export type SagaStatus = (typeof SAGA_STATUSES)[number];
 
-export const TERMINAL_SAGA_STATUSES: readonly SagaStatus[] = ['succeeded', 'rolled_back', 'compensation_failed', 'cancelled'];
+export const TERMINAL_SAGA_STATUSES: readonly SagaStatus[] = [
+  'succeeded',
+  'rolled_back',
+  'compensation_failed',
+  'cancelled',
+];
 
 export type StepStatus =
-  | 'pending'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'compensating'
-  | 'compensated'
-  | 'compensation_failed';
+  'pending' | 'running' | 'succeeded' | 'failed' | 'compensating' | 'compensated' | 'compensation_failed';
 
 /** The context key holding a saga's inputs, as the design fixes it. */
 export const INPUTS_KEY = '__inputs__';

@@ -53,7 +53,9 @@ export const RECONCILE_SAGA = { kind: 'reconcile', stepNames: ['delete_leaked_sn
  */
 function builtStepLists(): ReadonlyMap<string, string[][]> {
   const snapshot = [false, true].flatMap((powerOff) =>
-    [undefined, { keepLast: 1 }].map((retention) => snapshotSagaTemplate({ dropletId: 0, powerOff, retention }).stepNames),
+    [undefined, { keepLast: 1 }].map(
+      (retention) => snapshotSagaTemplate({ dropletId: 0, powerOff, retention }).stepNames,
+    ),
   );
   return new Map([
     ['snapshot', snapshot],

@@ -4,21 +4,44 @@ import { type DEFAULT_FAULTS, defaultSimulatorConfig, type SimulatorConfigInput 
 
 type Check = (value: unknown) => string | undefined;
 
-const nonNegative: Check = (v) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a number of at least 0');
+const nonNegative: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : 'a number of at least 0';
 const rate: Check = (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'a rate between 0 and 1');
-const limit: Check = (v) => (v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1) ? undefined : 'null or a whole number of at least 1');
-const strings: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '') ? undefined : 'an array of non-empty strings');
-const objectOrNull: Check = (v) => (v === null || (typeof v === 'object' && !Array.isArray(v)) ? undefined : 'an object or null');
-const urlOrNull: Check = (v) => (v === null || (typeof v === 'string' && URL.canParse(v)) ? undefined : 'null or an absolute URL');
+const limit: Check = (v) =>
+  v === null || (typeof v === 'number' && Number.isInteger(v) && v >= 1)
+    ? undefined
+    : 'null or a whole number of at least 1';
+const strings: Check = (v) =>
+  Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '') ? undefined : 'an array of non-empty strings';
+const objectOrNull: Check = (v) =>
+  v === null || (typeof v === 'object' && !Array.isArray(v)) ? undefined : 'an object or null';
+const urlOrNull: Check = (v) =>
+  v === null || (typeof v === 'string' && URL.canParse(v)) ? undefined : 'null or an absolute URL';
 const droplets: Check = (v) =>
-  Array.isArray(v) && v.every((d) => typeof d === 'object' && d !== null && Number.isSafeInteger((d as { id?: unknown }).id) && ((d as { id: number }).id ?? 0) >= 1)
+  Array.isArray(v) &&
+  v.every(
+    (d) =>
+      typeof d === 'object' &&
+      d !== null &&
+      Number.isSafeInteger((d as { id?: unknown }).id) &&
+      ((d as { id: number }).id ?? 0) >= 1,
+  )
     ? undefined
     : 'an array of droplets, each with a whole-number id';
 const fleetItem = (f: unknown): boolean =>
-  typeof f === 'object' && f !== null && Number.isSafeInteger((f as { count?: unknown }).count) && typeof (f as { tag?: unknown }).tag === 'string';
-const fleet: Check = (v) => (v === null || fleetItem(v) || (Array.isArray(v) && v.every(fleetItem)) ? undefined : 'null, or a {count, tag} object or an array of them');
+  typeof f === 'object' &&
+  f !== null &&
+  Number.isSafeInteger((f as { count?: unknown }).count) &&
+  typeof (f as { tag?: unknown }).tag === 'string';
+const fleet: Check = (v) =>
+  v === null || fleetItem(v) || (Array.isArray(v) && v.every(fleetItem))
+    ? undefined
+    : 'null, or a {count, tag} object or an array of them';
 
-const port: Check = (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? undefined : 'a port number (0 for any free one)');
+const port: Check = (v) =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535
+    ? undefined
+    : 'a port number (0 for any free one)';
 
 const TOP_LEVEL: Record<string, Check> = {
   port,
@@ -72,10 +95,14 @@ function checkObject(where: string, value: Record<string, unknown>, checks: Reco
 export function simulatorConfigProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'the file must hold a JSON object';
   const record = value as Record<string, unknown>;
-  const durations = Object.fromEntries(Object.keys(defaultSimulatorConfig().actionDurationMs).map((k) => [k, nonNegative]));
+  const durations = Object.fromEntries(
+    Object.keys(defaultSimulatorConfig().actionDurationMs).map((k) => [k, nonNegative]),
+  );
   return (
     checkObject('', record, TOP_LEVEL) ??
-    (record.actionDurationMs ? checkObject('actionDurationMs.', record.actionDurationMs as Record<string, unknown>, durations) : undefined) ??
+    (record.actionDurationMs
+      ? checkObject('actionDurationMs.', record.actionDurationMs as Record<string, unknown>, durations)
+      : undefined) ??
     (record.faults ? checkObject('faults.', record.faults as Record<string, unknown>, FAULTS) : undefined)
   );
 }
@@ -86,7 +113,9 @@ export function loadSimulatorConfig(path: string): SimulatorConfigInput {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ConfigError(`cannot read simulator config ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ConfigError(
+      `cannot read simulator config ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   const problem = simulatorConfigProblem(parsed);
   if (problem) throw new ConfigError(`simulator config ${path}: ${problem}`);

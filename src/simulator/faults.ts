@@ -45,7 +45,12 @@ export class FaultInjector {
     if (next && next.count > 0 && (next.method === undefined || next.method === method)) {
       next.count -= 1;
       this.injected += 1;
-      return { status: next.status, nonJson: next.nonJson ?? false, retryAfterSeconds: next.retryAfterSeconds, label: `failNextRequests:${next.status}` };
+      return {
+        status: next.status,
+        nonJson: next.nonJson ?? false,
+        retryAfterSeconds: next.retryAfterSeconds,
+        label: `failNextRequests:${next.status}`,
+      };
     }
     if (this.burstLeft > 0 || this.chance(faults.serverErrorRate)) {
       if (this.burstLeft > 0) this.burstLeft -= 1;

@@ -12,8 +12,10 @@ export interface Paging {
 export function parsePaging(query: URLSearchParams, maxPerPage = MAX_PER_PAGE): Paging | { problem: string } {
   const page = query.get('page') ?? '1';
   const perPage = query.get('per_page') ?? String(DEFAULT_PER_PAGE);
-  if (!/^\d+$/.test(page) || Number(page) < 1) return { problem: `page must be a positive integer, got ${JSON.stringify(page)}` };
-  if (!/^\d+$/.test(perPage) || Number(perPage) < 1) return { problem: `per_page must be a positive integer, got ${JSON.stringify(perPage)}` };
+  if (!/^\d+$/.test(page) || Number(page) < 1)
+    return { problem: `page must be a positive integer, got ${JSON.stringify(page)}` };
+  if (!/^\d+$/.test(perPage) || Number(perPage) < 1)
+    return { problem: `per_page must be a positive integer, got ${JSON.stringify(perPage)}` };
   return { page: Number(page), perPage: Math.min(Number(perPage), maxPerPage) };
 }
 
@@ -28,7 +30,12 @@ export interface PageOf<T> {
  * One page with absolute `links.pages` URLs (only those that apply) that repeat the request's filters.
  * `singlePageStyle` picks which of the three single-page shapes to send, so clients meet all of them.
  */
-export function paginate<T>(all: T[], paging: Paging, pageUrl: (page: number) => string, singlePageStyle: number): PageOf<T> {
+export function paginate<T>(
+  all: T[],
+  paging: Paging,
+  pageUrl: (page: number) => string,
+  singlePageStyle: number,
+): PageOf<T> {
   const { page, perPage } = paging;
   const last = Math.max(1, Math.ceil(all.length / perPage));
   const items = all.slice((page - 1) * perPage, page * perPage);

@@ -16,7 +16,9 @@ export interface RateDecision {
 export class SimRateLimiter {
   private readonly counted = new Map<string, number[]>();
 
-  constructor(private readonly limits: () => { perMinute: number | null; perHour: number | null; burstWindowMs: number }) {}
+  constructor(
+    private readonly limits: () => { perMinute: number | null; perHour: number | null; burstWindowMs: number },
+  ) {}
 
   check(key: string, now: number): RateDecision {
     const { perMinute, perHour, burstWindowMs } = this.limits();
@@ -32,10 +34,17 @@ export class SimRateLimiter {
     const oldest = times[0] ?? now;
     if (perMinute !== null && inMinute.length >= perMinute) {
       const frees = inMinute[inMinute.length - perMinute] ?? now;
-      return { allowed: false, headers: headers(0, oldest), retryAfterSeconds: Math.max(1, Math.ceil((frees + burstWindowMs - now) / 1000)) };
+      return {
+        allowed: false,
+        headers: headers(0, oldest),
+        retryAfterSeconds: Math.max(1, Math.ceil((frees + burstWindowMs - now) / 1000)),
+      };
     }
     if (perHour !== null && times.length >= perHour) return { allowed: false, headers: headers(0, oldest) };
     times.push(now);
-    return { allowed: true, headers: headers(perHour === null ? NOMINAL_HOURLY : perHour - times.length, times[0] ?? now) };
+    return {
+      allowed: true,
+      headers: headers(perHour === null ? NOMINAL_HOURLY : perHour - times.length, times[0] ?? now),
+    };
   }
 }

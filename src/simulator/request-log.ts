@@ -52,7 +52,13 @@ export function loggedBody(text: string): unknown {
 /** Keeps the newest `limit` entries; counters count everything. */
 export class RequestLog {
   readonly entries: RequestLogEntry[] = [];
-  readonly counters: SimulatorCounters = { requests: 0, byStatus: {}, rateLimited: 0, faultsInjected: 0, droppedReplies: 0 };
+  readonly counters: SimulatorCounters = {
+    requests: 0,
+    byStatus: {},
+    rateLimited: 0,
+    faultsInjected: 0,
+    droppedReplies: 0,
+  };
 
   constructor(private readonly limit: () => number) {}
 

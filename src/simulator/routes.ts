@@ -63,13 +63,30 @@ function postAction(ctx: RequestContext, dropletId: number): Reply {
   } catch {
     return errorReply(400, 'bad_request', 'error parsing request body');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return errorReply(400, 'bad_request', 'error parsing request body');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return errorReply(400, 'bad_request', 'error parsing request body');
   const { type, name } = parsed as { type?: unknown; name?: unknown };
   if (typeof type !== 'string' || !ACTION_TYPES.includes(type as DropletActionType)) {
-    return errorReply(422, 'unprocessable_entity', `request payload validation failed: type must be one of ${ACTION_TYPES.join(', ')}`);
+    return errorReply(
+      422,
+      'unprocessable_entity',
+      `request payload validation failed: type must be one of ${ACTION_TYPES.join(', ')}`,
+    );
   }
-  if (name !== undefined && (typeof name !== 'string' || name === '')) return errorReply(422, 'unprocessable_entity', 'request payload validation failed: name must be a non-empty string');
-  const created = ctx.world.createAction(dropletId, type as DropletActionType, name as string | undefined, ctx.now, ctx.actor, ctx.endsErrored);
+  if (name !== undefined && (typeof name !== 'string' || name === ''))
+    return errorReply(
+      422,
+      'unprocessable_entity',
+      'request payload validation failed: name must be a non-empty string',
+    );
+  const created = ctx.world.createAction(
+    dropletId,
+    type as DropletActionType,
+    name as string | undefined,
+    ctx.now,
+    ctx.actor,
+    ctx.endsErrored,
+  );
   if ('message' in created) return errorReply(created.status, created.id, created.message);
   return { status: 201, json: { action: actionView(ctx.world, created, ctx.now) }, tookEffect: 'action' };
 }
@@ -85,14 +102,24 @@ function snapshotById(ctx: RequestContext, rawId: string, andThen: (image: SimIm
 type Handler = (ctx: RequestContext, params: string[]) => Reply;
 
 const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
-  { method: 'GET', pattern: /^\/v2\/account$/, handler: (ctx) => ({ status: 200, json: { account: accountView(ctx.world) } }) },
+  {
+    method: 'GET',
+    pattern: /^\/v2\/account$/,
+    handler: (ctx) => ({ status: 200, json: { account: accountView(ctx.world) } }),
+  },
   {
     method: 'GET',
     pattern: /^\/v2\/droplets$/,
     handler: (ctx) => {
       const tag = ctx.query.get('tag_name');
-      const droplets = [...ctx.world.droplets.values()].filter((d) => tag === null || d.tags.includes(tag)).sort((a, b) => a.id - b.id);
-      return listReply(ctx, 'droplets', droplets.map((d) => dropletView(ctx.world, d, ctx.now)));
+      const droplets = [...ctx.world.droplets.values()]
+        .filter((d) => tag === null || d.tags.includes(tag))
+        .sort((a, b) => a.id - b.id);
+      return listReply(
+        ctx,
+        'droplets',
+        droplets.map((d) => dropletView(ctx.world, d, ctx.now)),
+      );
     },
   },
   {
@@ -108,7 +135,11 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     pattern: /^\/v2\/droplets\/(\d+)\/snapshots$/,
     handler: (ctx, [id]) => {
       if (!ctx.world.droplets.has(Number(id))) return NOT_FOUND();
-      return listReply(ctx, 'snapshots', ctx.world.listedImages(ctx.now, (i) => i.dropletId === Number(id)).map(dropletSnapshotView));
+      return listReply(
+        ctx,
+        'snapshots',
+        ctx.world.listedImages(ctx.now, (i) => i.dropletId === Number(id)).map(dropletSnapshotView),
+      );
     },
   },
   {
@@ -117,7 +148,11 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     handler: (ctx, [id]) => {
       if (!ctx.world.droplets.has(Number(id))) return NOT_FOUND();
       const newestFirst = [...ctx.world.dropletActions(Number(id))].reverse();
-      return listReply(ctx, 'actions', newestFirst.map((a) => actionView(ctx.world, a, ctx.now)));
+      return listReply(
+        ctx,
+        'actions',
+        newestFirst.map((a) => actionView(ctx.world, a, ctx.now)),
+      );
     },
   },
   { method: 'POST', pattern: /^\/v2\/droplets\/(\d+)\/actions$/, handler: (ctx, [id]) => postAction(ctx, Number(id)) },
@@ -126,7 +161,9 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     pattern: /^\/v2\/droplets\/(\d+)\/actions\/(\d+)$/,
     handler: (ctx, [dropletId, actionId]) => {
       const action = ctx.world.actions.get(Number(actionId));
-      return action && action.dropletId === Number(dropletId) ? { status: 200, json: { action: actionView(ctx.world, action, ctx.now) } } : NOT_FOUND();
+      return action && action.dropletId === Number(dropletId)
+        ? { status: 200, json: { action: actionView(ctx.world, action, ctx.now) } }
+        : NOT_FOUND();
     },
   },
   {
@@ -142,7 +179,8 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     pattern: /^\/v2\/snapshots$/,
     handler: (ctx) => {
       const type = ctx.query.get('resource_type');
-      if (type !== null && type !== 'droplet' && type !== 'volume') return errorReply(400, 'bad_request', 'resource_type must be droplet or volume');
+      if (type !== null && type !== 'droplet' && type !== 'volume')
+        return errorReply(400, 'bad_request', 'resource_type must be droplet or volume');
       // the simulator has no volumes; backups are never listed here (DigitalOcean fixed that in April 2024)
       const snapshots = type === 'volume' ? [] : ctx.world.listedImages(ctx.now, (i) => i.kind === 'snapshot');
       return listReply(ctx, 'snapshots', snapshots.map(snapshotView));
@@ -151,7 +189,8 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
   {
     method: 'GET',
     pattern: /^\/v2\/snapshots\/([^/]+)$/,
-    handler: (ctx, [id]) => snapshotById(ctx, id ?? '', (image) => ({ status: 200, json: { snapshot: snapshotView(image) } })),
+    handler: (ctx, [id]) =>
+      snapshotById(ctx, id ?? '', (image) => ({ status: 200, json: { snapshot: snapshotView(image) } })),
   },
   {
     method: 'DELETE',
@@ -170,7 +209,11 @@ export function route(ctx: RequestContext): Reply {
     const match = pattern.exec(ctx.path);
     if (!match) continue;
     pathMatched = true;
-    if (method === ctx.method) return handler(ctx, match.slice(1).map((p) => decodeURIComponent(p)));
+    if (method === ctx.method)
+      return handler(
+        ctx,
+        match.slice(1).map((p) => decodeURIComponent(p)),
+      );
   }
   return pathMatched ? errorReply(405, 'method_not_allowed', `${ctx.method} is not allowed here`) : NOT_FOUND();
 }

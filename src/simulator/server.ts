@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Droplet } from '../digitalocean/types.js';
-import { applyPatch, resolveSimulatorConfig, type DropletSeed, type SimulatorConfig, type SimulatorConfigInput, type SimulatorPatch } from './config.js';
+import {
+  applyPatch,
+  resolveSimulatorConfig,
+  type DropletSeed,
+  type SimulatorConfig,
+  type SimulatorConfigInput,
+  type SimulatorPatch,
+} from './config.js';
 import { FaultInjector, type InjectedError } from './faults.js';
 import { mulberry32 } from './prng.js';
 import { SimRateLimiter } from './rate-limiter.js';
@@ -40,9 +47,20 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 function injectedReply(error: InjectedError): Reply {
-  const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
-  if (error.nonJson) return { status: error.status, text: `<html><body><h1>${error.status}</h1>upstream trouble</body></html>`, headers };
-  const [id, message] = error.status === 429 ? ['too_many_requests', 'API rate limit exceeded.'] : error.status >= 500 ? ['server_error', 'Unexpected server-side error'] : ['error', `injected ${error.status}`];
+  const headers: Record<string, string> =
+    error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
+  if (error.nonJson)
+    return {
+      status: error.status,
+      text: `<html><body><h1>${error.status}</h1>upstream trouble</body></html>`,
+      headers,
+    };
+  const [id, message] =
+    error.status === 429
+      ? ['too_many_requests', 'API rate limit exceeded.']
+      : error.status >= 500
+        ? ['server_error', 'Unexpected server-side error']
+        : ['error', `injected ${error.status}`];
   return { ...errorReply(error.status, id, message), headers };
 }
 
@@ -61,11 +79,16 @@ class Simulator {
     this.config = resolveSimulatorConfig(input);
     this.world = new World(() => this.config, mulberry32(this.config.faults.seed + 1));
     this.faults = new FaultInjector(() => this.config.faults);
-    this.limiter = new SimRateLimiter(() => ({ perMinute: this.config.rateLimitPerMinute, perHour: this.config.rateLimitPerHour, burstWindowMs: this.config.burstWindowMs }));
+    this.limiter = new SimRateLimiter(() => ({
+      perMinute: this.config.rateLimitPerMinute,
+      perHour: this.config.rateLimitPerHour,
+      burstWindowMs: this.config.burstWindowMs,
+    }));
     this.log = new RequestLog(() => this.config.requestLogLimit);
     const now = this.now();
     for (const seed of this.config.droplets) this.world.addDroplet(seed, now);
-    const fleets = this.config.fleet === null ? [] : Array.isArray(this.config.fleet) ? this.config.fleet : [this.config.fleet];
+    const fleets =
+      this.config.fleet === null ? [] : Array.isArray(this.config.fleet) ? this.config.fleet : [this.config.fleet];
     for (const fleet of fleets) this.world.addFleet(fleet, now);
   }
 
@@ -79,7 +102,10 @@ class Simulator {
   }
 
   state(): SimulatorState {
-    return buildState(this.world, this.now(), this.log.entries, { ...this.log.counters, faultsInjected: this.faults.injected });
+    return buildState(this.world, this.now(), this.log.entries, {
+      ...this.log.counters,
+      faultsInjected: this.faults.injected,
+    });
   }
 
   /** Which configured token the header carries: a marker for logs and records, never the token. */
@@ -96,7 +122,14 @@ class Simulator {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (url.pathname === STATE_PATH) {
-      this.send(res, req.method === 'GET' ? { status: 200, json: this.state() } : errorReply(405, 'method_not_allowed', 'the state is read-only'), {}, randomUUID());
+      this.send(
+        res,
+        req.method === 'GET'
+          ? { status: 200, json: this.state() }
+          : errorReply(405, 'method_not_allowed', 'the state is read-only'),
+        {},
+        randomUUID(),
+      );
       return;
     }
     const body = await readBody(req);
@@ -111,7 +144,8 @@ class Simulator {
     else if (!rate.allowed) {
       reply = errorReply(429, 'too_many_requests', 'API rate limit exceeded.');
       if (rate.retryAfterSeconds !== undefined) reply.headers = { 'retry-after': String(rate.retryAfterSeconds) };
-    } else if (who.access === 'read' && method !== 'GET') reply = errorReply(403, 'forbidden', 'You do not have permission to perform this action.');
+    } else if (who.access === 'read' && method !== 'GET')
+      reply = errorReply(403, 'forbidden', 'You do not have permission to perform this action.');
     else {
       const injected = this.faults.beforeHandling(method);
       if (injected) fault = injected.label;
@@ -177,7 +211,8 @@ class Simulator {
       headers['content-type'] = 'text/html; charset=utf-8';
       payload = reply.text;
     } else if (reply.json !== undefined) {
-      const json = reply.status >= 400 && typeof reply.json === 'object' ? { ...reply.json, request_id: requestId } : reply.json;
+      const json =
+        reply.status >= 400 && typeof reply.json === 'object' ? { ...reply.json, request_id: requestId } : reply.json;
       headers['content-type'] = 'application/json; charset=utf-8';
       payload = JSON.stringify(json);
     }
@@ -198,7 +233,12 @@ export async function startSimulator(config: SimulatorConfigInput = {}): Promise
     simulator.handle(req, res).catch((error: unknown) => {
       if (!res.headersSent && !res.destroyed) {
         res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ id: 'server_error', message: `simulator bug: ${error instanceof Error ? error.message : String(error)}` }));
+        res.end(
+          JSON.stringify({
+            id: 'server_error',
+            message: `simulator bug: ${error instanceof Error ? error.message : String(error)}`,
+          }),
+        );
       }
     });
   });
@@ -220,7 +260,8 @@ export async function startSimulator(config: SimulatorConfigInput = {}): Promise
         server.closeAllConnections();
       }),
     state: () => simulator.state(),
-    addDroplet: (seed) => dropletView(simulator.world, simulator.world.addDroplet(seed, simulator.now()), simulator.now()),
+    addDroplet: (seed) =>
+      dropletView(simulator.world, simulator.world.addDroplet(seed, simulator.now()), simulator.now()),
     configure: (patch) => simulator.configure(patch),
   };
 }

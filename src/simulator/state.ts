@@ -57,7 +57,12 @@ function imageRecord(world: World, image: SimImage, now: number): ImageRecord {
 }
 
 /** A JSON-safe copy of everything, as of `now`. */
-export function buildState(world: World, now: number, requests: readonly RequestLogEntry[], counters: SimulatorCounters): SimulatorState {
+export function buildState(
+  world: World,
+  now: number,
+  requests: readonly RequestLogEntry[],
+  counters: SimulatorCounters,
+): SimulatorState {
   const existing = [...world.images.values()].filter((i) => now >= i.completedAt).sort((a, b) => a.id - b.id);
   const snapshots = existing.filter((i) => i.kind === 'snapshot');
   return {

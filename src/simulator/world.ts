@@ -53,7 +53,17 @@ export class World {
     const prefix = fleet.namePrefix ?? fleet.tag.replace(/[^a-zA-Z0-9-]/g, '-');
     const width = String(fleet.count).length;
     return Array.from({ length: fleet.count }, (_, i) =>
-      this.addDroplet({ id: first + i, name: `${prefix}-${String(i + 1).padStart(width, '0')}`, tags: [fleet.tag], status: fleet.status, disk: fleet.disk, region: fleet.region }, now),
+      this.addDroplet(
+        {
+          id: first + i,
+          name: `${prefix}-${String(i + 1).padStart(width, '0')}`,
+          tags: [fleet.tag],
+          status: fleet.status,
+          disk: fleet.disk,
+          region: fleet.region,
+        },
+        now,
+      ),
     );
   }
 
@@ -113,26 +123,50 @@ export class World {
   }
 
   listedImages(now: number, filter: (image: SimImage) => boolean = () => true): SimImage[] {
-    return [...this.images.values()].filter((image) => filter(image) && this.isListed(image, now)).sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+    return [...this.images.values()]
+      .filter((image) => filter(image) && this.isListed(image, now))
+      .sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
   }
 
   /**
    * Creates an action as DigitalOcean would, or says why not. Everything it will cause is scheduled now.
    * `endsErrored` is asked only once the action is accepted, so a refused POST spends no fault.
    */
-  createAction(dropletId: number, type: DropletActionType, snapshotName: string | undefined, now: number, postedBy: string, endsErrored: () => boolean): SimAction | ActionRefusal {
+  createAction(
+    dropletId: number,
+    type: DropletActionType,
+    snapshotName: string | undefined,
+    now: number,
+    postedBy: string,
+    endsErrored: () => boolean,
+  ): SimAction | ActionRefusal {
     const droplet = this.droplets.get(dropletId);
     if (!droplet) return { status: 404, id: 'not_found', message: 'The resource you requested could not be found.' };
-    if (this.locked(droplet, now)) return { status: 422, id: 'unprocessable_entity', message: 'Droplet already has a pending event.' };
+    if (this.locked(droplet, now))
+      return { status: 422, id: 'unprocessable_entity', message: 'Droplet already has a pending event.' };
     const status = this.status(droplet, now);
-    if ((type === 'power_off' || type === 'shutdown') && status === 'off') return { status: 422, id: 'unprocessable_entity', message: 'Droplet is already powered off.' };
-    if (type === 'power_on' && status === 'active') return { status: 422, id: 'unprocessable_entity', message: 'Droplet is already powered on.' };
+    if ((type === 'power_off' || type === 'shutdown') && status === 'off')
+      return { status: 422, id: 'unprocessable_entity', message: 'Droplet is already powered off.' };
+    if (type === 'power_on' && status === 'active')
+      return { status: 422, id: 'unprocessable_entity', message: 'Droplet is already powered on.' };
 
     const config = this.config();
-    const duration = config.actionDurationMs[type] + (type === 'snapshot' ? config.snapshotMsPerGb * droplet.disk : 0) + Math.round(this.random() * config.actionJitterMs);
+    const duration =
+      config.actionDurationMs[type] +
+      (type === 'snapshot' ? config.snapshotMsPerGb * droplet.disk : 0) +
+      Math.round(this.random() * config.actionJitterMs);
     const completesAt = now + duration;
     const outcome = endsErrored() ? 'errored' : 'completed';
-    const action: SimAction = { id: this.nextActionId++, dropletId, type, startedAt: now, completesAt, outcome, unlockAt: completesAt + config.unlockLagMs, postedBy };
+    const action: SimAction = {
+      id: this.nextActionId++,
+      dropletId,
+      type,
+      startedAt: now,
+      completesAt,
+      outcome,
+      unlockAt: completesAt + config.unlockLagMs,
+      postedBy,
+    };
     const ignored = type === 'shutdown' && this.random() < config.shutdownIgnoredRate;
     if (outcome === 'completed' && type !== 'snapshot' && !ignored) {
       action.setsStatus = type === 'power_on' ? 'active' : 'off';

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runChaos, summarize } from '../../tools/chaos/chaos.js';
-import { checkInvariants, type CheckedSaga, type CheckedWorld, type ViolationRule } from '../../tools/chaos/invariants.js';
+import {
+  checkInvariants,
+  type CheckedSaga,
+  type CheckedWorld,
+  type ViolationRule,
+} from '../../tools/chaos/invariants.js';
 import { parseChaosArgs, ChaosUsageError, LONG_RUNS, SHORT_RUNS, SHORT_SEED } from '../../tools/chaos/options.js';
 import { planRun, SCENARIOS } from '../../tools/chaos/plan.js';
 import type { RunOutcome } from '../../tools/chaos/run.js';
@@ -17,10 +22,25 @@ const DISORDER_ID = 'aaaaaaa7-0000-4000-8000-000000000007';
 const RUNNING_ID = 'aaaaaaa8-0000-4000-8000-000000000008';
 
 function step(idx: number, name: string, status: StepRecord['status'], times: Partial<StepRecord> = {}): StepRecord {
-  return { idx, name, status, attempts: 1, startedAt: 1000 + idx * 10, finishedAt: 1005 + idx * 10, compensatedAt: null, error: null, ...times };
+  return {
+    idx,
+    name,
+    status,
+    attempts: 1,
+    startedAt: 1000 + idx * 10,
+    finishedAt: 1005 + idx * 10,
+    compensatedAt: null,
+    error: null,
+    ...times,
+  };
 }
 
-function snapshotSaga(id: string, dropletId: number, status: CheckedSaga['status'], extra: Partial<CheckedSaga> = {}): CheckedSaga {
+function snapshotSaga(
+  id: string,
+  dropletId: number,
+  status: CheckedSaga['status'],
+  extra: Partial<CheckedSaga> = {},
+): CheckedSaga {
   const succeeded = status === 'succeeded';
   return {
     id,
@@ -28,15 +48,35 @@ function snapshotSaga(id: string, dropletId: number, status: CheckedSaga['status
     status,
     stepNames: ['create_droplet_snapshot'],
     context: { __inputs__: { droplet_provider_id: dropletId } },
-    steps: [step(0, 'create_droplet_snapshot', succeeded ? 'succeeded' : status === 'rolled_back' ? 'compensated' : 'running', succeeded ? {} : { compensatedAt: 2000 })],
+    steps: [
+      step(
+        0,
+        'create_droplet_snapshot',
+        succeeded ? 'succeeded' : status === 'rolled_back' ? 'compensated' : 'running',
+        succeeded ? {} : { compensatedAt: 2000 },
+      ),
+    ],
     events: [],
     error: null,
     ...extra,
   };
 }
 
-function image(id: number, name: string, dropletId: number, extra: Partial<CheckedWorld['snapshots'][number]> = {}): CheckedWorld['snapshots'][number] {
-  return { id, name, dropletId, createdAt: '2026-11-01T00:00:00Z', deletedAt: null, createdByActionId: 2_000_000_000 + id, ...extra };
+function image(
+  id: number,
+  name: string,
+  dropletId: number,
+  extra: Partial<CheckedWorld['snapshots'][number]> = {},
+): CheckedWorld['snapshots'][number] {
+  return {
+    id,
+    name,
+    dropletId,
+    createdAt: '2026-11-01T00:00:00Z',
+    deletedAt: null,
+    createdByActionId: 2_000_000_000 + id,
+    ...extra,
+  };
 }
 
 const hex = (id: string): string => id.slice(0, 8);
@@ -44,11 +84,30 @@ const hex = (id: string): string => id.slice(0, 8);
 /** A world where every promise holds: one saga, its one snapshot, others' images untouched. */
 function cleanWorld(): { sagas: CheckedSaga[]; world: CheckedWorld } {
   return {
-    sagas: [snapshotSaga(OK_ID, 1001, 'succeeded', { context: { __inputs__: { droplet_provider_id: 1001 }, snapshot_id: '11', snapshot_name: `arcadia-snap-1001-${hex(OK_ID)}` } })],
+    sagas: [
+      snapshotSaga(OK_ID, 1001, 'succeeded', {
+        context: {
+          __inputs__: { droplet_provider_id: 1001 },
+          snapshot_id: '11',
+          snapshot_name: `arcadia-snap-1001-${hex(OK_ID)}`,
+        },
+      }),
+    ],
     world: {
-      snapshots: [image(11, `arcadia-snap-1001-${hex(OK_ID)}`, 1001), image(12, 'web-1-manual', 1001, { createdByActionId: null })],
+      snapshots: [
+        image(11, `arcadia-snap-1001-${hex(OK_ID)}`, 1001),
+        image(12, 'web-1-manual', 1001, { createdByActionId: null }),
+      ],
       backups: [{ id: 13, name: 'web-1 weekly', deletedAt: null }],
-      actions: [{ id: 2_000_000_011, type: 'snapshot', status: 'completed', snapshotName: `arcadia-snap-1001-${hex(OK_ID)}`, resource_id: 1001 }],
+      actions: [
+        {
+          id: 2_000_000_011,
+          type: 'snapshot',
+          status: 'completed',
+          snapshotName: `arcadia-snap-1001-${hex(OK_ID)}`,
+          resource_id: 1001,
+        },
+      ],
     },
   };
 }
@@ -81,14 +140,20 @@ describe('the chaos invariant checker', () => {
       {
         ...snapshotSaga(DISORDER_ID, 1007, 'succeeded', { context: recorded(DISORDER_ID, 1007, '71') }),
         stepNames: ['create_droplet_snapshot', 'noop'],
-        steps: [step(0, 'create_droplet_snapshot', 'succeeded', { finishedAt: 1050 }), step(1, 'noop', 'succeeded', { startedAt: 1020 })],
+        steps: [
+          step(0, 'create_droplet_snapshot', 'succeeded', { finishedAt: 1050 }),
+          step(1, 'noop', 'succeeded', { startedAt: 1020 }),
+        ],
         events: [
           { stepIdx: 1, from: 'running', to: 'succeeded', detail: null },
           { stepIdx: 0, from: 'running', to: 'succeeded', detail: null },
         ],
       },
       // running-action + needs-attention: gave up with its snapshot action still going
-      { ...snapshotSaga(RUNNING_ID, 1008, 'compensation_failed'), steps: [step(0, 'create_droplet_snapshot', 'compensation_failed')] },
+      {
+        ...snapshotSaga(RUNNING_ID, 1008, 'compensation_failed'),
+        steps: [step(0, 'create_droplet_snapshot', 'compensation_failed')],
+      },
     );
     world.snapshots.push(
       image(21, `arcadia-snap-1002-${hex(DUP_ID)}`, 1002),
@@ -105,7 +170,13 @@ describe('the chaos invariant checker', () => {
       image(93, 'arcadia-snap-1009-deadbeef', 1009),
     );
     world.backups.push({ id: 94, name: 'db-01 weekly backup', deletedAt: '2026-11-02T00:00:00Z' });
-    world.actions.push({ id: 2_000_000_081, type: 'snapshot', status: 'in-progress', snapshotName: `arcadia-snap-1008-${hex(RUNNING_ID)}`, resource_id: 1008 });
+    world.actions.push({
+      id: 2_000_000_081,
+      type: 'snapshot',
+      status: 'in-progress',
+      snapshotName: `arcadia-snap-1008-${hex(RUNNING_ID)}`,
+      resource_id: 1008,
+    });
 
     const violations = checkInvariants(sagas, world);
     const rules = (rule: ViolationRule): string[] => violations.filter((v) => v.rule === rule).map((v) => v.message);
@@ -121,7 +192,9 @@ describe('the chaos invariant checker', () => {
     expect(rules('step-order').join('\n')).toMatch(/started at 1020, before create_droplet_snapshot finished at 1050/);
     expect(rules('step-order').join('\n')).toMatch(/results recorded in the order 1,0/);
     expect(rules('running-action').join('\n')).toMatch(new RegExp(`${RUNNING_ID} left snapshot action`));
-    expect(rules('needs-attention').join('\n')).toMatch(new RegExp(`${RUNNING_ID} \\(snapshot\\) ended compensation_failed`));
+    expect(rules('needs-attention').join('\n')).toMatch(
+      new RegExp(`${RUNNING_ID} \\(snapshot\\) ended compensation_failed`),
+    );
     // The clean saga is not blamed for anything.
     expect(violations.filter((v) => v.sagaId === OK_ID)).toEqual([]);
   });
@@ -131,11 +204,20 @@ describe('the chaos invariant checker', () => {
     const saga: CheckedSaga = {
       ...snapshotSaga(sagaId, 1001, 'succeeded'),
       stepNames: ['create_droplet_snapshot', 'prune_snapshots'],
-      context: { __inputs__: { droplet_provider_id: 1001, keep: 2 }, snapshot_id: '10', snapshot_name: `arcadia-snap-1001-${hex(sagaId)}`, pruned_snapshot_ids: ['1'] },
+      context: {
+        __inputs__: { droplet_provider_id: 1001, keep: 2 },
+        snapshot_id: '10',
+        snapshot_name: `arcadia-snap-1001-${hex(sagaId)}`,
+        pruned_snapshot_ids: ['1'],
+      },
       steps: [step(0, 'create_droplet_snapshot', 'succeeded'), step(1, 'prune_snapshots', 'succeeded')],
     };
     const old = (id: number, day: number, deleted: boolean): CheckedWorld['snapshots'][number] =>
-      image(id, `arcadia-snap-1001-0000000${id}`, 1001, { createdByActionId: null, createdAt: `2026-11-0${day}T00:00:00Z`, deletedAt: deleted ? '2026-11-09T00:00:00Z' : null });
+      image(id, `arcadia-snap-1001-0000000${id}`, 1001, {
+        createdByActionId: null,
+        createdAt: `2026-11-0${day}T00:00:00Z`,
+        deletedAt: deleted ? '2026-11-09T00:00:00Z' : null,
+      });
     const world = (oldest: boolean, newest: boolean): CheckedWorld => ({
       snapshots: [old(1, 1, oldest), old(2, 2, newest), image(10, `arcadia-snap-1001-${hex(sagaId)}`, 1001)],
       backups: [],
@@ -151,11 +233,21 @@ describe('the checker and retention by a later saga', () => {
   const first = 'ccccccc1-0000-4000-8000-000000000001';
   const second = 'ccccccc2-0000-4000-8000-000000000002';
   const sagas = (): CheckedSaga[] => [
-    snapshotSaga(first, 1001, 'succeeded', { context: { __inputs__: { droplet_provider_id: 1001, keep: 1 }, snapshot_id: '10', snapshot_name: `arcadia-snap-1001-${hex(first)}` } }),
+    snapshotSaga(first, 1001, 'succeeded', {
+      context: {
+        __inputs__: { droplet_provider_id: 1001, keep: 1 },
+        snapshot_id: '10',
+        snapshot_name: `arcadia-snap-1001-${hex(first)}`,
+      },
+    }),
     {
       ...snapshotSaga(second, 1001, 'succeeded'),
       stepNames: ['create_droplet_snapshot', 'prune_snapshots'],
-      context: { __inputs__: { droplet_provider_id: 1001, keep: 1 }, snapshot_id: '20', snapshot_name: `arcadia-snap-1001-${hex(second)}` },
+      context: {
+        __inputs__: { droplet_provider_id: 1001, keep: 1 },
+        snapshot_id: '20',
+        snapshot_name: `arcadia-snap-1001-${hex(second)}`,
+      },
       steps: [step(0, 'create_droplet_snapshot', 'succeeded'), step(1, 'prune_snapshots', 'succeeded')],
     },
   ];
@@ -173,13 +265,21 @@ describe('the checker and retention by a later saga', () => {
   });
 
   it('does when the saga that pruned it has the older snapshot', () => {
-    expect(checkInvariants(sagas(), world('2026-11-02T00:00:00Z', '2026-11-01T00:00:00Z')).map((v) => v.rule)).toEqual(['missing']);
+    expect(checkInvariants(sagas(), world('2026-11-02T00:00:00Z', '2026-11-01T00:00:00Z')).map((v) => v.rule)).toEqual([
+      'missing',
+    ]);
   });
 
   it('counts compensation_failed as attention, and as a violation only under --strict', () => {
     const outcome = { ...harmlessOutcome(), violations: [{ rule: 'needs-attention' as const, message: 'gave up' }] };
-    expect(summarize([outcome], { seed: 1, runs: 1 }, 0)).toMatchObject({ violations: [], attention: [{ seed: 1, rule: 'needs-attention' }] });
-    expect(summarize([outcome], { seed: 1, runs: 1, strict: true }, 0)).toMatchObject({ violations: [{ seed: 1 }], attention: [] });
+    expect(summarize([outcome], { seed: 1, runs: 1 }, 0)).toMatchObject({
+      violations: [],
+      attention: [{ seed: 1, rule: 'needs-attention' }],
+    });
+    expect(summarize([outcome], { seed: 1, runs: 1, strict: true }, 0)).toMatchObject({
+      violations: [{ seed: 1 }],
+      attention: [],
+    });
   });
 });
 
@@ -190,7 +290,15 @@ function harmlessOutcome(): RunOutcome {
     kills: { timer: 0, failpoint: 0 },
     resumeKills: 0,
     resumes: 1,
-    faults: { total: 0, serverErrors: 0, droppedReplies: 0, errorsAfterEffect: 0, slowReplies: 0, erroredActions: 0, rateLimited: 0 },
+    faults: {
+      total: 0,
+      serverErrors: 0,
+      droppedReplies: 0,
+      errorsAfterEffect: 0,
+      slowReplies: 0,
+      erroredActions: 0,
+      rateLimited: 0,
+    },
     sagas: {},
     intrusion: null,
     paused: false,
@@ -212,7 +320,12 @@ describe('chaos plans and flags', () => {
     expect(parseChaosArgs([])).toMatchObject({ runs: SHORT_RUNS, seed: SHORT_SEED });
     expect(parseChaosArgs(['--short'])).toMatchObject({ runs: SHORT_RUNS, seed: SHORT_SEED, seedFromClock: false });
     expect(parseChaosArgs(['--long'])).toMatchObject({ runs: LONG_RUNS, seedFromClock: true });
-    expect(parseChaosArgs(['--long', '--seed', '9', '--runs', '3', '--scenario', 'batch'])).toMatchObject({ runs: 3, seed: 9, scenarios: ['batch'], seedFromClock: false });
+    expect(parseChaosArgs(['--long', '--seed', '9', '--runs', '3', '--scenario', 'batch'])).toMatchObject({
+      runs: 3,
+      seed: 9,
+      scenarios: ['batch'],
+      seedFromClock: false,
+    });
     expect(() => parseChaosArgs(['--runs', '0'])).toThrow(ChaosUsageError);
     expect(() => parseChaosArgs(['--scenario', 'nope'])).toThrow(ChaosUsageError);
     expect(() => parseChaosArgs(['--short', '--long'])).toThrow(ChaosUsageError);

@@ -14,7 +14,10 @@ afterEach(async () => {
 });
 
 async function setUp(config: SimulatorConfigInput, extraEnv: Record<string, string> = {}): Promise<Sandbox> {
-  box = await sandbox({ ...FAST_SIMULATOR, droplets: [{ id: 1001, name: 'web-1' }], ...config }, { ARCADIA_LOOKUP_ATTEMPTS: '60', ...extraEnv });
+  box = await sandbox(
+    { ...FAST_SIMULATOR, droplets: [{ id: 1001, name: 'web-1' }], ...config },
+    { ARCADIA_LOOKUP_ATTEMPTS: '60', ...extraEnv },
+  );
   return box;
 }
 
@@ -25,7 +28,10 @@ async function until(condition: () => boolean): Promise<void> {
 describe('chaos findings', () => {
   it('a step retried after a transient error keeps its checkpointed action: one POST, one snapshot', async () => {
     // The action completes; while the step waits for its snapshot to be listed, one listing's retries run out.
-    const box = await setUp({ actionDurationMs: { snapshot: 300 }, snapshotListingLagMs: 1000 }, { ARCADIA_HTTP_RETRIES: '1' });
+    const box = await setUp(
+      { actionDurationMs: { snapshot: 300 }, snapshotListingLagMs: 1000 },
+      { ARCADIA_HTTP_RETRIES: '1' },
+    );
     const run = runArcadia(['snapshot', '1001', '--json'], { env: box.env, hangMs: 60_000 });
     await until(() => box.sim.state().requests.some((r) => r.path === '/v2/droplets/1001/snapshots'));
     box.sim.configure({ faults: { failNextRequests: { status: 503, count: 2, method: 'GET' } } });
@@ -47,10 +53,15 @@ describe('chaos findings', () => {
     expect(byHand.status).toBe(201);
     const done = await runArcadia(['snapshot', '1001', '--json'], { env: box.env, hangMs: 60_000 });
     const state = box.sim.state();
-    expect(state.requests.some((r) => r.method === 'POST' && r.status === 422), 'arcadia posted while the droplet was busy').toBe(true);
+    expect(
+      state.requests.some((r) => r.method === 'POST' && r.status === 422),
+      'arcadia posted while the droplet was busy',
+    ).toBe(true);
     expect(done.code, done.stdout + done.stderr).toBe(0);
     expect((JSON.parse(done.stdout) as { status: string }[])[0]?.status).toBe('succeeded');
-    expect(state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-') && s.deletedAt === null)).toHaveLength(1);
+    expect(state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-') && s.deletedAt === null)).toHaveLength(
+      1,
+    );
     expect(state.snapshots.find((s) => s.name === 'web-1-by-hand')?.deletedAt).toBeNull();
     expect(checkInvariants(readLedger(box.home), state)).toEqual([]);
   });
@@ -73,22 +84,30 @@ describe('chaos findings', () => {
     const state = box.sim.state();
     expect(done.code, done.stdout + done.stderr).toBe(0);
     expect((JSON.parse(done.stdout) as { status: string }[])[0]?.status).toBe('succeeded');
-    const posts = state.requests.filter((r) => r.method === 'POST' && r.path === '/v2/droplets/1001/actions').map((r) => r.status);
+    const posts = state.requests
+      .filter((r) => r.method === 'POST' && r.path === '/v2/droplets/1001/actions')
+      .map((r) => r.status);
     expect(posts).toEqual([502, 201, 201]); // ours refused, theirs, ours again
-    expect(state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-') && s.deletedAt === null)).toHaveLength(1);
+    expect(state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-') && s.deletedAt === null)).toHaveLength(
+      1,
+    );
     expect(state.snapshots.find((s) => s.name === 'web-1-by-hand')?.deletedAt).toBeNull();
     const saga = readLedger(box.home)[0];
     expect(saga?.context.snapshot_foreign_action_ids).toHaveLength(1);
     expect(checkInvariants(readLedger(box.home), state)).toEqual([]);
   });
 
-  it('two snapshot actions blurred into one second (ours with a lost reply, someone else\'s just before): one snapshot, nothing set aside', async () => {
+  it("two snapshot actions blurred into one second (ours with a lost reply, someone else's just before): one snapshot, nothing set aside", async () => {
     // DigitalOcean stamps whole seconds. Here the simulator's clock runs at a tenth of real time from a whole second,
     // so someone else's snapshot and ours, moments apart, carry the same stamps: the listing cannot tell which action
     // made which snapshot, and arcadia must not conclude that its own action was someone else's.
     const start = Math.floor(Date.now() / 1000) * 1000;
     const realStart = Date.now();
-    const box = await setUp({ clock: () => start + (Date.now() - realStart) / 10, snapshotListingLagMs: 30, actionDurationMs: { snapshot: 10 } });
+    const box = await setUp({
+      clock: () => start + (Date.now() - realStart) / 10,
+      snapshotListingLagMs: 30,
+      actionDurationMs: { snapshot: 10 },
+    });
     const byHand = await fetch(`${box.sim.url}/v2/droplets/1001/actions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${DEFAULT_SIMULATOR_TOKEN}`, 'content-type': 'application/json' },
@@ -104,7 +123,9 @@ describe('chaos findings', () => {
     expect(done.code, done.stdout + done.stderr).toBe(0);
     expect((JSON.parse(done.stdout) as { status: string }[])[0]?.status).toBe('succeeded');
     expect(state.actions.filter((a) => a.type === 'snapshot')).toHaveLength(2); // theirs and our one request
-    expect(state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-') && s.deletedAt === null)).toHaveLength(1);
+    expect(state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-') && s.deletedAt === null)).toHaveLength(
+      1,
+    );
     expect(state.snapshots.find((s) => s.name === 'web-1-by-hand')?.deletedAt).toBeNull();
     expect(checkInvariants(readLedger(box.home), state)).toEqual([]);
   });

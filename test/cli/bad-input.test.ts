@@ -33,19 +33,63 @@ interface Case {
 const START = ['saga', 'start', '--kind', 'test'];
 
 const cases: Case[] = [
-  { name: 'unknown step', args: [...START, '--step', 'noop', '--step', 'nope'], code: 2, errorCode: 'unknown_step', json: true, says: 'unknown step "nope"' },
-  { name: 'unknown kind', args: ['saga', 'start', '--kind', 'nope', '--step', 'noop'], code: 2, errorCode: 'usage', json: true, says: 'unknown kind "nope"' },
+  {
+    name: 'unknown step',
+    args: [...START, '--step', 'noop', '--step', 'nope'],
+    code: 2,
+    errorCode: 'unknown_step',
+    json: true,
+    says: 'unknown step "nope"',
+  },
+  {
+    name: 'unknown kind',
+    args: ['saga', 'start', '--kind', 'nope', '--step', 'noop'],
+    code: 2,
+    errorCode: 'usage',
+    json: true,
+    says: 'unknown kind "nope"',
+  },
   { name: 'no step', args: [...START], code: 2, errorCode: 'usage' },
-  { name: 'unknown saga id (show)', args: ['saga', 'show', UNKNOWN], code: 2, errorCode: 'saga_not_found', json: true, says: UNKNOWN },
+  {
+    name: 'unknown saga id (show)',
+    args: ['saga', 'show', UNKNOWN],
+    code: 2,
+    errorCode: 'saga_not_found',
+    json: true,
+    says: UNKNOWN,
+  },
   { name: 'unknown saga id (resume)', args: ['saga', 'resume', UNKNOWN], code: 2, errorCode: 'saga_not_found' },
   { name: 'unknown saga id (cancel)', args: ['saga', 'cancel', UNKNOWN], code: 2, errorCode: 'saga_not_found' },
   { name: 'glob characters in an id', args: ['saga', 'show', 'abcd*'], code: 2, errorCode: 'saga_not_found' },
-  { name: 'ambiguous prefix', args: ['saga', 'show', 'abcd'], code: 2, errorCode: 'ambiguous_saga_id', json: true, says: /"abcd" matches 2 sagas/ },
+  {
+    name: 'ambiguous prefix',
+    args: ['saga', 'show', 'abcd'],
+    code: 2,
+    errorCode: 'ambiguous_saga_id',
+    json: true,
+    says: /"abcd" matches 2 sagas/,
+  },
   { name: 'ambiguous prefix (resume)', args: ['saga', 'resume', 'abcd'], code: 2, errorCode: 'ambiguous_saga_id' },
   { name: 'cancel of a finished saga', args: ['saga', 'cancel', DONE], code: 2, errorCode: 'saga_not_resumable' },
-  { name: 'malformed --input (no =)', args: [...START, '--step', 'noop', '--input', 'foo'], code: 2, errorCode: 'usage', json: true },
-  { name: 'malformed --input (no key)', args: [...START, '--step', 'noop', '--input', '=1'], code: 2, errorCode: 'usage' },
-  { name: 'malformed --input (key twice)', args: [...START, '--step', 'noop', '--input', 'a=1', '--input', 'a=2'], code: 2, errorCode: 'usage' },
+  {
+    name: 'malformed --input (no =)',
+    args: [...START, '--step', 'noop', '--input', 'foo'],
+    code: 2,
+    errorCode: 'usage',
+    json: true,
+  },
+  {
+    name: 'malformed --input (no key)',
+    args: [...START, '--step', 'noop', '--input', '=1'],
+    code: 2,
+    errorCode: 'usage',
+  },
+  {
+    name: 'malformed --input (key twice)',
+    args: [...START, '--step', 'noop', '--input', 'a=1', '--input', 'a=2'],
+    code: 2,
+    errorCode: 'usage',
+  },
   { name: '--limit 0', args: ['saga', 'list', '--limit', '0'], code: 2, errorCode: 'usage', json: true },
   { name: '--limit -1', args: ['saga', 'list', '--limit', '-1'], code: 2, errorCode: 'usage' },
   { name: '--limit abc', args: ['saga', 'list', '--limit', 'abc'], code: 2, errorCode: 'usage' },
@@ -54,17 +98,83 @@ const cases: Case[] = [
   { name: 'unknown --status', args: ['saga', 'list', '--status', 'running,bogus'], code: 2, errorCode: 'usage' },
   { name: 'resume with neither id nor --all', args: ['saga', 'resume'], code: 2, errorCode: 'usage', json: true },
   { name: 'resume with both id and --all', args: ['saga', 'resume', A1, '--all'], code: 2, errorCode: 'usage' },
-  { name: 'unknown option', args: ['saga', 'list', '--bogus'], code: 2, errorCode: 'usage', json: true, says: "unknown option '--bogus'" },
+  {
+    name: 'unknown option',
+    args: ['saga', 'list', '--bogus'],
+    code: 2,
+    errorCode: 'usage',
+    json: true,
+    says: "unknown option '--bogus'",
+  },
   { name: 'unknown command', args: ['saga', 'bogus'], code: 2, errorCode: 'usage' },
-  { name: 'corrupt ledger file (list)', args: ['saga', 'list'], home: 'corrupt', code: 4, errorCode: 'ledger_corrupt', json: true },
-  { name: 'corrupt ledger file (start)', args: [...START, '--step', 'noop'], home: 'corrupt', code: 4, errorCode: 'ledger_corrupt' },
-  { name: 'ledger from a newer arcadia', args: ['saga', 'show', A1], home: 'too-new', code: 4, errorCode: 'ledger_too_new', json: true },
-  { name: 'read-only ARCADIA_HOME', args: [...START, '--step', 'noop'], home: 'read-only', code: 4, errorCode: 'ledger_unavailable', json: true },
-  { name: 'ARCADIA_HOME under a regular file', args: ['saga', 'list'], home: 'under-a-file', code: 4, errorCode: 'ledger_unavailable' },
-  { name: 'malformed ARCADIA_LOCK_STALE_MS', args: ['saga', 'list'], env: { ARCADIA_LOCK_STALE_MS: 'abc' }, code: 4, errorCode: 'config', json: true, says: 'ARCADIA_LOCK_STALE_MS' },
-  { name: 'malformed ARCADIA_STEP_ATTEMPTS', args: [...START, '--step', 'noop'], env: { ARCADIA_STEP_ATTEMPTS: '2.5' }, code: 4, errorCode: 'config' },
-  { name: 'negative ARCADIA_BUSY_TIMEOUT_MS', args: ['saga', 'resume', '--all'], env: { ARCADIA_BUSY_TIMEOUT_MS: '-1' }, code: 4, errorCode: 'config' },
-  { name: 'zero ARCADIA_HEARTBEAT_MS', args: ['saga', 'show', A1], env: { ARCADIA_HEARTBEAT_MS: '0' }, code: 4, errorCode: 'config' },
+  {
+    name: 'corrupt ledger file (list)',
+    args: ['saga', 'list'],
+    home: 'corrupt',
+    code: 4,
+    errorCode: 'ledger_corrupt',
+    json: true,
+  },
+  {
+    name: 'corrupt ledger file (start)',
+    args: [...START, '--step', 'noop'],
+    home: 'corrupt',
+    code: 4,
+    errorCode: 'ledger_corrupt',
+  },
+  {
+    name: 'ledger from a newer arcadia',
+    args: ['saga', 'show', A1],
+    home: 'too-new',
+    code: 4,
+    errorCode: 'ledger_too_new',
+    json: true,
+  },
+  {
+    name: 'read-only ARCADIA_HOME',
+    args: [...START, '--step', 'noop'],
+    home: 'read-only',
+    code: 4,
+    errorCode: 'ledger_unavailable',
+    json: true,
+  },
+  {
+    name: 'ARCADIA_HOME under a regular file',
+    args: ['saga', 'list'],
+    home: 'under-a-file',
+    code: 4,
+    errorCode: 'ledger_unavailable',
+  },
+  {
+    name: 'malformed ARCADIA_LOCK_STALE_MS',
+    args: ['saga', 'list'],
+    env: { ARCADIA_LOCK_STALE_MS: 'abc' },
+    code: 4,
+    errorCode: 'config',
+    json: true,
+    says: 'ARCADIA_LOCK_STALE_MS',
+  },
+  {
+    name: 'malformed ARCADIA_STEP_ATTEMPTS',
+    args: [...START, '--step', 'noop'],
+    env: { ARCADIA_STEP_ATTEMPTS: '2.5' },
+    code: 4,
+    errorCode: 'config',
+  },
+  {
+    name: 'negative ARCADIA_BUSY_TIMEOUT_MS',
+    args: ['saga', 'resume', '--all'],
+    env: { ARCADIA_BUSY_TIMEOUT_MS: '-1' },
+    code: 4,
+    errorCode: 'config',
+  },
+  {
+    name: 'zero ARCADIA_HEARTBEAT_MS',
+    args: ['saga', 'show', A1],
+    env: { ARCADIA_HEARTBEAT_MS: '0' },
+    code: 4,
+    errorCode: 'config',
+  },
   {
     name: 'malformed ARCADIA_INTERRUPT_GRACE_MS',
     args: ['saga', 'list'],
@@ -132,12 +242,16 @@ function prepareHome(kind: HomeKind, test: { onTestFinished(fn: () => void): voi
     return t.path('a-file', 'home');
   }
   if (kind === 'corrupt') {
-    writeFileSync(ledgerPath(t.home), Buffer.from('SQLite format 2\u0000 but not really; '.repeat(300)), { mode: 0o600 });
+    writeFileSync(ledgerPath(t.home), Buffer.from('SQLite format 2\u0000 but not really; '.repeat(300)), {
+      mode: 0o600,
+    });
     return t.home;
   }
   copyFileSync(fixtureLedger, ledgerPath(t.home));
   if (kind === 'too-new') {
-    withLedger(t.home, ({ db }) => db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('future', 0));
+    withLedger(t.home, ({ db }) =>
+      db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('future', 0),
+    );
   }
   return t.home;
 }
@@ -150,7 +264,11 @@ function sagaCounts(home: string): { sagas: number; events: number; steps: numbe
   }));
 }
 
-async function runCase(c: Case, json: boolean, test: { onTestFinished(fn: () => void): void }): Promise<{ result: ArcadiaResult; home: string }> {
+async function runCase(
+  c: Case,
+  json: boolean,
+  test: { onTestFinished(fn: () => void): void },
+): Promise<{ result: ArcadiaResult; home: string }> {
   const home = prepareHome(c.home ?? 'fixture', test);
   const proc = home.startsWith('/proc/');
   // (Files under /proc cannot be read as plain files: there, the proof is that no ledger appeared.)

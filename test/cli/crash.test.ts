@@ -17,7 +17,10 @@ const STEPS = 5;
 const SLEEP_MS = 400;
 
 function succeededOnce(events: SagaEvent[]): number[] {
-  return Array.from({ length: STEPS }, (_, idx) => events.filter((e) => e.stepIdx === idx && e.from === 'running' && e.to === 'succeeded').length);
+  return Array.from(
+    { length: STEPS },
+    (_, idx) => events.filter((e) => e.stepIdx === idx && e.from === 'running' && e.to === 'succeeded').length,
+  );
 }
 
 describe('crash and resume', () => {
@@ -32,10 +35,13 @@ describe('crash and resume', () => {
     const stepArgs = Array.from({ length: STEPS }, () => ['--step', 'sleep']).flat();
 
     // 1. The starting process dies right after step 1 returned, before its result was written.
-    const first = await runArcadia(['saga', 'start', '--kind', 'test', ...stepArgs, '--input', `sleep_ms=${SLEEP_MS}`], {
-      home,
-      env: { ARCADIA_FAILPOINTS: 'runner.step-returned@2' },
-    });
+    const first = await runArcadia(
+      ['saga', 'start', '--kind', 'test', ...stepArgs, '--input', `sleep_ms=${SLEEP_MS}`],
+      {
+        home,
+        env: { ARCADIA_FAILPOINTS: 'runner.step-returned@2' },
+      },
+    );
     expect(first.signal).toBe('SIGKILL');
     const afterFirst = look()!;
     expect(afterFirst.status).toBe('running');
@@ -56,7 +62,10 @@ describe('crash and resume', () => {
     expect(afterSecond.steps.slice(0, 2).map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
 
     // 3. `resume --all` dies right after writing a step's result (and the next step's intent).
-    const third = await runArcadia(['saga', 'resume', '--all'], { home, env: { ARCADIA_FAILPOINTS: 'runner.step-recorded@1' } });
+    const third = await runArcadia(['saga', 'resume', '--all'], {
+      home,
+      env: { ARCADIA_FAILPOINTS: 'runner.step-recorded@1' },
+    });
     expect(third.signal).toBe('SIGKILL');
     expect(look()!.status).toBe('running');
 
@@ -72,7 +81,9 @@ describe('crash and resume', () => {
     expect(saga.steps.map((s) => s.status)).toEqual(Array(STEPS).fill('succeeded'));
     expect(succeededOnce(events)).toEqual(Array(STEPS).fill(1));
     // Results in step order, and each step's output is in the context, later steps finishing later.
-    const order = events.filter((e) => e.from === 'running' && e.to === 'succeeded' && e.stepIdx !== null).map((e) => e.stepIdx);
+    const order = events
+      .filter((e) => e.from === 'running' && e.to === 'succeeded' && e.stepIdx !== null)
+      .map((e) => e.stepIdx);
     expect(order).toEqual([0, 1, 2, 3, 4]);
     const finished = Array.from({ length: STEPS }, (_, i) => saga.context[`slept_${i}`]);
     expect(finished.every((t) => typeof t === 'number')).toBe(true);

@@ -7,19 +7,38 @@ import { newSaga, readEvents, readSaga, withLedger } from '../helpers/ledger.js'
 import { tempHome } from '../helpers/temp-home.js';
 
 /** ARCHITECTURE.md, "Interface": the keys of a saga in JSON. */
-const SAGA_JSON_KEYS = ['id', 'kind', 'status', 'triggeredBy', 'deploymentId', 'createdAt', 'updatedAt', 'owner', 'steps', 'context'];
+const SAGA_JSON_KEYS = [
+  'id',
+  'kind',
+  'status',
+  'triggeredBy',
+  'deploymentId',
+  'createdAt',
+  'updatedAt',
+  'owner',
+  'steps',
+  'context',
+];
 /** What the implementation adds on top of the design's list (reported as a deviation to review). */
 const EXTRA_SAGA_KEYS = ['batchId', 'error'];
 const STEP_KEYS = ['idx', 'name', 'status', 'attempts', 'startedAt', 'finishedAt', 'error'];
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
- 
+
 const ANSI = /\u001b\[/;
 
 interface SagaJson {
   id: string;
   status: string;
-  steps: { idx: number; name: string; status: string; attempts: number; startedAt: string | null; finishedAt: string | null; error: string | null }[];
+  steps: {
+    idx: number;
+    name: string;
+    status: string;
+    attempts: number;
+    startedAt: string | null;
+    finishedAt: string | null;
+    error: string | null;
+  }[];
   context: Record<string, unknown>;
   events?: { at: string; step: string | null; from: string | null; to: string; detail: string | null; epoch: number }[];
   [key: string]: unknown;
@@ -31,9 +50,27 @@ describe.concurrent('saga start', () => {
     const home = join(parent, 'home'); // created by arcadia
     const result = await runArcadia(
       [
-        'saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'fail',
-        '--input', 'n=5', '--input', 'flag=true', '--input', 's=x=y', '--input', 'big=12345678901234567890',
-        '--triggered-by', 'cron:nightly', '--deployment', 'dep-7', '--json',
+        'saga',
+        'start',
+        '--kind',
+        'test',
+        '--step',
+        'noop',
+        '--step',
+        'fail',
+        '--input',
+        'n=5',
+        '--input',
+        'flag=true',
+        '--input',
+        's=x=y',
+        '--input',
+        'big=12345678901234567890',
+        '--triggered-by',
+        'cron:nightly',
+        '--deployment',
+        'dep-7',
+        '--json',
       ],
       { home, test: t },
     );
@@ -68,7 +105,9 @@ describe.concurrent('saga start', () => {
     expect(stored.status).toBe('rolled_back');
     expect(stored.steps.map((s) => `${s.name}: ${s.status}`)).toEqual(['noop: compensated', 'fail: failed']);
     expect(stored.owner).toBeNull();
-    const fail = readEvents(home, saga.id).filter((e) => e.stepName === 'fail').map((e) => `${e.from}->${e.to}`);
+    const fail = readEvents(home, saga.id)
+      .filter((e) => e.stepName === 'fail')
+      .map((e) => `${e.from}->${e.to}`);
     expect(fail).toEqual(['pending->running', 'running->failed', 'failed->compensating', 'compensating->failed']);
     expect(statSync(home).mode & 0o777).toBe(0o700);
     expect(statSync(join(home, 'arcadia.db')).mode & 0o777).toBe(0o600);
@@ -77,7 +116,10 @@ describe.concurrent('saga start', () => {
 
   it('prints one outcome line on stdout and timestamped progress on stderr for a non-TTY, no colour', async (t) => {
     const { home } = tempHome({ test: t });
-    const result = await runArcadia(['saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'fail', '--step', 'noop'], { home, test: t });
+    const result = await runArcadia(
+      ['saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'fail', '--step', 'noop'],
+      { home, test: t },
+    );
 
     expect(result.code).toBe(1);
     expect(lines(result.stdout)).toHaveLength(1);
@@ -91,7 +133,10 @@ describe.concurrent('saga start', () => {
 
   it('exits 0 for a saga that succeeds', async (t) => {
     const { home } = tempHome({ test: t });
-    const result = await runArcadia(['saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'sleep', '--input', 'sleep_ms=10', '--json'], { home, test: t });
+    const result = await runArcadia(
+      ['saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'sleep', '--input', 'sleep_ms=10', '--json'],
+      { home, test: t },
+    );
     expect(result.code).toBe(0);
     const saga = parseJsonOutput<SagaJson>(result);
     expect(saga.status).toBe('succeeded');
@@ -106,7 +151,10 @@ describe.concurrent('saga list', () => {
       for (let i = 0; i < 23; i++) {
         const kind = i % 3 === 0 ? 'snapshot' : 'test';
         const deploymentId = i % 5 === 0 ? 'dep-1' : null;
-        const id = ledger.createSaga(newSaga({ kind, deploymentId, stepNames: ['noop'] }), Date.UTC(2026, 0, 1) + i * 1_000).id;
+        const id = ledger.createSaga(
+          newSaga({ kind, deploymentId, stepNames: ['noop'] }),
+          Date.UTC(2026, 0, 1) + i * 1_000,
+        ).id;
         const status = i % 4 === 0 ? 'rolled_back' : i % 4 === 1 ? 'succeeded' : i % 4 === 2 ? 'cancelled' : 'pending';
         db.prepare('UPDATE saga_runs SET status = ? WHERE id = ?').run(status, id);
         ids.push(id);
@@ -122,7 +170,10 @@ describe.concurrent('saga list', () => {
 
     const [all, filtered, byDeployment, limited, table] = await Promise.all([
       runArcadia(['saga', 'list', '--json'], { home, test: t }),
-      runArcadia(['saga', 'list', '--status', 'rolled_back,cancelled', '--kind', 'snapshot', '--json'], { home, test: t }),
+      runArcadia(['saga', 'list', '--status', 'rolled_back,cancelled', '--kind', 'snapshot', '--json'], {
+        home,
+        test: t,
+      }),
       runArcadia(['saga', 'list', '--deployment', 'dep-1', '--json'], { home, test: t }),
       runArcadia(['saga', 'list', '--limit', '3', '--json'], { home, test: t }),
       runArcadia(['saga', 'list', '--limit', '2'], { home, test: t }),
@@ -137,7 +188,9 @@ describe.concurrent('saga list', () => {
     expect(Object.keys(allJson[0]!).sort()).toEqual(
       [...SAGA_JSON_KEYS, ...EXTRA_SAGA_KEYS].filter((k) => k !== 'steps' && k !== 'context').sort(),
     );
-    expect(parseJsonOutput<SagaJson[]>(filtered).map((s) => s.id)).toEqual(expected((i) => i % 3 === 0 && (i % 4 === 0 || i % 4 === 2)));
+    expect(parseJsonOutput<SagaJson[]>(filtered).map((s) => s.id)).toEqual(
+      expected((i) => i % 3 === 0 && (i % 4 === 0 || i % 4 === 2)),
+    );
     expect(parseJsonOutput<SagaJson[]>(byDeployment).map((s) => s.id)).toEqual(expected((i) => i % 5 === 0));
     expect(parseJsonOutput<SagaJson[]>(limited).map((s) => s.id)).toEqual(newestFirst.slice(0, 3));
     const rows = lines(table.stdout);
@@ -149,7 +202,10 @@ describe.concurrent('saga list', () => {
 
   it('says so when there is nothing to list', async (t) => {
     const { home } = tempHome({ test: t });
-    const [text, json] = await Promise.all([runArcadia(['saga', 'list'], { home, test: t }), runArcadia(['saga', 'list', '--json'], { home, test: t })]);
+    const [text, json] = await Promise.all([
+      runArcadia(['saga', 'list'], { home, test: t }),
+      runArcadia(['saga', 'list', '--json'], { home, test: t }),
+    ]);
     expect(text).toMatchObject({ code: 0, stdout: 'no sagas\n', stderr: '' });
     expect(json.code).toBe(0);
     expect(parseJsonOutput(json)).toEqual([]);
@@ -159,7 +215,10 @@ describe.concurrent('saga list', () => {
 describe.concurrent('saga show', () => {
   it('shows a saga by unique prefix as text and by id as JSON with its history', async (t) => {
     const { home } = tempHome({ test: t });
-    const start = await runArcadia(['saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'fail', '--step', 'noop', '--json'], { home, test: t });
+    const start = await runArcadia(
+      ['saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'fail', '--step', 'noop', '--json'],
+      { home, test: t },
+    );
     const id = parseJsonOutput<SagaJson>(start).id;
 
     const [text, json] = await Promise.all([
@@ -184,8 +243,23 @@ describe.concurrent('saga show', () => {
     expect(Object.keys(saga).sort()).toEqual([...SAGA_JSON_KEYS, ...EXTRA_SAGA_KEYS, 'events'].sort());
     expect(saga.steps.map((s) => s.status)).toEqual(['compensated', 'failed', 'pending']);
     const events = saga.events!;
-    expect(events[0]).toEqual({ at: expect.stringMatching(ISO), step: null, from: null, to: 'pending', detail: 'created', epoch: 0 });
-    expect(events).toContainEqual(expect.objectContaining({ step: 'fail', from: 'running', to: 'failed', detail: 'the fail step always fails', epoch: 1 }));
+    expect(events[0]).toEqual({
+      at: expect.stringMatching(ISO),
+      step: null,
+      from: null,
+      to: 'pending',
+      detail: 'created',
+      epoch: 0,
+    });
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        step: 'fail',
+        from: 'running',
+        to: 'failed',
+        detail: 'the fail step always fails',
+        epoch: 1,
+      }),
+    );
     expect(events.at(-1)).toMatchObject({ step: null, from: 'compensating', to: 'rolled_back' });
     expect(events).toHaveLength(readEvents(home, id).length);
   });
@@ -199,10 +273,19 @@ describe.concurrent('saga show', () => {
       return saga.id;
     });
 
-    const [text, json] = await Promise.all([runArcadia(['saga', 'show', id], { home, test: t }), runArcadia(['saga', 'show', id, '--json'], { home, test: t })]);
+    const [text, json] = await Promise.all([
+      runArcadia(['saga', 'show', id], { home, test: t }),
+      runArcadia(['saga', 'show', id, '--json'], { home, test: t }),
+    ]);
 
-    expect(lines(text.stdout)).toContain(`Owner    pid 4194000 on ${hostname()} since 2026-06-01T10:00:00.000Z (gone: resume it)`);
-    expect(parseJsonOutput<SagaJson>(json).owner).toEqual({ pid: 4_194_000, host: hostname(), since: '2026-06-01T10:00:00.000Z' });
+    expect(lines(text.stdout)).toContain(
+      `Owner    pid 4194000 on ${hostname()} since 2026-06-01T10:00:00.000Z (gone: resume it)`,
+    );
+    expect(parseJsonOutput<SagaJson>(json).owner).toEqual({
+      pid: 4_194_000,
+      host: hostname(),
+      since: '2026-06-01T10:00:00.000Z',
+    });
   });
 });
 
@@ -210,7 +293,20 @@ describe.concurrent('saga resume and cancel', () => {
   it('runs a --detach-ed saga on resume (by prefix), then finds nothing left to do', async (t) => {
     const { home } = tempHome({ test: t });
     const detached = await runArcadia(
-      ['saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'sleep', '--input', 'sleep_ms=20', '--detach', '--json'],
+      [
+        'saga',
+        'start',
+        '--kind',
+        'test',
+        '--step',
+        'noop',
+        '--step',
+        'sleep',
+        '--input',
+        'sleep_ms=20',
+        '--detach',
+        '--json',
+      ],
       { home, test: t },
     );
     expect(detached.code).toBe(0);
@@ -256,7 +352,10 @@ describe.concurrent('saga resume and cancel', () => {
 
   it('cancels a pending saga: cancelled, no step run', async (t) => {
     const { home } = tempHome({ test: t });
-    const id = withLedger(home, ({ ledger }) => ledger.createSaga(newSaga({ stepNames: ['noop', 'sleep'] }), Date.now()).id);
+    const id = withLedger(
+      home,
+      ({ ledger }) => ledger.createSaga(newSaga({ stepNames: ['noop', 'sleep'] }), Date.now()).id,
+    );
 
     const result = await runArcadia(['saga', 'cancel', id, '--json'], { home, test: t });
 
@@ -270,6 +369,10 @@ describe.concurrent('saga resume and cancel', () => {
     const stored = readSaga(home, id);
     expect(stored.status).toBe('cancelled');
     expect(stored.cancelRequestedAt).not.toBeNull();
-    expect(readEvents(home, id).some((e) => e.from === 'pending' && e.to === 'compensating' && e.detail === 'cancel requested')).toBe(true);
+    expect(
+      readEvents(home, id).some(
+        (e) => e.from === 'pending' && e.to === 'compensating' && e.detail === 'cancel requested',
+      ),
+    ).toBe(true);
   });
 });

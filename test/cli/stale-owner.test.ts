@@ -19,11 +19,17 @@ describe('stale owner', () => {
     const home = join(parent, 'home');
     const observer = openTestLedger(home);
     onTestFinished(() => observer.close());
-    const id = observer.ledger.createSaga(newSaga({ stepNames: ['sleep', 'sleep', 'sleep'], inputs: { sleep_ms: 500 } }), Date.now()).id;
+    const id = observer.ledger.createSaga(
+      newSaga({ stepNames: ['sleep', 'sleep', 'sleep'], inputs: { sleep_ms: 500 } }),
+      Date.now(),
+    ).id;
     const lockFile = lockPath(join(home, 'locks'), id);
 
     const old = spawnArcadia(['saga', 'resume', id], { home, env });
-    await waitFor(() => observer.ledger.getSaga(id)?.steps[1]?.status === 'running', { what: 'step 1 to start', timeoutMs: 30_000 });
+    await waitFor(() => observer.ledger.getSaga(id)?.steps[1]?.status === 'running', {
+      what: 'step 1 to start',
+      timeoutMs: 30_000,
+    });
     old.child.kill('SIGSTOP');
 
     // While it is frozen: everything on disk is the operator's alone.
@@ -35,7 +41,10 @@ describe('stale owner', () => {
     }
     const frozen = JSON.parse(readFileSync(lockFile, 'utf8')) as SagaLockRecord;
     expect(frozen).toMatchObject({ pid: old.pid, epoch: 1 });
-    await waitFor(() => Date.now() > frozen.heartbeatAt + STALE_MS + 150, { what: 'the lock to go stale', intervalMs: 25 });
+    await waitFor(() => Date.now() > frozen.heartbeatAt + STALE_MS + 150, {
+      what: 'the lock to go stale',
+      intervalMs: 25,
+    });
 
     const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env });
     expect(takeover.code, takeover.stderr).toBe(0);
@@ -51,7 +60,9 @@ describe('stale owner', () => {
     expect({ saga: observer.ledger.getSaga(id), events: observer.ledger.listEvents(id) }).toEqual(afterTakeover);
     const events = afterTakeover.events;
     const takeoverAt = events.findIndex((e) => e.to === 'owner' && e.epoch === 2);
-    expect(events[takeoverAt]!.detail).toMatch(new RegExp(`took over: owner pid ${old.pid} on \\S+ has not beaten for \\d+ ms`));
+    expect(events[takeoverAt]!.detail).toMatch(
+      new RegExp(`took over: owner pid ${old.pid} on \\S+ has not beaten for \\d+ ms`),
+    );
     expect(events.slice(takeoverAt).every((e) => e.epoch === 2)).toBe(true);
     expect(events.slice(0, takeoverAt).every((e) => e.epoch <= 1)).toBe(true);
     // Every step executed to completion exactly once per the ledger; the interrupted one ran again.

@@ -53,7 +53,10 @@ describe('a ledger whose schema was damaged', () => {
     const show = await inProcess(['saga', 'show', id, '--json'], env(home));
     const start = await inProcess(['saga', 'start', '--kind', 'test', '--step', 'noop', '--json'], env(home));
 
-    for (const [what, run] of [['show', show], ['start', start]] as const) {
+    for (const [what, run] of [
+      ['show', show],
+      ['start', start],
+    ] as const) {
       expect(run.code, what).toBe(4);
       const error = expectJsonError(run, what);
       expect(error.code, what).toBe('ledger_schema_unknown');

@@ -27,12 +27,18 @@ describe('openLedgerDatabase', () => {
     withLedger(home, ({ db }) => {
       const applied = db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number };
       expect(applied.n).toBe(KNOWN_MIGRATIONS);
-      const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name);
-      expect(tables).toEqual(expect.arrayContaining(['saga_runs', 'saga_step_results', 'saga_events', '__drizzle_migrations']));
+      const tables = (
+        db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]
+      ).map((r) => r.name);
+      expect(tables).toEqual(
+        expect.arrayContaining(['saga_runs', 'saga_step_results', 'saga_events', '__drizzle_migrations']),
+      );
     });
     // Opening again applies nothing twice.
     withLedger(home, ({ db }) => {
-      expect((db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n).toBe(KNOWN_MIGRATIONS);
+      expect((db.prepare('SELECT count(*) AS n FROM __drizzle_migrations').get() as { n: number }).n).toBe(
+        KNOWN_MIGRATIONS,
+      );
     });
   });
 
@@ -71,7 +77,10 @@ describe('openLedgerDatabase', () => {
   it('refuses a ledger written by a newer arcadia (more migrations than known) and leaves its bytes alone', () => {
     const { home } = tempHome();
     withLedger(home, ({ db }) => {
-      db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('from-the-future', Date.now());
+      db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run(
+        'from-the-future',
+        Date.now(),
+      );
     });
     const before = bytes(ledgerPath(home));
 
@@ -101,7 +110,9 @@ describe('openLedgerDatabase', () => {
   it('reports a home it cannot create as LedgerUnavailableError', () => {
     const { home: parent } = tempHome();
     writeFileSync(join(parent, 'a-file'), 'x');
-    expect(() => openLedgerDatabase({ home: join(parent, 'a-file', 'home'), busyTimeoutMs: 1_000 })).toThrow(LedgerUnavailableError);
+    expect(() => openLedgerDatabase({ home: join(parent, 'a-file', 'home'), busyTimeoutMs: 1_000 })).toThrow(
+      LedgerUnavailableError,
+    );
   });
 
   it('reports a home it cannot write in as LedgerUnavailableError', () => {

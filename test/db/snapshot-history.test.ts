@@ -6,8 +6,14 @@ function ledgerWithHistory(rows: { droplet: number; disk?: number; ms: number; s
   const t = openTestLedger(tempHome().home);
   onTestFinished(() => t.close());
   for (const row of rows) {
-    const inputs = { droplet_provider_id: row.droplet, ...(row.disk !== undefined ? { disk_gigabytes: row.disk } : {}) };
-    const { id } = t.ledger.createSaga(newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'], inputs }), row.at);
+    const inputs = {
+      droplet_provider_id: row.droplet,
+      ...(row.disk !== undefined ? { disk_gigabytes: row.disk } : {}),
+    };
+    const { id } = t.ledger.createSaga(
+      newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'], inputs }),
+      row.at,
+    );
     t.db
       .prepare(`UPDATE saga_runs SET status = ?, context = json_set(context, '$.snapshot_action_ms', ?) WHERE id = ?`)
       .run(row.status ?? 'succeeded', row.ms, id);

@@ -51,15 +51,25 @@ describe('resolveSagaId', () => {
     expect(() => seeded().resolveSagaId('cccc')).toThrow(SagaNotFoundError);
   });
 
-  it.each(['a*', '*', 'a?', '[ab]*', "a' OR 1=1 --", 'a%', '', ' ', 'zz', `${ID.a1}0`])('refuses %j without matching anything', (ref) => {
-    expect(() => seeded().resolveSagaId(ref)).toThrow(SagaNotFoundError);
-  });
+  it.each(['a*', '*', 'a?', '[ab]*', "a' OR 1=1 --", 'a%', '', ' ', 'zz', `${ID.a1}0`])(
+    'refuses %j without matching anything',
+    (ref) => {
+      expect(() => seeded().resolveSagaId(ref)).toThrow(SagaNotFoundError);
+    },
+  );
 });
 
 describe('listSagas', () => {
   function seeded() {
     const t = setup();
-    const make = (id: string, at: number, kind: string, status: string, deploymentId: string | null, batchId: string | null = null) => {
+    const make = (
+      id: string,
+      at: number,
+      kind: string,
+      status: string,
+      deploymentId: string | null,
+      batchId: string | null = null,
+    ) => {
       t.ledger.createSaga(newSaga({ id, kind, stepNames: ['noop', 'sleep'], deploymentId, batchId }), at);
       t.db.prepare('UPDATE saga_runs SET status = ? WHERE id = ?').run(status, id);
     };
@@ -68,7 +78,9 @@ describe('listSagas', () => {
     make('00000000-0000-4000-8000-000000000003', 3_000, 'test', 'running', 'dep-2');
     make('00000000-0000-4000-8000-000000000004', 3_000, 'snapshot', 'cancelled', null, 'batch-9'); // same time as 3
     make('00000000-0000-4000-8000-000000000005', 4_000, 'test', 'pending', null);
-    t.db.prepare(`UPDATE saga_step_results SET status = 'running' WHERE saga_id = ? AND idx = 1`).run('00000000-0000-4000-8000-000000000003');
+    t.db
+      .prepare(`UPDATE saga_step_results SET status = 'running' WHERE saga_id = ? AND idx = 1`)
+      .run('00000000-0000-4000-8000-000000000003');
     return t.ledger;
   }
   const tail = (ids: { id: string }[]) => ids.map((s) => Number(s.id.slice(-1)));
@@ -126,8 +138,15 @@ describe('apply: transactions and fencing', () => {
       1,
       [
         { saga: { status: 'running' }, event: { from: 'pending', to: 'running' } },
-        { step: { idx: 0, status: 'running', addAttempt: true, startedAt: 2_000 }, event: { from: 'pending', to: 'running' } },
-        { saga: { contextPatch: { x: 1 } }, step: { idx: 0, status: 'succeeded', finishedAt: 2_500 }, event: { from: 'running', to: 'succeeded' } },
+        {
+          step: { idx: 0, status: 'running', addAttempt: true, startedAt: 2_000 },
+          event: { from: 'pending', to: 'running' },
+        },
+        {
+          saga: { contextPatch: { x: 1 } },
+          step: { idx: 0, status: 'succeeded', finishedAt: 2_500 },
+          event: { from: 'running', to: 'succeeded' },
+        },
         { saga: { contextPatch: { y: 2 } }, step: { idx: 1 }, event: { from: null, to: 'checkpoint', detail: 'y' } },
       ],
       3_000,
@@ -147,7 +166,11 @@ describe('apply: transactions and fencing', () => {
     const s = running();
     const before = s.snapshot();
     const broken: SagaTransition[] = [
-      { saga: { status: 'running', contextPatch: { x: 1 } }, step: { idx: 0, status: 'running' }, event: { from: 'pending', to: 'running' } },
+      {
+        saga: { status: 'running', contextPatch: { x: 1 } },
+        step: { idx: 0, status: 'running' },
+        event: { from: 'pending', to: 'running' },
+      },
       { event: { from: null, to: null as unknown as string } }, // violates NOT NULL
     ];
     expect(() => s.ledger.apply(s.id, 1, broken, 2_000)).toThrow();
@@ -164,7 +187,8 @@ describe('apply: transactions and fencing', () => {
       [{ saga: { status: 'succeeded', releaseOwner: true }, event: { from: 'running', to: 'succeeded' } }],
       [{ event: { from: null, to: 'owner' } }], // event only
     ];
-    for (const transitions of attempts) expect(() => s.ledger.apply(s.id, 1, transitions, 5_000)).toThrow(LeaseLostError);
+    for (const transitions of attempts)
+      expect(() => s.ledger.apply(s.id, 1, transitions, 5_000)).toThrow(LeaseLostError);
     expect(() => s.ledger.releaseLease(s.id, 1, 5_000)).toThrow(LeaseLostError);
     expect(s.snapshot()).toEqual(before);
     // The current holder still writes.
@@ -183,7 +207,12 @@ describe('apply: transactions and fencing', () => {
 
   it('clears the owner when the last transition says so, and on releaseLease', () => {
     const s = running();
-    s.ledger.apply(s.id, 1, { saga: { status: 'succeeded', releaseOwner: true }, event: { from: 'running', to: 'succeeded' } }, 2_000);
+    s.ledger.apply(
+      s.id,
+      1,
+      { saga: { status: 'succeeded', releaseOwner: true }, event: { from: 'running', to: 'succeeded' } },
+      2_000,
+    );
     expect(s.ledger.getSaga(s.id)!.owner).toBeNull();
     expect(s.ledger.claimLease(s.id, [1], 2, OWNER)).toBe(true);
     s.ledger.releaseLease(s.id, 2, 3_000);

@@ -24,19 +24,37 @@ describe('client errors', () => {
     const sim = await simulator({ droplets: [{ id: 7, backups: [{ id: 900, name: 'weekly' }] }] });
     const error = await failure(clientFor(sim).getSnapshot('900'));
     expect(error).toBeInstanceOf(BadRequestError);
-    expect(error).toMatchObject({ status: 400, providerId: 'bad_request', providerMessage: 'the resource is not a snapshot', method: 'GET', path: '/v2/snapshots/900', transient: false });
-    expect(error.message).toMatch(/^DigitalOcean 400 bad_request: the resource is not a snapshot \(GET \/v2\/snapshots\/900, request [0-9a-f-]{36}\)$/);
+    expect(error).toMatchObject({
+      status: 400,
+      providerId: 'bad_request',
+      providerMessage: 'the resource is not a snapshot',
+      method: 'GET',
+      path: '/v2/snapshots/900',
+      transient: false,
+    });
+    expect(error.message).toMatch(
+      /^DigitalOcean 400 bad_request: the resource is not a snapshot \(GET \/v2\/snapshots\/900, request [0-9a-f-]{36}\)$/,
+    );
     expect(await failure(clientFor(sim).deleteSnapshot('900'))).toBeInstanceOf(BadRequestError);
   });
 
   it('401: names the variable the rejected token came from, never the token', async () => {
     const sim = await simulator();
-    const client = createDigitalOceanClient({ apiUrl: sim.url, readToken: SECRET, tokenVariables: { read: 'ARCADIA_READ_TOKEN' } });
+    const client = createDigitalOceanClient({
+      apiUrl: sim.url,
+      readToken: SECRET,
+      tokenVariables: { read: 'ARCADIA_READ_TOKEN' },
+    });
     const error = await failure(client.getAccount());
     expect(error).toBeInstanceOf(UnauthorizedError);
     expect(error).toBeInstanceOf(DigitalOceanAuthError);
     expect(error).toBeInstanceOf(ArcadiaError);
-    expect(error).toMatchObject({ status: 401, variable: 'ARCADIA_READ_TOKEN', transient: false, providerMessage: 'Unable to authenticate you.' });
+    expect(error).toMatchObject({
+      status: 401,
+      variable: 'ARCADIA_READ_TOKEN',
+      transient: false,
+      providerMessage: 'Unable to authenticate you.',
+    });
     expect(error.message).toContain('ARCADIA_READ_TOKEN');
     expect(error.message).not.toContain(SECRET);
     expect(sim.state().requests).toHaveLength(1);
@@ -44,7 +62,11 @@ describe('client errors', () => {
 
   it('403: a read-only token cannot write, and the error names the provisioning variable', async () => {
     const sim = await simulator({ readOnlyTokens: [SECRET] });
-    const client = createDigitalOceanClient({ apiUrl: sim.url, provisioningToken: SECRET, tokenVariables: { provisioning: 'ARCADIA_PROVISIONING_TOKEN' } });
+    const client = createDigitalOceanClient({
+      apiUrl: sim.url,
+      provisioningToken: SECRET,
+      tokenVariables: { provisioning: 'ARCADIA_PROVISIONING_TOKEN' },
+    });
     expect(await client.getDroplet(3164444)).toMatchObject({ id: 3164444 });
     const error = await failure(client.postDropletAction(3164444, { type: 'snapshot', name: 'nope' }));
     expect(error).toBeInstanceOf(ForbiddenError);
@@ -58,7 +80,9 @@ describe('client errors', () => {
     const sim = await simulator();
     const missing = await failure(clientFor(sim).getDroplet(12345));
     expect(missing).toBeInstanceOf(NotFoundError);
-    expect(missing.message).toMatch(/^DigitalOcean 404 not_found: The resource you requested could not be found\. \(GET \/v2\/droplets\/12345, request /);
+    expect(missing.message).toMatch(
+      /^DigitalOcean 404 not_found: The resource you requested could not be found\. \(GET \/v2\/droplets\/12345, request /,
+    );
     expect(await failure(clientFor(sim).postDropletAction(12345, { type: 'power_on' }))).toBeInstanceOf(NotFoundError);
     expect(await failure(clientFor(sim).deleteSnapshot('424242'))).toBeInstanceOf(NotFoundError);
   });
@@ -94,8 +118,17 @@ describe('client errors', () => {
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
-      const client = createDigitalOceanClient({ apiUrl: url, provisioningToken: SECRET, retries: 1, sleep: async () => undefined });
-      for (const attempt of [() => client.getAccount(), () => client.getDroplet(1), () => client.postDropletAction(1, { type: 'power_on' })]) {
+      const client = createDigitalOceanClient({
+        apiUrl: url,
+        provisioningToken: SECRET,
+        retries: 1,
+        sleep: async () => undefined,
+      });
+      for (const attempt of [
+        () => client.getAccount(),
+        () => client.getDroplet(1),
+        () => client.postDropletAction(1, { type: 'power_on' }),
+      ]) {
         const error = await failure(attempt());
         expect(error).toBeInstanceOf(DigitalOceanError);
         expect(error.message).toContain('Bearer [redacted]');
@@ -112,7 +145,15 @@ describe('client errors', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const clock = virtualClock();
-    const client = createDigitalOceanClient({ apiUrl: `http://127.0.0.1:${port}`, readToken: SECRET, retries: 2, retryBaseMs: 100, sleep: clock.sleep, now: clock.now, random: () => 0.5 });
+    const client = createDigitalOceanClient({
+      apiUrl: `http://127.0.0.1:${port}`,
+      readToken: SECRET,
+      retries: 2,
+      retryBaseMs: 100,
+      sleep: clock.sleep,
+      now: clock.now,
+      random: () => 0.5,
+    });
     const error = await failure(client.getDroplet(7));
     expect(error).toBeInstanceOf(NetworkError);
     expect(error).toMatchObject({ status: null, transient: true, method: 'GET', path: '/v2/droplets/7' });

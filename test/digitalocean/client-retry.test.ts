@@ -7,7 +7,13 @@ describe('client retries', () => {
   it('retries a 5xx GET with exponential backoff and jitter, then succeeds', async () => {
     const sim = await simulator({ faults: { failNextRequests: { status: 503, count: 3 } } });
     const clock = virtualClock();
-    const client = clientFor(sim, { retries: 5, retryBaseMs: 100, retryMaxMs: 300, sleep: clock.sleep, random: () => 0.5 });
+    const client = clientFor(sim, {
+      retries: 5,
+      retryBaseMs: 100,
+      retryMaxMs: 300,
+      sleep: clock.sleep,
+      random: () => 0.5,
+    });
     expect(await client.getDroplet(3164444)).toMatchObject({ id: 3164444 });
     // base × 2^n capped at 300, equal jitter at random 0.5 → 3/4 of the ceiling
     expect(clock.sleeps).toEqual([75, 150, 225]);
@@ -42,7 +48,12 @@ describe('client retries', () => {
     const clock = virtualClock();
     const sim = await simulator({ clock: clock.now, rateLimitPerMinute: 3 });
     const throttles: [number, string][] = [];
-    const client = clientFor(sim, { now: clock.now, sleep: clock.sleep, requestsPerMinute: 1000, onThrottle: (ms, reason) => throttles.push([ms, reason]) });
+    const client = clientFor(sim, {
+      now: clock.now,
+      sleep: clock.sleep,
+      requestsPerMinute: 1000,
+      onThrottle: (ms, reason) => throttles.push([ms, reason]),
+    });
     for (let i = 0; i < 3; i += 1) await client.getAccount();
     clock.advance(10_000);
     expect(await client.getDroplet(3164444)).toMatchObject({ id: 3164444 });
@@ -54,7 +65,12 @@ describe('client retries', () => {
     const clock = virtualClock();
     const sim = await simulator({ clock: clock.now, rateLimitPerMinute: null, rateLimitPerHour: null });
     const notices: RetryNotice[] = [];
-    const client = clientFor(sim, { now: clock.now, sleep: clock.sleep, maxRateLimitWaitMs: 2 * 3_600_000, onRetry: (n) => notices.push(n) });
+    const client = clientFor(sim, {
+      now: clock.now,
+      sleep: clock.sleep,
+      maxRateLimitWaitMs: 2 * 3_600_000,
+      onRetry: (n) => notices.push(n),
+    });
     await client.getAccount();
     clock.advance(600_000);
     sim.configure({ faults: { failNextRequests: { status: 429, count: 1 } } });
@@ -65,7 +81,12 @@ describe('client retries', () => {
     expect((notices[0]?.error as RateLimitedError).retryAfterMs).toBe(3_000_000);
 
     const capped: RetryNotice[] = [];
-    const impatient = clientFor(sim, { now: clock.now, sleep: clock.sleep, maxRateLimitWaitMs: 5000, onRetry: (n) => capped.push(n) });
+    const impatient = clientFor(sim, {
+      now: clock.now,
+      sleep: clock.sleep,
+      maxRateLimitWaitMs: 5000,
+      onRetry: (n) => capped.push(n),
+    });
     sim.configure({ faults: { failNextRequests: { status: 429, count: 1 } } });
     await impatient.getAccount();
     expect(capped.map((n) => n.delayMs)).toEqual([5000]);
@@ -75,7 +96,12 @@ describe('client retries', () => {
     const clock = virtualClock();
     const sim = await simulator({ clock: clock.now, rateLimitPerMinute: 1 });
     const throttles: number[] = [];
-    const client = clientFor(sim, { retries: 0, now: clock.now, sleep: clock.sleep, onThrottle: (ms) => throttles.push(ms) });
+    const client = clientFor(sim, {
+      retries: 0,
+      now: clock.now,
+      sleep: clock.sleep,
+      onThrottle: (ms) => throttles.push(ms),
+    });
     await client.getAccount();
     const refused = await failure(client.getAccount());
     expect(refused).toBeInstanceOf(RateLimitedError);
@@ -87,7 +113,10 @@ describe('client retries', () => {
 
   it('a POST refused with 429 is retried: DigitalOcean refused it before processing', async () => {
     const clock = virtualClock();
-    const sim = await simulator({ clock: clock.now, faults: { failNextRequests: { status: 429, count: 1, method: 'POST', retryAfterSeconds: 2 } } });
+    const sim = await simulator({
+      clock: clock.now,
+      faults: { failNextRequests: { status: 429, count: 1, method: 'POST', retryAfterSeconds: 2 } },
+    });
     const client = clientFor(sim, { now: clock.now, sleep: clock.sleep });
     const action = await client.postDropletAction(3164444, { type: 'snapshot', name: 'after-429' });
     expect(action.status).toBe('in-progress');
@@ -100,7 +129,9 @@ describe('client retries', () => {
 describe('POSTs whose outcome is unknown are never re-posted', () => {
   it('a dropped reply: the action exists, the client saw OutcomeUnknownError after exactly one POST', async () => {
     const sim = await simulator({ faults: { dropNextPost: 1 } });
-    const error = await failure(clientFor(sim, { retries: 5 }).postDropletAction(3164444, { type: 'snapshot', name: 'lost-reply' }));
+    const error = await failure(
+      clientFor(sim, { retries: 5 }).postDropletAction(3164444, { type: 'snapshot', name: 'lost-reply' }),
+    );
     expect(error).toBeInstanceOf(OutcomeUnknownError);
     expect(error).toMatchObject({ transient: true, attemptedType: 'snapshot', status: null, method: 'POST' });
     expect(error.message).toContain('reconcile before posting again');
@@ -129,7 +160,9 @@ describe('POSTs whose outcome is unknown are never re-posted', () => {
 
   it('a POST that timed out', async () => {
     const sim = await simulator({ faults: { slowNextRequests: { count: 1, ms: 2000 } } });
-    const error = await failure(clientFor(sim, { timeoutMs: 150 }).postDropletAction(3164444, { type: 'snapshot', name: 'slow' }));
+    const error = await failure(
+      clientFor(sim, { timeoutMs: 150 }).postDropletAction(3164444, { type: 'snapshot', name: 'slow' }),
+    );
     expect(error).toBeInstanceOf(OutcomeUnknownError);
     expect(error.message).toContain('no reply within 150 ms');
     expect(sim.state().actions).toHaveLength(1);
@@ -137,7 +170,11 @@ describe('POSTs whose outcome is unknown are never re-posted', () => {
 
   it('a DELETE whose reply was lost is retried, and its 404 still surfaces as NotFoundError', async () => {
     const clock = virtualClock();
-    const sim = await simulator({ clock: clock.now, droplets: [{ id: 7, snapshots: [{ id: 901, name: 'old' }] }], faults: { dropNextDelete: 1 } });
+    const sim = await simulator({
+      clock: clock.now,
+      droplets: [{ id: 7, snapshots: [{ id: 901, name: 'old' }] }],
+      faults: { dropNextDelete: 1 },
+    });
     const error = await failure(clientFor(sim).deleteSnapshot('901'));
     expect(error).toBeInstanceOf(NotFoundError);
     expect(requestsTo(sim, 'DELETE', '/v2/snapshots/901').map((r) => r.status)).toEqual([null, 404]);

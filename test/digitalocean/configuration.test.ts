@@ -10,10 +10,23 @@ describe('validateApiUrl', () => {
   });
 
   it('accepts http only for loopback hosts', () => {
-    for (const url of ['http://127.0.0.1:8080', 'http://localhost:3000', 'http://127.5.6.7', 'http://[::1]:9000', 'http://LOCALHOST']) {
+    for (const url of [
+      'http://127.0.0.1:8080',
+      'http://localhost:3000',
+      'http://127.5.6.7',
+      'http://[::1]:9000',
+      'http://LOCALHOST',
+    ]) {
       expect(validateApiUrl(url)).toBeInstanceOf(URL);
     }
-    for (const url of ['http://api.digitalocean.com', 'http://10.0.0.1', 'http://128.0.0.1', 'http://localhost.evil.com', 'http://[::2]', 'http://0.0.0.0']) {
+    for (const url of [
+      'http://api.digitalocean.com',
+      'http://10.0.0.1',
+      'http://128.0.0.1',
+      'http://localhost.evil.com',
+      'http://[::2]',
+      'http://0.0.0.0',
+    ]) {
       const error = (() => {
         try {
           validateApiUrl(url);
@@ -28,7 +41,14 @@ describe('validateApiUrl', () => {
   });
 
   it('refuses other schemes, garbage and embedded credentials', () => {
-    for (const url of ['ftp://127.0.0.1', 'file:///etc/passwd', 'not a url', '', 'https://user:pass@api.digitalocean.com', 'https://api.digitalocean.com/?x=1']) {
+    for (const url of [
+      'ftp://127.0.0.1',
+      'file:///etc/passwd',
+      'not a url',
+      '',
+      'https://user:pass@api.digitalocean.com',
+      'https://api.digitalocean.com/?x=1',
+    ]) {
       expect(() => validateApiUrl(url), url).toThrow(ConfigError);
     }
   });
@@ -46,7 +66,9 @@ describe('createDigitalOceanClient', () => {
 
   it('refuses a plain-http remote URL before any connection can be attempted', () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
-    expect(() => createDigitalOceanClient({ apiUrl: 'http://api.digitalocean.com', provisioningToken: 'secret' })).toThrow(/http:\/\/ only for a loopback host/);
+    expect(() =>
+      createDigitalOceanClient({ apiUrl: 'http://api.digitalocean.com', provisioningToken: 'secret' }),
+    ).toThrow(/http:\/\/ only for a loopback host/);
     expect(fetchSpy).not.toHaveBeenCalled();
   });
 });
@@ -72,7 +94,13 @@ describe('clientOptionsFromEnv', () => {
       readToken: 'a',
       tokenVariables: { provisioning: 'DIGITALOCEAN_ACCESS_TOKEN', read: 'DIGITALOCEAN_ACCESS_TOKEN' },
     });
-    expect(clientOptionsFromEnv({ DIGITALOCEAN_ACCESS_TOKEN: 'a', ARCADIA_PROVISIONING_TOKEN: 'p', ARCADIA_READ_TOKEN: 'r' })).toMatchObject({
+    expect(
+      clientOptionsFromEnv({
+        DIGITALOCEAN_ACCESS_TOKEN: 'a',
+        ARCADIA_PROVISIONING_TOKEN: 'p',
+        ARCADIA_READ_TOKEN: 'r',
+      }),
+    ).toMatchObject({
       provisioningToken: 'p',
       readToken: 'r',
       tokenVariables: { provisioning: 'ARCADIA_PROVISIONING_TOKEN', read: 'ARCADIA_READ_TOKEN' },
@@ -85,8 +113,20 @@ describe('clientOptionsFromEnv', () => {
   });
 
   it('reads the numeric settings', () => {
-    const env = { ARCADIA_API_URL: 'http://127.0.0.1:9', ARCADIA_HTTP_RETRIES: '0', ARCADIA_RETRY_BASE_MS: '50', ARCADIA_HTTP_TIMEOUT_MS: '2500', ARCADIA_RATE_LIMIT_PER_MINUTE: '60' };
-    expect(clientOptionsFromEnv(env)).toMatchObject({ apiUrl: 'http://127.0.0.1:9', retries: 0, retryBaseMs: 50, timeoutMs: 2500, requestsPerMinute: 60 });
+    const env = {
+      ARCADIA_API_URL: 'http://127.0.0.1:9',
+      ARCADIA_HTTP_RETRIES: '0',
+      ARCADIA_RETRY_BASE_MS: '50',
+      ARCADIA_HTTP_TIMEOUT_MS: '2500',
+      ARCADIA_RATE_LIMIT_PER_MINUTE: '60',
+    };
+    expect(clientOptionsFromEnv(env)).toMatchObject({
+      apiUrl: 'http://127.0.0.1:9',
+      retries: 0,
+      retryBaseMs: 50,
+      timeoutMs: 2500,
+      requestsPerMinute: 60,
+    });
   });
 
   it('a malformed number is a ConfigError naming the variable', () => {

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT, ACTION, DROPLET, DROPLET_SNAPSHOT, ERROR_BODY, forbidden, problems, rateLimitHeaderProblems, REGION, SNAPSHOT } from './schema.js';
+import {
+  ACCOUNT,
+  ACTION,
+  DROPLET,
+  DROPLET_SNAPSHOT,
+  ERROR_BODY,
+  forbidden,
+  problems,
+  rateLimitHeaderProblems,
+  REGION,
+  SNAPSHOT,
+} from './schema.js';
 import { clientFor, failure, raw, requestsTo, simulator, TOKEN, virtualClock } from './helpers.js';
 
 /**
@@ -19,7 +30,15 @@ describe('simulator responses match the spec', () => {
     const clock = virtualClock();
     const sim = await simulator({
       clock: clock.now,
-      droplets: [{ id: 7, name: 'web-07', tags: ['web', 'env:prod'], backups: [{ name: 'weekly', id: 900 }], snapshots: [{ name: 'old', id: 901 }] }],
+      droplets: [
+        {
+          id: 7,
+          name: 'web-07',
+          tags: ['web', 'env:prod'],
+          backups: [{ name: 'weekly', id: 900 }],
+          snapshots: [{ name: 'old', id: 901 }],
+        },
+      ],
       readOnlyTokens: ['read-only'],
     });
     const replies: [string, Raw][] = [];
@@ -49,7 +68,14 @@ describe('simulator responses match the spec', () => {
     const action = body(posted).action as Record<string, unknown>;
     expect(problems(action, ACTION, 'action.')).toEqual([]);
     expect(problems(action.region, REGION, 'action.region.')).toEqual([]);
-    expect(action).toMatchObject({ status: 'in-progress', completed_at: null, resource_id: 7, resource_type: 'droplet', type: 'snapshot', region_slug: 'nyc3' });
+    expect(action).toMatchObject({
+      status: 'in-progress',
+      completed_at: null,
+      resource_id: 7,
+      resource_type: 'droplet',
+      type: 'snapshot',
+      region_slug: 'nyc3',
+    });
 
     const busy = await call('POST', '/v2/droplets/7/actions', { body: { type: 'power_off' } });
     expect(busy.status).toBe(422);
@@ -66,20 +92,29 @@ describe('simulator responses match the spec', () => {
     expect((actions.actions as unknown[]).flatMap((a) => problems(a, ACTION))).toEqual([]);
 
     const own = body(await call('GET', '/v2/droplets/7/snapshots?per_page=200')).snapshots as Record<string, unknown>[];
-    expect(own.flatMap((s, i) => [...problems(s, DROPLET_SNAPSHOT, `snapshots[${i}].`), ...forbidden(s, ['resource_id', 'resource_type', 'tags'])])).toEqual([]);
+    expect(
+      own.flatMap((s, i) => [
+        ...problems(s, DROPLET_SNAPSHOT, `snapshots[${i}].`),
+        ...forbidden(s, ['resource_id', 'resource_type', 'tags']),
+      ]),
+    ).toEqual([]);
     expect(own.map((s) => s.type).sort()).toEqual(['backup', 'snapshot', 'snapshot']);
     const made = own.find((s) => s.name === 'contract-snap');
     expect(made?.created_at).toBe(action.started_at);
 
     const all = body(await call('GET', '/v2/snapshots?resource_type=droplet')).snapshots as Record<string, unknown>[];
-    expect(all.flatMap((s, i) => [...problems(s, SNAPSHOT, `snapshots[${i}].`), ...forbidden(s, ['type'])])).toEqual([]);
+    expect(all.flatMap((s, i) => [...problems(s, SNAPSHOT, `snapshots[${i}].`), ...forbidden(s, ['type'])])).toEqual(
+      [],
+    );
     expect(all.every((s) => s.resource_type === 'droplet' && s.resource_id === '7')).toBe(true);
     expect(all.map((s) => s.name).sort()).toEqual(['contract-snap', 'old']);
     expect(all.find((s) => s.name === 'contract-snap')?.id).toBe(String(made?.id));
 
     const single = body(await call('GET', `/v2/snapshots/${String(made?.id)}`)).snapshot;
     expect(problems(single, SNAPSHOT, 'snapshot.')).toEqual([]);
-    expect((body(await call('GET', '/v2/droplets/7')).droplet as { snapshot_ids: number[] }).snapshot_ids).toContain(made?.id);
+    expect((body(await call('GET', '/v2/droplets/7')).droplet as { snapshot_ids: number[] }).snapshot_ids).toContain(
+      made?.id,
+    );
 
     const deleted = await call('DELETE', `/v2/snapshots/${String(made?.id)}`);
     expect(deleted.status).toBe(204);
@@ -95,8 +130,16 @@ describe('simulator responses match the spec', () => {
       [await call('POST', '/v2/droplets/8/actions', { body: { type: 'power_off' } }), 404, 'not_found'],
       [await call('GET', '/v2/droplets', { token: null }), 401, 'unauthorized'],
       [await call('GET', '/v2/droplets', { token: 'not-a-token' }), 401, 'unauthorized'],
-      [await call('POST', '/v2/droplets/7/actions', { token: 'read-only', body: { type: 'power_off' } }), 403, 'forbidden'],
-      [await call('POST', '/v2/droplets/7/actions', { body: { type: 'reboot-into-space' } }), 422, 'unprocessable_entity'],
+      [
+        await call('POST', '/v2/droplets/7/actions', { token: 'read-only', body: { type: 'power_off' } }),
+        403,
+        'forbidden',
+      ],
+      [
+        await call('POST', '/v2/droplets/7/actions', { body: { type: 'reboot-into-space' } }),
+        422,
+        'unprocessable_entity',
+      ],
     ];
     sim.configure({ faults: { failNextRequests: { status: 500, count: 1 } } });
     errors.push([await call('GET', '/v2/account'), 500, 'server_error']);
@@ -120,7 +163,11 @@ describe('simulator responses match the spec', () => {
 
     // the three rate-limit headers on every response, errors included
     expect(replies.flatMap(([where, reply]) => rateLimitHeaderProblems(reply.headers, where))).toEqual([]);
-    expect(replies.every(([, reply]) => reply.status === 204 || reply.headers.get('content-type')?.startsWith('application/json'))).toBe(true);
+    expect(
+      replies.every(
+        ([, reply]) => reply.status === 204 || reply.headers.get('content-type')?.startsWith('application/json'),
+      ),
+    ).toBe(true);
   });
 
   it('paginates with meta.total and absolute links that apply, and sends all three single-page shapes', async () => {
@@ -133,14 +180,21 @@ describe('simulator responses match the spec', () => {
     expect(new URL(firstPages.last ?? '').searchParams.get('page')).toBe('3');
     expect(firstPages.next?.startsWith(sim.url)).toBe(true);
 
-    const middle = (body(await raw(sim, 'GET', '/v2/droplets?tag_name=batch&per_page=20&page=2')).links as { pages: Record<string, string> }).pages;
+    const middle = (
+      body(await raw(sim, 'GET', '/v2/droplets?tag_name=batch&per_page=20&page=2')).links as {
+        pages: Record<string, string>;
+      }
+    ).pages;
     expect(Object.keys(middle).sort()).toEqual(['first', 'last', 'next', 'prev']);
     const last = body(await raw(sim, 'GET', '/v2/droplets?tag_name=batch&per_page=20&page=3'));
     expect(Object.keys((last.links as { pages: object }).pages).sort()).toEqual(['first', 'prev']);
     expect((last.droplets as unknown[]).length).toBe(5);
 
     const shapes = new Set<string>();
-    for (let i = 0; i < 3; i += 1) shapes.add(JSON.stringify(body(await raw(sim, 'GET', '/v2/droplets?tag_name=batch&per_page=200')).links ?? 'absent'));
+    for (let i = 0; i < 3; i += 1)
+      shapes.add(
+        JSON.stringify(body(await raw(sim, 'GET', '/v2/droplets?tag_name=batch&per_page=200')).links ?? 'absent'),
+      );
     expect([...shapes].sort()).toEqual(['"absent"', '{"pages":{}}', '{}']);
 
     const clamped = body(await raw(sim, 'GET', '/v2/droplets?per_page=500'));
@@ -174,12 +228,22 @@ describe('client requests match the spec', () => {
       { method: 'GET', path: '/v2/account', query: {}, body: null },
       { method: 'GET', path: '/v2/droplets', query: { tag_name: 'env:prod', page: '1', per_page: '200' }, body: null },
       { method: 'GET', path: '/v2/droplets/7', query: {}, body: null },
-      { method: 'POST', path: '/v2/droplets/7/actions', query: {}, body: { type: 'snapshot', name: 'arcadia-snap-7-0123abcd' } },
+      {
+        method: 'POST',
+        path: '/v2/droplets/7/actions',
+        query: {},
+        body: { type: 'snapshot', name: 'arcadia-snap-7-0123abcd' },
+      },
       { method: 'GET', path: `/v2/actions/${action.id}`, query: {}, body: null },
       { method: 'GET', path: `/v2/droplets/7/actions/${action.id}`, query: {}, body: null },
       { method: 'GET', path: '/v2/droplets/7/actions', query: { page: '1', per_page: '200' }, body: null },
       { method: 'GET', path: '/v2/droplets/7/snapshots', query: { page: '1', per_page: '200' }, body: null },
-      { method: 'GET', path: '/v2/snapshots', query: { resource_type: 'droplet', page: '1', per_page: '200' }, body: null },
+      {
+        method: 'GET',
+        path: '/v2/snapshots',
+        query: { resource_type: 'droplet', page: '1', per_page: '200' },
+        body: null,
+      },
       { method: 'GET', path: '/v2/snapshots', query: { page: '1', per_page: '200' }, body: null },
       { method: 'GET', path: `/v2/snapshots/${String(made?.id)}`, query: {}, body: null },
       { method: 'DELETE', path: `/v2/snapshots/${String(made?.id)}`, query: {}, body: null },

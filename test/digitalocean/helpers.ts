@@ -1,6 +1,15 @@
 import { afterEach } from 'vitest';
-import { createDigitalOceanClient, type DigitalOceanClient, type DigitalOceanClientOptions } from '../../src/digitalocean/client.js';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorConfigInput } from '../../src/simulator/index.js';
+import {
+  createDigitalOceanClient,
+  type DigitalOceanClient,
+  type DigitalOceanClientOptions,
+} from '../../src/digitalocean/client.js';
+import {
+  DEFAULT_SIMULATOR_TOKEN,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorConfigInput,
+} from '../../src/simulator/index.js';
 
 export const TOKEN = DEFAULT_SIMULATOR_TOKEN;
 export const START = Date.parse('2026-03-01T12:00:00Z');
@@ -76,12 +85,21 @@ export async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 /** A raw request to the simulator, for checking wire shapes the client would hide. */
-export async function raw(sim: RunningSimulator, method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<{ status: number; headers: Headers; text: string; json: unknown }> {
+export async function raw(
+  sim: RunningSimulator,
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown } = {},
+): Promise<{ status: number; headers: Headers; text: string; json: unknown }> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const token = options.token === undefined ? TOKEN : options.token;
   if (token !== null) headers.Authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(`${sim.url}${path}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const response = await fetch(`${sim.url}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const text = await response.text();
   let json: unknown;
   try {

@@ -29,7 +29,11 @@ function busiestMinute(times: number[]): number {
 
 describe('parseRateLimit', () => {
   it('reads the three headers case-insensitively, reset in epoch seconds', () => {
-    const headers = new Headers({ 'RateLimit-Limit': '5000', 'ratelimit-remaining': '4816', 'rateLimit-reset': '1444931833' });
+    const headers = new Headers({
+      'RateLimit-Limit': '5000',
+      'ratelimit-remaining': '4816',
+      'rateLimit-reset': '1444931833',
+    });
     expect(parseRateLimit(headers)).toEqual({ limit: 5000, remaining: 4816, resetAt: 1_444_931_833_000 });
     expect(parseRateLimit(new Headers({ 'ratelimit-limit': '5000' }))).toBeUndefined();
   });
@@ -48,7 +52,9 @@ describe('RequestPacer', () => {
     );
     expect(admitted).toHaveLength(10);
     expect(busiestMinute(admitted)).toBe(3);
-    expect(admitted.map((t) => t - START)).toEqual([0, 0, 0, 60_000, 60_000, 60_000, 120_000, 120_000, 120_000, 180_000]);
+    expect(admitted.map((t) => t - START)).toEqual([
+      0, 0, 0, 60_000, 60_000, 60_000, 120_000, 120_000, 120_000, 180_000,
+    ]);
     expect(throttles[0]?.[1]).toContain('3 requests a minute');
   });
 
@@ -91,7 +97,10 @@ describe('RequestPacer', () => {
   });
 
   it('spreads only in the last 5% of the hourly limit, however large the per-minute budget', async () => {
-    const { pacer: p, throttles } = pacer({ requestsPerMinute: Number.MAX_SAFE_INTEGER, lowRemaining: Number.MAX_SAFE_INTEGER });
+    const { pacer: p, throttles } = pacer({
+      requestsPerMinute: Number.MAX_SAFE_INTEGER,
+      lowRemaining: Number.MAX_SAFE_INTEGER,
+    });
     p.observe({ limit: 5000, remaining: 4990, resetAt: START + 3_000_000 }, false);
     for (let i = 0; i < 5; i += 1) (await p.acquire())();
     expect(throttles).toEqual([]);
@@ -124,7 +133,8 @@ describe('client pacing against the simulator', () => {
       return realFetch(...args);
     });
     const caughtUp = async (): Promise<void> => {
-      for (let i = 0; i < 500 && sim.state().counters.requests < sent; i += 1) await new Promise((r) => setTimeout(r, 2));
+      for (let i = 0; i < 500 && sim.state().counters.requests < sent; i += 1)
+        await new Promise((r) => setTimeout(r, 2));
     };
     const throttles: number[] = [];
     const client = clientFor(sim, {
@@ -148,7 +158,12 @@ describe('client pacing against the simulator', () => {
   it('spreads requests by the hourly headers so the hourly limit never refuses', async () => {
     const clock = virtualClock();
     const sim = await simulator({ clock: clock.now, rateLimitPerMinute: null, rateLimitPerHour: 20 });
-    const client = clientFor(sim, { now: clock.now, sleep: clock.sleep, requestsPerMinute: 100, maxRateLimitWaitMs: 7_200_000 });
+    const client = clientFor(sim, {
+      now: clock.now,
+      sleep: clock.sleep,
+      requestsPerMinute: 100,
+      maxRateLimitWaitMs: 7_200_000,
+    });
     for (let i = 0; i < 25; i += 1) await client.getAccount();
     expect(sim.state().counters.rateLimited).toBe(0);
     expect(sim.state().requests).toHaveLength(25);

@@ -3,7 +3,8 @@
  * snapshots.yml, error.yml, pages.yml, meta.yml). Each returns a list of problems, empty when the value fits.
  */
 
-type FieldType = 'integer' | 'number' | 'string' | 'boolean' | 'null' | 'array' | 'object' | 'string[]' | 'integer[]' | 'datetime';
+type FieldType =
+  'integer' | 'number' | 'string' | 'boolean' | 'null' | 'array' | 'object' | 'string[]' | 'integer[]' | 'datetime';
 
 /** `'string|null'` style unions; a leading `?` makes the field optional. */
 export type Schema = Record<string, string>;
@@ -36,7 +37,8 @@ function fits(value: unknown, type: FieldType): boolean {
 }
 
 export function problems(value: unknown, schema: Schema, where = ''): string[] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${where || 'value'} is not an object`];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return [`${where || 'value'} is not an object`];
   const record = value as Record<string, unknown>;
   const out: string[] = [];
   for (const [key, spec] of Object.entries(schema)) {
@@ -46,7 +48,8 @@ export function problems(value: unknown, schema: Schema, where = ''): string[] {
       if (!optional) out.push(`${where}${key} is missing`);
       continue;
     }
-    if (!types.some((t) => fits(record[key], t))) out.push(`${where}${key} is ${JSON.stringify(record[key])}, not ${types.join(' or ')}`);
+    if (!types.some((t) => fits(record[key], t)))
+      out.push(`${where}${key} is ${JSON.stringify(record[key])}, not ${types.join(' or ')}`);
   }
   return out;
 }
@@ -56,7 +59,13 @@ export function forbidden(value: unknown, keys: string[], where = ''): string[] 
   return keys.filter((k) => k in record).map((k) => `${where}${k} must not be present`);
 }
 
-export const REGION: Schema = { name: 'string', slug: 'string', features: 'string[]', available: 'boolean', sizes: 'string[]' };
+export const REGION: Schema = {
+  name: 'string',
+  slug: 'string',
+  features: 'string[]',
+  available: 'boolean',
+  sizes: 'string[]',
+};
 
 export const ACTION: Schema = {
   id: 'integer',
@@ -91,17 +100,37 @@ export const DROPLET: Schema = {
   size: 'object',
 };
 
-const SNAPSHOT_BASE: Schema = { name: 'string', created_at: 'datetime', regions: 'string[]', min_disk_size: 'integer', size_gigabytes: 'number' };
+const SNAPSHOT_BASE: Schema = {
+  name: 'string',
+  created_at: 'datetime',
+  regions: 'string[]',
+  min_disk_size: 'integer',
+  size_gigabytes: 'number',
+};
 
 /** `/v2/droplets/{id}/snapshots`: integer id and a type; no resource fields. */
 export const DROPLET_SNAPSHOT: Schema = { id: 'integer', ...SNAPSHOT_BASE, type: 'string' };
 
 /** `/v2/snapshots`: string id and resource_id, tags array or null. */
-export const SNAPSHOT: Schema = { id: 'string', ...SNAPSHOT_BASE, resource_id: 'string', resource_type: 'string', tags: 'string[]|null' };
+export const SNAPSHOT: Schema = {
+  id: 'string',
+  ...SNAPSHOT_BASE,
+  resource_id: 'string',
+  resource_type: 'string',
+  tags: 'string[]|null',
+};
 
 export const ERROR_BODY: Schema = { id: 'string', message: 'string', request_id: '?string' };
 
-export const ACCOUNT: Schema = { droplet_limit: 'integer', floating_ip_limit: 'integer', email: 'string', uuid: 'string', email_verified: 'boolean', status: 'string', status_message: 'string' };
+export const ACCOUNT: Schema = {
+  droplet_limit: 'integer',
+  floating_ip_limit: 'integer',
+  email: 'string',
+  uuid: 'string',
+  email_verified: 'boolean',
+  status: 'string',
+  status_message: 'string',
+};
 
 export function rateLimitHeaderProblems(headers: Headers, where: string): string[] {
   return ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset']

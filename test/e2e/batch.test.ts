@@ -27,7 +27,12 @@ function liveArcadiaSnapshots(b: Sandbox): Map<number, string[]> {
 
 describe('fleet snapshots', () => {
   it('two batches over one tag started 1 s apart: no droplet snapshotted twice, the second reports skips and exits 0', async () => {
-    box = await sandbox({ ...FAST_SIMULATOR, droplets: [], fleet: { count: 8, tag: 'web', firstId: 5000 }, actionDurationMs: { snapshot: 1200 } });
+    box = await sandbox({
+      ...FAST_SIMULATOR,
+      droplets: [],
+      fleet: { count: 8, tag: 'web', firstId: 5000 },
+      actionDurationMs: { snapshot: 1200 },
+    });
     const first = start(['snapshot', '--tag', 'web', '--concurrency', '3', '--json'], box.env);
     await new Promise((r) => setTimeout(r, 1000));
     const second = await arcadia(['snapshot', '--tag', 'web', '--concurrency', '3', '--json'], box.env);
@@ -69,15 +74,26 @@ describe('fleet snapshots', () => {
     const dry = await arcadia(['snapshot', '1001', '--keep', '2', '--dry-run', '--json'], box.env);
     expect(dry.code, dry.stderr).toBe(0);
     const preview = JSON.parse(dry.stdout) as { dropletId: number; wouldDelete: { name: string }[] }[];
-    expect(preview[0]?.wouldDelete.map((d) => d.name)).toEqual(['arcadia-snap-1001-aaaaaaa3', 'arcadia-snap-1001-aaaaaaa2-nightly', 'arcadia-snap-1001-aaaaaaa1']);
+    expect(preview[0]?.wouldDelete.map((d) => d.name)).toEqual([
+      'arcadia-snap-1001-aaaaaaa3',
+      'arcadia-snap-1001-aaaaaaa2-nightly',
+      'arcadia-snap-1001-aaaaaaa1',
+    ]);
     expect(box.sim.state().snapshots).toHaveLength(before);
     expect(readSagas(box.home)).toHaveLength(0);
 
     const run = await arcadia(['snapshot', '1001', '--keep', '2', '--json'], box.env);
     expect(run.code, run.stderr).toBe(0);
     const state = box.sim.state();
-    const deleted = state.snapshots.filter((s) => s.deletedAt !== null).map((s) => s.name).sort();
-    expect(deleted).toEqual(['arcadia-snap-1001-aaaaaaa1', 'arcadia-snap-1001-aaaaaaa2-nightly', 'arcadia-snap-1001-aaaaaaa3']);
+    const deleted = state.snapshots
+      .filter((s) => s.deletedAt !== null)
+      .map((s) => s.name)
+      .sort();
+    expect(deleted).toEqual([
+      'arcadia-snap-1001-aaaaaaa1',
+      'arcadia-snap-1001-aaaaaaa2-nightly',
+      'arcadia-snap-1001-aaaaaaa3',
+    ]);
     const kept = state.snapshots.filter((s) => s.deletedAt === null && s.dropletId === 1001).map((s) => s.name);
     expect(kept).toContain('arcadia-snap-1001-aaaaaaa4');
     expect(kept).toContain('web-1-manual-before-upgrade');
@@ -90,7 +106,12 @@ describe('fleet snapshots', () => {
   });
 
   it('a batch killed mid-way and run again: every droplet ends with exactly one new snapshot, and reconcile finds no leaks', async () => {
-    box = await sandbox({ ...FAST_SIMULATOR, droplets: [], fleet: { count: 8, tag: 'web', firstId: 7000 }, actionDurationMs: { snapshot: 600 } });
+    box = await sandbox({
+      ...FAST_SIMULATOR,
+      droplets: [],
+      fleet: { count: 8, tag: 'web', firstId: 7000 },
+      actionDurationMs: { snapshot: 600 },
+    });
     const first = start(['snapshot', '--tag', 'web', '--concurrency', '3'], box.env);
     await new Promise((r) => setTimeout(r, 900));
     first.child.kill('SIGKILL');
@@ -109,7 +130,16 @@ describe('fleet snapshots', () => {
   it('reconcile lists a leak with its monthly cost and --delete removes only it, as a saga', async () => {
     box = await sandbox({
       ...FAST_SIMULATOR,
-      droplets: [{ id: 1001, name: 'web-1', snapshots: [{ name: 'arcadia-snap-1001-deadbeef', sizeGigabytes: 10 }, { name: 'not-ours', sizeGigabytes: 10 }] }],
+      droplets: [
+        {
+          id: 1001,
+          name: 'web-1',
+          snapshots: [
+            { name: 'arcadia-snap-1001-deadbeef', sizeGigabytes: 10 },
+            { name: 'not-ours', sizeGigabytes: 10 },
+          ],
+        },
+      ],
     });
     expect((await arcadia(['snapshot', '1001'], box.env)).code).toBe(0);
     const listed = await arcadia(['reconcile', '--json'], box.env);
@@ -120,7 +150,9 @@ describe('fleet snapshots', () => {
     const deleted = await arcadia(['reconcile', '--delete', '--json'], box.env);
     expect(deleted.code, deleted.stderr).toBe(0);
     const state = box.sim.state();
-    expect(state.snapshots.filter((s) => s.deletedAt !== null).map((s) => s.name)).toEqual(['arcadia-snap-1001-deadbeef']);
+    expect(state.snapshots.filter((s) => s.deletedAt !== null).map((s) => s.name)).toEqual([
+      'arcadia-snap-1001-deadbeef',
+    ]);
     expect(readSagas(box.home).some((s) => s.kind === 'reconcile' && s.status === 'succeeded')).toBe(true);
   });
 });

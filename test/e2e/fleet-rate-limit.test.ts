@@ -25,7 +25,11 @@ describe('a fleet under a binding rate limit', () => {
         burstWindowMs: windowMs,
         snapshotListingLagMs: 60,
       },
-      { ARCADIA_RATE_LIMIT_PER_MINUTE: String(perWindow - 10), ARCADIA_RATE_LIMIT_WINDOW_MS: String(windowMs), ARCADIA_POLL_INTERVAL_MS: '100' },
+      {
+        ARCADIA_RATE_LIMIT_PER_MINUTE: String(perWindow - 10),
+        ARCADIA_RATE_LIMIT_WINDOW_MS: String(windowMs),
+        ARCADIA_POLL_INTERVAL_MS: '100',
+      },
     );
     const started = Date.now();
     const run = await arcadia(['snapshot', '--tag', 'web', '--concurrency', '20', '--json'], box.env);
@@ -44,6 +48,8 @@ describe('a fleet under a binding rate limit', () => {
 
     const requests = state.requests.length;
     const idealMs = (requests / perWindow) * windowMs;
-    console.log(`200-droplet batch: ${requests} requests, ${refused.length} x 429, wall ${wallMs} ms, ideal under the limit ${Math.round(idealMs)} ms (ratio ${(wallMs / idealMs).toFixed(2)})`);
+    console.log(
+      `200-droplet batch: ${requests} requests, ${refused.length} x 429, wall ${wallMs} ms, ideal under the limit ${Math.round(idealMs)} ms (ratio ${(wallMs / idealMs).toFixed(2)})`,
+    );
   }, 120_000);
 });

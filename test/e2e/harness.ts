@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledgerPath, openLedgerDatabase } from '../../src/db/open.js';
 import { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorConfigInput } from '../../src/simulator/index.js';
+import {
+  DEFAULT_SIMULATOR_TOKEN,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorConfigInput,
+} from '../../src/simulator/index.js';
 import type { SagaRecord } from '../../src/engine/types.js';
 import { checkInvariants, isViolation } from '../../tools/chaos/invariants.js';
 import { readLedger } from '../../tools/chaos/ledger.js';
@@ -35,7 +40,10 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
-export async function sandbox(config: SimulatorConfigInput = FAST_SIMULATOR, extraEnv: NodeJS.ProcessEnv = {}): Promise<Sandbox> {
+export async function sandbox(
+  config: SimulatorConfigInput = FAST_SIMULATOR,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Sandbox> {
   const sim = await startSimulator(config);
   const home = mkdtempSync(join(tmpdir(), 'arcadia-e2e-'));
   const env: NodeJS.ProcessEnv = {
@@ -70,7 +78,11 @@ export interface RunResult {
   stderr: string;
 }
 
-export function start(args: string[], env: NodeJS.ProcessEnv, cwd?: string): { child: ChildProcess; done: Promise<RunResult> } {
+export function start(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+): { child: ChildProcess; done: Promise<RunResult> } {
   const spawned = spawnArcadia(args, { env, ...(cwd !== undefined ? { cwd } : {}) });
   const done = spawned.done.then(({ code, signal, stdout, stderr }): RunResult => ({ code, signal, stdout, stderr }));
   return { child: spawned.child, done };
@@ -83,7 +95,10 @@ export function arcadia(args: string[], env: NodeJS.ProcessEnv): Promise<RunResu
 export function readSagas(home: string): SagaRecord[] {
   const ledger = new SqliteSagaLedger(openLedgerDatabase({ home, busyTimeoutMs: 5000 }), ledgerPath(home), 5000);
   try {
-    return ledger.listSagas({ limit: 10_000 }).map((s) => ledger.getSaga(s.id)).filter((s): s is SagaRecord => s !== undefined);
+    return ledger
+      .listSagas({ limit: 10_000 })
+      .map((s) => ledger.getSaga(s.id))
+      .filter((s): s is SagaRecord => s !== undefined);
   } finally {
     ledger.close();
   }

@@ -29,7 +29,11 @@ describe('snapshot --power-off', () => {
     expect(actionTypes(box, 1001)).toEqual(['shutdown', 'snapshot', 'power_on']);
     expect(status(box, 1001)).toBe('active');
     const [saga] = readSagas(box.home);
-    expect(saga?.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['power_off_droplet:succeeded', 'create_droplet_snapshot:succeeded', 'power_on_droplet:succeeded']);
+    expect(saga?.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'power_off_droplet:succeeded',
+      'create_droplet_snapshot:succeeded',
+      'power_on_droplet:succeeded',
+    ]);
     expect(invariantViolations(box.home, box.sim)).toEqual([]);
   });
 
@@ -68,13 +72,20 @@ describe('snapshot --power-off', () => {
     expect(status(box, 1001)).toBe('active');
     const [saga] = readSagas(box.home);
     expect(saga?.status).toBe('rolled_back');
-    expect(saga?.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['power_off_droplet:compensated', 'create_droplet_snapshot:failed', 'power_on_droplet:pending']);
+    expect(saga?.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+      'power_off_droplet:compensated',
+      'create_droplet_snapshot:failed',
+      'power_on_droplet:pending',
+    ]);
     expect(invariantViolations(box.home, box.sim)).toEqual([]);
   });
 
   it('is resumable after a kill while the droplet is off: it ends powered on with one snapshot', async () => {
     box = await sandbox(FAST_SIMULATOR, SHORT_SHUTDOWN);
-    const crashed = await arcadia(['snapshot', '1001', '--power-off'], { ...box.env, ARCADIA_FAILPOINTS: 'snapshot.after-post' });
+    const crashed = await arcadia(['snapshot', '1001', '--power-off'], {
+      ...box.env,
+      ARCADIA_FAILPOINTS: 'snapshot.after-post',
+    });
     expect(crashed.signal).toBe('SIGKILL');
     const resumed = await arcadia(['saga', 'resume', '--all'], box.env);
     expect(resumed.code, resumed.stderr).toBe(0);

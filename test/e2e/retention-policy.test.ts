@@ -103,7 +103,10 @@ describe('restic-style retention against the simulator', () => {
     const run = await arcadia(['snapshot', '1001', ...POLICY, '--json'], box.env);
     expect(run.code, run.stderr).toBe(0);
     const state = box.sim.state();
-    const deleted = state.snapshots.filter((s) => s.deletedAt !== null).map((s) => s.name).sort();
+    const deleted = state.snapshots
+      .filter((s) => s.deletedAt !== null)
+      .map((s) => s.name)
+      .sort();
     expect(deleted).toEqual(predicted);
     const [saga] = readSagas(box.home);
     expect(saga?.stepNames.at(-1)).toBe('prune_snapshots');

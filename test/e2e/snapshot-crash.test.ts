@@ -8,7 +8,18 @@ afterEach(async () => {
 });
 
 const SNAPSHOT = ['snapshot', '1001'];
-const SMOKE = ['saga', 'start', '--kind', 'test', '--step', 'create_droplet_snapshot', '--step', 'fail', '--input', 'droplet_provider_id=1001'];
+const SMOKE = [
+  'saga',
+  'start',
+  '--kind',
+  'test',
+  '--step',
+  'create_droplet_snapshot',
+  '--step',
+  'fail',
+  '--input',
+  'droplet_provider_id=1001',
+];
 
 /** Runs `args` with a failpoint armed, expects the SIGKILL, resumes everything, then checks every promise. */
 async function crashAndResume(args: string[], point: string): Promise<{ status: string | undefined }> {

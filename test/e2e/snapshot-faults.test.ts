@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FAST_SIMULATOR, arcadia, invariantViolations, readSagas, sandbox, seededRandom, start, type Sandbox } from './harness.js';
+import {
+  FAST_SIMULATOR,
+  arcadia,
+  invariantViolations,
+  readSagas,
+  sandbox,
+  seededRandom,
+  start,
+  type Sandbox,
+} from './harness.js';
 
 let box: Sandbox | undefined;
 afterEach(async () => {
@@ -47,7 +56,11 @@ describe('snapshot under provider faults', () => {
   });
 
   it('a droplet busy with another action (422 pending event): waits, then takes exactly one snapshot', async () => {
-    box = await sandbox({ ...FAST_SIMULATOR, actionDurationMs: { power_on: 5000 }, droplets: [{ id: 1001, name: 'web-1', status: 'off' }] });
+    box = await sandbox({
+      ...FAST_SIMULATOR,
+      actionDurationMs: { power_on: 5000 },
+      droplets: [{ id: 1001, name: 'web-1', status: 'off' }],
+    });
     const busy = await fetch(`${box.sim.url}/v2/droplets/1001/actions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${box.env.DIGITALOCEAN_ACCESS_TOKEN}`, 'content-type': 'application/json' },
@@ -63,7 +76,10 @@ describe('snapshot under provider faults', () => {
   });
 
   it('an action that completes after the step gave up waiting is still deleted by the rollback', async () => {
-    box = await sandbox({ ...FAST_SIMULATOR, actionDurationMs: { snapshot: 1000 } }, { ARCADIA_ACTION_TIMEOUT_MS: '600' });
+    box = await sandbox(
+      { ...FAST_SIMULATOR, actionDurationMs: { snapshot: 1000 } },
+      { ARCADIA_ACTION_TIMEOUT_MS: '600' },
+    );
     const run = await arcadia(['snapshot', '1001', '--json'], box.env);
     expect(run.code, run.stderr).toBe(1);
     const [entry] = JSON.parse(run.stdout) as { status: string; error: string }[];
@@ -90,14 +106,28 @@ describe('snapshot under provider faults', () => {
     i,
     smoke: i % 4 === 3,
     delay: Math.floor(random() * 900),
-    faults: i % 2 === 0 ? { seed: i + 1, dropPostReplyRate: 0.5, postServerErrorAfterEffectRate: 0.3 } : { seed: i + 1, serverErrorRate: 0.15, serverErrorBurstLength: 3 },
+    faults:
+      i % 2 === 0
+        ? { seed: i + 1, dropPostReplyRate: 0.5, postServerErrorAfterEffectRate: 0.3 }
+        : { seed: i + 1, serverErrorRate: 0.15, serverErrorBurstLength: 3 },
   }));
   for (const run of faulty) {
     const kind = 'dropPostReplyRate' in run.faults ? 'dropped/500 POST replies' : '5xx bursts';
     it(`run ${run.i}: ${kind}, ${run.smoke ? 'smoke saga' : 'snapshot'} killed after ${run.delay} ms, then resumed`, async () => {
       box = await sandbox({ ...FAST_SIMULATOR, faults: run.faults });
       const args = run.smoke
-        ? ['saga', 'start', '--kind', 'test', '--step', 'create_droplet_snapshot', '--step', 'fail', '--input', 'droplet_provider_id=1001']
+        ? [
+            'saga',
+            'start',
+            '--kind',
+            'test',
+            '--step',
+            'create_droplet_snapshot',
+            '--step',
+            'fail',
+            '--input',
+            'droplet_provider_id=1001',
+          ]
         : ['snapshot', '1001'];
       const { child, done } = start(args, box.env);
       await new Promise((r) => setTimeout(r, run.delay));

@@ -36,7 +36,7 @@ describe('at a terminal', () => {
   it('on a 40-column terminal every line of the live block fits the width', async () => {
     box = await sandbox({ ...FAST_SIMULATOR, droplets: [], fleet: { count: 4, tag: 'web', firstId: 10 } });
     const screen = await atTerminal('snapshot --tag web --label a-long-label-for-long-lines', box.env, 40);
-     
+
     const pieces = screen.split(/\r?\n|\u001b\[\d*[A-Za-z]/);
     const blockLines = pieces.filter((piece) => /^ {2}droplet 1[0-3]: /.test(piece));
     expect(blockLines.length).toBeGreaterThan(0);

@@ -2,7 +2,13 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, 
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SagaOwnedError } from '../../src/engine/errors.js';
-import { acquireSagaLock, lockPath, readSagaLock, type SagaLockOptions, type SagaLockRecord } from '../../src/engine/lock.js';
+import {
+  acquireSagaLock,
+  lockPath,
+  readSagaLock,
+  type SagaLockOptions,
+  type SagaLockRecord,
+} from '../../src/engine/lock.js';
 import type { ProcessIdentity } from '../../src/engine/process-identity.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { newSaga, openTestLedger } from '../helpers/ledger.js';
@@ -261,7 +267,15 @@ describe('acquireSagaLock', () => {
   it('takes over from an owner that linked its lock file but died before claiming the epoch', () => {
     const s = setup();
     // What a process leaves when it dies between linking the file and the ledger's compare-and-set.
-    const record: SagaLockRecord = { sagaId: s.sagaId, pid: 101, host: HOST, processStartedAt: 1, acquiredAt: 0, heartbeatAt: s.clock.now(), epoch: 1 };
+    const record: SagaLockRecord = {
+      sagaId: s.sagaId,
+      pid: 101,
+      host: HOST,
+      processStartedAt: 1,
+      acquiredAt: 0,
+      heartbeatAt: s.clock.now(),
+      epoch: 1,
+    };
     acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 99 })).release(); // epoch 1 in the ledger
     writeFileSync(s.file(), JSON.stringify({ ...record, epoch: 2 }), { mode: 0o600 });
     s.gonePids.add(101);

@@ -173,7 +173,8 @@ function recordingLedger(inner: SqliteSagaLedger, calls: SagaTransition[][]): Sa
   }) as SagaLedger;
 }
 
-const recordsSucceeded = (idx: number) => (ts: SagaTransition[]) => ts.some((t) => t.step?.idx === idx && t.step.status === 'succeeded');
+const recordsSucceeded = (idx: number) => (ts: SagaTransition[]) =>
+  ts.some((t) => t.step?.idx === idx && t.step.status === 'succeeded');
 const recordsCompensated = (idx: number) => (ts: SagaTransition[]) =>
   ts.some((t) => t.step?.idx === idx && t.step.compensatedAt !== undefined);
 
@@ -195,7 +196,11 @@ describe('rule 1: the ledger is the only source of truth', () => {
     const runner = h.runner();
     const id = h.create(['a', 'b'], { region: 'ams3' });
     // Another process already ran step a (state written behind the runner's back, after the runner was built).
-    h.sql(`UPDATE saga_runs SET status = 'running', context = ? WHERE id = ?`, JSON.stringify({ __inputs__: { region: 'ams3' }, from_ledger: 42 }), id);
+    h.sql(
+      `UPDATE saga_runs SET status = 'running', context = ? WHERE id = ?`,
+      JSON.stringify({ __inputs__: { region: 'ams3' }, from_ledger: 42 }),
+      id,
+    );
     h.sql(`UPDATE saga_step_results SET status = 'succeeded', attempts = 1 WHERE saga_id = ? AND idx = 0`, id);
 
     const done = await runner.run(id);
@@ -245,7 +250,15 @@ describe('rule 2: intent before execution, result with its context in one transa
     const done = await h.runner().run(id);
 
     expect(observed).toEqual([
-      { saga: 'running', step: 'running', attempts: 1, startedAtMatches: true, last: [0, 'pending', 'running', 1], earlier: [], context: { __inputs__: {} } },
+      {
+        saga: 'running',
+        step: 'running',
+        attempts: 1,
+        startedAtMatches: true,
+        last: [0, 'pending', 'running', 1],
+        earlier: [],
+        context: { __inputs__: {} },
+      },
       {
         saga: 'running',
         step: 'running',
@@ -358,7 +371,9 @@ describe('rules 3 and 4: checkpoints and re-execution of a step found running', 
     expect(done.recoveryAttempts).toBe(1);
     expect(done.leaseEpoch).toBe(2);
     const events = h.events(id);
-    expect(transitionsOf(events, 1, 'running', 'running').map((e) => e.detail)).toContain('executing again after an interruption');
+    expect(transitionsOf(events, 1, 'running', 'running').map((e) => e.detail)).toContain(
+      'executing again after an interruption',
+    );
     for (const idx of [0, 1, 2]) expect(transitionsOf(events, idx, 'running', 'succeeded')).toHaveLength(1);
     expect(events.filter((e) => e.to === 'owner').map((e) => e.epoch)).toEqual([1, 2]);
   });
@@ -389,7 +404,9 @@ describe('rule 5: compensation', () => {
     expect(done.owner).toBeNull();
     expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
     const events = h.events(id);
-    expect(events.filter((e) => e.stepIdx === 2).map((e) => `${e.from}->${e.to}${e.detail ? ` (${e.detail})` : ''}`)).toEqual([
+    expect(
+      events.filter((e) => e.stepIdx === 2).map((e) => `${e.from}->${e.to}${e.detail ? ` (${e.detail})` : ''}`),
+    ).toEqual([
       'pending->running',
       'running->failed (droplet is locked)',
       'failed->compensating',
@@ -531,7 +548,7 @@ describe('rule 6: transient errors are retried with backoff, permanent ones fail
     ).toEqual(['retrying after: 503 on try 1', 'retrying after: 503 on try 2']);
   });
 
-  it("hands a retried attempt the checkpoints of the attempt before it (an action id must not be posted twice)", async () => {
+  it('hands a retried attempt the checkpoints of the attempt before it (an action id must not be posted twice)', async () => {
     const h = harness();
     const seen: (number | undefined)[] = [];
     h.step('a', {
@@ -564,7 +581,11 @@ describe('rule 6: transient errors are retried with backoff, permanent ones fail
 
     expect(h.counts.get('execute:a')).toBe(3);
     expect(done.status).toBe('rolled_back');
-    expect(done.steps[0]).toMatchObject({ status: 'failed', attempts: 3, error: 'connection reset (after 3 attempts)' });
+    expect(done.steps[0]).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      error: 'connection reset (after 3 attempts)',
+    });
     expect(h.clock.sleeps).toEqual([75, 150]);
   });
 
@@ -581,7 +602,11 @@ describe('rule 6: transient errors are retried with backoff, permanent ones fail
     const done = await h.runner().run(id);
 
     expect(h.counts.get('execute:a')).toBe(1);
-    expect(done.steps[0]).toMatchObject({ status: 'failed', attempts: 1, error: '422 droplet already has a pending event' });
+    expect(done.steps[0]).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: '422 droplet already has a pending event',
+    });
     expect(h.clock.sleeps).toEqual([]);
   });
 
@@ -1001,161 +1026,165 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
   });
 });
 
-describe('interruptions (ARCHITECTURE.md, "Interruptions"): stop, record, let go, roll nothing back', { timeout: 10_000 }, () => {
-  const lockFile = (h: Harness, id: string): string => join(h.locksDir, `${id}.lock`);
+describe(
+  'interruptions (ARCHITECTURE.md, "Interruptions"): stop, record, let go, roll nothing back',
+  { timeout: 10_000 },
+  () => {
+    const lockFile = (h: Harness, id: string): string => join(h.locksDir, `${id}.lock`);
 
-  function sleepingStep(h: Harness, name: string, ms: number, seen: { reason?: unknown } = {}): void {
-    h.step(name, {
-      execute: async (ctx) => {
-        try {
-          await ctx.sleep(ms);
-        } catch (error) {
-          seen.reason = error;
-          throw error;
-        }
-        return {};
-      },
+    function sleepingStep(h: Harness, name: string, ms: number, seen: { reason?: unknown } = {}): void {
+      h.step(name, {
+        execute: async (ctx) => {
+          try {
+            await ctx.sleep(ms);
+          } catch (error) {
+            seen.reason = error;
+            throw error;
+          }
+          return {};
+        },
+      });
+    }
+
+    it('wakes a step waiting in ctx.sleep, records interrupted, lets go of the lease, leaves the step be', async () => {
+      const clock = new FakeClock({ autoAdvance: false });
+      const h = harness({ clock });
+      const seen: { reason?: unknown } = {};
+      h.step('a');
+      sleepingStep(h, 'b', 60 * 60_000, seen);
+      h.step('c');
+      const id = h.create(['a', 'b', 'c']);
+      const stop = new AbortController();
+      const startedAt = clock.now();
+
+      const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
+      await clock.waitForSleepers(1);
+      stop.abort(new InterruptedError('SIGINT'));
+      const error: unknown = await running.catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(SagaInterruptedError);
+      expect(error).toMatchObject({ sagaId: id, signalName: 'SIGINT', sagaIds: [id] });
+      expect(seen.reason).toBeInstanceOf(InterruptedError);
+      expect(clock.now()).toBe(startedAt);
+      const stopped = h.saga(id);
+      expect(stopped.status).toBe('running');
+      expect(statuses(stopped)).toEqual(['succeeded', 'running', 'pending']);
+      expect(stopped.owner).toBeNull();
+      expect(existsSync(lockFile(h, id))).toBe(false);
+      expect(h.log).toEqual(['execute:a', 'execute:b']);
+      const interrupted = h.events(id).filter((e) => e.to === 'interrupted');
+      expect(interrupted).toHaveLength(1);
+      expect(interrupted[0]).toMatchObject({ stepIdx: 1, from: 'running' });
+      expect(interrupted[0]?.detail).toMatch(/^SIGINT: stopped, resumable; nothing rolled back/);
+
+      // Resumed at once (no stale wait): the step runs again, nothing was compensated, one recovery counted.
+      const resuming = h.runner().run(id);
+      await clock.waitForSleepers(1);
+      clock.advance(60 * 60_000);
+      const done = await resuming;
+      expect(done.status).toBe('succeeded');
+      expect(h.counts.get('execute:b')).toBe(2);
+      expect(h.counts.get('execute:c')).toBe(1);
+      expect([...h.counts.keys()].some((k) => k.startsWith('compensate:'))).toBe(false);
+      expect(done.recoveryAttempts).toBe(1);
     });
-  }
 
-  it('wakes a step waiting in ctx.sleep, records interrupted, lets go of the lease, leaves the step be', async () => {
-    const clock = new FakeClock({ autoAdvance: false });
-    const h = harness({ clock });
-    const seen: { reason?: unknown } = {};
-    h.step('a');
-    sleepingStep(h, 'b', 60 * 60_000, seen);
-    h.step('c');
-    const id = h.create(['a', 'b', 'c']);
-    const stop = new AbortController();
-    const startedAt = clock.now();
+    it('records the result of a step that finished as the signal came, and starts no further step', async () => {
+      const h = harness();
+      const stop = new AbortController();
+      h.step('a', {
+        execute: () => {
+          stop.abort(new InterruptedError('SIGTERM'));
+          return { a: 1 };
+        },
+      });
+      h.step('b');
+      const id = h.create(['a', 'b']);
 
-    const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
-    await clock.waitForSleepers(1);
-    stop.abort(new InterruptedError('SIGINT'));
-    const error: unknown = await running.catch((e: unknown) => e);
+      const run = h.runner(h.ledger, { stop: stop.signal }).run(id);
+      await expect(run).rejects.toMatchObject({ signalName: 'SIGTERM', sagaId: id });
 
-    expect(error).toBeInstanceOf(SagaInterruptedError);
-    expect(error).toMatchObject({ sagaId: id, signalName: 'SIGINT', sagaIds: [id] });
-    expect(seen.reason).toBeInstanceOf(InterruptedError);
-    expect(clock.now()).toBe(startedAt);
-    const stopped = h.saga(id);
-    expect(stopped.status).toBe('running');
-    expect(statuses(stopped)).toEqual(['succeeded', 'running', 'pending']);
-    expect(stopped.owner).toBeNull();
-    expect(existsSync(lockFile(h, id))).toBe(false);
-    expect(h.log).toEqual(['execute:a', 'execute:b']);
-    const interrupted = h.events(id).filter((e) => e.to === 'interrupted');
-    expect(interrupted).toHaveLength(1);
-    expect(interrupted[0]).toMatchObject({ stepIdx: 1, from: 'running' });
-    expect(interrupted[0]?.detail).toMatch(/^SIGINT: stopped, resumable; nothing rolled back/);
-
-    // Resumed at once (no stale wait): the step runs again, nothing was compensated, one recovery counted.
-    const resuming = h.runner().run(id);
-    await clock.waitForSleepers(1);
-    clock.advance(60 * 60_000);
-    const done = await resuming;
-    expect(done.status).toBe('succeeded');
-    expect(h.counts.get('execute:b')).toBe(2);
-    expect(h.counts.get('execute:c')).toBe(1);
-    expect([...h.counts.keys()].some((k) => k.startsWith('compensate:'))).toBe(false);
-    expect(done.recoveryAttempts).toBe(1);
-  });
-
-  it('records the result of a step that finished as the signal came, and starts no further step', async () => {
-    const h = harness();
-    const stop = new AbortController();
-    h.step('a', {
-      execute: () => {
-        stop.abort(new InterruptedError('SIGTERM'));
-        return { a: 1 };
-      },
+      const stopped = h.saga(id);
+      expect(stopped.status).toBe('running');
+      expect(statuses(stopped)).toEqual(['succeeded', 'pending']);
+      expect(stopped.context.a).toBe(1);
+      expect(h.log).toEqual(['execute:a']);
+      expect(h.events(id).filter((e) => e.stepIdx === 1)).toEqual([]);
+      expect(h.events(id).at(-1)).toMatchObject({ to: 'interrupted', stepIdx: null });
+      expect(existsSync(lockFile(h, id))).toBe(false);
     });
-    h.step('b');
-    const id = h.create(['a', 'b']);
 
-    const run = h.runner(h.ledger, { stop: stop.signal }).run(id);
-    await expect(run).rejects.toMatchObject({ signalName: 'SIGTERM', sagaId: id });
+    it('wakes a step waiting out a retry backoff without failing it', async () => {
+      const clock = new FakeClock({ autoAdvance: false });
+      const h = harness({ clock });
+      h.step('a', {
+        execute: (_ctx, run) => {
+          if (run === 1) throw transient('503');
+          return {};
+        },
+      });
+      const id = h.create(['a']);
+      const stop = new AbortController();
 
-    const stopped = h.saga(id);
-    expect(stopped.status).toBe('running');
-    expect(statuses(stopped)).toEqual(['succeeded', 'pending']);
-    expect(stopped.context.a).toBe(1);
-    expect(h.log).toEqual(['execute:a']);
-    expect(h.events(id).filter((e) => e.stepIdx === 1)).toEqual([]);
-    expect(h.events(id).at(-1)).toMatchObject({ to: 'interrupted', stepIdx: null });
-    expect(existsSync(lockFile(h, id))).toBe(false);
-  });
+      const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
+      await clock.waitForSleepers(1);
+      stop.abort(new InterruptedError('SIGINT'));
+      await expect(running).rejects.toBeInstanceOf(SagaInterruptedError);
 
-  it('wakes a step waiting out a retry backoff without failing it', async () => {
-    const clock = new FakeClock({ autoAdvance: false });
-    const h = harness({ clock });
-    h.step('a', {
-      execute: (_ctx, run) => {
-        if (run === 1) throw transient('503');
-        return {};
-      },
+      expect(h.counts.get('execute:a')).toBe(1);
+      expect(statuses(h.saga(id))).toEqual(['running']);
+      expect(h.counts.get('compensate:a')).toBeUndefined();
+      expect((await h.runner().run(id)).status).toBe('succeeded');
     });
-    const id = h.create(['a']);
-    const stop = new AbortController();
 
-    const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
-    await clock.waitForSleepers(1);
-    stop.abort(new InterruptedError('SIGINT'));
-    await expect(running).rejects.toBeInstanceOf(SagaInterruptedError);
+    it('stops a compensation under way too: the saga stays compensating and a resume finishes the rollback', async () => {
+      const clock = new FakeClock({ autoAdvance: false });
+      const h = harness({ clock });
+      h.step('a', {
+        compensate: async (ctx, run) => {
+          if (run === 1) await ctx.sleep(10_000);
+        },
+      });
+      h.step('b', {
+        execute: () => {
+          throw new StepFailedError('no');
+        },
+      });
+      const id = h.create(['a', 'b']);
+      const stop = new AbortController();
 
-    expect(h.counts.get('execute:a')).toBe(1);
-    expect(statuses(h.saga(id))).toEqual(['running']);
-    expect(h.counts.get('compensate:a')).toBeUndefined();
-    expect((await h.runner().run(id)).status).toBe('succeeded');
-  });
+      const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
+      await clock.waitForSleepers(1);
+      stop.abort(new InterruptedError('SIGTERM'));
+      await expect(running).rejects.toBeInstanceOf(SagaInterruptedError);
 
-  it('stops a compensation under way too: the saga stays compensating and a resume finishes the rollback', async () => {
-    const clock = new FakeClock({ autoAdvance: false });
-    const h = harness({ clock });
-    h.step('a', {
-      compensate: async (ctx, run) => {
-        if (run === 1) await ctx.sleep(10_000);
-      },
+      const stopped = h.saga(id);
+      expect(stopped.status).toBe('compensating');
+      expect(statuses(stopped)).toEqual(['compensating', 'failed']);
+      expect(stopped.owner).toBeNull();
+      expect(h.events(id).at(-1)).toMatchObject({ from: 'compensating', to: 'interrupted', stepIdx: 0 });
+
+      const done = await h.runner().run(id);
+      expect(done.status).toBe('rolled_back');
+      expect(statuses(done)).toEqual(['compensated', 'failed']);
     });
-    h.step('b', {
-      execute: () => {
-        throw new StepFailedError('no');
-      },
+
+    it('does not touch a saga when the stop came before it started', async () => {
+      const h = harness();
+      h.step('a');
+      const id = h.create(['a']);
+      const before = { saga: h.saga(id), events: h.events(id) };
+      const stop = new AbortController();
+      stop.abort(new InterruptedError('SIGINT'));
+
+      await expect(h.runner(h.ledger, { stop: stop.signal }).run(id)).rejects.toMatchObject({ sagaIds: [id] });
+
+      expect({ saga: h.saga(id), events: h.events(id) }).toEqual(before);
+      expect(h.log).toEqual([]);
+      expect(existsSync(lockFile(h, id))).toBe(false);
     });
-    const id = h.create(['a', 'b']);
-    const stop = new AbortController();
-
-    const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
-    await clock.waitForSleepers(1);
-    stop.abort(new InterruptedError('SIGTERM'));
-    await expect(running).rejects.toBeInstanceOf(SagaInterruptedError);
-
-    const stopped = h.saga(id);
-    expect(stopped.status).toBe('compensating');
-    expect(statuses(stopped)).toEqual(['compensating', 'failed']);
-    expect(stopped.owner).toBeNull();
-    expect(h.events(id).at(-1)).toMatchObject({ from: 'compensating', to: 'interrupted', stepIdx: 0 });
-
-    const done = await h.runner().run(id);
-    expect(done.status).toBe('rolled_back');
-    expect(statuses(done)).toEqual(['compensated', 'failed']);
-  });
-
-  it('does not touch a saga when the stop came before it started', async () => {
-    const h = harness();
-    h.step('a');
-    const id = h.create(['a']);
-    const before = { saga: h.saga(id), events: h.events(id) };
-    const stop = new AbortController();
-    stop.abort(new InterruptedError('SIGINT'));
-
-    await expect(h.runner(h.ledger, { stop: stop.signal }).run(id)).rejects.toMatchObject({ sagaIds: [id] });
-
-    expect({ saga: h.saga(id), events: h.events(id) }).toEqual(before);
-    expect(h.log).toEqual([]);
-    expect(existsSync(lockFile(h, id))).toBe(false);
-  });
-});
+  },
+);
 
 describe('a saga this version cannot drive as it is', () => {
   it('halts on a step it does not know (a newer arcadia wrote it), before the lease, leaving the saga untouched', async () => {
@@ -1167,7 +1196,10 @@ describe('a saga this version cannot drive as it is', () => {
     const before = h.saga(id);
     const eventsBefore = h.events(id);
 
-    const error = await h.runner().run(id).catch((e: unknown) => e);
+    const error = await h
+      .runner()
+      .run(id)
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(SagaStepNotKnownError);
     expect(error).toMatchObject({ sagaId: id, stepIdx: 1, stepName: 'from_the_future', haltsExecutor: true });
@@ -1195,7 +1227,10 @@ describe('a saga this version cannot drive as it is', () => {
     // Another executor finished it between the caller's look at the unfinished sagas and this claim.
     await h.runner().run(id);
 
-    const error = await h.runner().run(id, { unfinishedOnly: true }).catch((e: unknown) => e);
+    const error = await h
+      .runner()
+      .run(id, { unfinishedOnly: true })
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(SagaAlreadyFinishedError);
     expect(error).toMatchObject({ sagaId: id, status: 'succeeded' });

@@ -59,7 +59,8 @@ export function assertBuilt(): void {
   if (built) return;
   const target = /import\s+['"]([^'"]+)['"]/.exec(readFileSync(ARCADIA_BIN, 'utf8'))?.[1];
   const path = target ? resolve(dirname(ARCADIA_BIN), target) : undefined;
-  if (path && !existsSync(path)) throw new Error(`${path} is missing: build the CLI first (npm run build, or npm test)`);
+  if (path && !existsSync(path))
+    throw new Error(`${path} is missing: build the CLI first (npm run build, or npm test)`);
   built = true;
 }
 
@@ -69,16 +70,14 @@ export function spawnArcadia(args: string[], options: ArcadiaOptions = {}): Spaw
   const spawned = spawnBuilt(args, { ...options, timeoutMs: options.timeoutMs ?? 30_000 });
   const { child } = spawned;
   running.add(child);
-  const done = spawned.done.then(
-    (r): ArcadiaResult => ({
-      code: r.code,
-      signal: r.signal,
-      stdout: r.stdout,
-      stderr: r.stderr,
-      timedOut: r.timedOut,
-      durationMs: Math.round(r.ms),
-    }),
-  );
+  const done = spawned.done.then((r): ArcadiaResult => ({
+    code: r.code,
+    signal: r.signal,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    timedOut: r.timedOut,
+    durationMs: Math.round(r.ms),
+  }));
   void done.finally(() => running.delete(child));
   const handle: SpawnedArcadia = {
     child,

@@ -63,7 +63,10 @@ function rowsMovedUp(write: string): number | undefined {
 
 /** The lines a block write draws, without its leading erase. */
 function blockLines(write: string): string[] {
-  return write.replace(/^(\u001b\[\d+F)?\u001b\[0J/, '').replace(/\n$/, '').split('\n');
+  return write
+    .replace(/^(\u001b\[\d+F)?\u001b\[0J/, '')
+    .replace(/\n$/, '')
+    .split('\n');
 }
 
 function tty(term: FakeTerminal): Output {

@@ -8,7 +8,7 @@ import type { SagaRecord } from '../../src/engine/types.js';
 /** A screen clear, an OSC title change, a one-byte C1 CSI, a bidi override, an isolate and a faked line. */
 const HOSTILE = '\u001b[2J\u001b]0;pwned\u0007\u009b31m\u202eexe.txt\u2066\nFAKE line';
 /** Anything of HOSTILE a terminal would obey; arcadia's own colours (ESC[..m) are checked apart. */
- 
+
 const OBEYED = /\u001b\[2J|\u001b\]|\u0007|\u009b|\u202e|\u2066|\nFAKE/;
 
 interface Captured {

@@ -1,12 +1,31 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+  writeSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ledgerPath } from '../../src/db/open.js';
-import { FAST_SIMULATOR, arcadia, invariantViolations, readSagas, sandbox, start, type RunResult, type Sandbox } from '../e2e/harness.js';
+import {
+  FAST_SIMULATOR,
+  arcadia,
+  invariantViolations,
+  readSagas,
+  sandbox,
+  start,
+  type RunResult,
+  type Sandbox,
+} from '../e2e/harness.js';
 import { expectJsonError, expectOneErrorLine, inProcess, waitFor } from '../security/util.js';
 
 /** Snapshots take long enough here to do something to the ledger while one is in flight. */
@@ -255,7 +274,10 @@ describe('a write that fails mid-saga (disk full)', () => {
 
     const again = await arcadia(['snapshot', '1001', '--json'], b.env);
     expect(again.code, again.stdout + again.stderr).toBe(0);
-    expect((JSON.parse(again.stdout) as { sagaId: string; status: string }[])[0]).toMatchObject({ sagaId: saga?.id, status: 'succeeded' });
+    expect((JSON.parse(again.stdout) as { sagaId: string; status: string }[])[0]).toMatchObject({
+      sagaId: saga?.id,
+      status: 'succeeded',
+    });
     expect(readSagas(home)).toHaveLength(1);
     expect(liveSnapshots(b, 1001)).toHaveLength(1);
     expect(invariantViolations(home, b.sim)).toEqual([]);
@@ -287,10 +309,16 @@ describe('a snapshot someone else started on the droplet at the same time', () =
     // In this process (runCli, what the binary runs), so no Node start-up stands between the other POST and ours.
     const run = await inProcess(['saga', 'resume', sagaId, '--json'], { ...b.env, ARCADIA_LOOKUP_ATTEMPTS: '15' });
     const refusedWhileBusy = b.sim.state().requests.filter((r) => r.method === 'POST' && r.status === 422).length;
-    expect(refusedWhileBusy, 'arcadia did not meet the other snapshot in flight: the scenario was not reached').toBeGreaterThan(0);
+    expect(
+      refusedWhileBusy,
+      'arcadia did not meet the other snapshot in flight: the scenario was not reached',
+    ).toBeGreaterThan(0);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect((JSON.parse(run.stdout) as { status: string }).status).toBe('succeeded');
-    const live = b.sim.state().snapshots.filter((s) => s.deletedAt === null).map((s) => s.name);
+    const live = b.sim
+      .state()
+      .snapshots.filter((s) => s.deletedAt === null)
+      .map((s) => s.name);
     expect(live).toContain('manual-before-upgrade');
     expect(liveSnapshots(b, 1001)).toHaveLength(1);
     expect(invariantViolations(b.home, b.sim)).toEqual([]);

@@ -227,7 +227,7 @@ const CASES: { name: string; snapshots: RetentionCandidate[]; policy: RetentionP
   },
 ];
 
-describe('retention policy: the kept set is restic\'s', () => {
+describe("retention policy: the kept set is restic's", () => {
   it.each(CASES)('$name', ({ snapshots, policy, kept }) => {
     expect(keptKeys(snapshots, policy)).toEqual([...kept].sort());
   });
@@ -315,7 +315,7 @@ describe('retention options', () => {
     }
   });
 
-  it('round-trips through saga inputs, and reads a previous version\'s `keep` alone as keep-last', () => {
+  it("round-trips through saga inputs, and reads a previous version's `keep` alone as keep-last", () => {
     const policy: RetentionPolicy = {
       keepLast: 2,
       keepDaily: 7,

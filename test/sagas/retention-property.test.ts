@@ -33,7 +33,8 @@ function randomHistory(r: Random): RetentionCandidate[] {
     const kind = r.int(0, 9);
     const id = String(1000 + i);
     if (kind <= 5) snapshots.push({ id, name: `arcadia-snap-${DROPLET}-${hex(i)}`, createdAt, type: 'snapshot' });
-    else if (kind === 6) snapshots.push({ id, name: `arcadia-snap-${DROPLET + 1}-${hex(i)}`, createdAt, type: 'snapshot' });
+    else if (kind === 6)
+      snapshots.push({ id, name: `arcadia-snap-${DROPLET + 1}-${hex(i)}`, createdAt, type: 'snapshot' });
     else if (kind === 7) snapshots.push({ id, name: `arcadia-snap-${DROPLET}-${hex(i)}`, createdAt, type: 'backup' });
     else if (kind === 8) snapshots.push({ id, name: `web-${i}-before-upgrade`, createdAt, type: 'snapshot' });
     else snapshots.push({ id, name: `arcadia-snap-${DROPLET}-${hex(i)}-Not Ours`, createdAt, type: 'snapshot' });
@@ -88,7 +89,10 @@ describe('retention over random histories (seeded)', () => {
         newSnapshotId: newId,
       });
       const rest = deleted.filter((d) => !gone.has(d.id)).map((d) => d.id);
-      expect(again.filter((d) => d.action === 'delete').map((d) => d.id), where).toEqual(rest);
+      expect(
+        again.filter((d) => d.action === 'delete').map((d) => d.id),
+        where,
+      ).toEqual(rest);
     }
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseSnapshotName, snapshotName, validateLabel } from '../../src/sagas/snapshot/naming.js';
-import { applyRetentionPolicy, snapshotsToDelete, type RetentionCandidate } from '../../src/sagas/snapshot/retention.js';
+import {
+  applyRetentionPolicy,
+  snapshotsToDelete,
+  type RetentionCandidate,
+} from '../../src/sagas/snapshot/retention.js';
 
 const SAGA = '3f2a9c1e-0000-4000-8000-000000000000';
 
@@ -12,15 +16,35 @@ describe('snapshot names', () => {
   });
 
   it('parse back, and nothing else parses', () => {
-    expect(parseSnapshotName('arcadia-snap-123-3f2a9c1e-nightly')).toEqual({ dropletId: 123, sagaPrefix: '3f2a9c1e', label: 'nightly' });
-    for (const other of ['web-01-1595954862243', 'arcadia-snap-123', 'arcadia-snap-x-3f2a9c1e', 'my-arcadia-snap-1-3f2a9c1e', 'arcadia-snap-1-3f2a9c1e-Bad Label']) {
+    expect(parseSnapshotName('arcadia-snap-123-3f2a9c1e-nightly')).toEqual({
+      dropletId: 123,
+      sagaPrefix: '3f2a9c1e',
+      label: 'nightly',
+    });
+    for (const other of [
+      'web-01-1595954862243',
+      'arcadia-snap-123',
+      'arcadia-snap-x-3f2a9c1e',
+      'my-arcadia-snap-1-3f2a9c1e',
+      'arcadia-snap-1-3f2a9c1e-Bad Label',
+    ]) {
       expect(parseSnapshotName(other)).toBeUndefined();
     }
   });
 
   it('refuse labels with shell or control characters', () => {
     expect(validateLabel('before-upgrade.2')).toBe('before-upgrade.2');
-    for (const bad of ['$(rm -rf /)', 'a;b', 'a b', 'x\u001b[31m', '', '-lead', 'A'.repeat(3), 'a'.repeat(41), 'tab\there']) {
+    for (const bad of [
+      '$(rm -rf /)',
+      'a;b',
+      'a b',
+      'x\u001b[31m',
+      '',
+      '-lead',
+      'A'.repeat(3),
+      'a'.repeat(41),
+      'tab\there',
+    ]) {
       expect(() => validateLabel(bad)).toThrow(/--label/);
     }
   });
@@ -30,8 +54,18 @@ function snap(id: string, name: string, day: number, type = 'snapshot'): Retenti
   return { id, name, createdAt: `2026-11-${String(day).padStart(2, '0')}T03:00:00Z`, type };
 }
 
-function snapshotsToPrune(listing: RetentionCandidate[], dropletId: number, keep: number, newId: string): RetentionCandidate[] {
-  const decisions = applyRetentionPolicy({ snapshots: listing, dropletId, policy: { keepLast: keep }, newSnapshotId: newId });
+function snapshotsToPrune(
+  listing: RetentionCandidate[],
+  dropletId: number,
+  keep: number,
+  newId: string,
+): RetentionCandidate[] {
+  const decisions = applyRetentionPolicy({
+    snapshots: listing,
+    dropletId,
+    policy: { keepLast: keep },
+    newSnapshotId: newId,
+  });
   return snapshotsToDelete(decisions);
 }
 

@@ -57,7 +57,13 @@ describe('waitForAction', () => {
     const start = clock.now();
     const { api, polls } = actionApi(clock, start, TWO_MINUTES);
     const first = await api.getAction(7);
-    const done = await waitForAction(api, ctx(clock), first, { pollIntervalMs: 5000, actionTimeoutMs: 1_800_000 }, TWO_MINUTES);
+    const done = await waitForAction(
+      api,
+      ctx(clock),
+      first,
+      { pollIntervalMs: 5000, actionTimeoutMs: 1_800_000 },
+      TWO_MINUTES,
+    );
     expect(done.status).toBe('completed');
     expect(polls() - 1).toBeLessThanOrEqual(4);
     expect(clock.now() - (start + TWO_MINUTES)).toBeLessThanOrEqual(5000);
@@ -67,7 +73,10 @@ describe('waitForAction', () => {
     const clock = fakeClock();
     const start = clock.now();
     const { api, polls } = actionApi(clock, start, TWO_MINUTES);
-    const done = await waitForAction(api, ctx(clock), await api.getAction(7), { pollIntervalMs: 5000, actionTimeoutMs: 1_800_000 });
+    const done = await waitForAction(api, ctx(clock), await api.getAction(7), {
+      pollIntervalMs: 5000,
+      actionTimeoutMs: 1_800_000,
+    });
     expect(done.status).toBe('completed');
     expect(polls() - 1).toBeLessThanOrEqual(18); // a fixed 5 s poll spends 24
     expect(clock.now() - (start + TWO_MINUTES)).toBeLessThanOrEqual(TWO_MINUTES / 8 + 5000);
@@ -76,7 +85,9 @@ describe('waitForAction', () => {
   it('gives up after the action timeout', async () => {
     const clock = fakeClock();
     const { api } = actionApi(clock, clock.now(), 10 * TWO_MINUTES);
-    await expect(waitForAction(api, ctx(clock), await api.getAction(7), { pollIntervalMs: 5000, actionTimeoutMs: 60_000 })).rejects.toBeInstanceOf(ActionTimeoutError);
+    await expect(
+      waitForAction(api, ctx(clock), await api.getAction(7), { pollIntervalMs: 5000, actionTimeoutMs: 60_000 }),
+    ).rejects.toBeInstanceOf(ActionTimeoutError);
   });
 
   it('an unknown status (pending, or anything new) keeps it waiting: only completed and errored end the wait', async () => {
@@ -94,7 +105,10 @@ describe('waitForAction', () => {
   it('an action stuck in an unknown status times out like one stuck in progress, naming the status', async () => {
     const clock = fakeClock();
     const { api } = actionApi(clock, clock.now(), 10 * TWO_MINUTES, 'queued-for-later');
-    const wait = waitForAction(api, ctx(clock), await api.getAction(7), { pollIntervalMs: 5000, actionTimeoutMs: 60_000 });
+    const wait = waitForAction(api, ctx(clock), await api.getAction(7), {
+      pollIntervalMs: 5000,
+      actionTimeoutMs: 60_000,
+    });
     await expect(wait).rejects.toBeInstanceOf(ActionTimeoutError);
     await expect(wait).rejects.toThrow(/"queued-for-later"/);
   });

@@ -25,8 +25,18 @@ interface Case {
   message?: RegExp;
 }
 
-const p = (name: string, args: string[], message?: RegExp): Case => ({ name, args, parseOnly: true, ...(message ? { message } : {}) });
-const api = (name: string, args: string[], message?: RegExp): Case => ({ name, args, parseOnly: false, ...(message ? { message } : {}) });
+const p = (name: string, args: string[], message?: RegExp): Case => ({
+  name,
+  args,
+  parseOnly: true,
+  ...(message ? { message } : {}),
+});
+const api = (name: string, args: string[], message?: RegExp): Case => ({
+  name,
+  args,
+  parseOnly: false,
+  ...(message ? { message } : {}),
+});
 
 const CASES: Case[] = [
   // snapshot: which droplets
@@ -105,7 +115,9 @@ let scratch: string;
 function withJson(args: string[]): string[] {
   if (args.includes('--json')) return args;
   const commands = ['snapshot', 'reconcile', 'simulator', 'demo', 'saga'];
-  return args[0] !== undefined && commands.includes(args[0]) ? [args[0], '--json', ...args.slice(1)] : ['--json', ...args];
+  return args[0] !== undefined && commands.includes(args[0])
+    ? [args[0], '--json', ...args.slice(1)]
+    : ['--json', ...args];
 }
 
 /** The real binary, killed if it does not exit: a bad-input case that started a server or a saga would hang. */
@@ -165,12 +177,24 @@ describe('bad input: exit 2, one line (or one JSON error), nothing changed', () 
     expect(box.sim.state().actions, 'no droplet action was ever started').toEqual([]);
   });
 
-  const SAMPLE = ['snapshot -5', '--concurrency 999', 'unknown droplet among known ones', 'simulator --port 70000', 'misspelt command'];
+  const SAMPLE = [
+    'snapshot -5',
+    '--concurrency 999',
+    'unknown droplet among known ones',
+    'simulator --port 70000',
+    'misspelt command',
+  ];
   it('the real binary agrees on a sample of the table', async () => {
     const cases = CASES.filter((c) => SAMPLE.includes(c.name));
     expect(cases).toHaveLength(SAMPLE.length);
     const before = fingerprint();
-    const runs = await Promise.all(cases.map(async (c) => ({ c, plain: await binary(c.args, box.env), json: await binary(withJson(c.args), box.env) })));
+    const runs = await Promise.all(
+      cases.map(async (c) => ({
+        c,
+        plain: await binary(c.args, box.env),
+        json: await binary(withJson(c.args), box.env),
+      })),
+    );
     for (const { c, plain, json } of runs) expectRefused({ plain, json }, c);
     expect(fingerprint()).toBe(before);
     expect(box.sim.state().actions).toEqual([]);

@@ -18,7 +18,7 @@ const TOKEN = `dop_v1_${randomBytes(32).toString('hex')}`;
 const FRAGMENTS = tokenFragments(TOKEN, 12);
 
 /** What a terminal obeys: C0 but the newline, DEL, C1, and bidi or invisible format controls. */
- 
+
 const TERMINAL_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;
 /** What JSON.stringify would leave raw in --json output: C1 and bidi controls. */
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/;

@@ -11,7 +11,15 @@ import { FAST_SIMULATOR, arcadia, readSagas, sandbox, type RunResult, type Sandb
 import { NO_EGRESS, UNSAFE_CONTROL, arcadiaIn, expectJsonError, expectOneErrorLine, inProcess, lines } from './util.js';
 
 /** Addresses that must never be connected to: used only as strings that arcadia refuses before any socket opens. */
-const NON_LOOPBACK_HTTP = ['http://10.1.2.3', 'http://10.1.2.3:8080/v2', 'http://example.com', 'http://127.0.0.1.example.com', 'http://localhost.example.com', 'http://0.0.0.0:80', 'http://[::2]/'];
+const NON_LOOPBACK_HTTP = [
+  'http://10.1.2.3',
+  'http://10.1.2.3:8080/v2',
+  'http://example.com',
+  'http://127.0.0.1.example.com',
+  'http://localhost.example.com',
+  'http://0.0.0.0:80',
+  'http://[::2]/',
+];
 
 function refusal(raw: string): ConfigError {
   try {
@@ -36,12 +44,14 @@ describe('validateApiUrl (no connection involved)', () => {
     expect(isLoopbackHost(validateApiUrl(raw).hostname)).toBe(true);
   });
 
-  it.each(['https://api.digitalocean.com', 'https://10.1.2.3', 'https://example.com/proxy/', 'https://[2001:db8::1]:8443'])(
-    'accepts https:// for any host (validation only): %s',
-    (raw) => {
-      expect(validateApiUrl(raw).protocol).toBe('https:');
-    },
-  );
+  it.each([
+    'https://api.digitalocean.com',
+    'https://10.1.2.3',
+    'https://example.com/proxy/',
+    'https://[2001:db8::1]:8443',
+  ])('accepts https:// for any host (validation only): %s', (raw) => {
+    expect(validateApiUrl(raw).protocol).toBe('https:');
+  });
 
   it.each(NON_LOOPBACK_HTTP)('refuses http:// to a non-loopback host, naming ARCADIA_API_URL: %s', (raw) => {
     const error = refusal(raw);
@@ -76,7 +86,9 @@ describe('validateApiUrl (no connection involved)', () => {
       const client = createDigitalOceanClient({ apiUrl: 'https://10.1.2.3', provisioningToken: 'dop_v1_unused' });
       expect(client).toBeDefined();
       expect(connect).not.toHaveBeenCalled();
-      expect(() => createDigitalOceanClient({ apiUrl: 'http://10.1.2.3', provisioningToken: 'dop_v1_unused' })).toThrow(/ARCADIA_API_URL/);
+      expect(() => createDigitalOceanClient({ apiUrl: 'http://10.1.2.3', provisioningToken: 'dop_v1_unused' })).toThrow(
+        /ARCADIA_API_URL/,
+      );
       expect(connect).not.toHaveBeenCalled();
     } finally {
       connect.mockRestore();
@@ -86,7 +98,14 @@ describe('validateApiUrl (no connection involved)', () => {
 
 let box: Sandbox;
 beforeAll(async () => {
-  box = await sandbox({ ...FAST_SIMULATOR, actionDurationMs: { ...FAST_SIMULATOR.actionDurationMs, snapshot: 150 }, snapshotListingLagMs: 100 }, NO_EGRESS);
+  box = await sandbox(
+    {
+      ...FAST_SIMULATOR,
+      actionDurationMs: { ...FAST_SIMULATOR.actionDurationMs, snapshot: 150 },
+      snapshotListingLagMs: 100,
+    },
+    NO_EGRESS,
+  );
 });
 afterAll(async () => {
   await box?.cleanup();
@@ -131,20 +150,26 @@ describe('http:// to a non-loopback host is refused before anything connects', (
     expect(readSagas(box.home)).toEqual([]);
   });
 
-  it.each(NON_LOOPBACK_HTTP)('in-process, ARCADIA_API_URL=%s: refused with exit 4 and no socket opened', async (url) => {
-    const connect = vi.spyOn(net.Socket.prototype, 'connect');
-    try {
-      const env = { ...box.env, ARCADIA_API_URL: url };
-      const [plain, json] = [await inProcess(['snapshot', '1001'], env), await inProcess(['reconcile', '--json'], env)];
-      expect(plain.code).toBe(4);
-      expect(expectOneErrorLine(plain, url)).toContain('ARCADIA_API_URL');
-      expect(json.code).toBe(4);
-      expect(expectJsonError(json, url).message).toContain('ARCADIA_API_URL');
-      expect(connect).not.toHaveBeenCalled();
-    } finally {
-      connect.mockRestore();
-    }
-  });
+  it.each(NON_LOOPBACK_HTTP)(
+    'in-process, ARCADIA_API_URL=%s: refused with exit 4 and no socket opened',
+    async (url) => {
+      const connect = vi.spyOn(net.Socket.prototype, 'connect');
+      try {
+        const env = { ...box.env, ARCADIA_API_URL: url };
+        const [plain, json] = [
+          await inProcess(['snapshot', '1001'], env),
+          await inProcess(['reconcile', '--json'], env),
+        ];
+        expect(plain.code).toBe(4);
+        expect(expectOneErrorLine(plain, url)).toContain('ARCADIA_API_URL');
+        expect(json.code).toBe(4);
+        expect(expectJsonError(json, url).message).toContain('ARCADIA_API_URL');
+        expect(connect).not.toHaveBeenCalled();
+      } finally {
+        connect.mockRestore();
+      }
+    },
+  );
 
   it('resuming a snapshot saga with a non-loopback http:// URL: exit 4, and the saga stays resumable', async () => {
     const created = await arcadia(['snapshot', '1002', '--detach', '--json'], box.env);
@@ -209,7 +234,10 @@ describe('--label with shell or control characters', () => {
 
   it('the real binary, in a scratch directory: `$(touch x)` and `a;touch y` as labels run nothing and create nothing', async () => {
     const env = { ...box.env, ARCADIA_HOME: freshHome };
-    const runs = await Promise.all([arcadiaIn(cwd, ['snapshot', '1001', '--label', '$(touch x)'], env), arcadiaIn(cwd, ['snapshot', '1001', '--label', 'a;touch y', '--json'], env)]);
+    const runs = await Promise.all([
+      arcadiaIn(cwd, ['snapshot', '1001', '--label', '$(touch x)'], env),
+      arcadiaIn(cwd, ['snapshot', '1001', '--label', 'a;touch y', '--json'], env),
+    ]);
     expect(runs.map((r) => r.code)).toEqual([2, 2]);
     expectOneErrorLine(runs[0] as RunResult, 'binary');
     expectJsonError(runs[1] as RunResult, 'binary --json');
@@ -220,7 +248,9 @@ describe('--label with shell or control characters', () => {
   it('a good label is accepted and ends up in the snapshot name', async () => {
     const r = await arcadia(['snapshot', '1001', '--label', 'before-upgrade_1.2', '--json'], box.env);
     expect(r.code, r.stderr).toBe(0);
-    expect((JSON.parse(r.stdout) as { snapshotName: string }[])[0]?.snapshotName).toMatch(/^arcadia-snap-1001-[0-9a-f]{8}-before-upgrade_1\.2$/);
+    expect((JSON.parse(r.stdout) as { snapshotName: string }[])[0]?.snapshotName).toMatch(
+      /^arcadia-snap-1001-[0-9a-f]{8}-before-upgrade_1\.2$/,
+    );
   });
 });
 
@@ -231,7 +261,13 @@ describe('control characters in other printed values are made safe', () => {
   /** What is unsafe in a run's output: raw control characters, and lines a value started on its own. */
   function unsafeIn(r: RunResult): string[] {
     const text = r.stdout + r.stderr;
-    const controls = [...new Set([...text].filter((ch) => UNSAFE_CONTROL.test(ch)).map((ch) => `U+${ch.codePointAt(0)?.toString(16).padStart(4, '0')}`))];
+    const controls = [
+      ...new Set(
+        [...text]
+          .filter((ch) => UNSAFE_CONTROL.test(ch))
+          .map((ch) => `U+${ch.codePointAt(0)?.toString(16).padStart(4, '0')}`),
+      ),
+    ];
     const fake = lines(text).filter((line) => line.startsWith('FAKE'));
     return [...controls.map((c) => `raw ${c}`), ...fake.map((line) => `own line: ${JSON.stringify(line)}`)];
   }
@@ -258,20 +294,39 @@ describe('control characters in other printed values are made safe', () => {
 
   it('a hostile --triggered-by, --deployment and --input, shown by saga start, list and show', async () => {
     const started = await arcadia(
-      ['saga', 'start', '--kind', 'test', '--step', 'noop', '--triggered-by', hostile, '--deployment', `d${ESC}]0;t\u0007`, '--input', `note=${hostile}`, '--json'],
+      [
+        'saga',
+        'start',
+        '--kind',
+        'test',
+        '--step',
+        'noop',
+        '--triggered-by',
+        hostile,
+        '--deployment',
+        `d${ESC}]0;t\u0007`,
+        '--input',
+        `note=${hostile}`,
+        '--json',
+      ],
       box.env,
     );
     expect(started.code, started.stderr).toBe(0);
     const sagaId = (JSON.parse(started.stdout) as { id: string }).id;
     const views = {
-      'saga start': await inProcess(['saga', 'start', '--kind', 'test', '--step', 'noop', '--triggered-by', hostile], box.env),
+      'saga start': await inProcess(
+        ['saga', 'start', '--kind', 'test', '--step', 'noop', '--triggered-by', hostile],
+        box.env,
+      ),
       'saga list': await inProcess(['saga', 'list'], box.env),
       'saga list --deployment': await inProcess(['saga', 'list', '--deployment', `d${ESC}]0;t\u0007`], box.env),
       'saga show': await arcadia(['saga', 'show', sagaId], box.env),
     };
     for (const [what, r] of Object.entries(views)) expect(r.code, `${what}: ${r.stderr}`).toBe(0);
     const problems = Object.fromEntries(Object.entries(views).map(([what, r]) => [what, unsafeIn(r)]));
-    expect(problems, JSON.stringify(views['saga show'].stdout)).toEqual(Object.fromEntries(Object.keys(views).map((what) => [what, []])));
+    expect(problems, JSON.stringify(views['saga show'].stdout)).toEqual(
+      Object.fromEntries(Object.keys(views).map((what) => [what, []])),
+    );
     // JSON keeps the value exactly (escaped), for machines.
     const shown = await inProcess(['saga', 'show', sagaId, '--json'], box.env);
     expect((JSON.parse(shown.stdout) as { triggeredBy: string }).triggeredBy).toBe(hostile);

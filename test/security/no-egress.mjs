@@ -11,8 +11,10 @@ function targetOf(args) {
   let first = args[0];
   // net.connect() passes its normalized [options, callback] array as the single argument.
   if (Array.isArray(first)) first = first[0];
-  if (first !== null && typeof first === 'object') return first.path !== undefined ? null : String(first.host ?? 'localhost');
-  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) return typeof args[1] === 'string' ? args[1] : 'localhost';
+  if (first !== null && typeof first === 'object')
+    return first.path !== undefined ? null : String(first.host ?? 'localhost');
+  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first)))
+    return typeof args[1] === 'string' ? args[1] : 'localhost';
   return null; // a unix socket path
 }
 

@@ -51,7 +51,11 @@ function envWith(overrides: Record<string, string | undefined> = {}): NodeJS.Pro
   return env;
 }
 
-async function run(label: string, args: string[], overrides: Record<string, string | undefined> = {}): Promise<RunResult> {
+async function run(
+  label: string,
+  args: string[],
+  overrides: Record<string, string | undefined> = {},
+): Promise<RunResult> {
   const result = await arcadia(args, envWith(overrides));
   expectNoSecret(result, `${label} (arcadia ${args.join(' ')})`);
   return result;
@@ -76,7 +80,12 @@ beforeAll(async () => {
       readOnlyTokens: [READ_ONLY],
       droplets: [
         // a snapshot with arcadia's name pattern and no saga: a leak for `reconcile` to find
-        { id: 1001, name: 'web-1', tags: ['web'], snapshots: [{ name: 'arcadia-snap-1001-deadbeef', sizeGigabytes: 2 }] },
+        {
+          id: 1001,
+          name: 'web-1',
+          tags: ['web'],
+          snapshots: [{ name: 'arcadia-snap-1001-deadbeef', sizeGigabytes: 2 }],
+        },
         { id: 1002, name: 'web-2', tags: ['web'] },
       ],
     },
@@ -110,7 +119,8 @@ describe('tokens never leak', () => {
         }
       }
       if (existsSync(home) && mode(home) !== 0o700) problems.push(`home has mode ${mode(home).toString(8)}`);
-      if (existsSync(join(home, 'locks')) && mode(join(home, 'locks')) !== 0o700) problems.push(`locks/ has mode ${mode(join(home, 'locks')).toString(8)}`);
+      if (existsSync(join(home, 'locks')) && mode(join(home, 'locks')) !== 0o700)
+        problems.push(`locks/ has mode ${mode(join(home, 'locks')).toString(8)}`);
       await sleep(15);
     }
     const result = await done;
@@ -118,7 +128,9 @@ describe('tokens never leak', () => {
     expect(result.code, result.stderr).toBe(0);
     expect([...new Set(problems)]).toEqual([]);
     // The watch above saw the files it is about, so the checks were not vacuous.
-    expect([...seen]).toEqual(expect.arrayContaining(['arcadia.db', 'arcadia.db-wal', 'arcadia.db-shm', 'locks/*.lock']));
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['arcadia.db', 'arcadia.db-wal', 'arcadia.db-shm', 'locks/*.lock']),
+    );
 
     const json = await run('snapshot ok --json', ['snapshot', '1002', '--json']);
     expect(json.code, json.stderr).toBe(0);
@@ -126,7 +138,10 @@ describe('tokens never leak', () => {
   });
 
   it('a snapshot of an unknown droplet: exit 2 with the provider message, no token', async () => {
-    const [plain, json] = await Promise.all([run('unknown droplet', ['snapshot', '4242']), run('unknown droplet --json', ['snapshot', '4242', '--json'])]);
+    const [plain, json] = await Promise.all([
+      run('unknown droplet', ['snapshot', '4242']),
+      run('unknown droplet --json', ['snapshot', '4242', '--json']),
+    ]);
     expect(plain.code).toBe(2);
     expect(expectOneErrorLine(plain, 'unknown droplet')).toMatch(/4242.*could not be found/);
     expect(json.code).toBe(2);
@@ -135,15 +150,27 @@ describe('tokens never leak', () => {
 
   // Which variable a rejected token came from, per the fallbacks of README "Environment".
   const rejected: { name: string; env: Record<string, string | undefined>; variable: string }[] = [
-    { name: 'DIGITALOCEAN_ACCESS_TOKEN wrong', env: { DIGITALOCEAN_ACCESS_TOKEN: WRONG }, variable: 'DIGITALOCEAN_ACCESS_TOKEN' },
-    { name: 'only ARCADIA_PROVISIONING_TOKEN, wrong (reads fall back to it)', env: { DIGITALOCEAN_ACCESS_TOKEN: undefined, ARCADIA_PROVISIONING_TOKEN: WRONG }, variable: 'ARCADIA_PROVISIONING_TOKEN' },
+    {
+      name: 'DIGITALOCEAN_ACCESS_TOKEN wrong',
+      env: { DIGITALOCEAN_ACCESS_TOKEN: WRONG },
+      variable: 'DIGITALOCEAN_ACCESS_TOKEN',
+    },
+    {
+      name: 'only ARCADIA_PROVISIONING_TOKEN, wrong (reads fall back to it)',
+      env: { DIGITALOCEAN_ACCESS_TOKEN: undefined, ARCADIA_PROVISIONING_TOKEN: WRONG },
+      variable: 'ARCADIA_PROVISIONING_TOKEN',
+    },
     { name: 'ARCADIA_READ_TOKEN wrong', env: { ARCADIA_READ_TOKEN: WRONG }, variable: 'ARCADIA_READ_TOKEN' },
   ];
   for (const c of rejected) {
     it(`401 (${c.name}): exit 4, one line naming ${c.variable}, never the token; no saga`, async () => {
       const before = readSagas(home).length;
-      const [plain, json] = await Promise.all([run(c.name, ['snapshot', '1001'], c.env), run(c.name, ['reconcile', '--json'], c.env)]);
-      for (const [label, r] of Object.entries({ plain, json })) expect(r.code, `${label}: ${r.stdout}${r.stderr}`).toBe(4);
+      const [plain, json] = await Promise.all([
+        run(c.name, ['snapshot', '1001'], c.env),
+        run(c.name, ['reconcile', '--json'], c.env),
+      ]);
+      for (const [label, r] of Object.entries({ plain, json }))
+        expect(r.code, `${label}: ${r.stdout}${r.stderr}`).toBe(4);
       const line = expectOneErrorLine(plain, c.name);
       const error = expectJsonError(json, c.name);
       for (const message of [line, error.message]) {
@@ -170,14 +197,32 @@ describe('tokens never leak', () => {
 
   // ARCHITECTURE.md, "Interface": exit 4 for "configuration or authentication (no token, 401, 403)".
   const writeRefused: { name: string; env: Record<string, string | undefined>; variable: string; status: string }[] = [
-    { name: 'a read-only DIGITALOCEAN_ACCESS_TOKEN', env: { DIGITALOCEAN_ACCESS_TOKEN: READ_ONLY }, variable: 'DIGITALOCEAN_ACCESS_TOKEN', status: '403' },
-    { name: 'a read-only ARCADIA_PROVISIONING_TOKEN', env: { ARCADIA_PROVISIONING_TOKEN: READ_ONLY }, variable: 'ARCADIA_PROVISIONING_TOKEN', status: '403' },
-    { name: 'a wrong ARCADIA_PROVISIONING_TOKEN with a good read token', env: { ARCADIA_PROVISIONING_TOKEN: WRONG }, variable: 'ARCADIA_PROVISIONING_TOKEN', status: '401' },
+    {
+      name: 'a read-only DIGITALOCEAN_ACCESS_TOKEN',
+      env: { DIGITALOCEAN_ACCESS_TOKEN: READ_ONLY },
+      variable: 'DIGITALOCEAN_ACCESS_TOKEN',
+      status: '403',
+    },
+    {
+      name: 'a read-only ARCADIA_PROVISIONING_TOKEN',
+      env: { ARCADIA_PROVISIONING_TOKEN: READ_ONLY },
+      variable: 'ARCADIA_PROVISIONING_TOKEN',
+      status: '403',
+    },
+    {
+      name: 'a wrong ARCADIA_PROVISIONING_TOKEN with a good read token',
+      env: { ARCADIA_PROVISIONING_TOKEN: WRONG },
+      variable: 'ARCADIA_PROVISIONING_TOKEN',
+      status: '401',
+    },
   ];
   for (const c of writeRefused) {
     it(`writing with ${c.name}: exit 4 naming ${c.variable}, no token, no snapshot made`, async () => {
       const snapshotsBefore = liveSnapshots();
-      const [plain, json] = await Promise.all([run(c.name, ['snapshot', '1001'], c.env), run(c.name, ['snapshot', '1002', '--json'], c.env)]);
+      const [plain, json] = await Promise.all([
+        run(c.name, ['snapshot', '1001'], c.env),
+        run(c.name, ['snapshot', '1002', '--json'], c.env),
+      ]);
       expect(liveSnapshots()).toEqual(snapshotsBefore);
       expect(`${plain.stdout}${plain.stderr}`).toContain(c.variable);
       expect(`${plain.stdout}${plain.stderr}`).toContain(c.status);
@@ -208,7 +253,10 @@ describe('tokens never leak', () => {
     expect(prefix.code).toBe(2);
 
     const [resumed, cancelled] = await Promise.all([
-      run('saga resume --json', ['saga', 'resume', toResume, '--json'], { ARCADIA_PROVISIONING_TOKEN: TOKEN, ARCADIA_READ_TOKEN: READ_ONLY }),
+      run('saga resume --json', ['saga', 'resume', toResume, '--json'], {
+        ARCADIA_PROVISIONING_TOKEN: TOKEN,
+        ARCADIA_READ_TOKEN: READ_ONLY,
+      }),
       run('saga cancel', ['saga', 'cancel', toCancel]),
     ]);
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -217,7 +265,18 @@ describe('tokens never leak', () => {
     expect(cancelAgain.code).toBe(2);
 
     const [smoke, smokeJson, failing] = await Promise.all([
-      run('saga start smoke', ['saga', 'start', '--kind', 'test', '--step', 'create_droplet_snapshot', '--step', 'fail', '--input', 'droplet_provider_id=1002']),
+      run('saga start smoke', [
+        'saga',
+        'start',
+        '--kind',
+        'test',
+        '--step',
+        'create_droplet_snapshot',
+        '--step',
+        'fail',
+        '--input',
+        'droplet_provider_id=1002',
+      ]),
       run('saga start noop --json', ['saga', 'start', '--kind', 'test', '--step', 'noop', '--json']),
       run('saga start fail --json', ['saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'fail', '--json']),
     ]);
@@ -229,11 +288,17 @@ describe('tokens never leak', () => {
   });
 
   it('reconcile: the leak is listed (exit 5), then deleted as a saga (--delete --json): no token', async () => {
-    const [listed, listedJson] = await Promise.all([run('reconcile', ['reconcile']), run('reconcile --json', ['reconcile', '1001', '--json'])]);
+    const [listed, listedJson] = await Promise.all([
+      run('reconcile', ['reconcile']),
+      run('reconcile --json', ['reconcile', '1001', '--json']),
+    ]);
     expect(listed.code, listed.stderr).toBe(5);
     expect(listed.stdout).toContain('arcadia-snap-1001-deadbeef');
     expect(listedJson.code).toBe(5);
-    const deleted = await run('reconcile --delete --json', ['reconcile', '--tag', 'web', '--delete', '--json'], { ARCADIA_PROVISIONING_TOKEN: TOKEN, DIGITALOCEAN_ACCESS_TOKEN: undefined });
+    const deleted = await run('reconcile --delete --json', ['reconcile', '--tag', 'web', '--delete', '--json'], {
+      ARCADIA_PROVISIONING_TOKEN: TOKEN,
+      DIGITALOCEAN_ACCESS_TOKEN: undefined,
+    });
     expect(deleted.code, deleted.stdout + deleted.stderr).toBe(0);
     const clean = await run('reconcile after delete', ['reconcile']);
     expect(clean.code, clean.stdout).toBe(0);
@@ -242,14 +307,18 @@ describe('tokens never leak', () => {
   it('a resumed saga whose token is rejected: exit 4, no token, and the saga stays resumable', async () => {
     const created = await run('snapshot --detach', ['snapshot', '1001', '--detach', '--json']);
     const sagaId = (JSON.parse(created.stdout) as { sagaId: string }[])[0]?.sagaId ?? '';
-    const refused = await run('resume with a wrong token', ['saga', 'resume', sagaId], { DIGITALOCEAN_ACCESS_TOKEN: WRONG });
+    const refused = await run('resume with a wrong token', ['saga', 'resume', sagaId], {
+      DIGITALOCEAN_ACCESS_TOKEN: WRONG,
+    });
     const after = readSagas(home).find((s) => s.id === sagaId);
     // Finish it with the right token whatever happened, so the ledger is left tidy.
     const fixed = await run('resume with the right token', ['saga', 'resume', sagaId, '--json']);
     expect.soft(refused.code, `${refused.stdout}${refused.stderr}`).toBe(4);
     expect(`${refused.stdout}${refused.stderr}`).toContain('DIGITALOCEAN_ACCESS_TOKEN');
     // A token problem is not a failed compensation: nothing was made, and fixing the token must be enough.
-    expect(after?.status, `after the refused resume: ${refused.stdout}${refused.stderr}`).not.toBe('compensation_failed');
+    expect(after?.status, `after the refused resume: ${refused.stdout}${refused.stderr}`).not.toBe(
+      'compensation_failed',
+    );
     expect(['pending', 'running']).toContain(after?.status);
     expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
   });
@@ -264,9 +333,18 @@ describe('tokens never leak', () => {
     });
     const env = { ...NO_EGRESS, ARCADIA_HTTP_RETRIES: '0' };
     const [lost, userinfo, query] = await Promise.all([
-      run('nothing listening', ['snapshot', '1001', '--json'], { ...env, ARCADIA_API_URL: `http://127.0.0.1:${closedPort}` }),
-      run('token in URL userinfo', ['snapshot', '1001'], { ...env, ARCADIA_API_URL: `http://arcadia:${TOKEN}@127.0.0.1:${closedPort}/` }),
-      run('token in URL query', ['snapshot', '1001'], { ...env, ARCADIA_API_URL: `https://api.example.invalid/v2?token=${TOKEN}` }),
+      run('nothing listening', ['snapshot', '1001', '--json'], {
+        ...env,
+        ARCADIA_API_URL: `http://127.0.0.1:${closedPort}`,
+      }),
+      run('token in URL userinfo', ['snapshot', '1001'], {
+        ...env,
+        ARCADIA_API_URL: `http://arcadia:${TOKEN}@127.0.0.1:${closedPort}/`,
+      }),
+      run('token in URL query', ['snapshot', '1001'], {
+        ...env,
+        ARCADIA_API_URL: `https://api.example.invalid/v2?token=${TOKEN}`,
+      }),
     ]);
     expect(lost.code).not.toBe(0);
     expect(lost.stdout).toMatch(/"error"/);
@@ -294,6 +372,7 @@ describe('tokens never leak', () => {
     }
     expect(mode(home).toString(8)).toBe('700');
     expect(mode(join(home, 'locks')).toString(8)).toBe('700');
-    for (const entry of readdirSync(join(home, 'locks'))) expect(statSync(join(home, 'locks', entry)).mode & 0o077, entry).toBe(0);
+    for (const entry of readdirSync(join(home, 'locks')))
+      expect(statSync(join(home, 'locks', entry)).mode & 0o077, entry).toBe(0);
   });
 });

@@ -32,7 +32,10 @@ export interface JsonError {
 export function expectJsonError(run: RunResult, what: string): JsonError['error'] {
   expect(run.stderr, `${what}: stderr should be empty in --json mode`).toBe('');
   let parsed: unknown;
-  expect(() => (parsed = JSON.parse(run.stdout)), `${what}: stdout is not one JSON document:\n${run.stdout}`).not.toThrow();
+  expect(
+    () => (parsed = JSON.parse(run.stdout)),
+    `${what}: stdout is not one JSON document:\n${run.stdout}`,
+  ).not.toThrow();
   expect(lines(run.stdout), `${what}: one JSON object on one line`).toHaveLength(1);
   expect(parsed, what).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
   return (parsed as JsonError).error;
@@ -82,7 +85,7 @@ export function mode(path: string): number {
 }
 
 /** Control characters that could move a cursor, rewrite a screen or fake a log line; \n between lines is fine. */
- 
+
 export const UNSAFE_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
 
 export function sleep(ms: number): Promise<void> {
@@ -104,7 +107,9 @@ export function arcadiaIn(cwd: string, args: string[], env: NodeJS.ProcessEnv): 
 
 function sink(): { stream: NodeJS.WritableStream; text: () => string } {
   let text = '';
-  const stream = { write: (chunk: string | Uint8Array) => ((text += chunk.toString()), true) } as unknown as NodeJS.WritableStream;
+  const stream = {
+    write: (chunk: string | Uint8Array) => ((text += chunk.toString()), true),
+  } as unknown as NodeJS.WritableStream;
   return { stream, text: () => text };
 }
 
@@ -115,6 +120,10 @@ function sink(): { stream: NodeJS.WritableStream; text: () => string } {
 export async function inProcess(args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
   const stdout = sink();
   const stderr = sink();
-  const code = await runCli(args, { env, streams: { stdout: stdout.stream, stderr: stderr.stream }, clock: systemClock });
+  const code = await runCli(args, {
+    env,
+    streams: { stdout: stdout.stream, stderr: stderr.stream },
+    clock: systemClock,
+  });
   return { code, signal: null, stdout: stdout.text(), stderr: stderr.text() };
 }

@@ -47,9 +47,21 @@ describe('simulated snapshots', () => {
     clock.advance(500);
     const [listed] = await get<DropletSnapshot[]>(sim, '/v2/droplets/7/snapshots', 'snapshots');
     expect(listed).toMatchObject({ id: snapshotId, name: 'lagging', type: 'snapshot', created_at: action.started_at });
-    expect((await get<Snapshot[]>(sim, '/v2/snapshots?resource_type=droplet', 'snapshots')).map((s) => s.id)).toEqual([String(snapshotId)]);
+    expect((await get<Snapshot[]>(sim, '/v2/snapshots?resource_type=droplet', 'snapshots')).map((s) => s.id)).toEqual([
+      String(snapshotId),
+    ]);
     expect((await get<Droplet>(sim, '/v2/droplets/7', 'droplet')).snapshot_ids).toEqual([snapshotId]);
-    expect(sim.state().snapshots).toMatchObject([{ id: snapshotId, name: 'lagging', dropletId: 7, createdByActionId: action.id, createdBy: 'tokens[0]', deletedAt: null, listed: true }]);
+    expect(sim.state().snapshots).toMatchObject([
+      {
+        id: snapshotId,
+        name: 'lagging',
+        dropletId: 7,
+        createdByActionId: action.id,
+        createdBy: 'tokens[0]',
+        deletedAt: null,
+        listed: true,
+      },
+    ]);
   });
 
   it('linger in listings after a delete, while GET and DELETE already say 404', async () => {
@@ -58,12 +70,16 @@ describe('simulated snapshots', () => {
     expect((await raw(sim, 'DELETE', '/v2/snapshots/901')).status).toBe(204);
     expect((await raw(sim, 'GET', '/v2/snapshots/901')).status).toBe(404);
     expect((await raw(sim, 'DELETE', '/v2/snapshots/901')).status).toBe(404);
-    expect((await get<DropletSnapshot[]>(sim, '/v2/droplets/7/snapshots', 'snapshots')).map((s) => s.id)).toEqual([901]);
+    expect((await get<DropletSnapshot[]>(sim, '/v2/droplets/7/snapshots', 'snapshots')).map((s) => s.id)).toEqual([
+      901,
+    ]);
     expect((await get<Snapshot[]>(sim, '/v2/snapshots', 'snapshots')).map((s) => s.id)).toEqual(['901']);
     clock.advance(500);
     expect(await get<DropletSnapshot[]>(sim, '/v2/droplets/7/snapshots', 'snapshots')).toEqual([]);
     expect(await get<Snapshot[]>(sim, '/v2/snapshots', 'snapshots')).toEqual([]);
-    expect(sim.state().snapshots).toMatchObject([{ id: 901, deletedAt: new Date(START).toISOString(), deletedBy: 'tokens[0]', listed: false }]);
+    expect(sim.state().snapshots).toMatchObject([
+      { id: 901, deletedAt: new Date(START).toISOString(), deletedBy: 'tokens[0]', listed: false },
+    ]);
     expect(sim.state().counters.snapshotsDeleted).toBe(1);
   });
 
@@ -76,7 +92,9 @@ describe('simulated snapshots', () => {
 
   it('keep backups apart: listed per droplet as type backup, never in /v2/snapshots, 400 by id', async () => {
     const sim = await simulator({ droplets: [{ id: 7, backups: [{ id: 900, name: 'weekly' }] }] });
-    expect(await get<DropletSnapshot[]>(sim, '/v2/droplets/7/snapshots', 'snapshots')).toMatchObject([{ id: 900, type: 'backup' }]);
+    expect(await get<DropletSnapshot[]>(sim, '/v2/droplets/7/snapshots', 'snapshots')).toMatchObject([
+      { id: 900, type: 'backup' },
+    ]);
     expect(await get<Snapshot[]>(sim, '/v2/snapshots', 'snapshots')).toEqual([]);
     expect((await get<Droplet>(sim, '/v2/droplets/7', 'droplet')).backup_ids).toEqual([900]);
     for (const method of ['GET', 'DELETE']) {
@@ -92,7 +110,10 @@ describe('simulated snapshots', () => {
     const sim = await simulator({ clock: clock.now, droplets: [{ id: 7 }], faults: { errorNextActions: 1 } });
     const action = await snapshotAction(sim, 7, 'doomed');
     clock.advance(5000);
-    expect(await get<Action>(sim, `/v2/actions/${action.id}`, 'action')).toMatchObject({ status: 'errored', completed_at: expect.any(String) });
+    expect(await get<Action>(sim, `/v2/actions/${action.id}`, 'action')).toMatchObject({
+      status: 'errored',
+      completed_at: expect.any(String),
+    });
     expect(sim.state().snapshots).toEqual([]);
     expect(await get<DropletSnapshot[]>(sim, '/v2/droplets/7/snapshots', 'snapshots')).toEqual([]);
     // the next one works: the one-shot was spent
@@ -112,19 +133,26 @@ describe('simulated droplets', () => {
     expect(busy.status).toBe(422);
     expect(busy.json).toMatchObject({ id: 'unprocessable_entity', message: 'Droplet already has a pending event.' });
     clock.advance(1000); // completed, still locked for unlockLagMs
-    expect((await raw(sim, 'GET', '/v2/droplets/7/actions')).json).toMatchObject({ actions: [{ status: 'completed' }] });
+    expect((await raw(sim, 'GET', '/v2/droplets/7/actions')).json).toMatchObject({
+      actions: [{ status: 'completed' }],
+    });
     expect((await get<Droplet>(sim, '/v2/droplets/7', 'droplet')).locked).toBe(true);
     expect((await post(sim, 7, { type: 'power_off' })).status).toBe(422);
     clock.advance(200);
     expect((await get<Droplet>(sim, '/v2/droplets/7', 'droplet')).locked).toBe(false);
     expect((await post(sim, 7, { type: 'power_off' })).status).toBe(201);
-    expect((await get<Action[]>(sim, '/v2/droplets/7/actions', 'actions')).map((a) => a.type)).toEqual(['power_off', 'snapshot']);
+    expect((await get<Action[]>(sim, '/v2/droplets/7/actions', 'actions')).map((a) => a.type)).toEqual([
+      'power_off',
+      'snapshot',
+    ]);
   });
 
   it('change power status a little after the power action completes', async () => {
     const clock = virtualClock();
     const sim = await simulator({ clock: clock.now, droplets: [{ id: 7 }] });
-    expect((await post(sim, 7, { type: 'power_on' })).json).toMatchObject({ message: 'Droplet is already powered on.' });
+    expect((await post(sim, 7, { type: 'power_on' })).json).toMatchObject({
+      message: 'Droplet is already powered on.',
+    });
     await post(sim, 7, { type: 'power_off' });
     clock.advance(200);
     expect(await get<Droplet>(sim, '/v2/droplets/7', 'droplet')).toMatchObject({ status: 'active' });
@@ -150,7 +178,11 @@ describe('simulated droplets', () => {
 
   it('refuse bad bodies DigitalOcean-style and know only their own actions', async () => {
     const sim = await simulator({ droplets: [{ id: 7 }, { id: 8 }] });
-    const notJson = await fetch(`${sim.url}/v2/droplets/7/actions`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: '{oops' });
+    const notJson = await fetch(`${sim.url}/v2/droplets/7/actions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: '{oops',
+    });
     expect(notJson.status).toBe(400);
     expect(await notJson.json()).toMatchObject({ id: 'bad_request', message: 'error parsing request body' });
     expect((await post(sim, 7, { name: 'no type' })).status).toBe(422);
@@ -162,7 +194,12 @@ describe('simulated droplets', () => {
   });
 
   it('filter by exact tag and generate fleets', async () => {
-    const sim = await simulator({ fleet: [{ count: 200, tag: 'env:prod', namePrefix: 'web' }, { count: 3, tag: 'env:production' }] });
+    const sim = await simulator({
+      fleet: [
+        { count: 200, tag: 'env:prod', namePrefix: 'web' },
+        { count: 3, tag: 'env:production' },
+      ],
+    });
     expect(sim.state().droplets).toHaveLength(203);
     const prod = await get<Droplet[]>(sim, '/v2/droplets?tag_name=env%3Aprod&per_page=200', 'droplets');
     expect(prod).toHaveLength(200);
@@ -177,7 +214,12 @@ describe('simulated droplets', () => {
 describe('simulated rate limits', () => {
   it('count down per token over a sliding hour, reset at the oldest request + 1 h, and refuse past the burst limit', async () => {
     const clock = virtualClock();
-    const sim = await simulator({ clock: clock.now, rateLimitPerMinute: 3, rateLimitPerHour: 10, tokens: [TOKEN, 'other'] });
+    const sim = await simulator({
+      clock: clock.now,
+      rateLimitPerMinute: 3,
+      rateLimitPerHour: 10,
+      tokens: [TOKEN, 'other'],
+    });
     const remaining: string[] = [];
     for (let i = 0; i < 3; i += 1) {
       const reply = await raw(sim, 'GET', '/v2/account');
@@ -271,7 +313,14 @@ describe('simulator inspection and start-up', () => {
   it('loads a JSON config file and refuses a bad one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'arcadia-sim-'));
     const good = join(dir, 'good.json');
-    writeFileSync(good, JSON.stringify({ fleet: { count: 2, tag: 'x' }, actionDurationMs: { snapshot: 100 }, faults: { seed: 3, dropNextPost: 1 } }));
+    writeFileSync(
+      good,
+      JSON.stringify({
+        fleet: { count: 2, tag: 'x' },
+        actionDurationMs: { snapshot: 100 },
+        faults: { seed: 3, dropNextPost: 1 },
+      }),
+    );
     expect(loadSimulatorConfig(good)).toMatchObject({ fleet: { count: 2, tag: 'x' }, faults: { seed: 3 } });
     for (const [content, problem] of [
       ['{"snapshotLagMs": 1}', 'snapshotLagMs is not a known setting'],

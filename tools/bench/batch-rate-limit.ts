@@ -31,8 +31,14 @@ export async function benchBatchRateLimit(): Promise<BenchRow[]> {
   });
   const home = mkdtempSync(join(tmpdir(), 'arcadia-bench-batch-'));
   try {
-    const env = scaledSimulatorEnv(home, sim.url, { ARCADIA_RATE_LIMIT_PER_MINUTE: String(LIMIT), ARCADIA_RATE_LIMIT_WINDOW_MS: String(WINDOW_MS) });
-    const run = expectExit(await runArcadia(['snapshot', '--tag', 'bench-fleet', '--concurrency', String(CONCURRENCY)], env), 'arcadia snapshot --tag');
+    const env = scaledSimulatorEnv(home, sim.url, {
+      ARCADIA_RATE_LIMIT_PER_MINUTE: String(LIMIT),
+      ARCADIA_RATE_LIMIT_WINDOW_MS: String(WINDOW_MS),
+    });
+    const run = expectExit(
+      await runArcadia(['snapshot', '--tag', 'bench-fleet', '--concurrency', String(CONCURRENCY)], env),
+      'arcadia snapshot --tag',
+    );
     const state = sim.state();
     const made = state.snapshots.filter((s) => s.deletedAt === null && s.name.startsWith('arcadia-snap-')).length;
     if (made !== DROPLETS) throw new Error(`batch made ${made} snapshots for ${DROPLETS} droplets`);

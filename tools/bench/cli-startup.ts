@@ -22,10 +22,15 @@ export async function benchCliStartup(shared?: LedgerFixture): Promise<BenchRow[
         node: async () => expectExit(await runNode(['-e', '0'], env), 'node -e 0'),
         list: async () => {
           const run = expectExit(await runArcadia(['saga', 'list', '--limit', '20'], env), 'saga list');
-          if (run.stdout.trim().split('\n').length < 21) throw new Error(`saga list printed too little:\n${run.stdout}`);
+          if (run.stdout.trim().split('\n').length < 21)
+            throw new Error(`saga list printed too little:\n${run.stdout}`);
           return run;
         },
-        show: async () => expectExit(await runArcadia(['saga', 'show', (show[n++ % show.length] as string).slice(0, 8)], env), 'saga show'),
+        show: async () =>
+          expectExit(
+            await runArcadia(['saga', 'show', (show[n++ % show.length] as string).slice(0, 8)], env),
+            'saga show',
+          ),
       },
       RUNS,
     );

@@ -16,9 +16,18 @@ const DROPLET_ID = 3164444;
 export async function benchClientOverhead(): Promise<BenchRow[]> {
   const sim = await startSimulator({ rateLimitPerMinute: null, rateLimitPerHour: null, requestLogLimit: 0 });
   try {
-    const client = createDigitalOceanClient({ apiUrl: sim.url, readToken: DEFAULT_SIMULATOR_TOKEN, retries: 0, requestsPerMinute: Number.MAX_SAFE_INTEGER });
+    const client = createDigitalOceanClient({
+      apiUrl: sim.url,
+      readToken: DEFAULT_SIMULATOR_TOKEN,
+      retries: 0,
+      requestsPerMinute: Number.MAX_SAFE_INTEGER,
+    });
     const url = `${sim.url}/v2/droplets/${DROPLET_ID}`;
-    const headers = { Authorization: `Bearer ${DEFAULT_SIMULATOR_TOKEN}`, 'User-Agent': 'arcadia/bench', Accept: 'application/json' };
+    const headers = {
+      Authorization: `Bearer ${DEFAULT_SIMULATOR_TOKEN}`,
+      'User-Agent': 'arcadia/bench',
+      Accept: 'application/json',
+    };
     const viaClient = async (): Promise<void> => {
       await client.getDroplet(DROPLET_ID);
     };

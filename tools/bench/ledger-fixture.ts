@@ -70,7 +70,14 @@ export class LedgerFixture {
           const inputs = { droplet_provider_id: droplet, keep: 7 };
           // Events go in after the saga row (foreign keys), in the order the runner writes them.
           const events: [number, number | null, string | null, string, string | null, number][] = [];
-          const ev = (at: number, stepIdx: number | null, from: string | null, to: string, detail: string | null, epoch = 1): void => {
+          const ev = (
+            at: number,
+            stepIdx: number | null,
+            from: string | null,
+            to: string,
+            detail: string | null,
+            epoch = 1,
+          ): void => {
             events.push([at, stepIdx, from, to, detail, epoch]);
           };
           ev(t0, null, null, 'pending', 'created', 0);
@@ -82,7 +89,16 @@ export class LedgerFixture {
           if (failed) {
             const stepError = `DigitalOcean reports snapshot action ${actionId} for droplet ${droplet} errored`;
             const context = { __inputs__: inputs, snapshot_posting_at: t0 + 14, snapshot_action_id: actionId };
-            saga.run(id, 'rolled_back', stepNames, JSON.stringify(context), batchId, t0, done + 900, `${STEPS[0]}: ${stepError}`);
+            saga.run(
+              id,
+              'rolled_back',
+              stepNames,
+              JSON.stringify(context),
+              batchId,
+              t0,
+              done + 900,
+              `${STEPS[0]}: ${stepError}`,
+            );
             step.run(id, 0, STEPS[0], 'failed', t0 + 12, done, done + 900, stepError);
             step.run(id, 1, STEPS[1], 'pending', null, null, null, null);
             ev(done, 0, 'running', 'failed', stepError);
@@ -110,7 +126,8 @@ export class LedgerFixture {
             ev(done + 400, 1, 'running', 'succeeded', null);
             ev(done + 400, null, 'running', 'succeeded', null);
           }
-          for (const [at, stepIdx, from, to, detail, epoch] of events) event.run(id, at, stepIdx, stepIdx === null ? null : STEPS[stepIdx], from, to, detail, epoch);
+          for (const [at, stepIdx, from, to, detail, epoch] of events)
+            event.run(id, at, stepIdx, stepIdx === null ? null : STEPS[stepIdx], from, to, detail, epoch);
           this.ids.push(id);
         }
       })();

@@ -15,7 +15,11 @@ const TARGET_GROWTH = 1.5;
 
 /** The ledger work of `saga list` / `saga show` alone, in this process: what would grow with the ledger if anything does. */
 function queryTimes(fixture: LedgerFixture, showIds: string[]): { list: number; show: number; unfinished: number } {
-  const ledger = new SqliteSagaLedger(openLedgerDatabase({ home: fixture.home, busyTimeoutMs: 5000 }), ledgerPath(fixture.home), 5000);
+  const ledger = new SqliteSagaLedger(
+    openLedgerDatabase({ home: fixture.home, busyTimeoutMs: 5000 }),
+    ledgerPath(fixture.home),
+    5000,
+  );
   try {
     const time = (work: (i: number) => void, runs = QUERY_RUNS): number => {
       for (let i = 0; i < Math.min(20, runs); i++) work(i);
@@ -55,8 +59,10 @@ export async function benchLedgerGrowth(ledgers?: LedgerFixture[]): Promise<Benc
     fixtures.forEach((fixture, i) => {
       const env = baseEnv({ ARCADIA_HOME: fixture.home });
       let n = 0;
-      commands[`list ${i}`] = async () => expectExit(await runArcadia(['saga', 'list', '--limit', '20'], env), 'saga list');
-      commands[`show ${i}`] = async () => expectExit(await runArcadia(['saga', 'show', showIds[i]![n++ % SHOW_IDS]!], env), 'saga show');
+      commands[`list ${i}`] = async () =>
+        expectExit(await runArcadia(['saga', 'list', '--limit', '20'], env), 'saga list');
+      commands[`show ${i}`] = async () =>
+        expectExit(await runArcadia(['saga', 'show', showIds[i]![n++ % SHOW_IDS]!], env), 'saga show');
     });
     const cli = await interleaved(commands, CLI_RUNS);
     const queries = fixtures.map((fixture, i) => queryTimes(fixture, showIds[i]!));

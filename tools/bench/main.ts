@@ -47,6 +47,16 @@ const machine = `${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalme
 const load = `load average ${loadAtStart.toFixed(2)} at start, ${(loadavg()[0] ?? 0).toFixed(2)} at end`;
 console.log(`arcadia bench on ${machine}; ${((performance.now() - started) / 1000).toFixed(0)} s, ${load}\n`);
 const head = ['measure', 'value', 'unit', 'baseline', 'ratio', 'note'];
-const table = [head, ...rows.map((r) => [r.name, format(r.value), r.unit, format(r.baseline), r.ratio === undefined ? '-' : r.ratio.toFixed(2), r.note ?? ''])];
+const table = [
+  head,
+  ...rows.map((r) => [
+    r.name,
+    format(r.value),
+    r.unit,
+    format(r.baseline),
+    r.ratio === undefined ? '-' : r.ratio.toFixed(2),
+    r.note ?? '',
+  ]),
+];
 const widths = head.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
 for (const r of table) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '));

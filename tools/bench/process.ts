@@ -35,7 +35,10 @@ export function met(ok: boolean): string {
 }
 
 /** Runs each command `runs` times, interleaved (a, b, c, a, b, c, ...), so drift hits all alike; times per key. */
-export async function interleaved(commands: Record<string, () => Promise<ProcessRun>>, runs: number): Promise<Record<string, number[]>> {
+export async function interleaved(
+  commands: Record<string, () => Promise<ProcessRun>>,
+  runs: number,
+): Promise<Record<string, number[]>> {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) {
     for (const [key, run] of Object.entries(commands)) times[key]!.push((await run()).ms);

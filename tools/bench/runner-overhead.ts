@@ -26,7 +26,9 @@ function bareTransactions(dir: string): { burst(ms: number): Burst; close(): voi
   const db = new Database(join(dir, 'bare.db'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE e (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT); INSERT INTO t VALUES (1, \'\')');
+  db.exec(
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE e (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT); INSERT INTO t VALUES (1, '')",
+  );
   const update = db.prepare('UPDATE t SET v = ? WHERE id = 1');
   const insert = db.prepare('INSERT INTO e (v) VALUES (?)');
   const tx = db.transaction((i: number) => {
@@ -97,7 +99,15 @@ function runnerSteps(dir: string): { burst(ms: number): Promise<Burst>; close():
     prepare() {
       for (let i = 0; i < SAGAS_PER_CHUNK; i++) {
         const id = randomUUID();
-        const saga = { id, kind: 'test', stepNames, inputs: {}, triggeredBy: 'bench', deploymentId: null, batchId: null };
+        const saga = {
+          id,
+          kind: 'test',
+          stepNames,
+          inputs: {},
+          triggeredBy: 'bench',
+          deploymentId: null,
+          batchId: null,
+        };
         ledger.createSaga(saga, Date.now());
         ids.push(id);
       }
@@ -126,7 +136,10 @@ export async function benchRunnerOverhead(rounds = 8, burstMs = 500): Promise<Be
     for (let round = 0; round < rounds; round++) {
       const b = bare.burst(burstMs);
       const r = await runner.burst(burstMs);
-      for (const [side, burst] of [['bare', b], ['runner', r]] as const) {
+      for (const [side, burst] of [
+        ['bare', b],
+        ['runner', r],
+      ] as const) {
         total[side].count += burst.count;
         total[side].ms += burst.ms;
       }

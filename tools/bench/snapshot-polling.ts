@@ -3,7 +3,12 @@ import { request as httpRequest, createServer, Agent, type IncomingMessage, type
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RequestLogEntry, type RunningSimulator } from '../../src/simulator/index.js';
+import {
+  DEFAULT_SIMULATOR_TOKEN,
+  startSimulator,
+  type RequestLogEntry,
+  type RunningSimulator,
+} from '../../src/simulator/index.js';
 import { baseEnv, expectExit, median, met, runArcadia } from './process.js';
 import type { BenchRow } from './types.js';
 
@@ -56,7 +61,8 @@ async function startAligningProxy(target: string): Promise<{ url: string; close(
         out.on('error', () => res.destroy());
         out.end(Buffer.concat(chunks));
       };
-      if (req.method === 'POST' && /^\/v2\/droplets\/\d+\/actions$/.test(req.url ?? '')) setTimeout(forward, 1005 - (Date.now() % 1000));
+      if (req.method === 'POST' && /^\/v2\/droplets\/\d+\/actions$/.test(req.url ?? ''))
+        setTimeout(forward, 1005 - (Date.now() % 1000));
       else forward();
     });
   });
@@ -87,15 +93,20 @@ function analyse(sim: RunningSimulator, dropletId: number, fromSeq: number): Sna
   const state = sim.state();
   const requests = state.requests.filter((r: RequestLogEntry) => r.seq > fromSeq);
   const posts = requests.filter((r) => r.method === 'POST' && r.path === `/v2/droplets/${dropletId}/actions`);
-  const action = state.actions.filter((a) => a.resource_id === dropletId && a.type === 'snapshot').sort((a, b) => b.id - a.id)[0];
+  const action = state.actions
+    .filter((a) => a.resource_id === dropletId && a.type === 'snapshot')
+    .sort((a, b) => b.id - a.id)[0];
   const post = posts[0];
-  if (!action || !post || posts.length !== 1) throw new Error(`droplet ${dropletId}: expected one snapshot POST, saw ${posts.length}`);
+  if (!action || !post || posts.length !== 1)
+    throw new Error(`droplet ${dropletId}: expected one snapshot POST, saw ${posts.length}`);
   // Jitter is off, so the action completes exactly ACTION_MS after the simulator handled the POST.
   const completesAt = post.atMs + ACTION_MS;
   const polls = requests.filter((r) => r.method === 'GET' && r.path === `/v2/actions/${action.id}`);
   const noticed = polls.find((r) => r.atMs >= completesAt);
   if (!noticed) throw new Error(`droplet ${dropletId}: no poll after the action completed`);
-  const listings = requests.filter((r) => r.path === `/v2/droplets/${dropletId}/snapshots` || r.path === '/v2/snapshots').length;
+  const listings = requests.filter(
+    (r) => r.path === `/v2/droplets/${dropletId}/snapshots` || r.path === '/v2/snapshots',
+  ).length;
   return {
     total: requests.length,
     polls: polls.length,
@@ -122,7 +133,9 @@ function summary(label: string, runs: SnapshotRequests[], targeted: boolean): Be
       baseline,
       ratio: value / baseline,
       note:
-        (targeted ? `target <= ${TARGET_REQUESTS}: ${met(Math.max(...totals) <= TARGET_REQUESTS)}` : 'no target: no history to time the wait by') +
+        (targeted
+          ? `target <= ${TARGET_REQUESTS}: ${met(Math.max(...totals) <= TARGET_REQUESTS)}`
+          : 'no target: no history to time the wait by') +
         `; runs ${totals.join(', ')}; ` +
         `typical: ${typical.polls} polls + ${typical.listings} listings + ${typical.other} other (droplet GET, POST); ` +
         `2-min action, 5 s listing lag, at 1/${TIME_SCALE} time; baseline: fixed 5 s poll (${fixedPolls} polls + the same others, computed)`,

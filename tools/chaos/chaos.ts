@@ -39,10 +39,22 @@ export interface ChaosSummary {
 }
 
 function emptyFaults(): FaultCounts {
-  return { total: 0, serverErrors: 0, droppedReplies: 0, errorsAfterEffect: 0, slowReplies: 0, erroredActions: 0, rateLimited: 0 };
+  return {
+    total: 0,
+    serverErrors: 0,
+    droppedReplies: 0,
+    errorsAfterEffect: 0,
+    slowReplies: 0,
+    erroredActions: 0,
+    rateLimited: 0,
+  };
 }
 
-export function summarize(outcomes: RunOutcome[], options: Pick<ChaosOptions, 'seed' | 'runs' | 'strict'>, ms: number): ChaosSummary {
+export function summarize(
+  outcomes: RunOutcome[],
+  options: Pick<ChaosOptions, 'seed' | 'runs' | 'strict'>,
+  ms: number,
+): ChaosSummary {
   const summary: ChaosSummary = {
     runs: outcomes.length,
     firstSeed: options.seed,
@@ -67,10 +79,20 @@ export function summarize(outcomes: RunOutcome[], options: Pick<ChaosOptions, 's
     summary.kills.duringResume += run.resumeKills;
     summary.resumes += run.resumes;
     if (run.paused) summary.pauses += 1;
-    if (run.intrusion !== null && !run.intrusion.includes('already over') && !run.intrusion.includes('nothing in flight')) summary.intrusions += 1;
+    if (
+      run.intrusion !== null &&
+      !run.intrusion.includes('already over') &&
+      !run.intrusion.includes('nothing in flight')
+    )
+      summary.intrusions += 1;
     for (const key of Object.keys(summary.faults) as (keyof FaultCounts)[]) summary.faults[key] += run.faults[key];
     summary.requests += run.requests;
-    for (const v of run.violations) (isViolation(v, options) ? summary.violations : summary.attention).push({ ...v, seed: run.plan.seed, keptAt: run.keptAt });
+    for (const v of run.violations)
+      (isViolation(v, options) ? summary.violations : summary.attention).push({
+        ...v,
+        seed: run.plan.seed,
+        keptAt: run.keptAt,
+      });
   }
   summary.kills.total = summary.kills.timer + summary.kills.failpoint;
   return summary;

@@ -75,26 +75,41 @@ export function expectedName(saga: CheckedSaga): string {
  * Whether a later succeeded saga's `--keep` on the same droplet accounts for this saga's deleted snapshot: its own
  * snapshot is at least as new, so retention was right to count this one among the older.
  */
-function prunedByLaterSaga(saga: CheckedSaga, snapshot: CheckedWorld['snapshots'][number], sagas: CheckedSaga[], world: CheckedWorld): boolean {
+function prunedByLaterSaga(
+  saga: CheckedSaga,
+  snapshot: CheckedWorld['snapshots'][number],
+  sagas: CheckedSaga[],
+  world: CheckedWorld,
+): boolean {
   if (snapshot.deletedAt === null) return false;
   return sagas.some((other) => {
-    if (other.id === saga.id || other.status !== 'succeeded' || !other.stepNames.includes('prune_snapshots') || dropletOf(other) !== dropletOf(saga)) return false;
+    if (
+      other.id === saga.id ||
+      other.status !== 'succeeded' ||
+      !other.stepNames.includes('prune_snapshots') ||
+      dropletOf(other) !== dropletOf(saga)
+    )
+      return false;
     const theirs = world.snapshots.find((s) => String(s.id) === other.context.snapshot_id);
     return theirs !== undefined && Date.parse(theirs.createdAt) >= Date.parse(snapshot.createdAt);
   });
 }
 
 function checkSteps(saga: CheckedSaga, out: Violation[]): void {
-  const v = (message: string): void => void out.push({ rule: 'step-order', sagaId: saga.id, message: `saga ${saga.id}: ${message}` });
+  const v = (message: string): void =>
+    void out.push({ rule: 'step-order', sagaId: saga.id, message: `saga ${saga.id}: ${message}` });
   const statuses = saga.steps.map((s) => `${s.name}:${s.status}`).join(', ');
   const firstPending = saga.steps.findIndex((s) => s.status === 'pending');
-  if (firstPending >= 0 && saga.steps.slice(firstPending).some((s) => s.status !== 'pending')) v(`a step ran after one that never started [${statuses}]`);
-  if (saga.status === 'succeeded' && saga.steps.some((s) => s.status !== 'succeeded')) v(`succeeded with steps [${statuses}]`);
+  if (firstPending >= 0 && saga.steps.slice(firstPending).some((s) => s.status !== 'pending'))
+    v(`a step ran after one that never started [${statuses}]`);
+  if (saga.status === 'succeeded' && saga.steps.some((s) => s.status !== 'succeeded'))
+    v(`succeeded with steps [${statuses}]`);
   if (saga.status === 'rolled_back' || saga.status === 'cancelled') {
     const undone = saga.steps.filter((s) => !['pending', 'compensated', 'failed'].includes(s.status));
     if (undone.length > 0) v(`${saga.status} with steps not undone [${statuses}]`);
     const unCompensatedFailure = saga.steps.find((s) => s.status === 'failed' && s.compensatedAt === null);
-    if (unCompensatedFailure) v(`${saga.status}, but its failed step ${unCompensatedFailure.name} was never compensated`);
+    if (unCompensatedFailure)
+      v(`${saga.status}, but its failed step ${unCompensatedFailure.name} was never compensated`);
   }
   // Forward: a step starts only after the one before it finished.
   const started = saga.steps.filter((s) => s.status !== 'pending');
@@ -103,7 +118,8 @@ function checkSteps(saga: CheckedSaga, out: Violation[]): void {
     const b = started[i + 1];
     if (!a || !b) continue;
     if (a.finishedAt === null) v(`step ${b.name} started while ${a.name} never finished`);
-    else if (b.startedAt !== null && b.startedAt < a.finishedAt) v(`step ${b.name} started at ${b.startedAt}, before ${a.name} finished at ${a.finishedAt}`);
+    else if (b.startedAt !== null && b.startedAt < a.finishedAt)
+      v(`step ${b.name} started at ${b.startedAt}, before ${a.name} finished at ${a.finishedAt}`);
   }
   // Compensation: in reverse order.
   const compensated = saga.steps.filter((s) => s.compensatedAt !== null);
@@ -115,12 +131,16 @@ function checkSteps(saga: CheckedSaga, out: Violation[]): void {
     }
   }
   // The event history: results in step order going forward, in reverse order going back, each at most once.
-  const forward = saga.events.filter((e) => e.stepIdx !== null && e.from === 'running' && e.to === 'succeeded').map((e) => e.stepIdx as number);
-  if (forward.some((idx, i) => i > 0 && idx <= (forward[i - 1] as number))) v(`step results recorded in the order ${forward.join(',')}`);
+  const forward = saga.events
+    .filter((e) => e.stepIdx !== null && e.from === 'running' && e.to === 'succeeded')
+    .map((e) => e.stepIdx as number);
+  if (forward.some((idx, i) => i > 0 && idx <= (forward[i - 1] as number)))
+    v(`step results recorded in the order ${forward.join(',')}`);
   const back = saga.events
     .filter((e) => e.stepIdx !== null && e.from === 'compensating' && (e.to === 'compensated' || e.to === 'failed'))
     .map((e) => e.stepIdx as number);
-  if (back.some((idx, i) => i > 0 && idx >= (back[i - 1] as number))) v(`compensations recorded in the order ${back.join(',')}`);
+  if (back.some((idx, i) => i > 0 && idx >= (back[i - 1] as number)))
+    v(`compensations recorded in the order ${back.join(',')}`);
 }
 
 export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWorld): Violation[] {
@@ -129,9 +149,14 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
   const byName = new Map(snapshotSagas.map((s) => [expectedName(s), s] as const));
 
   for (const saga of sagas) {
-    if (!isTerminal(saga.status)) out.push({ rule: 'unfinished', sagaId: saga.id, message: `saga ${saga.id} (${saga.kind}) left ${saga.status}` });
+    if (!isTerminal(saga.status))
+      out.push({ rule: 'unfinished', sagaId: saga.id, message: `saga ${saga.id} (${saga.kind}) left ${saga.status}` });
     if (saga.status === 'compensation_failed') {
-      out.push({ rule: 'needs-attention', sagaId: saga.id, message: `saga ${saga.id} (${saga.kind}) ended compensation_failed: ${saga.error ?? 'no error recorded'}` });
+      out.push({
+        rule: 'needs-attention',
+        sagaId: saga.id,
+        message: `saga ${saga.id} (${saga.kind}) ended compensation_failed: ${saga.error ?? 'no error recorded'}`,
+      });
     }
     checkSteps(saga, out);
   }
@@ -140,34 +165,87 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
     const name = expectedName(saga);
     const made = world.snapshots.filter((s) => s.name === name);
     const alive = made.filter((s) => s.deletedAt === null);
-    const live = world.actions.filter((a) => a.type === 'snapshot' && a.snapshotName === name && a.status !== 'errored');
-    if (made.length > 1) out.push({ rule: 'duplicate', sagaId: saga.id, message: `${saga.status} saga ${saga.id} made ${made.length} snapshots named ${name} (ids ${made.map((s) => s.id).join(', ')})` });
-    else if (live.length > 1) out.push({ rule: 'duplicate', sagaId: saga.id, message: `${saga.status} saga ${saga.id} posted ${live.length} snapshot actions for ${name} (ids ${live.map((a) => a.id).join(', ')})` });
+    const live = world.actions.filter(
+      (a) => a.type === 'snapshot' && a.snapshotName === name && a.status !== 'errored',
+    );
+    if (made.length > 1)
+      out.push({
+        rule: 'duplicate',
+        sagaId: saga.id,
+        message: `${saga.status} saga ${saga.id} made ${made.length} snapshots named ${name} (ids ${made.map((s) => s.id).join(', ')})`,
+      });
+    else if (live.length > 1)
+      out.push({
+        rule: 'duplicate',
+        sagaId: saga.id,
+        message: `${saga.status} saga ${saga.id} posted ${live.length} snapshot actions for ${name} (ids ${live.map((a) => a.id).join(', ')})`,
+      });
     if (saga.status === 'succeeded') {
       const recordedId = saga.context.snapshot_id;
-      const pruned = made.length === 1 && made[0] !== undefined && prunedByLaterSaga(saga, made[0], snapshotSagas, world);
-      if (alive.length === 0 && !pruned) out.push({ rule: 'missing', sagaId: saga.id, message: `succeeded saga ${saga.id} has no snapshot named ${name} (recorded ${String(recordedId)})` });
+      const pruned =
+        made.length === 1 && made[0] !== undefined && prunedByLaterSaga(saga, made[0], snapshotSagas, world);
+      if (alive.length === 0 && !pruned)
+        out.push({
+          rule: 'missing',
+          sagaId: saga.id,
+          message: `succeeded saga ${saga.id} has no snapshot named ${name} (recorded ${String(recordedId)})`,
+        });
       else if (alive.length === 1 && String(alive[0]?.id) !== recordedId) {
-        out.push({ rule: 'wrong-id', sagaId: saga.id, message: `succeeded saga ${saga.id} recorded snapshot ${String(recordedId)}, the provider has ${alive[0]?.id} named ${name}` });
+        out.push({
+          rule: 'wrong-id',
+          sagaId: saga.id,
+          message: `succeeded saga ${saga.id} recorded snapshot ${String(recordedId)}, the provider has ${alive[0]?.id} named ${name}`,
+        });
       } else if (alive.length === 1 && saga.context.snapshot_name !== name) {
-        out.push({ rule: 'wrong-id', sagaId: saga.id, message: `succeeded saga ${saga.id} recorded the name ${String(saga.context.snapshot_name)}, expected ${name}` });
+        out.push({
+          rule: 'wrong-id',
+          sagaId: saga.id,
+          message: `succeeded saga ${saga.id} recorded the name ${String(saga.context.snapshot_name)}, expected ${name}`,
+        });
       }
     } else {
-      if (alive.length > 0) out.push({ rule: 'leak', sagaId: saga.id, message: `${saga.status} saga ${saga.id} left ${alive.length} snapshot(s) named ${name} (ids ${alive.map((s) => s.id).join(', ')})` });
-      if (live.some((a) => a.status === 'in-progress')) out.push({ rule: 'running-action', sagaId: saga.id, message: `${saga.status} saga ${saga.id} left snapshot action for ${name} running` });
+      if (alive.length > 0)
+        out.push({
+          rule: 'leak',
+          sagaId: saga.id,
+          message: `${saga.status} saga ${saga.id} left ${alive.length} snapshot(s) named ${name} (ids ${alive.map((s) => s.id).join(', ')})`,
+        });
+      if (live.some((a) => a.status === 'in-progress'))
+        out.push({
+          rule: 'running-action',
+          sagaId: saga.id,
+          message: `${saga.status} saga ${saga.id} left snapshot action for ${name} running`,
+        });
     }
   }
 
   // Snapshots under arcadia's names that no saga in the ledger accounts for (others' snapshots are not arcadia's business).
   for (const snapshot of world.snapshots) {
-    if (snapshot.createdByActionId !== null && snapshot.deletedAt === null && parseSnapshotName(snapshot.name) && !byName.has(snapshot.name)) {
-      out.push({ rule: 'leak', message: `snapshot ${snapshot.id} ${snapshot.name} was made but no saga in the ledger has that name` });
+    if (
+      snapshot.createdByActionId !== null &&
+      snapshot.deletedAt === null &&
+      parseSnapshotName(snapshot.name) &&
+      !byName.has(snapshot.name)
+    ) {
+      out.push({
+        rule: 'leak',
+        message: `snapshot ${snapshot.id} ${snapshot.name} was made but no saga in the ledger has that name`,
+      });
     }
   }
   for (const action of world.actions) {
     const name = action.snapshotName;
-    if (action.type === 'snapshot' && action.status === 'in-progress' && name !== null && parseSnapshotName(name) && !byName.has(name)) {
-      out.push({ rule: 'running-action', message: `snapshot action ${action.id} for ${action.snapshotName} is running and no saga in the ledger has that name` });
+    if (
+      action.type === 'snapshot' &&
+      action.status === 'in-progress' &&
+      name !== null &&
+      parseSnapshotName(name) &&
+      !byName.has(name)
+    ) {
+      out.push({
+        rule: 'running-action',
+        message: `snapshot action ${action.id} for ${action.snapshotName} is running and no saga in the ledger has that name`,
+      });
     }
   }
 
@@ -177,13 +255,23 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
     if (snapshot.deletedAt === null) continue;
     const parsed = parseSnapshotName(snapshot.name);
     if (!parsed) {
-      out.push({ rule: 'foreign-delete', message: `snapshot ${snapshot.id} "${snapshot.name}" of droplet ${snapshot.dropletId} was deleted, and arcadia did not make it` });
-    } else if (!byName.has(snapshot.name) && !(parsed.dropletId === snapshot.dropletId && pruners.has(snapshot.dropletId))) {
-      out.push({ rule: 'unjustified-delete', message: `snapshot ${snapshot.id} ${snapshot.name} of droplet ${snapshot.dropletId} was deleted, and no saga prunes that droplet` });
+      out.push({
+        rule: 'foreign-delete',
+        message: `snapshot ${snapshot.id} "${snapshot.name}" of droplet ${snapshot.dropletId} was deleted, and arcadia did not make it`,
+      });
+    } else if (
+      !byName.has(snapshot.name) &&
+      !(parsed.dropletId === snapshot.dropletId && pruners.has(snapshot.dropletId))
+    ) {
+      out.push({
+        rule: 'unjustified-delete',
+        message: `snapshot ${snapshot.id} ${snapshot.name} of droplet ${snapshot.dropletId} was deleted, and no saga prunes that droplet`,
+      });
     }
   }
   for (const backup of world.backups) {
-    if (backup.deletedAt !== null) out.push({ rule: 'foreign-delete', message: `backup ${backup.id} "${backup.name}" was deleted` });
+    if (backup.deletedAt !== null)
+      out.push({ rule: 'foreign-delete', message: `backup ${backup.id} "${backup.name}" was deleted` });
   }
 
   checkRetention(snapshotSagas, world, out);
@@ -195,19 +283,29 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
  * it are left (the new one counted), or all of them if there were fewer. With several sagas on one droplet, listing
  * lag makes the count legitimately vary, so only the deletion rules above apply there.
  */
-const RETENTION_INPUTS_BEYOND_KEEP = ['keep_hourly', 'keep_daily', 'keep_weekly', 'keep_monthly', 'keep_yearly', 'keep_within'];
+const RETENTION_INPUTS_BEYOND_KEEP = [
+  'keep_hourly',
+  'keep_daily',
+  'keep_weekly',
+  'keep_monthly',
+  'keep_yearly',
+  'keep_within',
+];
 
 function checkRetention(snapshotSagas: CheckedSaga[], world: CheckedWorld, out: Violation[]): void {
   const byDroplet = new Map<number, CheckedSaga[]>();
   for (const saga of snapshotSagas) byDroplet.set(dropletOf(saga), [...(byDroplet.get(dropletOf(saga)) ?? []), saga]);
   for (const [dropletId, sagas] of byDroplet) {
     const [saga] = sagas;
-    if (sagas.length !== 1 || !saga || saga.status !== 'succeeded' || !saga.stepNames.includes('prune_snapshots')) continue;
+    if (sagas.length !== 1 || !saga || saga.status !== 'succeeded' || !saga.stepNames.includes('prune_snapshots'))
+      continue;
     if (typeof saga.context.prune_error === 'string') continue; // reported by arcadia itself (exit 5)
     // Only --keep (keep-last) alone is counted here; calendar policies are checked by test/sagas/retention*.
     if (RETENTION_INPUTS_BEYOND_KEEP.some((key) => inputOf(saga, key) !== undefined)) continue;
     const keep = Number(inputOf(saga, 'keep'));
-    const ours = world.snapshots.filter((s) => s.dropletId === dropletId && parseSnapshotName(s.name)?.dropletId === dropletId);
+    const ours = world.snapshots.filter(
+      (s) => s.dropletId === dropletId && parseSnapshotName(s.name)?.dropletId === dropletId,
+    );
     const older = ours
       .filter((s) => s.createdByActionId === null)
       .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || b.id - a.id);

@@ -19,7 +19,10 @@ if (options.help) {
   process.stdout.write(USAGE);
 } else {
   const log = (line: string): void => void (options.json ? process.stderr : process.stdout).write(`${line}\n`);
-  if (!options.json) log(`arcadia chaos: ${options.runs} runs from seed ${options.seed}${options.seedFromClock ? ' (from the clock)' : ''}, ${options.concurrency} at a time`);
+  if (!options.json)
+    log(
+      `arcadia chaos: ${options.runs} runs from seed ${options.seed}${options.seedFromClock ? ' (from the clock)' : ''}, ${options.concurrency} at a time`,
+    );
   let done = 0;
   const summary = await runChaos(options, (outcome) => {
     done += 1;

@@ -40,7 +40,8 @@ export interface ChaosCliOptions extends ChaosOptions {
 
 function positiveInt(name: string, raw: string | undefined, min: number): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw))) throw new ChaosUsageError(`${name} must be a whole number of at least ${min}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || !Number.isSafeInteger(Number(raw)))
+    throw new ChaosUsageError(`${name} must be a whole number of at least ${min}, got "${raw}"`);
   return Number(raw);
 }
 
@@ -70,9 +71,13 @@ export function parseChaosArgs(argv: string[]): ChaosCliOptions {
   }
   const v = parsed.values;
   if (v.short && v.long) throw new ChaosUsageError('give --short or --long, not both');
-  const scenarios = (v.scenario ?? SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const scenarios = (v.scenario ?? SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
-  if (unknown.length > 0 || scenarios.length === 0) throw new ChaosUsageError(`--scenario takes ${SCENARIOS.join(', ')}; got "${v.scenario ?? ''}"`);
+  if (unknown.length > 0 || scenarios.length === 0)
+    throw new ChaosUsageError(`--scenario takes ${SCENARIOS.join(', ')}; got "${v.scenario ?? ''}"`);
   const explicitSeed = positiveInt('--seed', v.seed, 0);
   const seedFromClock = explicitSeed === undefined && v.long;
   return {

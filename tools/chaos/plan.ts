@@ -105,7 +105,11 @@ function iso(msAgo: number): string {
  * Images nobody must touch (a manual snapshot, a name that only looks like arcadia's, a backup) and, when the run
  * prunes, older arcadia snapshots for retention to work on.
  */
-function seededImages(random: Random, dropletId: number, oldArcadia: number): { snapshots: ImageSeed[]; backups: ImageSeed[] } {
+function seededImages(
+  random: Random,
+  dropletId: number,
+  oldArcadia: number,
+): { snapshots: ImageSeed[]; backups: ImageSeed[] } {
   const snapshots: ImageSeed[] = [
     { name: `droplet-${dropletId}-manual-before-upgrade`, createdAt: iso(random.int(3, 30) * DAY_MS) },
     { name: `arcadia-snap-${dropletId}`, createdAt: iso(random.int(3, 30) * DAY_MS) },
@@ -113,7 +117,10 @@ function seededImages(random: Random, dropletId: number, oldArcadia: number): { 
   ];
   for (let i = 0; i < oldArcadia; i++) {
     const label = random.chance(0.3) ? '-nightly' : '';
-    snapshots.push({ name: `arcadia-snap-${dropletId}-${hex8(random)}${label}`, createdAt: iso((i + 1) * DAY_MS + random.int(0, 23) * 3_600_000) });
+    snapshots.push({
+      name: `arcadia-snap-${dropletId}-${hex8(random)}${label}`,
+      createdAt: iso((i + 1) * DAY_MS + random.int(0, 23) * 3_600_000),
+    });
   }
   return { snapshots, backups: [{ name: `droplet-${dropletId} weekly backup`, createdAt: iso(2 * DAY_MS) }] };
 }
@@ -122,19 +129,29 @@ function droplet(random: Random, id: number, tags: string[], oldArcadia: number)
   return { id, name: `chaos-${id}`, tags, disk: random.pick([25, 50, 80]), ...seededImages(random, id, oldArcadia) };
 }
 
-function killPlan(random: Random, points: readonly string[], maxDelayMs: number, maxNth: number, weights: { none: number; timer: number; failpoint: number }): KillPlan {
+function killPlan(
+  random: Random,
+  points: readonly string[],
+  maxDelayMs: number,
+  maxNth: number,
+  weights: { none: number; timer: number; failpoint: number },
+): KillPlan {
   const kind = random.weighted([
     [weights.none, 'none'],
     [weights.timer, 'timer'],
     [weights.failpoint, 'failpoint'],
   ] as const);
-  if (kind === 'timer') return random.chance(0.15) ? { kind, from: 'spawn', afterMs: random.int(0, 700) } : { kind, from: 'first-request', afterMs: random.int(0, maxDelayMs) };
+  if (kind === 'timer')
+    return random.chance(0.15)
+      ? { kind, from: 'spawn', afterMs: random.int(0, 700) }
+      : { kind, from: 'first-request', afterMs: random.int(0, maxDelayMs) };
   if (kind === 'failpoint') return { kind, point: random.pick(points), nth: random.int(1, maxNth) };
   return { kind: 'none' };
 }
 
 export function describeKill(kill: KillPlan): string {
-  if (kill.kind === 'timer') return `SIGKILL ${kill.afterMs} ms after ${kill.from === 'spawn' ? 'spawn' : 'its first request'}`;
+  if (kill.kind === 'timer')
+    return `SIGKILL ${kill.afterMs} ms after ${kill.from === 'spawn' ? 'spawn' : 'its first request'}`;
   if (kill.kind === 'failpoint') return `failpoint ${kill.point}${kill.nth > 1 ? `@${kill.nth}` : ''}`;
   return 'no kill';
 }
@@ -161,7 +178,10 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
     dropletCount = explicit + fleetCount;
     args = ['snapshot', '--tag', CHAOS_TAG, '--concurrency', String(random.int(1, 4)), '--json'];
   } else {
-    droplets.push(droplet(random, SINGLE_DROPLET, ['web'], oldArcadia), droplet(random, SMOKE_DROPLET, ['web'], oldArcadia));
+    droplets.push(
+      droplet(random, SINGLE_DROPLET, ['web'], oldArcadia),
+      droplet(random, SMOKE_DROPLET, ['web'], oldArcadia),
+    );
     args = scenario === 'smoke' ? SMOKE_ARGS(SMOKE_DROPLET) : ['snapshot', String(SINGLE_DROPLET), '--json'];
   }
   if (scenario !== 'smoke') {
@@ -225,7 +245,9 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
       env.ARCADIA_RATE_LIMIT_WINDOW_MS = String(burstWindowMs);
     }
     // Without a client budget the client learns the limit from 429s alone.
-    labels.push(`rate limit ${rateLimitPerMinute}/${burstWindowMs}ms (client ${env.ARCADIA_RATE_LIMIT_PER_MINUTE ?? 'unpaced'})`);
+    labels.push(
+      `rate limit ${rateLimitPerMinute}/${burstWindowMs}ms (client ${env.ARCADIA_RATE_LIMIT_PER_MINUTE ?? 'unpaced'})`,
+    );
   }
 
   const longLag = random.chance(0.4);
@@ -251,8 +273,16 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
   // Kills: a batch lives longer and passes each failpoint once per droplet.
   const points = scenario === 'smoke' ? [...FORWARD_POINTS.slice(0, 5), ...COMPENSATION_POINTS] : FORWARD_POINTS;
   const maxDelay = scenario === 'batch' ? 400 + 300 * dropletCount : 1200;
-  const kill = killPlan(random, points, maxDelay, scenario === 'batch' ? Math.min(3, dropletCount) : 2, { none: 15, timer: 45, failpoint: 40 });
-  const resumeKill = killPlan(random, [...points, ...COMPENSATION_POINTS], 900, 1, { none: 60, timer: 25, failpoint: 15 });
+  const kill = killPlan(random, points, maxDelay, scenario === 'batch' ? Math.min(3, dropletCount) : 2, {
+    none: 15,
+    timer: 45,
+    failpoint: 40,
+  });
+  const resumeKill = killPlan(random, [...points, ...COMPENSATION_POINTS], 900, 1, {
+    none: 60,
+    timer: 25,
+    failpoint: 15,
+  });
 
   const target = scenario === 'batch' ? 3001 : scenario === 'smoke' ? SMOKE_DROPLET : SINGLE_DROPLET;
   const intruder: Intruder = random.weighted<Intruder>([

@@ -24,10 +24,17 @@ function scenarioOf(plan: RunPlan): string {
     const fleet = plan.sim.fleet && !Array.isArray(plan.sim.fleet) ? plan.sim.fleet.count : 0;
     return `batch of ${explicit + fleet}`;
   }
-  return plan.scenario === 'smoke' ? 'rollback smoke' : `snapshot${plan.args.includes('--power-off') ? ' --power-off' : ''}`;
+  return plan.scenario === 'smoke'
+    ? 'rollback smoke'
+    : `snapshot${plan.args.includes('--power-off') ? ' --power-off' : ''}`;
 }
 
-export function runLine(outcome: RunOutcome, index: number, total: number, options: Pick<ChaosOptions, 'strict'>): string {
+export function runLine(
+  outcome: RunOutcome,
+  index: number,
+  total: number,
+  options: Pick<ChaosOptions, 'strict'>,
+): string {
   const { plan } = outcome;
   const keep = plan.args.indexOf('--keep');
   const parts = [
@@ -42,7 +49,9 @@ export function runLine(outcome: RunOutcome, index: number, total: number, optio
   parts.push(`sagas: ${counted(outcome.sagas)}`);
   const violations = outcome.violations.filter((v) => isViolation(v, options)).length;
   const attention = outcome.violations.length - violations;
-  parts.push(violations > 0 ? `${violations} VIOLATION(S)` : attention > 0 ? `ok, ${attention} needing attention` : 'ok');
+  parts.push(
+    violations > 0 ? `${violations} VIOLATION(S)` : attention > 0 ? `ok, ${attention} needing attention` : 'ok',
+  );
   parts.push(seconds(outcome.ms));
   return parts.join(' · ');
 }
@@ -54,7 +63,10 @@ function findings(list: SeededViolation[], options: Pick<ChaosOptions, 'scenario
   ]);
 }
 
-export function summaryText(summary: ChaosSummary, options: Pick<ChaosOptions, 'concurrency' | 'scenarios' | 'strict'>): string {
+export function summaryText(
+  summary: ChaosSummary,
+  options: Pick<ChaosOptions, 'concurrency' | 'scenarios' | 'strict'>,
+): string {
   const f = summary.faults;
   const lines = [
     `arcadia chaos: ${summary.runs} runs, seeds ${summary.firstSeed}..${summary.lastSeed}, ${options.concurrency} at a time, ${seconds(summary.ms)}`,
@@ -66,7 +78,9 @@ export function summaryText(summary: ChaosSummary, options: Pick<ChaosOptions, '
     `  pauses      ${summary.pauses} first commands SIGSTOPped, taken over and SIGCONTed (none may send a request after)`,
   ];
   if (!options.strict) {
-    lines.push(`  attention   ${summary.attention.length} saga(s) ended compensation_failed (exit 5, a human is asked to look; not a broken promise; --strict fails on them)`);
+    lines.push(
+      `  attention   ${summary.attention.length} saga(s) ended compensation_failed (exit 5, a human is asked to look; not a broken promise; --strict fails on them)`,
+    );
     lines.push(...findings(summary.attention, options));
   }
   lines.push(`  violations  ${summary.violations.length}`, ...findings(summary.violations, options));

@@ -2,7 +2,12 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_SIMULATOR_TOKEN, startSimulator, type RunningSimulator, type SimulatorState } from '../../src/simulator/index.js';
+import {
+  DEFAULT_SIMULATOR_TOKEN,
+  startSimulator,
+  type RunningSimulator,
+  type SimulatorState,
+} from '../../src/simulator/index.js';
 import { isTerminal } from '../../src/engine/types.js';
 import { supersededRequests } from './fencing.js';
 import { checkInvariants, isViolation, type CheckedSaga, type Violation } from './invariants.js';
@@ -85,10 +90,15 @@ function allowedCodes(args: string[]): number[] {
 
 function processViolations(outcome: ProcessOutcome): Violation[] {
   const command = `arcadia ${outcome.args.join(' ')}`;
-  const tail = (outcome.stderr.trim().split('\n').slice(-3).join(' | ') || outcome.stdout.trim().slice(-300)).slice(-400);
-  if (outcome.killedBy === 'hang') return [{ rule: 'process', message: `${command} still ran after ${HANG_MS} ms: ${tail}` }];
-  if (outcome.signal !== null) return outcome.killedBy ? [] : [{ rule: 'process', message: `${command} died of ${outcome.signal}: ${tail}` }];
-  if (/"code"\s*:\s*"internal"/.test(outcome.stdout)) return [{ rule: 'process', message: `${command} failed with an internal error: ${tail}` }];
+  const tail = (outcome.stderr.trim().split('\n').slice(-3).join(' | ') || outcome.stdout.trim().slice(-300)).slice(
+    -400,
+  );
+  if (outcome.killedBy === 'hang')
+    return [{ rule: 'process', message: `${command} still ran after ${HANG_MS} ms: ${tail}` }];
+  if (outcome.signal !== null)
+    return outcome.killedBy ? [] : [{ rule: 'process', message: `${command} died of ${outcome.signal}: ${tail}` }];
+  if (/"code"\s*:\s*"internal"/.test(outcome.stdout))
+    return [{ rule: 'process', message: `${command} failed with an internal error: ${tail}` }];
   if (outcome.code !== null && !allowedCodes(outcome.args).includes(outcome.code)) {
     return [{ rule: 'process', message: `${command} exited ${outcome.code}: ${tail}` }];
   }
@@ -169,12 +179,22 @@ async function intrude(
   const raced = await Promise.race([due, main.done.then(() => 'over' as const)]);
   if (raced === 'over') return { outcomes: [], what: `${intruder.kind}: first command already over` };
   if (intruder.kind === 'same-command') {
-    return { outcomes: [await runArcadia(plan.args, { env, hangMs: HANG_MS })], what: `the same command again at ${intruder.afterMs} ms` };
+    return {
+      outcomes: [await runArcadia(plan.args, { env, hangMs: HANG_MS })],
+      what: `the same command again at ${intruder.afterMs} ms`,
+    };
   }
   if (intruder.kind === 'foreign-snapshot') {
-    return { outcomes: [], what: `a console snapshot of droplet ${intruder.dropletId} at ${intruder.afterMs} ms (${await foreignSnapshot(sim, intruder.dropletId)})` };
+    return {
+      outcomes: [],
+      what: `a console snapshot of droplet ${intruder.dropletId} at ${intruder.afterMs} ms (${await foreignSnapshot(sim, intruder.dropletId)})`,
+    };
   }
-  if (intruder.kind === 'resume-all') return { outcomes: [await runArcadia(['saga', 'resume', '--all', '--json'], { env, hangMs: HANG_MS })], what: `resume --all at ${intruder.afterMs} ms` };
+  if (intruder.kind === 'resume-all')
+    return {
+      outcomes: [await runArcadia(['saga', 'resume', '--all', '--json'], { env, hangMs: HANG_MS })],
+      what: `resume --all at ${intruder.afterMs} ms`,
+    };
   const list = await runArcadia(['saga', 'list', '--json', '--limit', '50'], { env, hangMs: HANG_MS });
   let target: string | undefined;
   try {
@@ -184,7 +204,10 @@ async function intrude(
     target = undefined; // the ledger may not exist yet: nothing to cancel
   }
   if (!target) return { outcomes: [list], what: `cancel at ${intruder.afterMs} ms: nothing in flight` };
-  return { outcomes: [list, await runArcadia(['saga', 'cancel', target, '--json'], { env, hangMs: HANG_MS })], what: `cancel at ${intruder.afterMs} ms` };
+  return {
+    outcomes: [list, await runArcadia(['saga', 'cancel', target, '--json'], { env, hangMs: HANG_MS })],
+    what: `cancel at ${intruder.afterMs} ms`,
+  };
 }
 
 function dedupe(violations: Violation[]): Violation[] {
@@ -241,7 +264,12 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
     let resumes = 0;
     for (;;) {
       const kill = resumes === 0 ? plan.resumeKill : ({ kind: 'none' } as const);
-      const resumed = await runArcadia(['saga', 'resume', '--all', '--json'], { env, kill, hangMs: HANG_MS, firstRequest: nextRequestOf(sim) });
+      const resumed = await runArcadia(['saga', 'resume', '--all', '--json'], {
+        env,
+        kill,
+        hangMs: HANG_MS,
+        firstRequest: nextRequestOf(sim),
+      });
       processes.push(resumed);
       resumes += 1;
       if (unfinished(readLedger(home)).length === 0 || resumes >= MAX_RESUMES) break;
@@ -266,14 +294,20 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
       writeFileSync(
         join(home, 'processes.log'),
         processes
-          .map((p) => `$ arcadia ${p.args.join(' ')}\n# exit ${p.code} signal ${p.signal} killed by ${p.killedBy ?? '-'} after ${p.ms} ms\n${p.stdout}\n--- stderr ---\n${p.stderr}\n`)
+          .map(
+            (p) =>
+              `$ arcadia ${p.args.join(' ')}\n# exit ${p.code} signal ${p.signal} killed by ${p.killedBy ?? '-'} after ${p.ms} ms\n${p.stdout}\n--- stderr ---\n${p.stderr}\n`,
+          )
           .join('\n'),
       );
     }
     return {
       plan,
       violations: unique,
-      kills: { timer: killed.filter((p) => p.killedBy === 'timer').length, failpoint: killed.filter((p) => p.killedBy === 'failpoint').length },
+      kills: {
+        timer: killed.filter((p) => p.killedBy === 'timer').length,
+        failpoint: killed.filter((p) => p.killedBy === 'failpoint').length,
+      },
       resumeKills: killed.filter((p) => p.args[0] === 'saga' && p.args[1] === 'resume').length,
       resumes,
       faults: faultCounts(settled),

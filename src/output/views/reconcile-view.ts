@@ -30,8 +30,19 @@ export function printReconcile(output: Output, report: ReconcileReport): void {
   output.print(
     output.table(
       ['SNAPSHOT', 'NAME', 'DROPLET', 'CREATED', 'SIZE GiB', '$/MONTH', 'WHY', 'DELETED'],
-      report.leaks.map((l) => [l.id, l.name, l.dropletId, l.createdAt, l.sizeGigabytes, l.monthlyCostUsd.toFixed(2), l.reason, report.deleted.includes(l.id) ? 'yes' : 'no']),
+      report.leaks.map((l) => [
+        l.id,
+        l.name,
+        l.dropletId,
+        l.createdAt,
+        l.sizeGigabytes,
+        l.monthlyCostUsd.toFixed(2),
+        l.reason,
+        report.deleted.includes(l.id) ? 'yes' : 'no',
+      ]),
     ),
   );
-  output.print(`${report.leaks.length} leaked snapshot(s), $${report.monthlyCostUsd.toFixed(2)} a month${report.sagaId ? `; deleted by saga ${report.sagaId}` : '; delete them with --delete'}`);
+  output.print(
+    `${report.leaks.length} leaked snapshot(s), $${report.monthlyCostUsd.toFixed(2)} a month${report.sagaId ? `; deleted by saga ${report.sagaId}` : '; delete them with --delete'}`,
+  );
 }

@@ -86,7 +86,14 @@ export function sagaJson(saga: SagaRecord, events?: SagaEvent[]): SagaJson {
 }
 
 function eventJson(event: SagaEvent): EventJson {
-  return { at: isoTime(event.at), step: event.stepName, from: event.from, to: event.to, detail: event.detail, epoch: event.epoch };
+  return {
+    at: isoTime(event.at),
+    step: event.stepName,
+    from: event.from,
+    to: event.to,
+    detail: event.detail,
+    epoch: event.epoch,
+  };
 }
 
 /** An unreadable row is listed with status `unreadable` and what is wrong with it as its error. */
@@ -140,10 +147,10 @@ export function printSagaList(output: Output, sagas: SagaSummary[]): void {
 
 /** A step that never started reads as skipped once the saga is over: it was not needed, not forgotten. */
 function stepStatusLabel(saga: SagaRecord, step: StepRecord): string {
-  if (step.status === 'pending' && ['rolled_back', 'cancelled', 'compensation_failed'].includes(saga.status)) return 'skipped';
+  if (step.status === 'pending' && ['rolled_back', 'cancelled', 'compensation_failed'].includes(saga.status))
+    return 'skipped';
   return step.status;
 }
-
 
 export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEvent[], ownerAlive: boolean | null): void {
   if (output.mode === 'json') {

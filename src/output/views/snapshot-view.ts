@@ -58,7 +58,9 @@ function summaryLine(results: SnapshotResult[]): string {
   ];
   const failed = results.length - succeeded - skipped - pending - interrupted;
   const resumed = results.filter((r) => r.resumed).length;
-  const parts = [`${succeeded} succeeded, ${failed} failed, ${skipped} skipped${interrupted > 0 ? `, ${interrupted} interrupted` : ''}`];
+  const parts = [
+    `${succeeded} succeeded, ${failed} failed, ${skipped} skipped${interrupted > 0 ? `, ${interrupted} interrupted` : ''}`,
+  ];
   if (pending > 0) parts.push(`${pending} pending (run them with: ${RESUME_PENDING_COMMAND})`);
   if (resumed > 0) parts.push(`${resumed} of these resumed from an earlier run`);
   return parts.join('; ');

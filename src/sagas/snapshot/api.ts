@@ -4,7 +4,15 @@ import type { StepContext } from '../../engine/step.js';
 /** The part of the DigitalOcean client the snapshot saga uses: narrow, so tests can see what it depends on. */
 export type SnapshotApi = Pick<
   DigitalOceanClient,
-  'postDropletAction' | 'getAction' | 'listDropletActions' | 'listDropletSnapshots' | 'listSnapshots' | 'getSnapshot' | 'deleteSnapshot' | 'getDroplet' | 'listDroplets'
+  | 'postDropletAction'
+  | 'getAction'
+  | 'listDropletActions'
+  | 'listDropletSnapshots'
+  | 'listSnapshots'
+  | 'getSnapshot'
+  | 'deleteSnapshot'
+  | 'getDroplet'
+  | 'listDroplets'
 >;
 
 export interface SnapshotTimings {

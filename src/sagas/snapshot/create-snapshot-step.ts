@@ -39,7 +39,8 @@ const MAX_RECONCILES = 5;
 export function dropletIdInput(ctx: Pick<StepContext, 'input'>): number {
   const raw = ctx.input('droplet_provider_id');
   const id = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isSafeInteger(id) || id < 1) throw new StepFailedError(`input droplet_provider_id must be a droplet id, got ${JSON.stringify(raw)}`);
+  if (!Number.isSafeInteger(id) || id < 1)
+    throw new StepFailedError(`input droplet_provider_id must be a droplet id, got ${JSON.stringify(raw)}`);
   return id;
 }
 
@@ -113,13 +114,20 @@ async function findOwnAction(api: SnapshotApi, dropletId: number, posting: Posti
 }
 
 /** Polls the droplet until no action holds it, bounded by the action timeout. */
-async function waitUntilUnlocked(api: SnapshotApi, ctx: StepContext, dropletId: number, deps: SnapshotStepDependencies): Promise<void> {
+async function waitUntilUnlocked(
+  api: SnapshotApi,
+  ctx: StepContext,
+  dropletId: number,
+  deps: SnapshotStepDependencies,
+): Promise<void> {
   const start = ctx.clock.now();
   for (;;) {
     const droplet = await api.getDroplet(dropletId);
     if (!droplet.locked) return;
     if (ctx.clock.now() - start > deps.timings.actionTimeoutMs) {
-      throw new StepFailedError(`droplet ${dropletId} stayed locked by another action for ${deps.timings.actionTimeoutMs} ms`);
+      throw new StepFailedError(
+        `droplet ${dropletId} stayed locked by another action for ${deps.timings.actionTimeoutMs} ms`,
+      );
     }
     ctx.progress(`droplet ${dropletId} is busy with another action; waiting`);
     await ctx.sleep(deps.timings.pollIntervalMs);
@@ -130,7 +138,14 @@ async function waitUntilUnlocked(api: SnapshotApi, ctx: StepContext, dropletId: 
 type LookUpResult = { found: NamedSnapshot } | { notOurs: string } | undefined;
 
 /** The snapshot appears in listings a little after its action completes: look again a few times. */
-async function lookUp(api: SnapshotApi, ctx: StepContext, dropletId: number, name: string, deps: SnapshotStepDependencies, adopted?: Action): Promise<LookUpResult> {
+async function lookUp(
+  api: SnapshotApi,
+  ctx: StepContext,
+  dropletId: number,
+  name: string,
+  deps: SnapshotStepDependencies,
+  adopted?: Action,
+): Promise<LookUpResult> {
   const blurred = new Set<string>();
   for (let attempt = 1; attempt <= deps.timings.lookupAttempts; attempt++) {
     const { ours, madeByAdopted } = await lookAround(api, dropletId, name, adopted, blurred);
@@ -158,9 +173,16 @@ async function finish(
   action: Action,
   deps: SnapshotStepDependencies,
 ): Promise<Finished> {
-  const done = await waitForAction(api, ctx, action, deps.timings, expectedDuration(deps.snapshotHistory(dropletId, diskInput(ctx))));
+  const done = await waitForAction(
+    api,
+    ctx,
+    action,
+    deps.timings,
+    expectedDuration(deps.snapshotHistory(dropletId, diskInput(ctx))),
+  );
   failpoint('snapshot.after-complete');
-  if (done.status === 'errored') throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
+  if (done.status === 'errored')
+    throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
   const adopted = awaiting.adopted ? awaiting : undefined;
   const result = await lookUp(api, ctx, dropletId, name, deps, adopted && done);
   if (!result) {
@@ -214,7 +236,9 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
     }
     progress = posting;
     if (reconcile >= MAX_RECONCILES) {
-      throw new StepFailedError(`could not start a snapshot of droplet ${dropletId} in ${MAX_RECONCILES} requests (replies lost or the droplet kept busy)`);
+      throw new StepFailedError(
+        `could not start a snapshot of droplet ${dropletId} in ${MAX_RECONCILES} requests (replies lost or the droplet kept busy)`,
+      );
     }
 
     let action: Action;

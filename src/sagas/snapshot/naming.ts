@@ -6,7 +6,9 @@ const LABEL = /^[a-z0-9][a-z0-9._-]{0,39}$/;
 
 export function validateLabel(label: string): string {
   if (!LABEL.test(label)) {
-    throw new UsageError('--label must be 1-40 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit');
+    throw new UsageError(
+      '--label must be 1-40 characters of a-z, 0-9, ".", "_" or "-", starting with a letter or digit',
+    );
   }
   return label;
 }

@@ -12,7 +12,13 @@ export const POWERED_OFF_KEY = 'powered_off_by_arcadia';
 type PowerAction = 'shutdown' | 'power_off' | 'power_on';
 
 /** Posts a power action, waiting out another action's lock; "already in that state" counts as done. */
-async function postPowerAction(api: SnapshotApi, ctx: StepContext, dropletId: number, type: PowerAction, deps: SnapshotStepDependencies): Promise<Action | undefined> {
+async function postPowerAction(
+  api: SnapshotApi,
+  ctx: StepContext,
+  dropletId: number,
+  type: PowerAction,
+  deps: SnapshotStepDependencies,
+): Promise<Action | undefined> {
   const start = ctx.clock.now();
   for (;;) {
     try {
@@ -28,7 +34,14 @@ async function postPowerAction(api: SnapshotApi, ctx: StepContext, dropletId: nu
 }
 
 /** The droplet's status lags its power actions a little: wait for the status itself (api-facts 5.3). */
-async function waitForStatus(api: SnapshotApi, ctx: StepContext, dropletId: number, status: 'off' | 'active', timeoutMs: number, pollMs: number): Promise<boolean> {
+async function waitForStatus(
+  api: SnapshotApi,
+  ctx: StepContext,
+  dropletId: number,
+  status: 'off' | 'active',
+  timeoutMs: number,
+  pollMs: number,
+): Promise<boolean> {
   const start = ctx.clock.now();
   for (;;) {
     if ((await api.getDroplet(dropletId)).status === status) return true;
@@ -37,17 +50,31 @@ async function waitForStatus(api: SnapshotApi, ctx: StepContext, dropletId: numb
   }
 }
 
-async function runPowerAction(api: SnapshotApi, ctx: StepContext, dropletId: number, type: PowerAction, deps: SnapshotStepDependencies): Promise<void> {
+async function runPowerAction(
+  api: SnapshotApi,
+  ctx: StepContext,
+  dropletId: number,
+  type: PowerAction,
+  deps: SnapshotStepDependencies,
+): Promise<void> {
   const action = await postPowerAction(api, ctx, dropletId, type, deps);
   if (!action) return;
   const done = await waitForAction(api, ctx, action, deps.timings);
-  if (done.status === 'errored') throw new StepFailedError(`DigitalOcean reports ${type} action ${done.id} on droplet ${dropletId} errored`);
+  if (done.status === 'errored')
+    throw new StepFailedError(`DigitalOcean reports ${type} action ${done.id} on droplet ${dropletId} errored`);
 }
 
-async function powerOn(api: SnapshotApi, ctx: StepContext, dropletId: number, deps: SnapshotStepDependencies): Promise<void> {
+async function powerOn(
+  api: SnapshotApi,
+  ctx: StepContext,
+  dropletId: number,
+  deps: SnapshotStepDependencies,
+): Promise<void> {
   if ((await api.getDroplet(dropletId)).status === 'active') return;
   await runPowerAction(api, ctx, dropletId, 'power_on', deps);
-  if (!(await waitForStatus(api, ctx, dropletId, 'active', deps.timings.actionTimeoutMs, deps.timings.pollIntervalMs))) {
+  if (
+    !(await waitForStatus(api, ctx, dropletId, 'active', deps.timings.actionTimeoutMs, deps.timings.pollIntervalMs))
+  ) {
     throw new StepFailedError(`droplet ${dropletId} did not come back on`);
   }
 }
@@ -72,10 +99,13 @@ export function createPowerOffStep(deps: SnapshotStepDependencies): StepDefiniti
       }
       if ((await api.getDroplet(dropletId)).status === 'off') return {};
       await runPowerAction(api, ctx, dropletId, 'shutdown', deps);
-      if (await waitForStatus(api, ctx, dropletId, 'off', deps.timings.shutdownTimeoutMs, deps.timings.pollIntervalMs)) return {};
+      if (await waitForStatus(api, ctx, dropletId, 'off', deps.timings.shutdownTimeoutMs, deps.timings.pollIntervalMs))
+        return {};
       ctx.progress(`droplet ${dropletId} still on after a graceful shutdown; powering it off`);
       await runPowerAction(api, ctx, dropletId, 'power_off', deps);
-      if (!(await waitForStatus(api, ctx, dropletId, 'off', deps.timings.actionTimeoutMs, deps.timings.pollIntervalMs))) {
+      if (
+        !(await waitForStatus(api, ctx, dropletId, 'off', deps.timings.actionTimeoutMs, deps.timings.pollIntervalMs))
+      ) {
         throw new StepFailedError(`droplet ${dropletId} did not power off`);
       }
       return {};

@@ -53,7 +53,12 @@ export function createPruneStep(deps: SnapshotStepDependencies): StepDefinition 
       if (newId === null) return { [PRUNE_ERROR_KEY]: 'no snapshot was recorded: nothing pruned' };
       const pruned = Array.isArray(ctx.context[PRUNED_KEY]) ? (ctx.context[PRUNED_KEY] as string[]).map(String) : [];
       try {
-        const listed = (await api.listDropletSnapshots(dropletId)).map((s) => ({ id: String(s.id), name: s.name, createdAt: s.created_at, type: s.type }));
+        const listed = (await api.listDropletSnapshots(dropletId)).map((s) => ({
+          id: String(s.id),
+          name: s.name,
+          createdAt: s.created_at,
+          type: s.type,
+        }));
         // Deleted snapshots linger in listings for a while: skip what this step already deleted.
         const remaining = listed.filter((s) => !pruned.includes(s.id));
         const snapshots = withNewSnapshot(remaining, newId, ctx.context.snapshot_name, ctx.clock.now());

@@ -100,9 +100,11 @@ export function applyRetentionPolicy(request: RetentionRequest): RetentionDecisi
     }
     return { ...pick(snapshot), action: reasons.length > 0 ? 'keep' : 'delete', reasons };
   });
-  const unreadableKept = unreadable.map(
-    (s): RetentionDecision => ({ ...pick(s), action: 'keep', reasons: ['unreadable time'] }),
-  );
+  const unreadableKept = unreadable.map((s): RetentionDecision => ({
+    ...pick(s),
+    action: 'keep',
+    reasons: ['unreadable time'],
+  }));
   return [...decisions, ...unreadableKept];
 }
 

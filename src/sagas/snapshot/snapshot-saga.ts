@@ -12,8 +12,14 @@ export interface SnapshotSagaOptions {
 }
 
 /** The steps and inputs of one droplet's snapshot saga: consistent (power-off) or live, with optional retention. */
-export function snapshotSagaTemplate(options: SnapshotSagaOptions): { kind: string; stepNames: string[]; inputs: SagaContext } {
-  const stepNames = options.powerOff ? ['power_off_droplet', 'create_droplet_snapshot', 'power_on_droplet'] : ['create_droplet_snapshot'];
+export function snapshotSagaTemplate(options: SnapshotSagaOptions): {
+  kind: string;
+  stepNames: string[];
+  inputs: SagaContext;
+} {
+  const stepNames = options.powerOff
+    ? ['power_off_droplet', 'create_droplet_snapshot', 'power_on_droplet']
+    : ['create_droplet_snapshot'];
   if (options.retention !== undefined) stepNames.push('prune_snapshots');
   const inputs: SagaContext = { droplet_provider_id: options.dropletId };
   if (options.diskGigabytes !== undefined) inputs.disk_gigabytes = options.diskGigabytes;

@@ -42,7 +42,10 @@ export class ActionErroredError extends StepFailedError {
 
 /** Typical duration from history: the median keeps one odd run from skewing the wait. */
 export function expectedDuration(history: number[]): number | undefined {
-  const recent = history.slice(0, 5).filter((ms) => Number.isFinite(ms) && ms > 0).sort((a, b) => a - b);
+  const recent = history
+    .slice(0, 5)
+    .filter((ms) => Number.isFinite(ms) && ms > 0)
+    .sort((a, b) => a - b);
   return recent.length ? recent[Math.floor(recent.length / 2)] : undefined;
 }
 
@@ -68,13 +71,16 @@ export async function waitForAction(
     if (waited > timings.actionTimeoutMs) throw new ActionTimeoutError(current.id, current.status, waited);
     const elapsed = Math.max(0, ctx.clock.now() - startedAt);
     let delay = Math.max(timings.pollIntervalMs, Math.floor(elapsed / 8));
-    if (polls === 0 && expectedMs !== undefined) delay = Math.max(timings.pollIntervalMs, Math.floor(expectedMs * 0.9) - elapsed);
+    if (polls === 0 && expectedMs !== undefined)
+      delay = Math.max(timings.pollIntervalMs, Math.floor(expectedMs * 0.9) - elapsed);
     else if (expectedMs !== undefined && elapsed < expectedMs * 1.5) delay = timings.pollIntervalMs;
     await ctx.sleep(Math.min(delay, Math.max(1, timings.actionTimeoutMs - waited + 1)));
     current = await api.getAction(current.id);
     polls++;
     failpoint('action.polled');
-    ctx.progress(`${current.type} action ${current.id} ${current.status} after ${Math.round((ctx.clock.now() - startedAt) / 1000)}s`);
+    ctx.progress(
+      `${current.type} action ${current.id} ${current.status} after ${Math.round((ctx.clock.now() - startedAt) / 1000)}s`,
+    );
   }
   return current;
 }

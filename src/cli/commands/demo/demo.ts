@@ -18,7 +18,8 @@ const DEMO_DROPLET = '3164444';
 /** Only what the demo sets: everything else (tokens, URLs) comes from the simulator, never from the caller. */
 function demoEnv(base: NodeJS.ProcessEnv, home: string, apiUrl: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'TERM', 'NO_COLOR', 'FORCE_COLOR'] as const) if (base[key] !== undefined) env[key] = base[key];
+  for (const key of ['PATH', 'HOME', 'TERM', 'NO_COLOR', 'FORCE_COLOR'] as const)
+    if (base[key] !== undefined) env[key] = base[key];
   return {
     ...env,
     ARCADIA_HOME: home,
@@ -45,14 +46,35 @@ export async function runDemo(ctx: CliContext): Promise<ExitCode> {
 
     heading(`arcadia snapshot ${DEMO_DROPLET}`);
     const snapshotCode = await runSnapshot(
-      { dropletIds: [DEMO_DROPLET], tag: undefined, label: undefined, powerOff: false, retention: undefined, concurrency: 1, detach: false, dryRun: false, json: false, triggeredBy: 'demo' },
+      {
+        dropletIds: [DEMO_DROPLET],
+        tag: undefined,
+        label: undefined,
+        powerOff: false,
+        retention: undefined,
+        concurrency: 1,
+        detach: false,
+        dryRun: false,
+        json: false,
+        triggeredBy: 'demo',
+      },
       demo,
     );
 
-    heading(`arcadia saga start --kind test --step create_droplet_snapshot --step fail --input droplet_provider_id=${DEMO_DROPLET}`);
+    heading(
+      `arcadia saga start --kind test --step create_droplet_snapshot --step fail --input droplet_provider_id=${DEMO_DROPLET}`,
+    );
     output.print('(the smoke check: the snapshot is made, the fail step fails, the snapshot is deleted again)');
     const smokeCode = await runSagaStart(
-      { kind: 'test', steps: ['create_droplet_snapshot', 'fail'], inputs: [`droplet_provider_id=${DEMO_DROPLET}`], triggeredBy: 'demo', deploymentId: null, detach: false, json: false },
+      {
+        kind: 'test',
+        steps: ['create_droplet_snapshot', 'fail'],
+        inputs: [`droplet_provider_id=${DEMO_DROPLET}`],
+        triggeredBy: 'demo',
+        deploymentId: null,
+        detach: false,
+        json: false,
+      },
       demo,
     );
 
@@ -72,7 +94,9 @@ export async function runDemo(ctx: CliContext): Promise<ExitCode> {
 
     heading('what is left on the (simulated) provider');
     output.print(`arcadia snapshots kept: ${kept.map((s) => `${s.id} ${s.name}`).join(', ') || 'none'}`);
-    output.print(`arcadia snapshots deleted by rollback: ${smoke.map((s) => `${s.id} ${s.name}`).join(', ') || 'none'}`);
+    output.print(
+      `arcadia snapshots deleted by rollback: ${smoke.map((s) => `${s.id} ${s.name}`).join(', ') || 'none'}`,
+    );
     const ledger = join(home, 'arcadia.db');
     output.print(terminal`\nThe ledger is ${ledger}; look again with: ARCADIA_HOME=${home} arcadia saga list`);
     const ok = snapshotCode === EXIT.ok && smokeCode === EXIT.sagaFailed && kept.length === 1;

@@ -45,7 +45,12 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
   const app = await openApp(ctx, { readOnly: !opts.delete });
   try {
     const client = app.api();
-    const scope = opts.tag !== undefined ? new Set((await client.listDroplets({ tagName: opts.tag })).map((d) => d.id)) : ids.length ? new Set(ids) : undefined;
+    const scope =
+      opts.tag !== undefined
+        ? new Set((await client.listDroplets({ tagName: opts.tag })).map((d) => d.id))
+        : ids.length
+          ? new Set(ids)
+          : undefined;
     const leaks: LeakedSnapshot[] = [];
     for (const snapshot of await client.listSnapshots({ resourceType: 'droplet' })) {
       const parsed = parseSnapshotName(snapshot.name);
@@ -63,7 +68,12 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
         reason,
       });
     }
-    const report: ReconcileReport = { leaks, monthlyCostUsd: leaks.reduce((sum, l) => sum + l.monthlyCostUsd, 0), deleted: [], sagaId: null };
+    const report: ReconcileReport = {
+      leaks,
+      monthlyCostUsd: leaks.reduce((sum, l) => sum + l.monthlyCostUsd, 0),
+      deleted: [],
+      sagaId: null,
+    };
     let code: ExitCode = leaks.length > 0 ? EXIT.needsAttention : EXIT.ok;
     if (opts.delete && leaks.length > 0) {
       const saga = app.ledger.createSaga(
@@ -99,7 +109,10 @@ export function registerReconcile(program: Command, ctx: CliContext, setExit: (c
     .option('--tag <tag>', 'only droplets carrying this tag')
     .option('--delete', 'delete the leaks (as a recorded saga)', false)
     .option('--json', 'print JSON', false)
-    .addHelpText('after', '\nExit code 5 when leaks remain (listed), 0 when there are none or all were deleted.\n\nExamples:\n  arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json')
+    .addHelpText(
+      'after',
+      '\nExit code 5 when leaks remain (listed), 0 when there are none or all were deleted.\n\nExamples:\n  arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json',
+    )
     .action(async (dropletIds: string[], o: { tag?: string; delete: boolean; json: boolean }) => {
       setExit(await runReconcile({ dropletIds, tag: o.tag, delete: o.delete, json: o.json }, ctx));
     });

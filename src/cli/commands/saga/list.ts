@@ -52,8 +52,16 @@ export function registerSagaList(saga: Command, ctx: CliContext, setExit: (code:
     .option('--deployment <id>', 'only this deployment')
     .option('--limit <n>', 'at most this many (1-10000)', intInRange(1, 10_000), 20)
     .option('--json', 'print a JSON array', false)
-    .addHelpText('after', '\nExamples:\n  arcadia saga list\n  arcadia saga list --status running,compensating --limit 50 --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  arcadia saga list\n  arcadia saga list --status running,compensating --limit 50 --json',
+    )
     .action(async (o: { status?: string; kind?: string; deployment?: string; limit: number; json: boolean }) => {
-      setExit(await runSagaList({ statuses: parseStatuses(o.status), kind: o.kind, deploymentId: o.deployment, limit: o.limit, json: o.json }, ctx));
+      setExit(
+        await runSagaList(
+          { statuses: parseStatuses(o.status), kind: o.kind, deploymentId: o.deployment, limit: o.limit, json: o.json },
+          ctx,
+        ),
+      );
     });
 }

@@ -56,4 +56,3 @@ export function registerSagaResume(saga: Command, ctx: CliContext, setExit: (cod
       setExit(await runSagaResume({ ref, all: o.all, json: o.json }, ctx));
     });
 }
-

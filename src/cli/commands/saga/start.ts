@@ -82,20 +82,30 @@ Examples:
   arcadia saga start --kind test --step create_droplet_snapshot --step fail --input droplet_provider_id=123
   arcadia saga start --kind test --step sleep --input sleep_ms=5000 --detach`,
     )
-    .action(async (o: { kind: string; step: string[]; input: string[]; triggeredBy: string; deployment?: string; detach: boolean; json: boolean }) => {
-      setExit(
-        await runSagaStart(
-          {
-            kind: o.kind,
-            steps: o.step,
-            inputs: o.input,
-            triggeredBy: o.triggeredBy,
-            deploymentId: o.deployment ?? null,
-            detach: o.detach,
-            json: o.json,
-          },
-          ctx,
-        ),
-      );
-    });
+    .action(
+      async (o: {
+        kind: string;
+        step: string[];
+        input: string[];
+        triggeredBy: string;
+        deployment?: string;
+        detach: boolean;
+        json: boolean;
+      }) => {
+        setExit(
+          await runSagaStart(
+            {
+              kind: o.kind,
+              steps: o.step,
+              inputs: o.input,
+              triggeredBy: o.triggeredBy,
+              deploymentId: o.deployment ?? null,
+              detach: o.detach,
+              json: o.json,
+            },
+            ctx,
+          ),
+        );
+      },
+    );
 }
