@@ -34,6 +34,8 @@ export interface LedgerApp {
 export interface App extends LedgerApp {
   registry: StepRegistry;
   api(): DigitalOceanClient;
+  /** Requests the client sent so far; 0 when none was made (nothing asked the API). */
+  apiRequestsSent(): number;
   runner(onProgress?: (progress: RunnerProgress) => void): SagaRunner;
   /** The process-wide stop (CliContext.stop): pools start nothing once it has aborted. */
   stop: AbortSignal | undefined;
@@ -72,6 +74,7 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
     ...base,
     registry,
     api,
+    apiRequestsSent: () => client?.requestsSent ?? 0,
     stop: ctx.stop,
     runner: (onProgress) =>
       new SagaRunner({
