@@ -18,6 +18,8 @@ export interface CliContext {
   createClient?: () => DigitalOceanClient;
   /** Aborted (with an InterruptedError) on SIGINT or SIGTERM: runners and pools stop, and say what is unfinished. */
   stop?: AbortSignal;
+  /** The umask arcadia was started with, before it narrowed its own: the metrics file's mode follows it. */
+  userUmask?: number;
 }
 
 /** An open ledger: all that reading commands (`saga list`, `saga show`) need. Close it when the command ends. */

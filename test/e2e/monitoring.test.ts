@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SIMULATOR_TOKEN } from '../../src/simulator/index.js';
@@ -28,6 +28,9 @@ describe('snapshot --metrics-file', () => {
     const ok = await arcadia(['snapshot', '1001', '--metrics-file', file], box.env);
     expect(ok.code, ok.stderr).toBe(0);
     let metrics = metricsOf(file);
+    // readable by node_exporter as the operator's umask allows, though arcadia's own files are owner-only
+    const umask = process.umask();
+    expect(statSync(file).mode & 0o777).toBe(0o644 & ~umask);
     for (const name of ALWAYS_WRITTEN) expect(metrics.has(name), name).toBe(true);
     const [saga] = readSagas(box.home);
     const labels = { droplet_id: '1001', droplet_name: 'web-1' };

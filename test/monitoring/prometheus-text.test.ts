@@ -80,10 +80,10 @@ describe('writeFileAtomically', () => {
     folders.push(folder);
     const path = join(folder, 'arcadia.prom');
     writeFileSync(path, 'old\n');
-    writeFileAtomically(path, 'new\n');
+    writeFileAtomically(path, 'new\n', 0o640);
     expect(readFileSync(path, 'utf8')).toBe('new\n');
     expect(readdirSync(folder)).toEqual(['arcadia.prom']);
-    expect(statSync(path).mode & 0o022).toBe(0);
+    expect(statSync(path).mode & 0o777).toBe(0o640);
   });
 
   // A reader polling the file (the e2e test) rarely lands in the instant between a truncation and a write; this

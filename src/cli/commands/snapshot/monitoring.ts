@@ -32,6 +32,11 @@ function readLedgerFacts(ctx: CliContext): MonitoringFacts | null {
   }
 }
 
+/** rw-r--r-- less what the operator's umask takes away; owner-only when the umask is not known. */
+function metricsFileMode(userUmask: number | undefined): number {
+  return userUmask === undefined ? 0o600 : 0o644 & ~userUmask;
+}
+
 /** Pings and the metrics file of one snapshot run; nothing here ever changes the run's exit code. */
 export class RunMonitor {
   constructor(
@@ -60,7 +65,8 @@ export class RunMonitor {
     const { metricsFile } = this.settings;
     if (metricsFile !== undefined) {
       try {
-        writeFileAtomically(metricsFile, formatPrometheusText(snapshotMetrics(run, readLedgerFacts(this.ctx))));
+        const text = formatPrometheusText(snapshotMetrics(run, readLedgerFacts(this.ctx)));
+        writeFileAtomically(metricsFile, text, metricsFileMode(this.ctx.userUmask));
       } catch (error) {
         warn(this.ctx, `the metrics file ${metricsFile} could not be written: ${errorMessage(error)}`);
       }
