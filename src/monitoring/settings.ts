@@ -47,7 +47,7 @@ export function monitoringSettings(
       ? undefined
       : {
           url: validatePingUrl(pingRaw, flags.ping !== undefined ? '--ping' : PING_URL_VARIABLE),
-          timeoutMs: integerFromEnv(env, 'ARCADIA_PING_TIMEOUT_MS', 10_000, 1),
+          timeoutMs: integerFromEnv(env, 'ARCADIA_PING_TIMEOUT_MS', 5_000, 1),
           retries: integerFromEnv(env, 'ARCADIA_PING_RETRIES', 2, 0, 10),
           retryDelayMs: integerFromEnv(env, 'ARCADIA_PING_RETRY_MS', 1_000, 0),
         };
