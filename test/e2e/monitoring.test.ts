@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SIMULATOR_TOKEN } from '../../src/simulator/index.js';
 import { ALWAYS_WRITTEN, parseMetrics, valueOf } from '../monitoring/metrics-text.js';
-import { arcadia, readSagas, sandbox, start, type Sandbox } from './harness.js';
+import { waitFor } from '../helpers/arcadia.js';
+import { FAST_SIMULATOR, arcadia, readSagas, sandbox, start, type Sandbox } from './harness.js';
 import { closedPortUrl, startPingServer, type PingServer } from './ping-server.js';
 
 let box: Sandbox | undefined;
@@ -90,6 +91,22 @@ describe('snapshot --metrics-file', () => {
     await reader;
     expect(torn).toEqual([]);
     expect(reads).toBeGreaterThan(10);
+  });
+
+  it('an interrupted run (SIGTERM) still writes its exit code, and pings it', async () => {
+    box = await sandbox({ ...FAST_SIMULATOR, actionDurationMs: { ...FAST_SIMULATOR.actionDurationMs, snapshot: 5_000 } });
+    pings = await startPingServer();
+    const file = join(box.home, 'arcadia.prom');
+    const run = start(['snapshot', '1001', '--metrics-file', file, '--ping', pings.url], box.env);
+    const sim = box.sim;
+    await waitFor(() => sim.state().requests.some((r) => r.method === 'POST'), { what: 'the snapshot POST' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code, result.stderr).toBe(143);
+    expect(valueOf(metricsOf(file), 'arcadia_run_exit_code')).toBe(143);
+    expect(valueOf(metricsOf(file), 'arcadia_sagas', { status: 'interrupted' })).toBe(1);
+    expect(pings.received.map((p) => p.path)).toEqual(['/ping/3f2a-uuid/start', '/ping/3f2a-uuid/143']);
   });
 
   it('refuses a metrics file in a folder that does not exist before anything runs (exit 4)', async () => {
