@@ -94,7 +94,8 @@ describe('snapshot --metrics-file', () => {
   });
 
   it('an interrupted run (SIGTERM) still writes its exit code, and pings it', async () => {
-    box = await sandbox({ ...FAST_SIMULATOR, actionDurationMs: { ...FAST_SIMULATOR.actionDurationMs, snapshot: 5_000 } });
+    const slow = { ...FAST_SIMULATOR.actionDurationMs, snapshot: 5_000 };
+    box = await sandbox({ ...FAST_SIMULATOR, actionDurationMs: slow });
     pings = await startPingServer();
     const file = join(box.home, 'arcadia.prom');
     const run = start(['snapshot', '1001', '--metrics-file', file, '--ping', pings.url], box.env);
