@@ -47,7 +47,7 @@ export interface SnapshotOptions {
  */
 export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Promise<ExitCode> {
   const settings = monitoringSettings(opts, deps.env);
-  if (opts.dryRun) return runUnwatched(opts, deps, randomUUID());
+  if (opts.dryRun) return previewOrRun(opts, deps, randomUUID());
   const batchId = randomUUID();
   const monitor = new RunMonitor(settings, deps, batchId);
   const startedAt = deps.clock.now();
@@ -55,7 +55,7 @@ export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Prom
   const watched: WatchedRun = { statuses: [], apiRequests: () => 0 };
   let exitCode: ExitCode = EXIT.sagaFailed;
   try {
-    exitCode = await runUnwatched(opts, deps, batchId, watched);
+    exitCode = await previewOrRun(opts, deps, batchId, watched);
     return exitCode;
   } catch (error) {
     exitCode = exitCodeForError(error);
@@ -72,7 +72,8 @@ interface WatchedRun {
   apiRequests: () => number;
 }
 
-async function runUnwatched(
+/** The command's work; `watched`, when given, learns the run's saga statuses and API requests for the metrics. */
+async function previewOrRun(
   opts: SnapshotOptions,
   deps: CliContext,
   batchId: string,
