@@ -29,6 +29,7 @@ describe('snapshot --metrics-file', () => {
     const ok = await arcadia(['snapshot', '1001', '--metrics-file', file], box.env);
     expect(ok.code, ok.stderr).toBe(0);
     let metrics = metricsOf(file);
+    expect(readFileSync(file, 'utf8')).not.toContain(DEFAULT_SIMULATOR_TOKEN);
     // readable by node_exporter as the operator's umask allows, though arcadia's own files are owner-only
     const umask = process.umask();
     expect(statSync(file).mode & 0o777).toBe(0o644 & ~umask);
