@@ -18,6 +18,8 @@ export interface CliContext {
   createClient?: () => DigitalOceanClient;
   /** Aborted (with an InterruptedError) on SIGINT or SIGTERM: runners and pools stop, and say what is unfinished. */
   stop?: AbortSignal;
+  /** The umask arcadia was started with, before it narrowed its own: the metrics file's mode follows it. */
+  userUmask?: number;
 }
 
 /** An open ledger: all that reading commands (`saga list`, `saga show`) need. Close it when the command ends. */
@@ -34,6 +36,8 @@ export interface LedgerApp {
 export interface App extends LedgerApp {
   registry: StepRegistry;
   api(): DigitalOceanClient;
+  /** Requests the client sent so far; 0 when none was made (nothing asked the API). */
+  apiRequestsSent(): number;
   runner(onProgress?: (progress: RunnerProgress) => void): SagaRunner;
   /** The process-wide stop (CliContext.stop): pools start nothing once it has aborted. */
   stop: AbortSignal | undefined;
@@ -84,6 +88,7 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
     ...base,
     registry,
     api,
+    apiRequestsSent: () => client?.requestsSent ?? 0,
     stop: ctx.stop,
     runner: (onProgress) =>
       new SagaRunner({

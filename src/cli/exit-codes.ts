@@ -36,8 +36,21 @@ export const EXIT = {
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * The Nagios plugin variant, used by `arcadia check` alone: monitoring systems read 2 as CRITICAL, so there a bad
+ * argument or an unreadable ledger is UNKNOWN (3), never the usage code 2.
+ */
+export const NAGIOS = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const satisfies Record<string, ExitCode>;
+export type NagiosExitCode = (typeof NAGIOS)[keyof typeof NAGIOS];
+
+/** An error of `arcadia check` that the generic mapping must report as Nagios UNKNOWN (its parse errors). */
+export class NagiosUnknownError extends ArcadiaError {
+  readonly code = 'unknown';
+}
+
 /** The one place errors become exit codes (ARCHITECTURE.md, "Interface"). */
 export function exitCodeForError(error: unknown): ExitCode {
+  if (error instanceof NagiosUnknownError) return NAGIOS.unknown;
   if (error instanceof CommanderError) return EXIT.usage;
   if (error instanceof InterruptedError) return error.signalName === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (

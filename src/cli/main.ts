@@ -4,8 +4,9 @@ import { Output } from '../output/output.js';
 import { watchInterruptSignals } from './interrupt-signals.js';
 import { runCli } from './program.js';
 
-// Everything arcadia writes (ledger, locks, temporary homes) is the operator's alone.
-process.umask(0o077);
+// Everything arcadia writes (ledger, locks, temporary homes) is the operator's alone; only the metrics file, read by
+// node_exporter (often another user), is made with the operator's own umask.
+const userUmask = process.umask(0o077);
 
 let graceMs = 1_500;
 try {
@@ -29,6 +30,7 @@ const code = await runCli(process.argv.slice(2), {
   streams,
   clock: systemClock,
   stop: interrupts.signal,
+  userUmask,
 });
 interrupts.dispose();
 // The only process.exit calls in arcadia: here after output is flushed, so piped JSON is never cut short, and the

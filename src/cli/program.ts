@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { Output } from '../output/output.js';
 import type { CliContext } from './app.js';
-import { EXIT, errorCode, exitCodeForError, type ExitCode } from './exit-codes.js';
+import { EXIT, NagiosUnknownError, errorCode, exitCodeForError, type ExitCode } from './exit-codes.js';
 import { VERSION } from '../version.js';
 import { InterruptedError } from '../engine/errors.js';
 import { printInterrupted } from '../output/views/interrupt-view.js';
@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   snapshot: async () => (await import('./commands/snapshot/command.js')).registerSnapshot,
   reconcile: async () => (await import('./commands/reconcile/reconcile.js')).registerReconcile,
   saga: async () => (await import('./commands/saga/index.js')).registerSaga,
+  check: async () => (await import('./commands/check/command.js')).registerCheck,
   demo: async () => (await import('./commands/demo/demo.js')).registerDemo,
   simulator: async () => (await import('./commands/simulator/serve.js')).registerSimulator,
   completion: async () => (await import('./commands/completion/command.js')).registerCompletion,
@@ -61,6 +62,10 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<ExitCode>
     }
     const message =
       error instanceof Error ? error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ') : String(error);
+    // A monitoring system reads a plugin's verdict from its first line on stdout.
+    if (error instanceof NagiosUnknownError && output.mode !== 'json') {
+      ctx.streams.stdout.write(`ARCADIA UNKNOWN - ${message}\n`);
+    }
     output.error(errorCode(error), message);
     return exitCodeForError(error);
   }

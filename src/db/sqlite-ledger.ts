@@ -20,6 +20,7 @@ import { LedgerRowError } from './errors.js';
 import { translateSqliteError } from './open.js';
 import { decodeContext, decodeSagaStatus, decodeStepNames, decodeStepStatus } from './row-decoding.js';
 import { snapshotDurations } from './snapshot-history.js';
+import { monitoringFacts, type MonitoringFacts } from './monitoring-facts.js';
 import * as schema from './schema.js';
 import { sagaEvents, sagaRuns, sagaStepResults } from './schema.js';
 
@@ -211,6 +212,11 @@ export class SqliteSagaLedger implements SagaLedger {
   /** Durations of the droplet's last snapshots, else of similar-sized droplets', newest first (see snapshot-history.ts). */
   snapshotDurations(dropletId: number, diskGigabytes?: number): number[] {
     return this.read(() => snapshotDurations(this.sqlite, dropletId, diskGigabytes));
+  }
+
+  /** Succeeded snapshots, deletions and the last reconcile's leaks, for the metrics file and `arcadia check`. */
+  monitoringFacts(): MonitoringFacts {
+    return this.read(() => monitoringFacts(this.sqlite));
   }
 
   /** Runs `work` in one IMMEDIATE transaction, turning driver errors into ledger errors. */

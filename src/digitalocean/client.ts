@@ -40,6 +40,8 @@ export type { RequestGuard, RequestKind } from './request-guard.js';
 export interface DigitalOceanClient {
   /** The rate-limit headers of the latest reply, if any came. */
   readonly rateLimit: RateLimit | undefined;
+  /** Requests sent so far by this client and every guarded copy of it, retries included. */
+  readonly requestsSent: number;
   /** POST /v2/droplets/{id}/actions (201). Never re-posted after a lost reply: that surfaces as OutcomeUnknownError. */
   postDropletAction(dropletId: number, body: DropletActionRequest): Promise<Action>;
   getAction(actionId: number): Promise<Action>;
@@ -196,6 +198,9 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
     return {
       get rateLimit() {
         return rateLimit;
+      },
+      get requestsSent() {
+        return transport.requestsSent;
       },
       async postDropletAction(dropletId, body) {
         const path = `/v2/droplets/${dropletId}/actions`;

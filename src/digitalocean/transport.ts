@@ -90,6 +90,12 @@ export class Transport {
   private readonly secrets: string[];
   /** Applied to every value a reply brings: body, error fields, headers quoted in errors. */
   readonly redact: Redactor;
+  /** Attempts that left the process (retries included): the metrics file's arcadia_api_requests_total. */
+  private sent = 0;
+
+  get requestsSent(): number {
+    return this.sent;
+  }
 
   constructor(private readonly options: TransportOptions) {
     this.secrets = Object.values(options.tokens).flatMap((t) => (t.token ? [t.token] : []));
@@ -151,6 +157,7 @@ export class Transport {
       release();
       throw error;
     }
+    this.sent += 1;
     try {
       const response = await ofetch.raw<ReadableStream<Uint8Array>, 'stream'>(url.href, {
         method: request.method,

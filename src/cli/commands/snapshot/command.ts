@@ -29,6 +29,8 @@ interface SnapshotFlags {
   detach: boolean;
   dryRun: boolean;
   json: boolean;
+  metricsFile?: string;
+  ping?: string;
 }
 
 const BUCKETS = intInRange(1, 100_000);
@@ -79,6 +81,8 @@ export function registerSnapshot(program: Command, ctx: CliContext, setExit: (co
     .option('--dry-run', 'with a --keep-* option: show what retention keeps or deletes, and why; change nothing', false)
     .option('--detach', 'record the sagas without running them (run later with saga resume --all)', false)
     .option('--json', 'print one JSON entry per droplet', false)
+    .option('--metrics-file <path>', 'after the run, write Prometheus metrics there (node_exporter textfile collector)')
+    .option('--ping <url>', 'healthchecks-style pings: <url>/start, then <url> on success or <url>/<exit code>')
     .addHelpText(
       'after',
       `
@@ -88,12 +92,14 @@ Examples:
   arcadia snapshot --tag web --keep 7 --json
   arcadia snapshot --tag web --keep 7 --dry-run
   arcadia snapshot --tag web --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --tz Europe/Paris --dry-run
-  arcadia snapshot --tag web --keep-last 3 --keep-within 14d`,
+  arcadia snapshot --tag web --keep-last 3 --keep-within 14d
+  arcadia snapshot --tag web --keep-daily 7 --metrics-file /var/lib/node_exporter/textfile/arcadia.prom
+  arcadia snapshot --tag web --ping https://hc-ping.com/<uuid>`,
     )
     .action(async (dropletIds: string[], o: SnapshotFlags) => {
-      const { tag, label, triggeredBy, powerOff, concurrency, detach, dryRun, json } = o;
+      const { tag, label, triggeredBy, powerOff, concurrency, detach, dryRun, json, metricsFile, ping } = o;
       const retention = retentionPolicyOf(o);
       const opts = { dropletIds, tag, label, retention, triggeredBy, powerOff, concurrency, detach, dryRun, json };
-      setExit(await runSnapshot(opts, ctx));
+      setExit(await runSnapshot({ ...opts, metricsFile, ping }, ctx));
     });
 }

@@ -56,7 +56,7 @@ export function planSnapshots(
     const live = liveSnapshotSagas(app);
     const outcomes: DropletOutcome[] = [];
     const toRun: PlannedSaga[] = [];
-    for (const { id: dropletId, diskGigabytes } of droplets) {
+    for (const { id: dropletId, diskGigabytes, name: dropletName } of droplets) {
       const orphan = orphanOf.get(dropletId);
       if (orphan) {
         outcomes.push({ kind: 'ran', dropletId, saga: orphan, resumed: true });
@@ -72,6 +72,7 @@ export function planSnapshots(
       const template = snapshotSagaTemplate({
         dropletId,
         diskGigabytes,
+        dropletName,
         powerOff: request.powerOff,
         ...(request.label ? { label: request.label } : {}),
         ...(request.retention !== undefined ? { retention: request.retention } : {}),

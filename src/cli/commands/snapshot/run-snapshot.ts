@@ -6,7 +6,7 @@ import { printRetentionPreview, printSnapshotResults } from '../../../output/vie
 import { validateLabel } from '../../../sagas/snapshot/naming.js';
 import { describePolicy, type RetentionPolicy } from '../../../sagas/snapshot/retention-policy.js';
 import { openApp, type App, type CliContext } from '../../app.js';
-import { EXIT, type ExitCode } from '../../exit-codes.js';
+import { EXIT, exitCodeForError, type ExitCode } from '../../exit-codes.js';
 import { lockOptions } from '../../owner-liveness.js';
 import { validateTag } from '../../parse.js';
 import { parseDropletIds } from '../../shared/droplet-ids.js';
@@ -14,6 +14,8 @@ import { resumeOrphans } from '../../shared/resume-orphans.js';
 import { throwIfInterrupted } from '../../interruption.js';
 import { interruptionOf } from '../../../engine/errors.js';
 import { printResumeHint } from '../../../output/views/interrupt-view.js';
+import { monitoringSettings } from '../../../monitoring/settings.js';
+import { RunMonitor } from './monitoring.js';
 import { dropletOf, exitCodeForRun, resultOf, type DropletOutcome } from './outcome.js';
 import { planSnapshots, type SnapshotPlanRequest } from './planning.js';
 import { previewRetention } from './retention-preview.js';
@@ -32,10 +34,51 @@ export interface SnapshotOptions {
   dryRun: boolean;
   json: boolean;
   triggeredBy: string | undefined;
+  /** `--metrics-file`, over ARCADIA_METRICS_FILE. */
+  metricsFile?: string;
+  /** `--ping`, over ARCADIA_PING_URL. */
+  ping?: string;
 }
 
-/** `arcadia snapshot`: checks the options before anything is opened, then previews retention or runs the batch. */
+/**
+ * `arcadia snapshot`: checks the options before anything is opened, then previews retention or runs the batch.
+ * A run (not a preview) is watched: pinged when it starts and ends, and the metrics file written once its exit code
+ * is known, whatever it is, an error's included.
+ */
 export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Promise<ExitCode> {
+  const settings = monitoringSettings(opts, deps.env);
+  if (opts.dryRun) return previewOrRun(opts, deps, randomUUID());
+  const batchId = randomUUID();
+  const monitor = new RunMonitor(settings, deps, batchId);
+  const startedAt = deps.clock.now();
+  await monitor.ping('start');
+  const watched: WatchedRun = { statuses: [], apiRequests: () => 0 };
+  let exitCode: ExitCode = EXIT.sagaFailed;
+  try {
+    exitCode = await previewOrRun(opts, deps, batchId, watched);
+    return exitCode;
+  } catch (error) {
+    exitCode = exitCodeForError(error);
+    throw error;
+  } finally {
+    const run = { startedAt, finishedAt: deps.clock.now(), exitCode, sagaStatuses: watched.statuses };
+    await monitor.finish({ ...run, apiRequests: watched.apiRequests() });
+  }
+}
+
+/** What the monitoring of a run learns from inside it. */
+interface WatchedRun {
+  statuses: string[];
+  apiRequests: () => number;
+}
+
+/** The command's work; `watched`, when given, learns the run's saga statuses and API requests for the metrics. */
+async function previewOrRun(
+  opts: SnapshotOptions,
+  deps: CliContext,
+  batchId: string,
+  watched?: WatchedRun,
+): Promise<ExitCode> {
   const ids = parseDropletIds(opts.dropletIds);
   if (ids.length === 0 && opts.tag === undefined) throw new UsageError('give droplet ids, --tag, or both');
   if (opts.tag !== undefined) validateTag(opts.tag);
@@ -46,14 +89,16 @@ export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Prom
   if (opts.dryRun && opts.detach) throw new UsageError('--dry-run and --detach do not go together');
   const output = await Output.detect(deps.streams, deps.env, opts.json);
   const app = await openApp(deps, { readOnly: opts.dryRun });
+  if (watched) watched.apiRequests = () => app.apiRequestsSent();
   try {
     if (opts.dryRun && opts.retention !== undefined) {
       const preview = await previewRetention(app, ids, opts.tag, opts.retention);
       printRetentionPreview(output, preview, describePolicy(opts.retention));
       return EXIT.ok;
     }
-    const outcomes = await snapshotBatch(app, output, ids, { ...opts, label });
+    const outcomes = await snapshotBatch(app, output, ids, batchId, { ...opts, label });
     const results = outcomes.map(resultOf);
+    if (watched) watched.statuses = results.map((result) => result.status);
     printSnapshotResults(output, results);
     const interruption = interruptionOf(app.stop);
     if (interruption && !opts.detach) {
@@ -74,9 +119,9 @@ async function snapshotBatch(
   app: App,
   output: Output,
   ids: number[],
+  batchId: string,
   opts: SnapshotOptions,
 ): Promise<DropletOutcome[]> {
-  const batchId = randomUUID();
   const batchLock = holdBatchLock(batchId, { ...lockOptions(app), heartbeatMs: app.settings.heartbeatMs });
   try {
     const droplets = await selectDroplets(app.api(), ids, opts.tag);

@@ -6,6 +6,8 @@ import { UsageError } from '../../../errors.js';
 export interface SelectedDroplet {
   id: number;
   diskGigabytes: number;
+  /** Recorded on the saga, so the metrics file can label the droplet's last success with it. */
+  name: string;
 }
 
 /** The droplets to snapshot, each checked to exist before any saga is created. */
@@ -18,7 +20,7 @@ export async function selectDroplets(
   for (const id of ids) {
     try {
       const droplet = await client.getDroplet(id);
-      selected.set(id, { id, diskGigabytes: droplet.disk });
+      selected.set(id, { id, diskGigabytes: droplet.disk, name: droplet.name });
     } catch (error) {
       if (error instanceof NotFoundError) throw new UsageError(`droplet ${id} not found: ${error.providerMessage}`);
       throw error;
@@ -26,7 +28,7 @@ export async function selectDroplets(
   }
   if (tag !== undefined) {
     for (const droplet of await client.listDroplets({ tagName: tag })) {
-      selected.set(droplet.id, { id: droplet.id, diskGigabytes: droplet.disk });
+      selected.set(droplet.id, { id: droplet.id, diskGigabytes: droplet.disk, name: droplet.name });
     }
   }
   return [...selected.values()];

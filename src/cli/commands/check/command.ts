@@ -1,0 +1,42 @@
+import { type CommanderError, type Command } from 'commander';
+import { NagiosUnknownError, type ExitCode } from '../../exit-codes.js';
+import type { CliContext } from '../../app.js';
+import { runCheck } from './run-check.js';
+
+interface CheckFlags {
+  tag?: string;
+  warn: string;
+  crit: string;
+  json: boolean;
+}
+
+const SHOWN_BY_COMMANDER = ['commander.helpDisplayed', 'commander.help', 'commander.version'];
+
+export function registerCheck(program: Command, ctx: CliContext, setExit: (code: ExitCode) => void): void {
+  program
+    .command('check')
+    .description("Nagios/Icinga/Sensu plugin: the age of each droplet's newest successful snapshot")
+    .argument('[droplet-id...]', 'droplet ids (default: every droplet the ledger has snapshots of)')
+    .option('--tag <tag>', 'also every droplet carrying this tag (lists droplets: needs a token)')
+    .option('--warn <age>', 'WARNING from this age, e.g. 26h, 90m, 1d12h', '26h')
+    .option('--crit <age>', 'CRITICAL from this age', '32h')
+    .option('--json', 'print the same data as JSON', false)
+    .addHelpText(
+      'after',
+      `
+Exit codes (Nagios plugin): 0 OK, 1 WARNING, 2 CRITICAL (a droplet with no successful snapshot is CRITICAL),
+3 UNKNOWN (bad arguments, an unreadable ledger, no token for --tag).
+
+Examples:
+  arcadia check --tag web --warn 26h --crit 32h
+  arcadia check 123456 --json`,
+    )
+    // A bad argument here is the plugin failing: UNKNOWN, not commander's usage code.
+    .exitOverride((error: CommanderError) => {
+      if (SHOWN_BY_COMMANDER.includes(error.code)) throw error;
+      throw new NagiosUnknownError(error.message.replace(/^error: /, ''));
+    })
+    .action(async (dropletIds: string[], o: CheckFlags) => {
+      setExit(await runCheck({ dropletIds, tag: o.tag, warn: o.warn, crit: o.crit, json: o.json }, ctx));
+    });
+}

@@ -1,0 +1,94 @@
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import type Database from 'better-sqlite3';
+import { sagaRuns } from './schema.js';
+
+/** A succeeded snapshot saga as monitoring reads it; fields a saga lacks (older versions, damage) are null. */
+export interface SucceededSnapshot {
+  sagaId: string;
+  dropletId: number;
+  /** Recorded as an input since monitoring came; "" for older sagas. */
+  dropletName: string;
+  snapshotId: string | null;
+  sizeGigabytes: number | null;
+  finishedAt: number;
+}
+
+/** What the ledger says about arcadia's snapshots: the source of the metrics file and of `arcadia check`. */
+export interface MonitoringFacts {
+  /** Newest first. */
+  succeeded: SucceededSnapshot[];
+  /** Snapshot ids retention or a reconcile deleted. */
+  deletedSnapshotIds: Set<string>;
+  /** Leaks the newest reconcile saga left behind, or null when none was ever recorded. */
+  leakedSnapshots: number | null;
+}
+
+interface SucceededRow {
+  id: string;
+  droplet_id: unknown;
+  droplet_name: unknown;
+  snapshot_id: unknown;
+  size: unknown;
+  updated_at: number;
+}
+
+function jsonIds(text: unknown): string[] {
+  if (typeof text !== 'string') return [];
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+function succeededSnapshotOf(row: SucceededRow): SucceededSnapshot[] {
+  if (typeof row.droplet_id !== 'number' || !Number.isSafeInteger(row.droplet_id)) return [];
+  const snapshotId = row.snapshot_id;
+  return [
+    {
+      sagaId: row.id,
+      dropletId: row.droplet_id,
+      dropletName: typeof row.droplet_name === 'string' ? row.droplet_name : '',
+      snapshotId: typeof snapshotId === 'string' || typeof snapshotId === 'number' ? String(snapshotId) : null,
+      sizeGigabytes: typeof row.size === 'number' ? row.size : null,
+      finishedAt: row.updated_at,
+    },
+  ];
+}
+
+/**
+ * Read in a few queries over JSON fields of the contexts: a damaged context yields nulls here, never an error, so a
+ * monitoring read never fails on one bad row.
+ */
+export function monitoringFacts(sqlite: Database.Database): MonitoringFacts {
+  const db = drizzle(sqlite);
+  const rows = db.all<SucceededRow>(sql`
+    SELECT ${sagaRuns.id} AS id, ${sagaRuns.updatedAt} AS updated_at,
+      json_extract(${sagaRuns.context}, '$.__inputs__.droplet_provider_id') AS droplet_id,
+      json_extract(${sagaRuns.context}, '$.__inputs__.droplet_name') AS droplet_name,
+      json_extract(${sagaRuns.context}, '$.snapshot_id') AS snapshot_id,
+      json_extract(${sagaRuns.context}, '$.snapshot_size_gigabytes') AS size
+    FROM ${sagaRuns}
+    WHERE ${sagaRuns.kind} = 'snapshot' AND ${sagaRuns.status} = 'succeeded' AND json_valid(${sagaRuns.context})
+    ORDER BY ${sagaRuns.updatedAt} DESC, ${sagaRuns.id} DESC`);
+  const succeeded = rows.flatMap(succeededSnapshotOf);
+  const deleted = db.all<{ ids: unknown }>(sql`
+    SELECT json_extract(${sagaRuns.context}, '$.pruned_snapshot_ids') AS ids FROM ${sagaRuns}
+    WHERE ${sagaRuns.kind} = 'snapshot' AND json_valid(${sagaRuns.context})
+    UNION ALL
+    SELECT json_extract(${sagaRuns.context}, '$.deleted_snapshot_ids') AS ids FROM ${sagaRuns}
+    WHERE ${sagaRuns.kind} = 'reconcile' AND json_valid(${sagaRuns.context})`);
+  const deletedSnapshotIds = new Set(deleted.flatMap((row) => jsonIds(row.ids)));
+  const [reconcile] = db.all<{ found: unknown; deleted: unknown }>(sql`
+    SELECT json_extract(${sagaRuns.context}, '$.__inputs__.snapshot_ids') AS found,
+      json_extract(${sagaRuns.context}, '$.deleted_snapshot_ids') AS deleted
+    FROM ${sagaRuns}
+    WHERE ${sagaRuns.kind} = 'reconcile' AND json_valid(${sagaRuns.context})
+    ORDER BY ${sagaRuns.createdAt} DESC, ${sagaRuns.id} DESC LIMIT 1`);
+  const leakedSnapshots = reconcile
+    ? jsonIds(reconcile.found).filter((id) => !jsonIds(reconcile.deleted).includes(id)).length
+    : null;
+  return { succeeded, deletedSnapshotIds, leakedSnapshots };
+}
