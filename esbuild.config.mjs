@@ -24,7 +24,9 @@ await build({
   external: ['better-sqlite3'],
   // CommonJS dependencies bundled into an ES module still call require() for Node built-ins.
   banner: {
-    js: "import { createRequire as __arcadiaRequire } from 'node:module'; const require = __arcadiaRequire(import.meta.url);",
+    js:
+      "import { createRequire as __arcadiaRequire } from 'node:module'; const require = " +
+      '__arcadiaRequire(import.meta.url);',
   },
   logLevel: 'warning',
 });

@@ -31,8 +31,8 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * How long an interrupted process may take to stop cleanly before it exits anyway (ARCHITECTURE.md, "Interruptions" promises
- * an exit within 2 seconds). Read by the signal handler too, so it is its own function.
+ * How long an interrupted process may take to stop cleanly before it exits anyway (ARCHITECTURE.md, "Interruptions"
+ * promises an exit within 2 seconds). Read by the signal handler too, so it is its own function.
  */
 export function interruptGraceMs(env: NodeJS.ProcessEnv): number {
   return integerFromEnv(env, 'ARCADIA_INTERRUPT_GRACE_MS', 1_500, 0);

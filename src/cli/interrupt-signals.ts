@@ -27,10 +27,10 @@ function exitCodeFor(signalName: InterruptSignal): ExitCode {
 }
 
 /**
- * ARCHITECTURE.md, "Interruptions". The first SIGINT or SIGTERM aborts the returned signal, so runners stop at their next wait,
- * record `interrupted` and let go of their leases; if that has not ended the process within the grace time (a request
- * that cannot be aborted), it exits anyway. A second signal exits at once: a SQLite transaction is synchronous and
- * never cut in half by a signal handler, so the sagas are as resumable as after kill -9.
+ * ARCHITECTURE.md, "Interruptions". The first SIGINT or SIGTERM aborts the returned signal, so runners stop at their
+ * next wait, record `interrupted` and let go of their leases; if that has not ended the process within the grace time
+ * (a request that cannot be aborted), it exits anyway. A second signal exits at once: a SQLite transaction is
+ * synchronous and never cut in half by a signal handler, so the sagas are as resumable as after kill -9.
  */
 export function watchInterruptSignals(options: InterruptSignalsOptions): InterruptWatch {
   const events = options.events ?? process;

@@ -30,7 +30,8 @@ export class LedgerTooNewError extends ArcadiaError {
     readonly knownMigrations: number,
   ) {
     super(
-      `the ledger at ${path} has schema version ${ledgerMigrations}, newer than this arcadia knows (${knownMigrations}); ` +
+      `the ledger at ${path} has schema version ${ledgerMigrations}, newer than this arcadia knows ` +
+        `(${knownMigrations}); ` +
         'upgrade arcadia. The ledger was left untouched',
     );
   }
@@ -44,7 +45,8 @@ export class LedgerBusyError extends ArcadiaError {
     readonly waitedMs: number,
   ) {
     super(
-      `the ledger at ${path} stayed locked by another process for ${waitedMs} ms (ARCADIA_BUSY_TIMEOUT_MS); nothing was written, try again`,
+      `the ledger at ${path} stayed locked by another process for ${waitedMs} ms (ARCADIA_BUSY_TIMEOUT_MS); ` +
+        `nothing was written, try again`,
     );
   }
 }

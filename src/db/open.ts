@@ -177,7 +177,8 @@ function applyMigrations(db: Database.Database): void {
   if (appliedMigrationCount(db) === all.length) return;
   db.transaction(() => {
     db.exec(
-      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)`,
+      `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} ` +
+        `(id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)`,
     );
     const applied = appliedMigrationCount(db);
     for (const migration of all.slice(applied)) {

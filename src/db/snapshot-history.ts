@@ -31,7 +31,8 @@ export function snapshotDurations(
   if (own.length > 0 || diskGigabytes === undefined || !(diskGigabytes > 0)) return own.map((r) => Number(r.ms));
   const similar = db.all<{ ms: number }>(sql`
     SELECT json_extract(context, '$.snapshot_action_ms') AS ms FROM (${recent})
-    WHERE json_extract(context, '$.__inputs__.disk_gigabytes') BETWEEN ${diskGigabytes / SIMILAR_DISK} AND ${diskGigabytes * SIMILAR_DISK}
+    WHERE json_extract(context, '$.__inputs__.disk_gigabytes')
+      BETWEEN ${diskGigabytes / SIMILAR_DISK} AND ${diskGigabytes * SIMILAR_DISK}
       AND ms IS NOT NULL
     ORDER BY created_at DESC LIMIT ${limit}`);
   return similar.map((r) => Number(r.ms));

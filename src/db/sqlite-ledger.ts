@@ -164,7 +164,8 @@ function prepareStatements(db: BetterSQLite3Database<typeof schema>) {
           status: sql`coalesce(${p('status')}, ${sagaStepResults.status})`,
           attempts: sql`${sagaStepResults.attempts} + ${p('addAttempt')}`,
           startedAt: sql`coalesce(${p('startedAt')}, ${sagaStepResults.startedAt})`,
-          finishedAt: sql`CASE WHEN ${p('setFinishedAt')} THEN ${p('finishedAt')} ELSE ${sagaStepResults.finishedAt} END`,
+          finishedAt: sql`CASE WHEN ${p('setFinishedAt')} THEN ${p('finishedAt')}
+            ELSE ${sagaStepResults.finishedAt} END`,
           compensatedAt: sql`coalesce(${p('compensatedAt')}, ${sagaStepResults.compensatedAt})`,
           error: sql`CASE WHEN ${p('setError')} THEN ${p('error')} ELSE ${sagaStepResults.error} END`,
         })
@@ -177,7 +178,8 @@ function prepareStatements(db: BetterSQLite3Database<typeof schema>) {
           sagaId: sql`${p('sagaId')}`,
           at: sql`${p('at')}`,
           stepIdx: sql`${p('stepIdx')}`,
-          stepName: sql`(SELECT ${sagaStepResults.name} FROM ${sagaStepResults} WHERE ${sagaStepResults.sagaId} = ${p('sagaId')} AND ${sagaStepResults.idx} = ${p('stepIdx')})`,
+          stepName: sql`(SELECT ${sagaStepResults.name} FROM ${sagaStepResults}
+            WHERE ${sagaStepResults.sagaId} = ${p('sagaId')} AND ${sagaStepResults.idx} = ${p('stepIdx')})`,
           fromStatus: sql`${p('from')}`,
           toStatus: sql`${p('to')}`,
           detail: sql`${p('detail')}`,
@@ -209,7 +211,9 @@ export class SqliteSagaLedger implements SagaLedger {
     this.sqlite.close();
   }
 
-  /** Durations of the droplet's last snapshots, else of similar-sized droplets', newest first (see snapshot-history.ts). */
+  /**
+   * Durations of the droplet's last snapshots, else of similar-sized droplets', newest first (see snapshot-history.ts).
+   */
   snapshotDurations(dropletId: number, diskGigabytes?: number): number[] {
     return this.read(() => snapshotDurations(this.sqlite, dropletId, diskGigabytes));
   }

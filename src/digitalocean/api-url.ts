@@ -41,7 +41,8 @@ export function validateApiUrl(raw: string): URL {
   if (url.protocol === 'http:') {
     if (isLoopbackHost(url.hostname)) return url;
     throw new ConfigError(
-      `${API_URL_VARIABLE} may use http:// only for a loopback host (localhost, 127.0.0.1, [::1]); use https:// for ${url.host}`,
+      `${API_URL_VARIABLE} may use http:// only for a loopback host (localhost, 127.0.0.1, [::1]); use ` +
+        `https:// for ${url.host}`,
       API_URL_VARIABLE,
     );
   }

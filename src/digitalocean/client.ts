@@ -36,7 +36,10 @@ import type {
 export { clientOptionsFromEnv, type DigitalOceanClientOptions } from './options.js';
 export type { RequestGuard, RequestKind } from './request-guard.js';
 
-/** Typed DigitalOcean API v2 calls arcadia needs. Lists return every page. Reads use the read token, writes the provisioning token. */
+/**
+ * Typed DigitalOcean API v2 calls arcadia needs. Lists return every page. Reads use the read token, writes the
+ * provisioning token.
+ */
 export interface DigitalOceanClient {
   /** The rate-limit headers of the latest reply, if any came. */
   readonly rateLimit: RateLimit | undefined;

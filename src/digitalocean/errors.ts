@@ -25,7 +25,9 @@ function describe(failure: RequestFailure): string {
   return `DigitalOcean${status}${id}: ${failure.providerMessage} (${where})`;
 }
 
-/** Anything DigitalOcean refused or the connection to it lost. The saga engine retries those whose `transient` is true. */
+/**
+ * Anything DigitalOcean refused or the connection to it lost. The saga engine retries those whose `transient` is true.
+ */
 export abstract class DigitalOceanError extends ArcadiaError {
   abstract readonly transient: boolean;
   readonly status: number | null;

@@ -26,7 +26,10 @@ export interface DigitalOceanClientOptions {
   maxReplyBytes?: number;
   /** The most pages one listing may have (more is an error). Default 250. */
   maxPages?: number;
-  /** Client-side budget in any sliding minute, shared by everything using this client. Default 250 (DigitalOcean's burst limit). */
+  /**
+   * Client-side budget in any sliding minute, shared by everything using this client. Default 250 (DigitalOcean's burst
+   * limit).
+   */
   requestsPerMinute?: number;
   /** The window `requestsPerMinute` counts over (default a minute); tests shorten it. */
   rateWindowMs?: number;

@@ -1,6 +1,9 @@
 import type { RateLimit } from './types.js';
 
-/** Reads `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (epoch seconds); undefined unless all three parse. */
+/**
+ * Reads `ratelimit-limit`, `ratelimit-remaining` and `ratelimit-reset` (epoch seconds); undefined unless all three
+ * parse.
+ */
 export function parseRateLimit(headers: Headers): RateLimit | undefined {
   const limit = Number(headers.get('ratelimit-limit') ?? NaN);
   const remaining = Number(headers.get('ratelimit-remaining') ?? NaN);
@@ -123,7 +126,8 @@ export class RequestPacer {
     if (!known || known.resetAt <= now) return { waitMs: 0, reason: '' };
     const estimate = known.remaining - this.inFlight;
     if (estimate > Math.min(this.options.lowRemaining, Math.ceil(known.limit / 20))) return { waitMs: 0, reason: '' };
-    const reason = `only ${Math.max(estimate, 0)} of ${known.limit} hourly requests left: spreading them until the reset`;
+    const reason =
+      `only ${Math.max(estimate, 0)} of ${known.limit} hourly requests left: ` + 'spreading them until the reset';
     if (estimate <= 0) return { waitMs: known.resetAt - now, reason };
     const interval = (known.resetAt - now) / estimate;
     const last = this.lastAdmittedAt;

@@ -14,7 +14,8 @@ export interface RetryPolicy {
 /**
  * Whether a failed attempt may be sent again. GET and DELETE are idempotent, so network errors, 429 and 5xx
  * (but 501) are retried. A POST is retried only after a 429, which DigitalOcean sends before processing it; after a
- * 5xx or a lost reply the action may exist, so the POST surfaces as OutcomeUnknownError instead (decided by the caller).
+ * 5xx or a lost reply the action may exist, so the POST surfaces as OutcomeUnknownError instead (decided by the
+ * caller).
  */
 export function isRetryable(method: HttpMethod, error: DigitalOceanError): boolean {
   if (error instanceof RateLimitedError) return true;

@@ -84,7 +84,8 @@ function lostReason(error: unknown, timedOut: boolean, timeoutMs: number): strin
 
 /**
  * Sends one API request: picks the token for its purpose, paces it, retries what is safe to retry, and turns every
- * failure into a typed DigitalOceanError. Errors never carry the underlying fetch error, whose options hold the headers.
+ * failure into a typed DigitalOceanError. Errors never carry the underlying fetch error, whose options hold the
+ * headers.
  */
 export class Transport {
   private readonly secrets: string[];

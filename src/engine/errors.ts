@@ -15,7 +15,8 @@ export class AmbiguousSagaIdError extends ArcadiaError {
     readonly matches: string[],
   ) {
     super(
-      `"${prefix}" matches ${matches.length} sagas (${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''}); give more of the id`,
+      `"${prefix}" matches ${matches.length} sagas ` +
+        `(${matches.slice(0, 3).join(', ')}${matches.length > 3 ? ', ...' : ''}); give more of the id`,
     );
   }
 }

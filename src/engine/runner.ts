@@ -56,7 +56,9 @@ export interface SagaRunnerOptions {
 
 type StepOutcome = { ok: true; output: SagaContext } | { ok: false; error: string; cancelled: boolean };
 
-/** Drives sagas by the rules of ARCHITECTURE.md, "Runner rules". One instance may run many sagas, one executor per saga. */
+/**
+ * Drives sagas by the rules of ARCHITECTURE.md, "Runner rules". One instance may run many sagas, one executor per saga.
+ */
 export class SagaRunner {
   constructor(private readonly options: SagaRunnerOptions) {}
 
@@ -442,8 +444,8 @@ class SagaExecution {
   }
 
   /**
-   * Stops this executor on an interruption (ARCHITECTURE.md, "Interruptions"): the `interrupted` event and the release of the
-   * owner columns in one transaction, the saga and its steps left as they are, so a resume picks up where this
+   * Stops this executor on an interruption (ARCHITECTURE.md, "Interruptions"): the `interrupted` event and the release
+   * of the owner columns in one transaction, the saga and its steps left as they are, so a resume picks up where this
    * stopped. Like a halt, it gives back the recovery attempt: being stopped on purpose is not a crash.
    */
   private interrupt(reason: InterruptedError, from: SagaStatus, step: StepRecord | undefined): never {
@@ -461,7 +463,8 @@ class SagaExecution {
 
   private async compensateAll(): Promise<void> {
     const saga = this.load();
-    let failures = saga.steps.filter((s) => s.status === 'compensation_failed').length; // earlier runs' failures still count
+    // earlier runs' failures still count
+    let failures = saga.steps.filter((s) => s.status === 'compensation_failed').length;
     for (const step of [...saga.steps].reverse()) {
       const needsUndo =
         step.status === 'succeeded' ||

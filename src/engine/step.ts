@@ -50,7 +50,9 @@ export interface StepDefinition {
   readonly description: string;
   /** Returns the values it adds to the context. Must be idempotent: it is run again after a crash. */
   execute(ctx: StepContext): Promise<SagaContext>;
-  /** Undoes whatever execute may have done, even work that was never recorded. Idempotent; "already gone" is success. */
+  /**
+   * Undoes whatever execute may have done, even work that was never recorded. Idempotent; "already gone" is success.
+   */
   compensate(ctx: StepContext): Promise<void>;
   readonly retry?: Partial<RetryPolicy>;
 }

@@ -107,7 +107,9 @@ export interface SimulatorConfig {
   shutdownIgnoredRate: number;
   /** Per token, sliding minute; null turns the limit off. */
   rateLimitPerMinute: number | null;
-  /** The burst window `rateLimitPerMinute` counts over: a minute, shortened only so tests can bind the limit in seconds. */
+  /**
+   * The burst window `rateLimitPerMinute` counts over: a minute, shortened only so tests can bind the limit in seconds.
+   */
   burstWindowMs: number;
   /** Per token, sliding hour; reported in `ratelimit-limit`. null turns the limit off. */
   rateLimitPerHour: number | null;
@@ -190,7 +192,10 @@ export function defaultSimulatorConfig(): SimulatorConfig {
   };
 }
 
-/** The defaults with `input` over them. The three demo droplets are there only when neither droplets nor a fleet is given. */
+/**
+ * The defaults with `input` over them. The three demo droplets are there only when neither droplets nor a fleet is
+ * given.
+ */
 export function resolveSimulatorConfig(input: SimulatorConfigInput = {}): SimulatorConfig {
   const base = defaultSimulatorConfig();
   const droplets = input.droplets ?? (input.fleet ? [] : base.droplets);

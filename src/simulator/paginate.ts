@@ -8,7 +8,10 @@ export interface Paging {
   perPage: number;
 }
 
-/** `page` (≥ 1, default 1) and `per_page` (default 20, clamped to 200; DigitalOcean's behaviour past 200 is unverified). */
+/**
+ * `page` (≥ 1, default 1) and `per_page` (default 20, clamped to 200; DigitalOcean's behaviour past 200 is
+ * unverified).
+ */
 export function parsePaging(query: URLSearchParams, maxPerPage = MAX_PER_PAGE): Paging | { problem: string } {
   const page = query.get('page') ?? '1';
   const perPage = query.get('per_page') ?? String(DEFAULT_PER_PAGE);

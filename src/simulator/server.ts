@@ -226,7 +226,10 @@ class Simulator {
   }
 }
 
-/** Starts the simulator on 127.0.0.1 (port 0 = any free one). Only loopback: it holds no real data, but it accepts a token. */
+/**
+ * Starts the simulator on 127.0.0.1 (port 0 = any free one). Only loopback: it holds no real data, but it accepts a
+ * token.
+ */
 export async function startSimulator(config: SimulatorConfigInput = {}): Promise<RunningSimulator> {
   const simulator = new Simulator(config);
   const server = createServer((req, res) => {

@@ -12,41 +12,44 @@ import { tempHome } from '../helpers/temp-home.js';
 const SLEEP_MS = 5_000;
 
 describe('race', () => {
-  it('lets exactly one of five simultaneous `saga resume` run the saga; four exit 3 naming its pid and host', async () => {
-    const { home } = tempHome();
-    const id = withLedger(
-      home,
-      ({ ledger }) =>
-        ledger.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: SLEEP_MS } }), Date.now()).id,
-    );
-
-    const contenders = Array.from({ length: 5 }, () => spawnArcadia(['saga', 'resume', id], { home }));
-    const results = await Promise.all(contenders.map((c) => c.done));
-
-    const winners = contenders.filter((_, i) => results[i]!.code === 0);
-    const losers = results.filter((r) => r.code !== 0);
-    expect(results.map((r) => r.code).sort(), results.map((r) => r.stderr).join('\n')).toEqual([0, 3, 3, 3, 3]);
-    expect(winners).toHaveLength(1);
-    const winner = winners[0]!;
-    for (const loser of losers) {
-      expect(loser.code).toBe(3);
-      expect(loser.stdout).toBe('');
-      const last = lines(loser.stderr).at(-1)!;
-      expect(last).toMatch(
-        new RegExp(`^error: saga ${id} is owned by pid ${winner.pid} on ${hostname()} since \\d{4}-\\d\\d-\\d\\dT`),
+  it(
+    'lets exactly one of five simultaneous `saga resume` run the saga; four exit ' + '3 naming its pid and host',
+    async () => {
+      const { home } = tempHome();
+      const id = withLedger(
+        home,
+        ({ ledger }) =>
+          ledger.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: SLEEP_MS } }), Date.now()).id,
       );
-    }
 
-    const saga = readSaga(home, id);
-    expect(saga.status).toBe('succeeded');
-    expect(saga.leaseEpoch).toBe(1);
-    expect(saga.steps[0]!.attempts).toBe(1);
-    const events = readEvents(home, id);
-    expect(events.filter((e) => e.to === 'owner')).toEqual([
-      expect.objectContaining({ detail: `pid ${winner.pid} on ${hostname()}, epoch 1` }),
-    ]);
-    expect(events.filter((e) => e.from === 'running' && e.to === 'succeeded' && e.stepIdx === 0)).toHaveLength(1);
-  });
+      const contenders = Array.from({ length: 5 }, () => spawnArcadia(['saga', 'resume', id], { home }));
+      const results = await Promise.all(contenders.map((c) => c.done));
+
+      const winners = contenders.filter((_, i) => results[i]!.code === 0);
+      const losers = results.filter((r) => r.code !== 0);
+      expect(results.map((r) => r.code).sort(), results.map((r) => r.stderr).join('\n')).toEqual([0, 3, 3, 3, 3]);
+      expect(winners).toHaveLength(1);
+      const winner = winners[0]!;
+      for (const loser of losers) {
+        expect(loser.code).toBe(3);
+        expect(loser.stdout).toBe('');
+        const last = lines(loser.stderr).at(-1)!;
+        expect(last).toMatch(
+          new RegExp(`^error: saga ${id} is owned by pid ${winner.pid} on ${hostname()} since \\d{4}-\\d\\d-\\d\\dT`),
+        );
+      }
+
+      const saga = readSaga(home, id);
+      expect(saga.status).toBe('succeeded');
+      expect(saga.leaseEpoch).toBe(1);
+      expect(saga.steps[0]!.attempts).toBe(1);
+      const events = readEvents(home, id);
+      expect(events.filter((e) => e.to === 'owner')).toEqual([
+        expect.objectContaining({ detail: `pid ${winner.pid} on ${hostname()}, epoch 1` }),
+      ]);
+      expect(events.filter((e) => e.from === 'running' && e.to === 'succeeded' && e.stepIdx === 0)).toHaveLength(1);
+    },
+  );
 });
 
 describe('race of resumers', () => {

@@ -45,74 +45,77 @@ interface SagaJson {
 }
 
 describe.concurrent('saga start', () => {
-  it('rolls back noop+fail: exit 1, the JSON shape of ARCHITECTURE.md, "Interface", and the ledger agrees', async (t) => {
-    const { home: parent } = tempHome({ test: t });
-    const home = join(parent, 'home'); // created by arcadia
-    const result = await runArcadia(
-      [
-        'saga',
-        'start',
-        '--kind',
-        'test',
-        '--step',
-        'noop',
-        '--step',
-        'fail',
-        '--input',
-        'n=5',
-        '--input',
-        'flag=true',
-        '--input',
-        's=x=y',
-        '--input',
-        'big=12345678901234567890',
-        '--triggered-by',
-        'cron:nightly',
-        '--deployment',
-        'dep-7',
-        '--json',
-      ],
-      { home, test: t },
-    );
+  it(
+    'rolls back noop+fail: exit 1, the JSON shape of ARCHITECTURE.md, ' + '"Interface", and the ledger agrees',
+    async (t) => {
+      const { home: parent } = tempHome({ test: t });
+      const home = join(parent, 'home'); // created by arcadia
+      const result = await runArcadia(
+        [
+          'saga',
+          'start',
+          '--kind',
+          'test',
+          '--step',
+          'noop',
+          '--step',
+          'fail',
+          '--input',
+          'n=5',
+          '--input',
+          'flag=true',
+          '--input',
+          's=x=y',
+          '--input',
+          'big=12345678901234567890',
+          '--triggered-by',
+          'cron:nightly',
+          '--deployment',
+          'dep-7',
+          '--json',
+        ],
+        { home, test: t },
+      );
 
-    expect(result.code).toBe(1);
-    expect(result.stderr).toBe('');
-    const saga = parseJsonOutput<SagaJson>(result);
-    expect(Object.keys(saga).sort()).toEqual([...SAGA_JSON_KEYS, ...EXTRA_SAGA_KEYS].sort());
-    expect(saga).toMatchObject({
-      kind: 'test',
-      status: 'rolled_back',
-      triggeredBy: 'cron:nightly',
-      deploymentId: 'dep-7',
-      owner: null,
-      error: 'fail: the fail step always fails',
-      context: { __inputs__: { n: 5, flag: true, s: 'x=y', big: '12345678901234567890' } },
-    });
-    expect(saga.id).toMatch(UUID);
-    expect(saga.createdAt).toMatch(ISO);
-    expect(saga.updatedAt).toMatch(ISO);
-    for (const step of saga.steps) {
-      expect(Object.keys(step).sort()).toEqual([...STEP_KEYS].sort());
-      expect(step.startedAt).toMatch(ISO);
-      expect(step.finishedAt).toMatch(ISO);
-    }
-    expect(saga.steps.map((s) => [s.idx, s.name, s.status, s.attempts, s.error])).toEqual([
-      [0, 'noop', 'compensated', 1, null],
-      [1, 'fail', 'failed', 1, 'the fail step always fails'],
-    ]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe('');
+      const saga = parseJsonOutput<SagaJson>(result);
+      expect(Object.keys(saga).sort()).toEqual([...SAGA_JSON_KEYS, ...EXTRA_SAGA_KEYS].sort());
+      expect(saga).toMatchObject({
+        kind: 'test',
+        status: 'rolled_back',
+        triggeredBy: 'cron:nightly',
+        deploymentId: 'dep-7',
+        owner: null,
+        error: 'fail: the fail step always fails',
+        context: { __inputs__: { n: 5, flag: true, s: 'x=y', big: '12345678901234567890' } },
+      });
+      expect(saga.id).toMatch(UUID);
+      expect(saga.createdAt).toMatch(ISO);
+      expect(saga.updatedAt).toMatch(ISO);
+      for (const step of saga.steps) {
+        expect(Object.keys(step).sort()).toEqual([...STEP_KEYS].sort());
+        expect(step.startedAt).toMatch(ISO);
+        expect(step.finishedAt).toMatch(ISO);
+      }
+      expect(saga.steps.map((s) => [s.idx, s.name, s.status, s.attempts, s.error])).toEqual([
+        [0, 'noop', 'compensated', 1, null],
+        [1, 'fail', 'failed', 1, 'the fail step always fails'],
+      ]);
 
-    const stored = readSaga(home, saga.id);
-    expect(stored.status).toBe('rolled_back');
-    expect(stored.steps.map((s) => `${s.name}: ${s.status}`)).toEqual(['noop: compensated', 'fail: failed']);
-    expect(stored.owner).toBeNull();
-    const fail = readEvents(home, saga.id)
-      .filter((e) => e.stepName === 'fail')
-      .map((e) => `${e.from}->${e.to}`);
-    expect(fail).toEqual(['pending->running', 'running->failed', 'failed->compensating', 'compensating->failed']);
-    expect(statSync(home).mode & 0o777).toBe(0o700);
-    expect(statSync(join(home, 'arcadia.db')).mode & 0o777).toBe(0o600);
-    expect(statSync(join(home, 'locks')).mode & 0o777).toBe(0o700);
-  });
+      const stored = readSaga(home, saga.id);
+      expect(stored.status).toBe('rolled_back');
+      expect(stored.steps.map((s) => `${s.name}: ${s.status}`)).toEqual(['noop: compensated', 'fail: failed']);
+      expect(stored.owner).toBeNull();
+      const fail = readEvents(home, saga.id)
+        .filter((e) => e.stepName === 'fail')
+        .map((e) => `${e.from}->${e.to}`);
+      expect(fail).toEqual(['pending->running', 'running->failed', 'failed->compensating', 'compensating->failed']);
+      expect(statSync(home).mode & 0o777).toBe(0o700);
+      expect(statSync(join(home, 'arcadia.db')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(home, 'locks')).mode & 0o777).toBe(0o700);
+    },
+  );
 
   it('prints one outcome line on stdout and timestamped progress on stderr for a non-TTY, no colour', async (t) => {
     const { home } = tempHome({ test: t });
@@ -124,7 +127,10 @@ describe.concurrent('saga start', () => {
     expect(result.code).toBe(1);
     expect(lines(result.stdout)).toHaveLength(1);
     expect(result.stdout).toMatch(
-      /^saga [0-9a-f-]{36} rolled_back \[noop: compensated, fail: failed, noop: skipped\] - fail: the fail step always fails\n$/,
+      new RegExp(
+        /^saga [0-9a-f-]{36} rolled_back \[noop: compensated, fail: failed, noop: skipped\] - /.source +
+          /fail: the fail step always fails\n$/.source,
+      ),
     );
     expect(lines(result.stderr).length).toBeGreaterThan(3);
     for (const line of lines(result.stderr)) expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \S/);

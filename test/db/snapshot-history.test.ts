@@ -32,16 +32,19 @@ describe('snapshot history: how long earlier snapshots took', () => {
     expect(ledger.snapshotDurations(1, 25)).toEqual([300, 100]);
   });
 
-  it('for a droplet with none of its own, gives those of droplets with a similar disk (within 1.25x), not others', () => {
-    const ledger = ledgerWithHistory([
-      { droplet: 1, disk: 25, ms: 100, at: 1 },
-      { droplet: 2, disk: 30, ms: 200, at: 2 },
-      { droplet: 3, disk: 160, ms: 5000, at: 3 },
-      { droplet: 4, ms: 7000, at: 4 }, // disk unknown (saga start with bare inputs)
-    ]);
-    expect(ledger.snapshotDurations(9, 25)).toEqual([200, 100]);
-    expect(ledger.snapshotDurations(9, 160)).toEqual([5000]);
-    expect(ledger.snapshotDurations(9, 80)).toEqual([]);
-    expect(ledger.snapshotDurations(9)).toEqual([]);
-  });
+  it(
+    'for a droplet with none of its own, gives those of droplets with a similar ' + 'disk (within 1.25x), not others',
+    () => {
+      const ledger = ledgerWithHistory([
+        { droplet: 1, disk: 25, ms: 100, at: 1 },
+        { droplet: 2, disk: 30, ms: 200, at: 2 },
+        { droplet: 3, disk: 160, ms: 5000, at: 3 },
+        { droplet: 4, ms: 7000, at: 4 }, // disk unknown (saga start with bare inputs)
+      ]);
+      expect(ledger.snapshotDurations(9, 25)).toEqual([200, 100]);
+      expect(ledger.snapshotDurations(9, 160)).toEqual([5000]);
+      expect(ledger.snapshotDurations(9, 80)).toEqual([]);
+      expect(ledger.snapshotDurations(9)).toEqual([]);
+    },
+  );
 });

@@ -182,7 +182,8 @@ describe('apply: transactions and fencing', () => {
     expect(s.ledger.claimLease(s.id, [1], 2, { ...OWNER, pid: 2 })).toBe(true);
     const before = s.snapshot();
     const attempts: SagaTransition[][] = [
-      [{ step: { idx: 0, status: 'running', addAttempt: true }, event: { from: 'pending', to: 'running' } }], // step-only
+      // step-only
+      [{ step: { idx: 0, status: 'running', addAttempt: true }, event: { from: 'pending', to: 'running' } }],
       [{ saga: { contextPatch: { stolen: true } }, event: { from: null, to: 'checkpoint' } }],
       [{ saga: { status: 'succeeded', releaseOwner: true }, event: { from: 'running', to: 'succeeded' } }],
       [{ event: { from: null, to: 'owner' } }], // event only

@@ -33,7 +33,10 @@ describe('client errors', () => {
       transient: false,
     });
     expect(error.message).toMatch(
-      /^DigitalOcean 400 bad_request: the resource is not a snapshot \(GET \/v2\/snapshots\/900, request [0-9a-f-]{36}\)$/,
+      new RegExp(
+        /^DigitalOcean 400 bad_request: the resource is not a snapshot /.source +
+          /\(GET \/v2\/snapshots\/900, request [0-9a-f-]{36}\)$/.source,
+      ),
     );
     expect(await failure(clientFor(sim).deleteSnapshot('900'))).toBeInstanceOf(BadRequestError);
   });
@@ -81,7 +84,10 @@ describe('client errors', () => {
     const missing = await failure(clientFor(sim).getDroplet(12345));
     expect(missing).toBeInstanceOf(NotFoundError);
     expect(missing.message).toMatch(
-      /^DigitalOcean 404 not_found: The resource you requested could not be found\. \(GET \/v2\/droplets\/12345, request /,
+      new RegExp(
+        /^DigitalOcean 404 not_found: The resource you requested could not be found\. /.source +
+          /\(GET \/v2\/droplets\/12345, request /.source,
+      ),
     );
     expect(await failure(clientFor(sim).postDropletAction(12345, { type: 'power_on' }))).toBeInstanceOf(NotFoundError);
     expect(await failure(clientFor(sim).deleteSnapshot('424242'))).toBeInstanceOf(NotFoundError);

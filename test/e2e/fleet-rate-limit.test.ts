@@ -49,7 +49,8 @@ describe('a fleet under a binding rate limit', () => {
     const requests = state.requests.length;
     const idealMs = (requests / perWindow) * windowMs;
     console.log(
-      `200-droplet batch: ${requests} requests, ${refused.length} x 429, wall ${wallMs} ms, ideal under the limit ${Math.round(idealMs)} ms (ratio ${(wallMs / idealMs).toFixed(2)})`,
+      `200-droplet batch: ${requests} requests, ${refused.length} x 429, wall ${wallMs} ms, ideal under the ` +
+        `limit ${Math.round(idealMs)} ms (ratio ${(wallMs / idealMs).toFixed(2)})`,
     );
   }, 120_000);
 });

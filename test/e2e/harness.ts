@@ -105,9 +105,9 @@ export function readSagas(home: string): SagaRecord[] {
 }
 
 /**
- * The promises of ARCHITECTURE.md, checked against the simulator's full state (deleted snapshots included) and the ledger by
- * the chaos suite's checker: every saga terminal; exactly one snapshot per succeeded snapshot saga, none left per
- * rolled-back one; no deleted snapshot that arcadia did not make; step results in order. A compensation_failed saga
+ * The promises of ARCHITECTURE.md, checked against the simulator's full state (deleted snapshots included) and the
+ * ledger by the chaos suite's checker: every saga terminal; exactly one snapshot per succeeded snapshot saga, none left
+ * per rolled-back one; no deleted snapshot that arcadia did not make; step results in order. A compensation_failed saga
  * is a documented outcome (exit 5), not a broken promise, as in `npm run chaos` without --strict.
  */
 export function invariantViolations(home: string, sim: RunningSimulator): string[] {

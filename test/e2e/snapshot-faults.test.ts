@@ -113,30 +113,33 @@ describe('snapshot under provider faults', () => {
   }));
   for (const run of faulty) {
     const kind = 'dropPostReplyRate' in run.faults ? 'dropped/500 POST replies' : '5xx bursts';
-    it(`run ${run.i}: ${kind}, ${run.smoke ? 'smoke saga' : 'snapshot'} killed after ${run.delay} ms, then resumed`, async () => {
-      box = await sandbox({ ...FAST_SIMULATOR, faults: run.faults });
-      const args = run.smoke
-        ? [
-            'saga',
-            'start',
-            '--kind',
-            'test',
-            '--step',
-            'create_droplet_snapshot',
-            '--step',
-            'fail',
-            '--input',
-            'droplet_provider_id=1001',
-          ]
-        : ['snapshot', '1001'];
-      const { child, done } = start(args, box.env);
-      await new Promise((r) => setTimeout(r, run.delay));
-      child.kill('SIGKILL');
-      await done;
-      const resumed = await arcadia(['saga', 'resume', '--all'], box.env);
-      expect([0, 1], resumed.stderr).toContain(resumed.code);
-      expect(invariantViolations(box.home, box.sim)).toEqual([]);
-      for (const saga of readSagas(box.home)) expect(['succeeded', 'rolled_back']).toContain(saga.status);
-    });
+    it(
+      `run ${run.i}: ${kind}, ${run.smoke ? 'smoke saga' : 'snapshot'} killed after ${run.delay} ms, then ` + `resumed`,
+      async () => {
+        box = await sandbox({ ...FAST_SIMULATOR, faults: run.faults });
+        const args = run.smoke
+          ? [
+              'saga',
+              'start',
+              '--kind',
+              'test',
+              '--step',
+              'create_droplet_snapshot',
+              '--step',
+              'fail',
+              '--input',
+              'droplet_provider_id=1001',
+            ]
+          : ['snapshot', '1001'];
+        const { child, done } = start(args, box.env);
+        await new Promise((r) => setTimeout(r, run.delay));
+        child.kill('SIGKILL');
+        await done;
+        const resumed = await arcadia(['saga', 'resume', '--all'], box.env);
+        expect([0, 1], resumed.stderr).toContain(resumed.code);
+        expect(invariantViolations(box.home, box.sim)).toEqual([]);
+        for (const saga of readSagas(box.home)) expect(['succeeded', 'rolled_back']).toContain(saga.status);
+      },
+    );
   }
 });

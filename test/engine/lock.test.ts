@@ -41,48 +41,55 @@ function setup() {
 }
 
 describe('acquireSagaLock', () => {
-  it('creates an owner-only lock file with pid, host, start time, acquired-at, heartbeat and epoch, and claims the epoch', () => {
-    const s = setup();
-    const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101, startedAt: 5_555 }));
+  it(
+    'creates an owner-only lock file with pid, host, start time, acquired-at, heartbeat and epoch, and claims ' +
+      'the epoch',
+    () => {
+      const s = setup();
+      const lease = acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101, startedAt: 5_555 }));
 
-    expect(statSync(s.file()).mode & 0o777).toBe(0o600);
-    expect(statSync(s.locksDir).mode & 0o777).toBe(0o700);
-    expect(s.readLock()).toEqual({
-      sagaId: s.sagaId,
-      pid: 101,
-      host: HOST,
-      processStartedAt: 5_555,
-      acquiredAt: s.clock.now(),
-      heartbeatAt: s.clock.now(),
-      epoch: 1,
-    });
-    expect(lease.epoch).toBe(1);
-    expect(lease.takeoverReason).toBeNull();
-    const saga = s.ledger.getSaga(s.sagaId)!;
-    expect(saga.leaseEpoch).toBe(1);
-    expect(saga.owner).toEqual({ pid: 101, host: HOST, processStartedAt: 5_555, acquiredAt: s.clock.now() });
-  });
+      expect(statSync(s.file()).mode & 0o777).toBe(0o600);
+      expect(statSync(s.locksDir).mode & 0o777).toBe(0o700);
+      expect(s.readLock()).toEqual({
+        sagaId: s.sagaId,
+        pid: 101,
+        host: HOST,
+        processStartedAt: 5_555,
+        acquiredAt: s.clock.now(),
+        heartbeatAt: s.clock.now(),
+        epoch: 1,
+      });
+      expect(lease.epoch).toBe(1);
+      expect(lease.takeoverReason).toBeNull();
+      const saga = s.ledger.getSaga(s.sagaId)!;
+      expect(saga.leaseEpoch).toBe(1);
+      expect(saga.owner).toEqual({ pid: 101, host: HOST, processStartedAt: 5_555, acquiredAt: s.clock.now() });
+    },
+  );
 
-  it('refuses a second executor while the owner is alive and fresh, naming its pid and host, and changes nothing', () => {
-    const s = setup();
-    acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
-    const before = readFileSync(s.file(), 'utf8');
-    s.clock.advance(STALE_MS); // exactly at the limit: not yet stale
+  it(
+    'refuses a second executor while the owner is alive and fresh, naming its pid ' + 'and host, and changes nothing',
+    () => {
+      const s = setup();
+      acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 }));
+      const before = readFileSync(s.file(), 'utf8');
+      s.clock.advance(STALE_MS); // exactly at the limit: not yet stale
 
-    let error: unknown;
-    try {
-      acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
-    } catch (e) {
-      error = e;
-    }
+      let error: unknown;
+      try {
+        acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+      } catch (e) {
+        error = e;
+      }
 
-    expect(error).toBeInstanceOf(SagaOwnedError);
-    const owned = error as SagaOwnedError;
-    expect(owned.owner).toMatchObject({ pid: 101, host: HOST });
-    expect(owned.message).toContain('pid 101 on host-a');
-    expect(readFileSync(s.file(), 'utf8')).toBe(before);
-    expect(s.ledger.currentEpoch(s.sagaId)).toBe(1);
-  });
+      expect(error).toBeInstanceOf(SagaOwnedError);
+      const owned = error as SagaOwnedError;
+      expect(owned.owner).toMatchObject({ pid: 101, host: HOST });
+      expect(owned.message).toContain('pid 101 on host-a');
+      expect(readFileSync(s.file(), 'utf8')).toBe(before);
+      expect(s.ledger.currentEpoch(s.sagaId)).toBe(1);
+    },
+  );
 
   it('takes over when the owner pid is gone (same host), with the next epoch', () => {
     const s = setup();

@@ -309,38 +309,41 @@ describe('rule 2: intent before execution, result with its context in one transa
 });
 
 describe('rules 3 and 4: checkpoints and re-execution of a step found running', () => {
-  it('makes a checkpoint durable before checkpoint() returns, and hands it to the re-execution after a crash', async () => {
-    const h = harness();
-    const posts: string[] = [];
-    const seenOnEntry: unknown[] = [];
-    const durableAfterCheckpoint: unknown[] = [];
-    h.step('create', {
-      execute: async (ctx) => {
-        seenOnEntry.push(ctx.context.action_id ?? null);
-        let actionId = ctx.context.action_id;
-        if (actionId === undefined) {
-          actionId = `action-${posts.length + 1}`;
-          posts.push(actionId);
-          await ctx.checkpoint({ action_id: actionId });
-          durableAfterCheckpoint.push(h.saga(ctx.sagaId).context.action_id);
-          durableAfterCheckpoint.push(h.events(ctx.sagaId).at(-1)?.to);
-          durableAfterCheckpoint.push(ctx.context.action_id);
-        }
-        return { snapshot_id: `snap-of-${String(actionId)}` };
-      },
-    });
-    const id = h.create(['create']);
+  it(
+    'makes a checkpoint durable before checkpoint() returns, and hands it to the ' + 're-execution after a crash',
+    async () => {
+      const h = harness();
+      const posts: string[] = [];
+      const seenOnEntry: unknown[] = [];
+      const durableAfterCheckpoint: unknown[] = [];
+      h.step('create', {
+        execute: async (ctx) => {
+          seenOnEntry.push(ctx.context.action_id ?? null);
+          let actionId = ctx.context.action_id;
+          if (actionId === undefined) {
+            actionId = `action-${posts.length + 1}`;
+            posts.push(actionId);
+            await ctx.checkpoint({ action_id: actionId });
+            durableAfterCheckpoint.push(h.saga(ctx.sagaId).context.action_id);
+            durableAfterCheckpoint.push(h.events(ctx.sagaId).at(-1)?.to);
+            durableAfterCheckpoint.push(ctx.context.action_id);
+          }
+          return { snapshot_id: `snap-of-${String(actionId)}` };
+        },
+      });
+      const id = h.create(['create']);
 
-    await expect(h.runner(crashingLedger(h.ledger, recordsSucceeded(0))).run(id)).rejects.toThrow(CrashError);
-    expect(durableAfterCheckpoint).toEqual(['action-1', 'checkpoint', 'action-1']);
+      await expect(h.runner(crashingLedger(h.ledger, recordsSucceeded(0))).run(id)).rejects.toThrow(CrashError);
+      expect(durableAfterCheckpoint).toEqual(['action-1', 'checkpoint', 'action-1']);
 
-    const done = await h.runner().run(id);
+      const done = await h.runner().run(id);
 
-    expect(seenOnEntry).toEqual([null, 'action-1']);
-    expect(posts).toEqual(['action-1']);
-    expect(done.status).toBe('succeeded');
-    expect(done.context).toMatchObject({ action_id: 'action-1', snapshot_id: 'snap-of-action-1' });
-  });
+      expect(seenOnEntry).toEqual([null, 'action-1']);
+      expect(posts).toEqual(['action-1']);
+      expect(done.status).toBe('succeeded');
+      expect(done.context).toMatchObject({ action_id: 'action-1', snapshot_id: 'snap-of-action-1' });
+    },
+  );
 
   it('executes a step found running again, keeping its first start time, and records it succeeded once', async () => {
     const h = harness();
@@ -380,76 +383,82 @@ describe('rules 3 and 4: checkpoints and re-execution of a step found running', 
 });
 
 describe('rule 5: compensation', () => {
-  it('compensates in reverse order, the failed step included; the failed step stays failed, unstarted ones pending', async () => {
-    const h = harness();
-    h.step('a');
-    h.step('b');
-    h.step('c', {
-      execute: () => {
-        throw new StepFailedError('droplet is locked');
-      },
-    });
-    h.step('d');
-    const id = h.create(['a', 'b', 'c', 'd']);
+  it(
+    'compensates in reverse order, the failed step included; the failed step stays failed, unstarted ones ' + 'pending',
+    async () => {
+      const h = harness();
+      h.step('a');
+      h.step('b');
+      h.step('c', {
+        execute: () => {
+          throw new StepFailedError('droplet is locked');
+        },
+      });
+      h.step('d');
+      const id = h.create(['a', 'b', 'c', 'd']);
 
-    const done = await h.runner().run(id);
+      const done = await h.runner().run(id);
 
-    expect(h.log).toEqual(['execute:a', 'execute:b', 'execute:c', 'compensate:c', 'compensate:b', 'compensate:a']);
-    expect(done.status).toBe('rolled_back');
-    expect(done.error).toBe('c: droplet is locked');
-    expect(statuses(done)).toEqual(['compensated', 'compensated', 'failed', 'pending']);
-    expect(done.steps[2]).toMatchObject({ error: 'droplet is locked', attempts: 1 });
-    expect(done.steps[2]!.compensatedAt).not.toBeNull();
-    expect(done.steps[3]).toMatchObject({ attempts: 0, startedAt: null, compensatedAt: null });
-    expect(done.owner).toBeNull();
-    expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
-    const events = h.events(id);
-    expect(
-      events.filter((e) => e.stepIdx === 2).map((e) => `${e.from}->${e.to}${e.detail ? ` (${e.detail})` : ''}`),
-    ).toEqual([
-      'pending->running',
-      'running->failed (droplet is locked)',
-      'failed->compensating',
-      'compensating->failed (compensated)',
-    ]);
-    expect(events.filter((e) => e.stepIdx === 3)).toEqual([]);
-    expect(events.at(-1)).toMatchObject({ stepIdx: null, from: 'compensating', to: 'rolled_back' });
-  });
+      expect(h.log).toEqual(['execute:a', 'execute:b', 'execute:c', 'compensate:c', 'compensate:b', 'compensate:a']);
+      expect(done.status).toBe('rolled_back');
+      expect(done.error).toBe('c: droplet is locked');
+      expect(statuses(done)).toEqual(['compensated', 'compensated', 'failed', 'pending']);
+      expect(done.steps[2]).toMatchObject({ error: 'droplet is locked', attempts: 1 });
+      expect(done.steps[2]!.compensatedAt).not.toBeNull();
+      expect(done.steps[3]).toMatchObject({ attempts: 0, startedAt: null, compensatedAt: null });
+      expect(done.owner).toBeNull();
+      expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
+      const events = h.events(id);
+      expect(
+        events.filter((e) => e.stepIdx === 2).map((e) => `${e.from}->${e.to}${e.detail ? ` (${e.detail})` : ''}`),
+      ).toEqual([
+        'pending->running',
+        'running->failed (droplet is locked)',
+        'failed->compensating',
+        'compensating->failed (compensated)',
+      ]);
+      expect(events.filter((e) => e.stepIdx === 3)).toEqual([]);
+      expect(events.at(-1)).toMatchObject({ stepIdx: null, from: 'compensating', to: 'rolled_back' });
+    },
+  );
 
-  it('runs the compensation again when resuming a compensating saga ("already gone" is the step\'s success)', async () => {
-    const h = harness();
-    const remote = new Set<string>();
-    h.step('a', {
-      execute: () => {
-        remote.add('snap-a');
-        return { snap: 'snap-a' };
-      },
-      // Idempotent: deletes what is there; finding nothing (a 404) is success.
-      compensate: () => {
-        remote.delete('snap-a');
-      },
-    });
-    h.step('b', {
-      execute: () => {
-        throw new StepFailedError('no');
-      },
-    });
-    const id = h.create(['a', 'b']);
+  it(
+    'runs the compensation again when resuming a compensating saga ("already ' + 'gone" is the step\'s success)',
+    async () => {
+      const h = harness();
+      const remote = new Set<string>();
+      h.step('a', {
+        execute: () => {
+          remote.add('snap-a');
+          return { snap: 'snap-a' };
+        },
+        // Idempotent: deletes what is there; finding nothing (a 404) is success.
+        compensate: () => {
+          remote.delete('snap-a');
+        },
+      });
+      h.step('b', {
+        execute: () => {
+          throw new StepFailedError('no');
+        },
+      });
+      const id = h.create(['a', 'b']);
 
-    await expect(h.runner(crashingLedger(h.ledger, recordsCompensated(0))).run(id)).rejects.toThrow(CrashError);
-    const crashed = h.saga(id);
-    expect(crashed.status).toBe('compensating');
-    expect(statuses(crashed)).toEqual(['compensating', 'failed']);
-    expect(remote.size).toBe(0);
+      await expect(h.runner(crashingLedger(h.ledger, recordsCompensated(0))).run(id)).rejects.toThrow(CrashError);
+      const crashed = h.saga(id);
+      expect(crashed.status).toBe('compensating');
+      expect(statuses(crashed)).toEqual(['compensating', 'failed']);
+      expect(remote.size).toBe(0);
 
-    const done = await h.runner().run(id);
+      const done = await h.runner().run(id);
 
-    expect(h.counts.get('compensate:a')).toBe(2);
-    expect(h.counts.get('compensate:b')).toBe(1);
-    expect(done.status).toBe('rolled_back');
-    expect(statuses(done)).toEqual(['compensated', 'failed']);
-    expect(done.recoveryAttempts).toBe(1);
-  });
+      expect(h.counts.get('compensate:a')).toBe(2);
+      expect(h.counts.get('compensate:b')).toBe(1);
+      expect(done.status).toBe('rolled_back');
+      expect(statuses(done)).toEqual(['compensated', 'failed']);
+      expect(done.recoveryAttempts).toBe(1);
+    },
+  );
 
   it('compensates a failed step again when the crash came before its compensation was recorded', async () => {
     const h = harness();
@@ -470,30 +479,34 @@ describe('rule 5: compensation', () => {
     expect(done.status).toBe('rolled_back');
   });
 
-  it('marks a compensation that fails permanently compensation_failed, goes on with the others, and ends compensation_failed', async () => {
-    const h = harness();
-    h.step('a');
-    h.step('b', {
-      compensate: () => {
-        throw new StepFailedError('403 forbidden');
-      },
-    });
-    h.step('c', {
-      execute: () => {
-        throw new StepFailedError('no');
-      },
-    });
-    const id = h.create(['a', 'b', 'c']);
+  it(
+    'marks a compensation that fails permanently compensation_failed, goes on with the others, and ends ' +
+      'compensation_failed',
+    async () => {
+      const h = harness();
+      h.step('a');
+      h.step('b', {
+        compensate: () => {
+          throw new StepFailedError('403 forbidden');
+        },
+      });
+      h.step('c', {
+        execute: () => {
+          throw new StepFailedError('no');
+        },
+      });
+      const id = h.create(['a', 'b', 'c']);
 
-    const done = await h.runner().run(id);
+      const done = await h.runner().run(id);
 
-    expect(h.counts.get('compensate:b')).toBe(1);
-    expect(h.counts.get('compensate:a')).toBe(1);
-    expect(done.status).toBe('compensation_failed');
-    expect(statuses(done)).toEqual(['compensated', 'compensation_failed', 'failed']);
-    expect(done.steps[1]!.error).toBe('403 forbidden');
-    expect(h.events(id).at(-1)).toMatchObject({ to: 'compensation_failed', detail: '1 step(s) could not be undone' });
-  });
+      expect(h.counts.get('compensate:b')).toBe(1);
+      expect(h.counts.get('compensate:a')).toBe(1);
+      expect(done.status).toBe('compensation_failed');
+      expect(statuses(done)).toEqual(['compensated', 'compensation_failed', 'failed']);
+      expect(done.steps[1]!.error).toBe('403 forbidden');
+      expect(h.events(id).at(-1)).toMatchObject({ to: 'compensation_failed', detail: '1 step(s) could not be undone' });
+    },
+  );
 
   it('does not turn an earlier compensation_failed into rolled_back when a compensating saga is resumed', async () => {
     const h = harness();
@@ -548,25 +561,28 @@ describe('rule 6: transient errors are retried with backoff, permanent ones fail
     ).toEqual(['retrying after: 503 on try 1', 'retrying after: 503 on try 2']);
   });
 
-  it('hands a retried attempt the checkpoints of the attempt before it (an action id must not be posted twice)', async () => {
-    const h = harness();
-    const seen: (number | undefined)[] = [];
-    h.step('a', {
-      execute: async (ctx, run) => {
-        const recorded = ctx.context.action_id;
-        seen.push(typeof recorded === 'number' ? recorded : undefined);
-        if (recorded === undefined) await ctx.checkpoint({ action_id: 42 });
-        if (run === 1) throw transient('503 while polling');
-        return {};
-      },
-    });
-    const id = h.create(['a']);
+  it(
+    'hands a retried attempt the checkpoints of the attempt before it (an action ' + 'id must not be posted twice)',
+    async () => {
+      const h = harness();
+      const seen: (number | undefined)[] = [];
+      h.step('a', {
+        execute: async (ctx, run) => {
+          const recorded = ctx.context.action_id;
+          seen.push(typeof recorded === 'number' ? recorded : undefined);
+          if (recorded === undefined) await ctx.checkpoint({ action_id: 42 });
+          if (run === 1) throw transient('503 while polling');
+          return {};
+        },
+      });
+      const id = h.create(['a']);
 
-    const done = await h.runner().run(id);
+      const done = await h.runner().run(id);
 
-    expect(done.status).toBe('succeeded');
-    expect(seen).toEqual([undefined, 42]);
-  });
+      expect(done.status).toBe('succeeded');
+      expect(seen).toEqual([undefined, 42]);
+    },
+  );
 
   it('fails the step once the attempts are spent, saying how many', async () => {
     const h = harness();
@@ -690,23 +706,26 @@ describe('halting errors: a configuration problem stops the executor and leaves 
     expect(h.counts.get('execute:b')).toBe(2);
   });
 
-  it('does not count halted runs as recovery attempts: more halts than the limit, then the saga still finishes', async () => {
-    const h = harness(); // maxRecoveryAttempts: 2
-    h.step('a', {
-      execute: (_ctx, run) => {
-        if (run <= 4) throw halting('401 token rejected');
-        return {};
-      },
-    });
-    const id = h.create(['a']);
+  it(
+    'does not count halted runs as recovery attempts: more halts than the limit, ' + 'then the saga still finishes',
+    async () => {
+      const h = harness(); // maxRecoveryAttempts: 2
+      h.step('a', {
+        execute: (_ctx, run) => {
+          if (run <= 4) throw halting('401 token rejected');
+          return {};
+        },
+      });
+      const id = h.create(['a']);
 
-    for (let i = 0; i < 4; i++) await expect(h.runner().run(id)).rejects.toThrow('401');
-    expect(h.saga(id).recoveryAttempts).toBe(0);
+      for (let i = 0; i < 4; i++) await expect(h.runner().run(id)).rejects.toThrow('401');
+      expect(h.saga(id).recoveryAttempts).toBe(0);
 
-    const done = await h.runner().run(id);
-    expect(done.status).toBe('succeeded');
-    expect(done.recoveryAttempts).toBe(1);
-  });
+      const done = await h.runner().run(id);
+      expect(done.status).toBe('succeeded');
+      expect(done.recoveryAttempts).toBe(1);
+    },
+  );
 
   it('stops a compensation the same way: the saga stays compensating until a run can undo the step', async () => {
     const h = harness();
@@ -1137,37 +1156,40 @@ describe(
       expect((await h.runner().run(id)).status).toBe('succeeded');
     });
 
-    it('stops a compensation under way too: the saga stays compensating and a resume finishes the rollback', async () => {
-      const clock = new FakeClock({ autoAdvance: false });
-      const h = harness({ clock });
-      h.step('a', {
-        compensate: async (ctx, run) => {
-          if (run === 1) await ctx.sleep(10_000);
-        },
-      });
-      h.step('b', {
-        execute: () => {
-          throw new StepFailedError('no');
-        },
-      });
-      const id = h.create(['a', 'b']);
-      const stop = new AbortController();
+    it(
+      'stops a compensation under way too: the saga stays compensating and a ' + 'resume finishes the rollback',
+      async () => {
+        const clock = new FakeClock({ autoAdvance: false });
+        const h = harness({ clock });
+        h.step('a', {
+          compensate: async (ctx, run) => {
+            if (run === 1) await ctx.sleep(10_000);
+          },
+        });
+        h.step('b', {
+          execute: () => {
+            throw new StepFailedError('no');
+          },
+        });
+        const id = h.create(['a', 'b']);
+        const stop = new AbortController();
 
-      const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
-      await clock.waitForSleepers(1);
-      stop.abort(new InterruptedError('SIGTERM'));
-      await expect(running).rejects.toBeInstanceOf(SagaInterruptedError);
+        const running = h.runner(h.ledger, { stop: stop.signal }).run(id);
+        await clock.waitForSleepers(1);
+        stop.abort(new InterruptedError('SIGTERM'));
+        await expect(running).rejects.toBeInstanceOf(SagaInterruptedError);
 
-      const stopped = h.saga(id);
-      expect(stopped.status).toBe('compensating');
-      expect(statuses(stopped)).toEqual(['compensating', 'failed']);
-      expect(stopped.owner).toBeNull();
-      expect(h.events(id).at(-1)).toMatchObject({ from: 'compensating', to: 'interrupted', stepIdx: 0 });
+        const stopped = h.saga(id);
+        expect(stopped.status).toBe('compensating');
+        expect(statuses(stopped)).toEqual(['compensating', 'failed']);
+        expect(stopped.owner).toBeNull();
+        expect(h.events(id).at(-1)).toMatchObject({ from: 'compensating', to: 'interrupted', stepIdx: 0 });
 
-      const done = await h.runner().run(id);
-      expect(done.status).toBe('rolled_back');
-      expect(statuses(done)).toEqual(['compensated', 'failed']);
-    });
+        const done = await h.runner().run(id);
+        expect(done.status).toBe('rolled_back');
+        expect(statuses(done)).toEqual(['compensated', 'failed']);
+      },
+    );
 
     it('does not touch a saga when the stop came before it started', async () => {
       const h = harness();
@@ -1187,28 +1209,31 @@ describe(
 );
 
 describe('a saga this version cannot drive as it is', () => {
-  it('halts on a step it does not know (a newer arcadia wrote it), before the lease, leaving the saga untouched', async () => {
-    const h = harness();
-    h.step('a');
-    const id = h.create(['a', 'from_the_future']);
-    h.sql(`UPDATE saga_runs SET status = 'running' WHERE id = ?`, id);
-    h.sql(`UPDATE saga_step_results SET status = 'succeeded' WHERE saga_id = ? AND idx = 0`, id);
-    const before = h.saga(id);
-    const eventsBefore = h.events(id);
+  it(
+    'halts on a step it does not know (a newer arcadia wrote it), before the ' + 'lease, leaving the saga untouched',
+    async () => {
+      const h = harness();
+      h.step('a');
+      const id = h.create(['a', 'from_the_future']);
+      h.sql(`UPDATE saga_runs SET status = 'running' WHERE id = ?`, id);
+      h.sql(`UPDATE saga_step_results SET status = 'succeeded' WHERE saga_id = ? AND idx = 0`, id);
+      const before = h.saga(id);
+      const eventsBefore = h.events(id);
 
-    const error = await h
-      .runner()
-      .run(id)
-      .catch((e: unknown) => e);
+      const error = await h
+        .runner()
+        .run(id)
+        .catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(SagaStepNotKnownError);
-    expect(error).toMatchObject({ sagaId: id, stepIdx: 1, stepName: 'from_the_future', haltsExecutor: true });
-    expect((error as Error).message).toContain('"from_the_future"');
-    expect(h.log).toEqual([]);
-    expect(h.saga(id)).toEqual(before);
-    expect(h.events(id)).toEqual(eventsBefore);
-    expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
-  });
+      expect(error).toBeInstanceOf(SagaStepNotKnownError);
+      expect(error).toMatchObject({ sagaId: id, stepIdx: 1, stepName: 'from_the_future', haltsExecutor: true });
+      expect((error as Error).message).toContain('"from_the_future"');
+      expect(h.log).toEqual([]);
+      expect(h.saga(id)).toEqual(before);
+      expect(h.events(id)).toEqual(eventsBefore);
+      expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
+    },
+  );
 
   it('halts on an unknown step of a pending saga too, so a cancel never "compensates" it', async () => {
     const h = harness();
@@ -1220,22 +1245,25 @@ describe('a saga this version cannot drive as it is', () => {
     expect(h.log).toEqual([]);
   });
 
-  it('with unfinishedOnly, calls a saga found terminal under the lease already finished, and lets the lease go', async () => {
-    const h = harness();
-    h.step('a');
-    const id = h.create(['a']);
-    // Another executor finished it between the caller's look at the unfinished sagas and this claim.
-    await h.runner().run(id);
+  it(
+    'with unfinishedOnly, calls a saga found terminal under the lease already ' + 'finished, and lets the lease go',
+    async () => {
+      const h = harness();
+      h.step('a');
+      const id = h.create(['a']);
+      // Another executor finished it between the caller's look at the unfinished sagas and this claim.
+      await h.runner().run(id);
 
-    const error = await h
-      .runner()
-      .run(id, { unfinishedOnly: true })
-      .catch((e: unknown) => e);
+      const error = await h
+        .runner()
+        .run(id, { unfinishedOnly: true })
+        .catch((e: unknown) => e);
 
-    expect(error).toBeInstanceOf(SagaAlreadyFinishedError);
-    expect(error).toMatchObject({ sagaId: id, status: 'succeeded' });
-    expect(h.counts.get('execute:a')).toBe(1);
-    expect(h.saga(id).owner).toBeNull();
-    expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
-  });
+      expect(error).toBeInstanceOf(SagaAlreadyFinishedError);
+      expect(error).toMatchObject({ sagaId: id, status: 'succeeded' });
+      expect(h.counts.get('execute:a')).toBe(1);
+      expect(h.saga(id).owner).toBeNull();
+      expect(existsSync(join(h.locksDir, `${id}.lock`))).toBe(false);
+    },
+  );
 });

@@ -60,7 +60,9 @@ async function ledgerHolder(home: string): Promise<{ lock(): Promise<void>; rele
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (command) => {
       if (command.includes('lock')) { db.exec('BEGIN EXCLUSIVE'); process.stdout.write('locked\\n'); }
-      if (command.includes('release')) { db.exec('COMMIT'); db.close(); process.stdout.write('released\\n'); process.exit(0); }
+      if (command.includes('release')) {
+        db.exec('COMMIT'); db.close(); process.stdout.write('released\\n'); process.exit(0);
+      }
     });
   `;
   const child: ChildProcess = spawn(process.execPath, ['-e', script], {
@@ -108,96 +110,103 @@ function integrity(home: string): string {
 }
 
 describe('a ledger locked by another process', () => {
-  it('locked before the command: one clear line (exit 4), nothing written; after release the same commands work', async () => {
-    box = await sandbox();
-    const b = box;
-    const env = { ...b.env, ARCADIA_BUSY_TIMEOUT_MS: BUSY_MS };
-    const detached = await arcadia(['snapshot', '1002', '--detach', '--json'], b.env);
-    expect(detached.code, detached.stderr).toBe(0);
-    const pendingId = (JSON.parse(detached.stdout) as { sagaId: string }[])[0]?.sagaId ?? '';
-    const before = readSagas(b.home);
+  it(
+    'locked before the command: one clear line (exit 4), nothing written; after ' + 'release the same commands work',
+    async () => {
+      box = await sandbox();
+      const b = box;
+      const env = { ...b.env, ARCADIA_BUSY_TIMEOUT_MS: BUSY_MS };
+      const detached = await arcadia(['snapshot', '1002', '--detach', '--json'], b.env);
+      expect(detached.code, detached.stderr).toBe(0);
+      const pendingId = (JSON.parse(detached.stdout) as { sagaId: string }[])[0]?.sagaId ?? '';
+      const before = readSagas(b.home);
 
-    const holder = await ledgerHolder(b.home);
-    await holder.lock();
-    const started = Date.now();
-    // One after the other: each would otherwise see the others' executors as owners.
-    const plain = await arcadia(['snapshot', '1001'], env);
-    const json = await arcadia(['snapshot', '1001', '--json'], env);
-    const resume = await arcadia(['saga', 'resume', pendingId], env);
-    expect(Date.now() - started, 'a refused command waited for the holder').toBeLessThan(30_000);
-    await holder.release();
+      const holder = await ledgerHolder(b.home);
+      await holder.lock();
+      const started = Date.now();
+      // One after the other: each would otherwise see the others' executors as owners.
+      const plain = await arcadia(['snapshot', '1001'], env);
+      const json = await arcadia(['snapshot', '1001', '--json'], env);
+      const resume = await arcadia(['saga', 'resume', pendingId], env);
+      expect(Date.now() - started, 'a refused command waited for the holder').toBeLessThan(30_000);
+      await holder.release();
 
-    for (const [what, r] of Object.entries({ plain, resume })) {
-      expect(r.code, `${what}: ${r.stdout}${r.stderr}`).toBe(4);
-      const line = expectOneErrorLine(r, what);
-      expect(line).toContain(ledgerPath(b.home));
-      expect(line).toContain(`${BUSY_MS} ms`);
-      expect(line).toContain('ARCADIA_BUSY_TIMEOUT_MS');
-    }
-    expect(json.code).toBe(4);
-    const error = expectJsonError(json, 'snapshot --json');
-    expect(error.code).toBe('ledger_busy');
-    expect(error.message).toContain(ledgerPath(b.home));
+      for (const [what, r] of Object.entries({ plain, resume })) {
+        expect(r.code, `${what}: ${r.stdout}${r.stderr}`).toBe(4);
+        const line = expectOneErrorLine(r, what);
+        expect(line).toContain(ledgerPath(b.home));
+        expect(line).toContain(`${BUSY_MS} ms`);
+        expect(line).toContain('ARCADIA_BUSY_TIMEOUT_MS');
+      }
+      expect(json.code).toBe(4);
+      const error = expectJsonError(json, 'snapshot --json');
+      expect(error.code).toBe('ledger_busy');
+      expect(error.message).toContain(ledgerPath(b.home));
 
-    // Nothing half-written: the same sagas, the pending one untouched, no action started at the provider.
-    const after = readSagas(b.home);
-    expect(after.map((s) => s.id)).toEqual(before.map((s) => s.id));
-    const pending = after.find((s) => s.id === pendingId);
-    expect(pending?.status).toBe('pending');
-    expect(pending?.owner).toBeNull();
-    expect(pending?.steps.map((s) => s.status)).toEqual(['pending']);
-    expect(snapshotActions(b)).toBe(0);
-    expect(integrity(b.home)).toBe('ok');
-    // A refused executor leaves no lock file claiming the saga.
-    expect.soft(existsSync(join(b.home, 'locks')) ? readdirSync(join(b.home, 'locks')) : []).toEqual([]);
+      // Nothing half-written: the same sagas, the pending one untouched, no action started at the provider.
+      const after = readSagas(b.home);
+      expect(after.map((s) => s.id)).toEqual(before.map((s) => s.id));
+      const pending = after.find((s) => s.id === pendingId);
+      expect(pending?.status).toBe('pending');
+      expect(pending?.owner).toBeNull();
+      expect(pending?.steps.map((s) => s.status)).toEqual(['pending']);
+      expect(snapshotActions(b)).toBe(0);
+      expect(integrity(b.home)).toBe('ok');
+      // A refused executor leaves no lock file claiming the saga.
+      expect.soft(existsSync(join(b.home, 'locks')) ? readdirSync(join(b.home, 'locks')) : []).toEqual([]);
 
-    // Released: the very same commands now work, and finish the pending saga too (orphans first).
-    const again = await arcadia(['snapshot', '1001', '--json'], env);
-    expect(again.code, again.stdout + again.stderr).toBe(0);
-    const resumed = await arcadia(['saga', 'resume', pendingId], env);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(readSagas(b.home).map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
-    expect(liveSnapshots(b, 1001)).toHaveLength(1);
-    expect(liveSnapshots(b, 1002)).toHaveLength(1);
-    expect(invariantViolations(b.home, b.sim)).toEqual([]);
-  });
+      // Released: the very same commands now work, and finish the pending saga too (orphans first).
+      const again = await arcadia(['snapshot', '1001', '--json'], env);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      const resumed = await arcadia(['saga', 'resume', pendingId], env);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(readSagas(b.home).map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
+      expect(liveSnapshots(b, 1001)).toHaveLength(1);
+      expect(liveSnapshots(b, 1002)).toHaveLength(1);
+      expect(invariantViolations(b.home, b.sim)).toEqual([]);
+    },
+  );
 
-  it('locked mid-saga (snapshot action in flight): a clear error naming the ledger; rerunning the command completes the saga, one snapshot', async () => {
-    box = await sandbox(SLOW_SNAPSHOT);
-    const b = box;
-    const env = { ...b.env, ARCADIA_BUSY_TIMEOUT_MS: BUSY_MS };
-    expect((await arcadia(['saga', 'list'], b.env)).code).toBe(0); // the ledger exists for the holder to open
-    const holder = await ledgerHolder(b.home);
-    const run = start(['snapshot', '1001'], env);
-    let finished: RunResult | undefined;
-    void run.done.then((r) => (finished = r));
-    await waitFor('the snapshot action to start', () => snapshotActions(b) === 1 || finished !== undefined);
-    expect(finished, 'the snapshot finished before the lock could be taken').toBeUndefined();
-    await holder.lock();
-    const interrupted = await run.done;
-    await holder.release();
+  it(
+    'locked mid-saga (snapshot action in flight): a clear error naming the ledger; rerunning the command ' +
+      'completes the saga, one snapshot',
+    async () => {
+      box = await sandbox(SLOW_SNAPSHOT);
+      const b = box;
+      const env = { ...b.env, ARCADIA_BUSY_TIMEOUT_MS: BUSY_MS };
+      expect((await arcadia(['saga', 'list'], b.env)).code).toBe(0); // the ledger exists for the holder to open
+      const holder = await ledgerHolder(b.home);
+      const run = start(['snapshot', '1001'], env);
+      let finished: RunResult | undefined;
+      void run.done.then((r) => (finished = r));
+      await waitFor('the snapshot action to start', () => snapshotActions(b) === 1 || finished !== undefined);
+      expect(finished, 'the snapshot finished before the lock could be taken').toBeUndefined();
+      await holder.lock();
+      const interrupted = await run.done;
+      await holder.release();
 
-    const text = interrupted.stdout + interrupted.stderr;
-    expect(interrupted.code, text).not.toBe(0);
-    expect(text).toContain(ledgerPath(b.home));
-    expect(text).toContain('ARCADIA_BUSY_TIMEOUT_MS');
-    // README: exit 1 means "rolled back ... nothing was left behind"; this saga is unfinished, a setup problem (4).
-    expect.soft(interrupted.code, text).toBe(4);
+      const text = interrupted.stdout + interrupted.stderr;
+      expect(interrupted.code, text).not.toBe(0);
+      expect(text).toContain(ledgerPath(b.home));
+      expect(text).toContain('ARCADIA_BUSY_TIMEOUT_MS');
+      // README: exit 1 means "rolled back ... nothing was left behind"; this saga is unfinished, a setup problem (4).
+      expect.soft(interrupted.code, text).toBe(4);
 
-    const [saga] = readSagas(b.home);
-    expect(saga?.status).toBe('running');
-    expect(integrity(b.home)).toBe('ok');
+      const [saga] = readSagas(b.home);
+      expect(saga?.status).toBe('running');
+      expect(integrity(b.home)).toBe('ok');
 
-    // The same command again: it finishes the interrupted saga as this run's snapshot and takes no second one.
-    const again = await arcadia(['snapshot', '1001', '--json'], b.env);
-    expect(again.code, again.stdout + again.stderr).toBe(0);
-    const [entry] = JSON.parse(again.stdout) as { sagaId: string; status: string }[];
-    expect(entry).toMatchObject({ sagaId: saga?.id, status: 'succeeded' });
-    expect(readSagas(b.home)).toHaveLength(1);
-    expect(snapshotActions(b)).toBe(1);
-    expect(liveSnapshots(b, 1001)).toHaveLength(1);
-    expect(invariantViolations(b.home, b.sim)).toEqual([]);
-  });
+      // The same command again: it finishes the interrupted saga as this run's snapshot and takes no second one.
+      const again = await arcadia(['snapshot', '1001', '--json'], b.env);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      const [entry] = JSON.parse(again.stdout) as { sagaId: string; status: string }[];
+      expect(entry).toMatchObject({ sagaId: saga?.id, status: 'succeeded' });
+      expect(readSagas(b.home)).toHaveLength(1);
+      expect(snapshotActions(b)).toBe(1);
+      expect(liveSnapshots(b, 1001)).toHaveLength(1);
+      expect(invariantViolations(b.home, b.sim)).toEqual([]);
+    },
+  );
 });
 
 /** Mounts a tiny tmpfs (root only): the realistic way to make a write fail with ENOSPC while everything else works. */

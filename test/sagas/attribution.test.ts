@@ -64,12 +64,15 @@ describe('chooseOwnAction: which listed action is our lost request', () => {
     expect(chooseOwnAction(history, T + 400, [])?.id).toBe(2);
   });
 
-  it('clock tolerance: one stamped a few seconds before is ours only when nothing after exists, and not 6 s before', () => {
-    expect(chooseOwnAction([action(1, T - 3000)], T, [])?.id).toBe(1);
-    expect(chooseOwnAction([action(1, T - 3000), action(2, T + 1000)], T, [])?.id).toBe(2);
-    expect(chooseOwnAction([action(1, T - 1000), action(4, T - 3000)], T, [])?.id).toBe(1); // the nearest before
-    expect(chooseOwnAction([action(1, T - 6000)], T, [])).toBeUndefined();
-  });
+  it(
+    'clock tolerance: one stamped a few seconds before is ours only when nothing after exists, and not 6 s ' + 'before',
+    () => {
+      expect(chooseOwnAction([action(1, T - 3000)], T, [])?.id).toBe(1);
+      expect(chooseOwnAction([action(1, T - 3000), action(2, T + 1000)], T, [])?.id).toBe(2);
+      expect(chooseOwnAction([action(1, T - 1000), action(4, T - 3000)], T, [])?.id).toBe(1); // the nearest before
+      expect(chooseOwnAction([action(1, T - 6000)], T, [])).toBeUndefined();
+    },
+  );
 
   it('ignores errored actions (they made nothing), other action types, and foreign ids', () => {
     const history = [
@@ -158,15 +161,18 @@ describe("lookAround: whether an adopted action provably made someone else's sna
     expect(chooseOwnAction([theirs], T + 3500, [1])).toBeUndefined();
   });
 
-  it("chaos finding: a 502 on our POST (it started nothing), then someone else's snapshot: adopted, then set aside", () => {
-    const theirs = action(1, T + 1000, { completedAt: T + 2000 });
-    expect(chooseOwnAction([theirs], T + 200, [])?.id).toBe(1); // the outcome of our POST is unknown: it looks ours
-    const listing = [snapshot(5, 'web-1-by-hand', T + 1000)];
-    const suspect = suspectSnapshot(listing, OURS, theirs, none);
-    expect(suspect?.name).toBe('web-1-by-hand');
-    expect(suspect && adoptedMadeSuspect([theirs], theirs, suspect)).toBe(true);
-    expect(chooseOwnAction([theirs], T + 200, [1])).toBeUndefined(); // set aside: our POST is made again
-  });
+  it(
+    "chaos finding: a 502 on our POST (it started nothing), then someone else's snapshot: adopted, then set " + 'aside',
+    () => {
+      const theirs = action(1, T + 1000, { completedAt: T + 2000 });
+      expect(chooseOwnAction([theirs], T + 200, [])?.id).toBe(1); // the outcome of our POST is unknown: it looks ours
+      const listing = [snapshot(5, 'web-1-by-hand', T + 1000)];
+      const suspect = suspectSnapshot(listing, OURS, theirs, none);
+      expect(suspect?.name).toBe('web-1-by-hand');
+      expect(suspect && adoptedMadeSuspect([theirs], theirs, suspect)).toBe(true);
+      expect(chooseOwnAction([theirs], T + 200, [1])).toBeUndefined(); // set aside: our POST is made again
+    },
+  );
 
   it('a rival that errored made nothing, so it does not blur; a rival of unknown status does', () => {
     const adopted = action(1, T, { completedAt: T + 1000 });

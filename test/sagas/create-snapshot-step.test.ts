@@ -35,14 +35,17 @@ describe('create_droplet_snapshot with an action status the API does not documen
     expect(droplet.remaining()).toEqual([OURS]); // it may yet appear: nothing was claimed deleted
   });
 
-  it('compensation of a lost reply finds the action on the droplet and refuses to call an unfinished one undone', async () => {
-    const { clock, droplet, step } = world('queued', FOREVER);
-    const postingAt = clock.now();
-    droplet.start(OURS);
-    await expect(step.compensate(stepContext(clock, { snapshot_posting_at: postingAt }))).rejects.toBeInstanceOf(
-      SnapshotActionUnfinishedError,
-    );
-  });
+  it(
+    'compensation of a lost reply finds the action on the droplet and refuses to ' + 'call an unfinished one undone',
+    async () => {
+      const { clock, droplet, step } = world('queued', FOREVER);
+      const postingAt = clock.now();
+      droplet.start(OURS);
+      await expect(step.compensate(stepContext(clock, { snapshot_posting_at: postingAt }))).rejects.toBeInstanceOf(
+        SnapshotActionUnfinishedError,
+      );
+    },
+  );
 
   it('compensation waits for a "pending" action to end and deletes the snapshot it made', async () => {
     const { clock, droplet, step } = world('pending');

@@ -102,13 +102,16 @@ describe('transitions write exactly the keys the step always wrote', () => {
     expect(decodeProgress(applied(afterAdopt, aside))).toEqual(aside);
   });
 
-  it('chaos finding: a refused request (422) is forgotten, so a snapshot someone else just began is never adopted', () => {
-    const posting = startPosting(notPosted, AT);
-    const context = applied(inputs, posting);
-    const refused = requestRefused(posting, false);
-    expect(refused).toEqual({ stage: 'not-posted', foreignActionIds: [] });
-    expect(progressCheckpoint(context, refused)).toEqual({ snapshot_posting_at: null });
-  });
+  it(
+    'chaos finding: a refused request (422) is forgotten, so a snapshot someone else just began is never ' + 'adopted',
+    () => {
+      const posting = startPosting(notPosted, AT);
+      const context = applied(inputs, posting);
+      const refused = requestRefused(posting, false);
+      expect(refused).toEqual({ stage: 'not-posted', foreignActionIds: [] });
+      expect(progressCheckpoint(context, refused)).toEqual({ snapshot_posting_at: null });
+    },
+  );
 
   it('a refused retry keeps an earlier request that is still unaccounted for', () => {
     const posting = startPosting(notPosted, AT);

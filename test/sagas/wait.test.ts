@@ -52,22 +52,25 @@ const ctx = (clock: Clock) => ({ clock, sleep: (ms: number) => clock.sleep(ms), 
 const TWO_MINUTES = 120_000;
 
 describe('waitForAction', () => {
-  it('with history, sleeps through most of the expected time and notices completion within one poll interval', async () => {
-    const clock = fakeClock();
-    const start = clock.now();
-    const { api, polls } = actionApi(clock, start, TWO_MINUTES);
-    const first = await api.getAction(7);
-    const done = await waitForAction(
-      api,
-      ctx(clock),
-      first,
-      { pollIntervalMs: 5000, actionTimeoutMs: 1_800_000 },
-      TWO_MINUTES,
-    );
-    expect(done.status).toBe('completed');
-    expect(polls() - 1).toBeLessThanOrEqual(4);
-    expect(clock.now() - (start + TWO_MINUTES)).toBeLessThanOrEqual(5000);
-  });
+  it(
+    'with history, sleeps through most of the expected time and notices ' + 'completion within one poll interval',
+    async () => {
+      const clock = fakeClock();
+      const start = clock.now();
+      const { api, polls } = actionApi(clock, start, TWO_MINUTES);
+      const first = await api.getAction(7);
+      const done = await waitForAction(
+        api,
+        ctx(clock),
+        first,
+        { pollIntervalMs: 5000, actionTimeoutMs: 1_800_000 },
+        TWO_MINUTES,
+      );
+      expect(done.status).toBe('completed');
+      expect(polls() - 1).toBeLessThanOrEqual(4);
+      expect(clock.now() - (start + TWO_MINUTES)).toBeLessThanOrEqual(5000);
+    },
+  );
 
   it('without history, spaces polls out: fewer than a fixed 5 s poll, completion still noticed promptly', async () => {
     const clock = fakeClock();
@@ -90,17 +93,20 @@ describe('waitForAction', () => {
     ).rejects.toBeInstanceOf(ActionTimeoutError);
   });
 
-  it('an unknown status (pending, or anything new) keeps it waiting: only completed and errored end the wait', async () => {
-    const clock = fakeClock();
-    const start = clock.now();
-    const { api, polls } = actionApi(clock, start, TWO_MINUTES, 'pending');
-    const first = await api.getAction(7);
-    expect(first.status).toBe('pending');
-    const done = await waitForAction(api, ctx(clock), first, { pollIntervalMs: 5000, actionTimeoutMs: 1_800_000 });
-    expect(done.status).toBe('completed');
-    expect(clock.now()).toBeGreaterThanOrEqual(start + TWO_MINUTES);
-    expect(polls()).toBeGreaterThan(1);
-  });
+  it(
+    'an unknown status (pending, or anything new) keeps it waiting: only ' + 'completed and errored end the wait',
+    async () => {
+      const clock = fakeClock();
+      const start = clock.now();
+      const { api, polls } = actionApi(clock, start, TWO_MINUTES, 'pending');
+      const first = await api.getAction(7);
+      expect(first.status).toBe('pending');
+      const done = await waitForAction(api, ctx(clock), first, { pollIntervalMs: 5000, actionTimeoutMs: 1_800_000 });
+      expect(done.status).toBe('completed');
+      expect(clock.now()).toBeGreaterThanOrEqual(start + TWO_MINUTES);
+      expect(polls()).toBeGreaterThan(1);
+    },
+  );
 
   it('an action stuck in an unknown status times out like one stuck in progress, naming the status', async () => {
     const clock = fakeClock();

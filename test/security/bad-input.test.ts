@@ -11,8 +11,8 @@ import { NO_EGRESS, expectJsonError, expectOneErrorLine, inProcess, ledgerBytes 
  * ledger's bytes and saga count stay the same, no lock is left, and a refusal that needs no API does not even create
  * the home.
  *
- * The whole table runs in-process through runCli (what bin/arcadia.js runs, minus the umask and process.exit), plain and
- * --json; a sample of it also runs as the real binary, to show the two agree.
+ * The whole table runs in-process through runCli (what bin/arcadia.js runs, minus the umask and process.exit), plain
+ * and --json; a sample of it also runs as the real binary, to show the two agree.
  */
 
 interface Case {

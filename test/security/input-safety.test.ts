@@ -129,26 +129,32 @@ describe('http:// to a non-loopback host is refused before anything connects', (
     expect(stderr).toContain('NO-EGRESS: blocked a connection to 127.0.0.2');
   });
 
-  it('snapshot and reconcile with ARCADIA_API_URL=http://10.1.2.3 (the real binary, egress guarded): exit 4, one line naming ARCADIA_API_URL', async () => {
-    const env = { ...box.env, ARCADIA_API_URL: 'http://10.1.2.3' };
-    const before = posts();
-    const [plain, json, reconcile] = await Promise.all([
-      arcadia(['snapshot', '1001'], env),
-      arcadia(['snapshot', '1001', '--json'], env),
-      arcadia(['reconcile'], env),
-    ]);
-    for (const r of [plain, json, reconcile]) {
-      expect(r.stderr).not.toContain('NO-EGRESS');
-      expect(r.code, r.stdout + r.stderr).toBe(4);
-    }
-    expect(expectOneErrorLine(plain, 'snapshot')).toMatch(/ARCADIA_API_URL may use http:\/\/ only for a loopback host/);
-    expect(expectOneErrorLine(reconcile, 'reconcile')).toContain('ARCADIA_API_URL');
-    const error = expectJsonError(json, 'snapshot --json');
-    expect(error.code).toBe('config');
-    expect(error.message).toContain('ARCADIA_API_URL');
-    expect(posts()).toBe(before);
-    expect(readSagas(box.home)).toEqual([]);
-  });
+  it(
+    'snapshot and reconcile with ARCADIA_API_URL=http://10.1.2.3 (the real binary, egress guarded): exit 4, one ' +
+      'line naming ARCADIA_API_URL',
+    async () => {
+      const env = { ...box.env, ARCADIA_API_URL: 'http://10.1.2.3' };
+      const before = posts();
+      const [plain, json, reconcile] = await Promise.all([
+        arcadia(['snapshot', '1001'], env),
+        arcadia(['snapshot', '1001', '--json'], env),
+        arcadia(['reconcile'], env),
+      ]);
+      for (const r of [plain, json, reconcile]) {
+        expect(r.stderr).not.toContain('NO-EGRESS');
+        expect(r.code, r.stdout + r.stderr).toBe(4);
+      }
+      expect(expectOneErrorLine(plain, 'snapshot')).toMatch(
+        /ARCADIA_API_URL may use http:\/\/ only for a loopback host/,
+      );
+      expect(expectOneErrorLine(reconcile, 'reconcile')).toContain('ARCADIA_API_URL');
+      const error = expectJsonError(json, 'snapshot --json');
+      expect(error.code).toBe('config');
+      expect(error.message).toContain('ARCADIA_API_URL');
+      expect(posts()).toBe(before);
+      expect(readSagas(box.home)).toEqual([]);
+    },
+  );
 
   it.each(NON_LOOPBACK_HTTP)(
     'in-process, ARCADIA_API_URL=%s: refused with exit 4 and no socket opened',
@@ -232,18 +238,22 @@ describe('--label with shell or control characters', () => {
     expect(posts()).toBe(before);
   });
 
-  it('the real binary, in a scratch directory: `$(touch x)` and `a;touch y` as labels run nothing and create nothing', async () => {
-    const env = { ...box.env, ARCADIA_HOME: freshHome };
-    const runs = await Promise.all([
-      arcadiaIn(cwd, ['snapshot', '1001', '--label', '$(touch x)'], env),
-      arcadiaIn(cwd, ['snapshot', '1001', '--label', 'a;touch y', '--json'], env),
-    ]);
-    expect(runs.map((r) => r.code)).toEqual([2, 2]);
-    expectOneErrorLine(runs[0] as RunResult, 'binary');
-    expectJsonError(runs[1] as RunResult, 'binary --json');
-    expect(readdirSync(cwd)).toEqual([]);
-    expect(existsSync(freshHome)).toBe(false);
-  });
+  it(
+    'the real binary, in a scratch directory: `$(touch x)` and `a;touch y` as labels run nothing and create ' +
+      'nothing',
+    async () => {
+      const env = { ...box.env, ARCADIA_HOME: freshHome };
+      const runs = await Promise.all([
+        arcadiaIn(cwd, ['snapshot', '1001', '--label', '$(touch x)'], env),
+        arcadiaIn(cwd, ['snapshot', '1001', '--label', 'a;touch y', '--json'], env),
+      ]);
+      expect(runs.map((r) => r.code)).toEqual([2, 2]);
+      expectOneErrorLine(runs[0] as RunResult, 'binary');
+      expectJsonError(runs[1] as RunResult, 'binary --json');
+      expect(readdirSync(cwd)).toEqual([]);
+      expect(existsSync(freshHome)).toBe(false);
+    },
+  );
 
   it('a good label is accepted and ends up in the snapshot name', async () => {
     const r = await arcadia(['snapshot', '1001', '--label', 'before-upgrade_1.2', '--json'], box.env);

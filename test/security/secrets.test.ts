@@ -101,41 +101,45 @@ afterAll(async () => {
 });
 
 describe('tokens never leak', () => {
-  it('a snapshot that succeeds: no token in output; while it runs the ledger, WAL, shm and lock files hold none and are owner-only', async () => {
-    const { done } = start(['snapshot', '1001', '--label', 'sec'], envWith());
-    const seen = new Set<string>();
-    const problems: string[] = [];
-    let finished = false;
-    void done.then(() => (finished = true));
-    while (!finished) {
-      for (const { path, bytes } of filesUnder(home)) {
-        const name = path.slice(home.length + 1);
-        seen.add(name.replace(/^locks\/.*\.lock$/, 'locks/*.lock'));
-        for (const leak of leaksIn(bytes)) problems.push(`${leak} in ${name}`);
-        try {
-          if (mode(path) !== 0o600) problems.push(`${name} has mode ${mode(path).toString(8)}`);
-        } catch {
-          // let go of between reading and stat
+  it(
+    'a snapshot that succeeds: no token in output; while it runs the ledger, WAL, shm and lock files hold none ' +
+      'and are owner-only',
+    async () => {
+      const { done } = start(['snapshot', '1001', '--label', 'sec'], envWith());
+      const seen = new Set<string>();
+      const problems: string[] = [];
+      let finished = false;
+      void done.then(() => (finished = true));
+      while (!finished) {
+        for (const { path, bytes } of filesUnder(home)) {
+          const name = path.slice(home.length + 1);
+          seen.add(name.replace(/^locks\/.*\.lock$/, 'locks/*.lock'));
+          for (const leak of leaksIn(bytes)) problems.push(`${leak} in ${name}`);
+          try {
+            if (mode(path) !== 0o600) problems.push(`${name} has mode ${mode(path).toString(8)}`);
+          } catch {
+            // let go of between reading and stat
+          }
         }
+        if (existsSync(home) && mode(home) !== 0o700) problems.push(`home has mode ${mode(home).toString(8)}`);
+        if (existsSync(join(home, 'locks')) && mode(join(home, 'locks')) !== 0o700)
+          problems.push(`locks/ has mode ${mode(join(home, 'locks')).toString(8)}`);
+        await sleep(15);
       }
-      if (existsSync(home) && mode(home) !== 0o700) problems.push(`home has mode ${mode(home).toString(8)}`);
-      if (existsSync(join(home, 'locks')) && mode(join(home, 'locks')) !== 0o700)
-        problems.push(`locks/ has mode ${mode(join(home, 'locks')).toString(8)}`);
-      await sleep(15);
-    }
-    const result = await done;
-    expectNoSecret(result, 'snapshot ok');
-    expect(result.code, result.stderr).toBe(0);
-    expect([...new Set(problems)]).toEqual([]);
-    // The watch above saw the files it is about, so the checks were not vacuous.
-    expect([...seen]).toEqual(
-      expect.arrayContaining(['arcadia.db', 'arcadia.db-wal', 'arcadia.db-shm', 'locks/*.lock']),
-    );
+      const result = await done;
+      expectNoSecret(result, 'snapshot ok');
+      expect(result.code, result.stderr).toBe(0);
+      expect([...new Set(problems)]).toEqual([]);
+      // The watch above saw the files it is about, so the checks were not vacuous.
+      expect([...seen]).toEqual(
+        expect.arrayContaining(['arcadia.db', 'arcadia.db-wal', 'arcadia.db-shm', 'locks/*.lock']),
+      );
 
-    const json = await run('snapshot ok --json', ['snapshot', '1002', '--json']);
-    expect(json.code, json.stderr).toBe(0);
-    expect((JSON.parse(json.stdout) as { status: string }[])[0]?.status).toBe('succeeded');
-  });
+      const json = await run('snapshot ok --json', ['snapshot', '1002', '--json']);
+      expect(json.code, json.stderr).toBe(0);
+      expect((JSON.parse(json.stdout) as { status: string }[])[0]?.status).toBe('succeeded');
+    },
+  );
 
   it('a snapshot of an unknown droplet: exit 2 with the provider message, no token', async () => {
     const [plain, json] = await Promise.all([
@@ -362,17 +366,20 @@ describe('tokens never leak', () => {
     expect(leaksIn(r.stderr), r.stderr).toEqual([]);
   });
 
-  it('afterwards, the ledger (with any WAL/shm) and every lock file hold no token; files owner-only, folders 0700', () => {
-    expect(outputs.length).toBeGreaterThan(25);
-    const files = filesUnder(home);
-    expect(files.map((f) => f.path)).toContain(join(home, 'arcadia.db'));
-    for (const { path, bytes } of files) {
-      expect(leaksIn(bytes), path).toEqual([]);
-      expect(mode(path).toString(8), path).toBe('600');
-    }
-    expect(mode(home).toString(8)).toBe('700');
-    expect(mode(join(home, 'locks')).toString(8)).toBe('700');
-    for (const entry of readdirSync(join(home, 'locks')))
-      expect(statSync(join(home, 'locks', entry)).mode & 0o077, entry).toBe(0);
-  });
+  it(
+    'afterwards, the ledger (with any WAL/shm) and every lock file hold no token; files owner-only, folders ' + '0700',
+    () => {
+      expect(outputs.length).toBeGreaterThan(25);
+      const files = filesUnder(home);
+      expect(files.map((f) => f.path)).toContain(join(home, 'arcadia.db'));
+      for (const { path, bytes } of files) {
+        expect(leaksIn(bytes), path).toEqual([]);
+        expect(mode(path).toString(8), path).toBe('600');
+      }
+      expect(mode(home).toString(8)).toBe('700');
+      expect(mode(join(home, 'locks')).toString(8)).toBe('700');
+      for (const entry of readdirSync(join(home, 'locks')))
+        expect(statSync(join(home, 'locks', entry)).mode & 0o077, entry).toBe(0);
+    },
+  );
 });

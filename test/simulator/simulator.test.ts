@@ -212,31 +212,34 @@ describe('simulated droplets', () => {
 });
 
 describe('simulated rate limits', () => {
-  it('count down per token over a sliding hour, reset at the oldest request + 1 h, and refuse past the burst limit', async () => {
-    const clock = virtualClock();
-    const sim = await simulator({
-      clock: clock.now,
-      rateLimitPerMinute: 3,
-      rateLimitPerHour: 10,
-      tokens: [TOKEN, 'other'],
-    });
-    const remaining: string[] = [];
-    for (let i = 0; i < 3; i += 1) {
-      const reply = await raw(sim, 'GET', '/v2/account');
-      remaining.push(reply.headers.get('ratelimit-remaining') ?? '');
-      expect(reply.headers.get('ratelimit-limit')).toBe('10');
-      expect(reply.headers.get('ratelimit-reset')).toBe(String((START + 3_600_000) / 1000));
-      clock.advance(1000);
-    }
-    expect(remaining).toEqual(['9', '8', '7']);
-    const refused = await raw(sim, 'GET', '/v2/account');
-    expect(refused.status).toBe(429);
-    expect(refused.headers.get('retry-after')).toBe('57');
-    expect((await raw(sim, 'GET', '/v2/account', { token: 'other' })).status).toBe(200);
-    clock.advance(57_000);
-    expect((await raw(sim, 'GET', '/v2/account')).headers.get('ratelimit-remaining')).toBe('6');
-    expect(sim.state().counters.rateLimited).toBe(1);
-  });
+  it(
+    'count down per token over a sliding hour, reset at the oldest request + 1 h, and refuse past the burst ' + 'limit',
+    async () => {
+      const clock = virtualClock();
+      const sim = await simulator({
+        clock: clock.now,
+        rateLimitPerMinute: 3,
+        rateLimitPerHour: 10,
+        tokens: [TOKEN, 'other'],
+      });
+      const remaining: string[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const reply = await raw(sim, 'GET', '/v2/account');
+        remaining.push(reply.headers.get('ratelimit-remaining') ?? '');
+        expect(reply.headers.get('ratelimit-limit')).toBe('10');
+        expect(reply.headers.get('ratelimit-reset')).toBe(String((START + 3_600_000) / 1000));
+        clock.advance(1000);
+      }
+      expect(remaining).toEqual(['9', '8', '7']);
+      const refused = await raw(sim, 'GET', '/v2/account');
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('57');
+      expect((await raw(sim, 'GET', '/v2/account', { token: 'other' })).status).toBe(200);
+      clock.advance(57_000);
+      expect((await raw(sim, 'GET', '/v2/account')).headers.get('ratelimit-remaining')).toBe('6');
+      expect(sim.state().counters.rateLimited).toBe(1);
+    },
+  );
 
   it('refuse past the hourly limit without retry-after', async () => {
     const clock = virtualClock();

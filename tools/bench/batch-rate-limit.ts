@@ -57,8 +57,10 @@ export async function benchBatchRateLimit(): Promise<BenchRow[]> {
         baseline: idealS,
         ratio: wallS / idealS,
         note:
-          `ideal = ${served} requests served / ${LIMIT} per ${WINDOW_MS / 1000} s; --concurrency ${CONCURRENCY}, client budget = simulator limit; ` +
-          `${(served / DROPLETS).toFixed(1)} requests/snapshot; 2-min snapshots at 1/${TIME_SCALE} time (concurrency floor ${floorS.toFixed(0)} s: ` +
+          `ideal = ${served} requests served / ${LIMIT} per ${WINDOW_MS / 1000} s; ` +
+          `--concurrency ${CONCURRENCY}, client budget = simulator limit; ` +
+          `${(served / DROPLETS).toFixed(1)} requests/snapshot; 2-min snapshots at 1/${TIME_SCALE} time ` +
+          `(concurrency floor ${floorS.toFixed(0)} s: ` +
           `the ratio means something only while ideal > floor); no target set (1.00 = every request slot used)`,
       },
       {

@@ -43,7 +43,9 @@ export async function benchCliStartup(shared?: LedgerFixture): Promise<BenchRow[
         unit: 'ms',
         baseline: node,
         ratio: value / node,
-        note: `target < ${TARGET_RATIO}x node -e 0: ${met(value / node < TARGET_RATIO)}; median of ${RUNS}, interleaved with the baseline; ${what}; ${fixture.size.toLocaleString('en')} sagas`,
+        note:
+          `target < ${TARGET_RATIO}x node -e 0: ${met(value / node < TARGET_RATIO)}; median of ${RUNS}, ` +
+          `interleaved with the baseline; ${what}; ${fixture.size.toLocaleString('en')} sagas`,
       };
     };
     return [

@@ -60,7 +60,9 @@ export async function benchClientOverhead(): Promise<BenchRow[]> {
         unit: 'ms/request',
         baseline: fetchMean,
         ratio: clientMean / fetchMean,
-        note: `${REQUESTS} sequential requests to the simulator on loopback; baseline: bare fetch, same URL and headers`,
+        note:
+          `${REQUESTS} sequential requests to the simulator on loopback; ` +
+          `baseline: bare fetch, same URL and headers`,
       },
       {
         name: 'DigitalOcean client overhead',

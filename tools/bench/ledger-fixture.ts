@@ -42,14 +42,17 @@ export class LedgerFixture {
       db.pragma('synchronous = OFF');
       db.pragma('cache_size = -262144');
       const saga = db.prepare(
-        `INSERT INTO saga_runs (id, kind, status, step_names, context, triggered_by, deployment_id, batch_id, created_at, updated_at, lease_epoch, recovery_attempts, error)
+        `INSERT INTO saga_runs (id, kind, status, step_names, context, triggered_by, deployment_id, batch_id, ` +
+          `created_at, updated_at, lease_epoch, recovery_attempts, error)
          VALUES (?, 'snapshot', ?, ?, ?, 'cron:web', NULL, ?, ?, ?, 1, 0, ?)`,
       );
       const step = db.prepare(
-        `INSERT INTO saga_step_results (saga_id, idx, name, status, attempts, started_at, finished_at, compensated_at, error) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+        `INSERT INTO saga_step_results (saga_id, idx, name, status, attempts, started_at, finished_at, ` +
+          `compensated_at, error) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)`,
       );
       const event = db.prepare(
-        `INSERT INTO saga_events (saga_id, at, step_idx, step_name, from_status, to_status, detail, epoch) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO saga_events (saga_id, at, step_idx, step_name, from_status, to_status, detail, epoch) ` +
+          `VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       const stepNames = JSON.stringify(STEPS);
       let batchId = '';

@@ -13,7 +13,10 @@ const UNFINISHED_RUNS = 15;
 const SHOW_IDS = 9;
 const TARGET_GROWTH = 1.5;
 
-/** The ledger work of `saga list` / `saga show` alone, in this process: what would grow with the ledger if anything does. */
+/**
+ * The ledger work of `saga list` / `saga show` alone, in this process: what would grow with the ledger if anything
+ * does.
+ */
 function queryTimes(fixture: LedgerFixture, showIds: string[]): { list: number; show: number; unfinished: number } {
   const ledger = new SqliteSagaLedger(
     openLedgerDatabase({ home: fixture.home, busyTimeoutMs: 5000 }),
@@ -84,9 +87,12 @@ export async function benchLedgerGrowth(ledgers?: LedgerFixture[]): Promise<Benc
           baseline: cliAt(0),
           ratio: cliAt(i) / cliAt(0),
           note:
-            `start to exit, median of ${CLI_RUNS}; ledger call alone ${(queryAt(i) * 1000).toFixed(0)} µs (median of ${QUERY_RUNS})` +
+            `start to exit, median of ${CLI_RUNS}; ledger call alone ${(queryAt(i) * 1000).toFixed(0)} µs ` +
+            `(median of ${QUERY_RUNS})` +
             (i === last
-              ? `; target: flat, 100k/1k <= ${TARGET_GROWTH}: ${met(growth <= TARGET_GROWTH && queryGrowth <= TARGET_GROWTH)} (start to exit ${growth.toFixed(2)}, ledger call ${queryGrowth.toFixed(2)})`
+              ? `; target: flat, 100k/1k ` +
+                `<= ${TARGET_GROWTH}: ${met(growth <= TARGET_GROWTH && queryGrowth <= TARGET_GROWTH)} (start to ` +
+                `exit ${growth.toFixed(2)}, ledger call ${queryGrowth.toFixed(2)})`
               : ''),
         });
       });
@@ -100,8 +106,10 @@ export async function benchLedgerGrowth(ledgers?: LedgerFixture[]): Promise<Benc
       baseline: unfinished[0],
       ratio: unfinishedGrowth,
       note:
-        `in-process, median of ${UNFINISHED_RUNS}; ${fixtures.map((f, i) => `${f.size.toLocaleString('en')}: ${unfinished[i]!.toFixed(2)} ms`).join(', ')}; ` +
-        `every \`arcadia snapshot\` calls it twice (orphans, then batch planning under the write lock); no target in the brief, flat expected: ${met(unfinishedGrowth <= TARGET_GROWTH)}`,
+        `in-process, median of ${UNFINISHED_RUNS}; ` +
+        `${fixtures.map((f, i) => `${f.size.toLocaleString('en')}: ${unfinished[i]!.toFixed(2)} ms`).join(', ')}; ` +
+        `every \`arcadia snapshot\` calls it twice (orphans, then batch planning under the write lock); no ` +
+        `target in the brief, flat expected: ${met(unfinishedGrowth <= TARGET_GROWTH)}`,
     });
     return rows;
   } finally {

@@ -42,7 +42,9 @@ try {
 }
 
 const cpu = cpus();
-const machine = `${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+const machine =
+  `${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+  `Node ${process.version}, ${process.platform}`;
 // Timings are only as quiet as the machine: the 1-minute load average, before and after, says how quiet it was.
 const load = `load average ${loadAtStart.toFixed(2)} at start, ${(loadavg()[0] ?? 0).toFixed(2)} at end`;
 console.log(`arcadia bench on ${machine}; ${((performance.now() - started) / 1000).toFixed(0)} s, ${load}\n`);

@@ -27,7 +27,8 @@ function bareTransactions(dir: string): { burst(ms: number): Burst; close(): voi
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.exec(
-    "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE e (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT); INSERT INTO t VALUES (1, '')",
+    'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE TABLE e (id INTEGER PRIMARY KEY AUTOINCREMENT, v ' +
+      "TEXT); INSERT INTO t VALUES (1, '')",
   );
   const update = db.prepare('UPDATE t SET v = ? WHERE id = 1');
   const insert = db.prepare('INSERT INTO e (v) VALUES (?)');
@@ -156,8 +157,10 @@ export async function benchRunnerOverhead(rounds = 8, burstMs = 500): Promise<Be
         baseline: Math.round(barePerSecond),
         ratio,
         note:
-          `baseline: bare better-sqlite3 transactions/s (WAL, synchronous=FULL); target ratio >= 0.5: ${met(ratio >= 0.5)}; ` +
-          `${rounds} alternating ${burstMs} ms bursts (ratios ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}); ` +
+          `baseline: bare better-sqlite3 transactions/s (WAL, synchronous=FULL); target ratio >= ` +
+          `0.5: ${met(ratio >= 0.5)}; ` +
+          `${rounds} alternating ${burstMs} ms bursts ` +
+          `(ratios ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}); ` +
           `sagas of ${STEPS_PER_SAGA} steps, lock and saga start/end included`,
       },
     ];

@@ -19,7 +19,9 @@ const REAL_LISTING_LAG_MS = 5_000;
 const REAL_POLL_MS = 5_000;
 const ACTION_MS = REAL_ACTION_MS / TIME_SCALE;
 
-/** arcadia against a simulator at `url`, polling and looking up at DigitalOcean's 5 s scaled down like the simulator. */
+/**
+ * arcadia against a simulator at `url`, polling and looking up at DigitalOcean's 5 s scaled down like the simulator.
+ */
 export function scaledSimulatorEnv(home: string, url: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return baseEnv({
     ARCADIA_HOME: home,
@@ -116,7 +118,10 @@ function analyse(sim: RunningSimulator, dropletId: number, fromSeq: number): Sna
   };
 }
 
-/** `targeted`: the <= 8 target assumes a history to time the wait by (ARCHITECTURE.md, "The snapshot step"); a first-ever snapshot has none. */
+/**
+ * `targeted`: the <= 8 target assumes a history to time the wait by (ARCHITECTURE.md, "The snapshot step"); a
+ * first-ever snapshot has none.
+ */
 function summary(label: string, runs: SnapshotRequests[], targeted: boolean): BenchRow[] {
   const totals = runs.map((r) => r.total);
   const value = median(totals);
@@ -137,16 +142,20 @@ function summary(label: string, runs: SnapshotRequests[], targeted: boolean): Be
           ? `target <= ${TARGET_REQUESTS}: ${met(Math.max(...totals) <= TARGET_REQUESTS)}`
           : 'no target: no history to time the wait by') +
         `; runs ${totals.join(', ')}; ` +
-        `typical: ${typical.polls} polls + ${typical.listings} listings + ${typical.other} other (droplet GET, POST); ` +
-        `2-min action, 5 s listing lag, at 1/${TIME_SCALE} time; baseline: fixed 5 s poll (${fixedPolls} polls + the same others, computed)`,
+        `typical: ${typical.polls} polls + ${typical.listings} listings + ${typical.other} other (droplet ` +
+        `GET, POST); ` +
+        `2-min action, 5 s listing lag, at 1/${TIME_SCALE} time; baseline: fixed 5 s poll (${fixedPolls} ` +
+        `polls + the same others, computed)`,
     },
     {
       name: `snapshot completion noticed after, ${label}`,
       value: median(noticedReal),
       unit: 's (real time)',
       note:
-        `runs ${noticedReal.map((s) => s.toFixed(1)).join(', ')} s = measured ${runs.map((r) => r.noticedAfterMs).join(', ')} ms x${TIME_SCALE}; ` +
-        `completion (POST + action time) to the poll that saw "completed"; no numeric target (the design: "within seconds"; a fixed 5 s poll: <= 5 s)`,
+        `runs ${noticedReal.map((s) => s.toFixed(1)).join(', ')} s = ` +
+        `measured ${runs.map((r) => r.noticedAfterMs).join(', ')} ms x${TIME_SCALE}; ` +
+        `completion (POST + action time) to the poll that saw "completed"; no numeric target (the design: ` +
+        `"within seconds"; a fixed 5 s poll: <= 5 s)`,
     },
   ];
 }
@@ -154,7 +163,8 @@ function summary(label: string, runs: SnapshotRequests[], targeted: boolean): Be
 /**
  * API requests one snapshot saga costs, from the simulator's request log: a first snapshot into an empty ledger, a
  * droplet's second (the step sleeps through most of the time its first took, then polls), and the first of a
- * droplet new to a ledger that has other droplets' snapshots (ARCHITECTURE.md, "The snapshot step": "or of droplets with a similar disk").
+ * droplet new to a ledger that has other droplets' snapshots (ARCHITECTURE.md, "The snapshot step": "or of droplets
+ * with a similar disk").
  */
 export async function benchSnapshotPolling(): Promise<BenchRow[]> {
   const own = Array.from({ length: REPEATS }, (_, i) => FIRST_DROPLET + i);

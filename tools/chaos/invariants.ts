@@ -172,13 +172,17 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
       out.push({
         rule: 'duplicate',
         sagaId: saga.id,
-        message: `${saga.status} saga ${saga.id} made ${made.length} snapshots named ${name} (ids ${made.map((s) => s.id).join(', ')})`,
+        message:
+          `${saga.status} saga ${saga.id} made ${made.length} snapshots named ${name} ` +
+          `(ids ${made.map((s) => s.id).join(', ')})`,
       });
     else if (live.length > 1)
       out.push({
         rule: 'duplicate',
         sagaId: saga.id,
-        message: `${saga.status} saga ${saga.id} posted ${live.length} snapshot actions for ${name} (ids ${live.map((a) => a.id).join(', ')})`,
+        message:
+          `${saga.status} saga ${saga.id} posted ${live.length} snapshot actions for ${name} ` +
+          `(ids ${live.map((a) => a.id).join(', ')})`,
       });
     if (saga.status === 'succeeded') {
       const recordedId = saga.context.snapshot_id;
@@ -194,13 +198,16 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
         out.push({
           rule: 'wrong-id',
           sagaId: saga.id,
-          message: `succeeded saga ${saga.id} recorded snapshot ${String(recordedId)}, the provider has ${alive[0]?.id} named ${name}`,
+          message:
+            `succeeded saga ${saga.id} recorded snapshot ${String(recordedId)}, the provider ` +
+            `has ${alive[0]?.id} named ${name}`,
         });
       } else if (alive.length === 1 && saga.context.snapshot_name !== name) {
         out.push({
           rule: 'wrong-id',
           sagaId: saga.id,
-          message: `succeeded saga ${saga.id} recorded the name ${String(saga.context.snapshot_name)}, expected ${name}`,
+          message:
+            `succeeded saga ${saga.id} recorded the name ` + `${String(saga.context.snapshot_name)}, expected ${name}`,
         });
       }
     } else {
@@ -208,7 +215,9 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
         out.push({
           rule: 'leak',
           sagaId: saga.id,
-          message: `${saga.status} saga ${saga.id} left ${alive.length} snapshot(s) named ${name} (ids ${alive.map((s) => s.id).join(', ')})`,
+          message:
+            `${saga.status} saga ${saga.id} left ${alive.length} snapshot(s) named ${name} ` +
+            `(ids ${alive.map((s) => s.id).join(', ')})`,
         });
       if (live.some((a) => a.status === 'in-progress'))
         out.push({
@@ -219,7 +228,8 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
     }
   }
 
-  // Snapshots under arcadia's names that no saga in the ledger accounts for (others' snapshots are not arcadia's business).
+  // Snapshots under arcadia's names that no saga in the ledger accounts for (others' snapshots are not arcadia's
+  // business).
   for (const snapshot of world.snapshots) {
     if (
       snapshot.createdByActionId !== null &&
@@ -244,7 +254,9 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
     ) {
       out.push({
         rule: 'running-action',
-        message: `snapshot action ${action.id} for ${action.snapshotName} is running and no saga in the ledger has that name`,
+        message:
+          `snapshot action ${action.id} for ${action.snapshotName} is running and no saga in the ledger has ` +
+          `that name`,
       });
     }
   }
@@ -257,7 +269,9 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
     if (!parsed) {
       out.push({
         rule: 'foreign-delete',
-        message: `snapshot ${snapshot.id} "${snapshot.name}" of droplet ${snapshot.dropletId} was deleted, and arcadia did not make it`,
+        message:
+          `snapshot ${snapshot.id} "${snapshot.name}" of droplet ${snapshot.dropletId} was deleted, and arcadia ` +
+          `did not make it`,
       });
     } else if (
       !byName.has(snapshot.name) &&
@@ -265,7 +279,9 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
     ) {
       out.push({
         rule: 'unjustified-delete',
-        message: `snapshot ${snapshot.id} ${snapshot.name} of droplet ${snapshot.dropletId} was deleted, and no saga prunes that droplet`,
+        message:
+          `snapshot ${snapshot.id} ${snapshot.name} of droplet ${snapshot.dropletId} was deleted, and no saga ` +
+          `prunes that droplet`,
       });
     }
   }
@@ -316,7 +332,9 @@ function checkRetention(snapshotSagas: CheckedSaga[], world: CheckedWorld, out: 
       out.push({
         rule: 'retention',
         sagaId: saga.id,
-        message: `saga ${saga.id} --keep ${keep} on droplet ${dropletId} kept older snapshots [${[...kept].join(', ')}], expected the newest ${keep - 1}: [${[...expected].join(', ')}]`,
+        message:
+          `saga ${saga.id} --keep ${keep} on droplet ${dropletId} kept older snapshots ` +
+          `[${[...kept].join(', ')}], expected the newest ${keep - 1}: [${[...expected].join(', ')}]`,
       });
     }
   }

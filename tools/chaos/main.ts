@@ -21,7 +21,9 @@ if (options.help) {
   const log = (line: string): void => void (options.json ? process.stderr : process.stdout).write(`${line}\n`);
   if (!options.json)
     log(
-      `arcadia chaos: ${options.runs} runs from seed ${options.seed}${options.seedFromClock ? ' (from the clock)' : ''}, ${options.concurrency} at a time`,
+      `arcadia chaos: ${options.runs} runs from ` +
+        `seed ${options.seed}${options.seedFromClock ? ' (from the clock)' : ''}, ` +
+        `${options.concurrency} at a time`,
     );
   let done = 0;
   const summary = await runChaos(options, (outcome) => {

@@ -8,7 +8,9 @@ export const LONG_RUNS = 200;
 /** `--short` is seeded by a constant, so CI sees the same plans every time. */
 export const SHORT_SEED = 1;
 
-export const USAGE = `Usage: npm run chaos -- [--short | --long] [--runs N] [--seed S] [--concurrency N] [--scenario LIST] [--strict] [--json] [--quiet] [--keep-homes]
+export const USAGE =
+  `Usage: npm run chaos -- [--short | --long] [--runs N] [--seed S] [--concurrency N] [--scenario LIST] ` +
+  `[--strict] [--json] [--quiet] [--keep-homes]
 
 Many seeded runs of arcadia (single and batch snapshots, the rollback smoke saga) against the built-in simulator,
 with SIGKILLs (timed and at failpoints), SIGSTOP/SIGCONT around a takeover, lost POST replies, 5xx bursts, 429s,

@@ -37,10 +37,11 @@ export function runLine(
 ): string {
   const { plan } = outcome;
   const keep = plan.args.indexOf('--keep');
+  const killed = outcome.kills.timer + outcome.kills.failpoint - outcome.resumeKills > 0;
   const parts = [
     `[${String(index).padStart(String(total).length)}/${total}] seed ${plan.seed}`,
     `${scenarioOf(plan)}${keep >= 0 ? ` --keep ${plan.args[keep + 1]}` : ''}`,
-    `${describeKill(plan.kill)}${outcome.kills.timer + outcome.kills.failpoint - outcome.resumeKills > 0 ? ' (killed)' : plan.kill.kind === 'none' ? '' : ' (missed)'}`,
+    `${describeKill(plan.kill)}${killed ? ' (killed)' : plan.kill.kind === 'none' ? '' : ' (missed)'}`,
   ];
   if (outcome.resumeKills > 0) parts.push(`resume killed (${describeKill(plan.resumeKill)})`);
   if (outcome.intrusion) parts.push(outcome.intrusion);
@@ -59,7 +60,8 @@ export function runLine(
 function findings(list: SeededViolation[], options: Pick<ChaosOptions, 'scenarios'>): string[] {
   return list.flatMap((v) => [
     `    seed ${v.seed} [${v.rule}] ${v.message}`,
-    `      replay: ${replayCommand(v.seed, options)}${v.keptAt ? `; ledger and simulator state kept in ${v.keptAt}` : ''}`,
+    `      replay: ${replayCommand(v.seed, options)}` +
+      `${v.keptAt ? `; ledger and simulator state kept in ${v.keptAt}` : ''}`,
   ]);
 }
 
@@ -69,17 +71,25 @@ export function summaryText(
 ): string {
   const f = summary.faults;
   const lines = [
-    `arcadia chaos: ${summary.runs} runs, seeds ${summary.firstSeed}..${summary.lastSeed}, ${options.concurrency} at a time, ${seconds(summary.ms)}`,
-    `  runs        ${summary.runs} (${summary.scenarios.single} single snapshot, ${summary.scenarios.batch} batch, ${summary.scenarios.smoke} rollback smoke)`,
+    `arcadia chaos: ${summary.runs} runs, ` +
+      `seeds ${summary.firstSeed}..${summary.lastSeed}, ${options.concurrency} at a time, ${seconds(summary.ms)}`,
+    `  runs        ${summary.runs} (${summary.scenarios.single} single snapshot, ${summary.scenarios.batch} ` +
+      `batch, ${summary.scenarios.smoke} rollback smoke)`,
     `  sagas       ${Object.values(summary.sagas).reduce((a, b) => a + b, 0)} (${counted(summary.sagas)})`,
-    `  kills       ${summary.kills.total} SIGKILLs (${summary.kills.timer} timed, ${summary.kills.failpoint} at failpoints; ${summary.kills.duringResume} of them during saga resume)`,
-    `  faults      ${f.total} injected (${f.serverErrors} 5xx in bursts, ${f.droppedReplies} dropped replies, ${f.errorsAfterEffect} 500s after the effect, ${f.slowReplies} slow replies, ${f.erroredActions} errored actions, ${f.rateLimited} x 429)`,
-    `  recovery    ${summary.resumes} saga resume --all, ${summary.intrusions} competing processes, ${summary.requests} requests to the simulator`,
-    `  pauses      ${summary.pauses} first commands SIGSTOPped, taken over and SIGCONTed (none may send a request after)`,
+    `  kills       ${summary.kills.total} SIGKILLs (${summary.kills.timer} timed, ${summary.kills.failpoint} ` +
+      `at failpoints; ${summary.kills.duringResume} of them during saga resume)`,
+    `  faults      ${f.total} injected (${f.serverErrors} 5xx in bursts, ${f.droppedReplies} dropped ` +
+      `replies, ${f.errorsAfterEffect} 500s after the effect, ${f.slowReplies} slow replies, ${f.erroredActions} ` +
+      `errored actions, ${f.rateLimited} x 429)`,
+    `  recovery    ${summary.resumes} saga resume --all, ${summary.intrusions} competing ` +
+      `processes, ${summary.requests} requests to the simulator`,
+    `  pauses      ${summary.pauses} first commands SIGSTOPped, taken over and SIGCONTed (none may send a ` +
+      `request after)`,
   ];
   if (!options.strict) {
     lines.push(
-      `  attention   ${summary.attention.length} saga(s) ended compensation_failed (exit 5, a human is asked to look; not a broken promise; --strict fails on them)`,
+      `  attention   ${summary.attention.length} saga(s) ended compensation_failed (exit 5, a human is asked ` +
+        `to look; not a broken promise; --strict fails on them)`,
     );
     lines.push(...findings(summary.attention, options));
   }

@@ -187,7 +187,9 @@ async function intrude(
   if (intruder.kind === 'foreign-snapshot') {
     return {
       outcomes: [],
-      what: `a console snapshot of droplet ${intruder.dropletId} at ${intruder.afterMs} ms (${await foreignSnapshot(sim, intruder.dropletId)})`,
+      what:
+        `a console snapshot of droplet ${intruder.dropletId} at ${intruder.afterMs} ms ` +
+        `(${await foreignSnapshot(sim, intruder.dropletId)})`,
     };
   }
   if (intruder.kind === 'resume-all')
@@ -296,7 +298,8 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
         processes
           .map(
             (p) =>
-              `$ arcadia ${p.args.join(' ')}\n# exit ${p.code} signal ${p.signal} killed by ${p.killedBy ?? '-'} after ${p.ms} ms\n${p.stdout}\n--- stderr ---\n${p.stderr}\n`,
+              `$ arcadia ${p.args.join(' ')}\n# exit ${p.code} signal ${p.signal} killed ` +
+              `by ${p.killedBy ?? '-'} after ${p.ms} ms\n${p.stdout}\n--- stderr ---\n${p.stderr}\n`,
           )
           .join('\n'),
       );

@@ -43,6 +43,7 @@ export function printReconcile(output: Output, report: ReconcileReport): void {
     ),
   );
   output.print(
-    `${report.leaks.length} leaked snapshot(s), $${report.monthlyCostUsd.toFixed(2)} a month${report.sagaId ? `; deleted by saga ${report.sagaId}` : '; delete them with --delete'}`,
+    `${report.leaks.length} leaked snapshot(s), $${report.monthlyCostUsd.toFixed(2)} a ` +
+      `month${report.sagaId ? `; deleted by saga ${report.sagaId}` : '; delete them with --delete'}`,
   );
 }

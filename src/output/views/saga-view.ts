@@ -158,7 +158,8 @@ export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEven
     return;
   }
   const owner = saga.owner
-    ? `pid ${saga.owner.pid} on ${saga.owner.host} since ${isoTime(saga.owner.acquiredAt)}${ownerAlive === false ? ' (gone: resume it)' : ''}`
+    ? `pid ${saga.owner.pid} on ${saga.owner.host} ` +
+      `since ${isoTime(saga.owner.acquiredAt)}${ownerAlive === false ? ' (gone: resume it)' : ''}`
     : 'none';
   output.print(`Saga     ${saga.id}`);
   output.print(`Kind     ${saga.kind}`);

@@ -1,7 +1,9 @@
 import { humanDuration, safeText } from '../format.js';
 import type { Output } from '../output.js';
 
-/** One droplet's line in a snapshot run: the `snapshot --json` entry of ARCHITECTURE.md, "Interface", plus `resumed`. */
+/**
+ * One droplet's line in a snapshot run: the `snapshot --json` entry of ARCHITECTURE.md, "Interface", plus `resumed`.
+ */
 export interface SnapshotResult {
   /** Null only for a resumed saga whose inputs name no droplet (a ledger arcadia did not write). */
   dropletId: number | null;
@@ -59,7 +61,8 @@ function summaryLine(results: SnapshotResult[]): string {
   const failed = results.length - succeeded - skipped - pending - interrupted;
   const resumed = results.filter((r) => r.resumed).length;
   const parts = [
-    `${succeeded} succeeded, ${failed} failed, ${skipped} skipped${interrupted > 0 ? `, ${interrupted} interrupted` : ''}`,
+    `${succeeded} succeeded, ${failed} failed, ${skipped} ` +
+      `skipped${interrupted > 0 ? `, ${interrupted} interrupted` : ''}`,
   ];
   if (pending > 0) parts.push(`${pending} pending (run them with: ${RESUME_PENDING_COMMAND})`);
   if (resumed > 0) parts.push(`${resumed} of these resumed from an earlier run`);

@@ -33,7 +33,10 @@ import { ActionTimeoutError, actionDurationMs, expectedDuration, waitForAction, 
 
 export { SNAPSHOT_KEYS } from './progress.js';
 
-/** Requests lost in transit or refused while the droplet is busy: this many, then the step gives up (and compensation cleans up). */
+/**
+ * Requests lost in transit or refused while the droplet is busy: this many, then the step gives up (and compensation
+ * cleans up).
+ */
 const MAX_RECONCILES = 5;
 
 export function dropletIdInput(ctx: Pick<StepContext, 'input'>): number {
@@ -187,7 +190,8 @@ async function finish(
   const result = await lookUp(api, ctx, dropletId, name, deps, adopted && done);
   if (!result) {
     throw new StepFailedError(
-      `snapshot action ${done.id} completed but no snapshot named ${name} was listed after ${deps.timings.lookupAttempts} look-ups (ARCADIA_LOOKUP_ATTEMPTS)`,
+      `snapshot action ${done.id} completed but no snapshot named ${name} was listed ` +
+        `after ${deps.timings.lookupAttempts} look-ups (ARCADIA_LOOKUP_ATTEMPTS)`,
     );
   }
   if ('found' in result) return { output: snapshotOutput(result.found, name, actionDurationMs(done)) };
@@ -197,10 +201,10 @@ async function finish(
 }
 
 /**
- * Reconcile before act (ARCHITECTURE.md, "The snapshot step"): a recorded snapshot is done; an awaited action is polled, not
- * re-posted; once a POST may have happened, a snapshot carrying our name or a snapshot action begun since is adopted,
- * and set aside again if it turns out to have made someone else's snapshot. Only when none of that finds anything is
- * the action posted, and its id is checkpointed the moment it returns. progress.ts names the stages.
+ * Reconcile before act (ARCHITECTURE.md, "The snapshot step"): a recorded snapshot is done; an awaited action is
+ * polled, not re-posted; once a POST may have happened, a snapshot carrying our name or a snapshot action begun since
+ * is adopted, and set aside again if it turns out to have made someone else's snapshot. Only when none of that finds
+ * anything is the action posted, and its id is checkpointed the moment it returns. progress.ts names the stages.
  */
 async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies): Promise<SagaContext> {
   const decoded = decodeProgress(ctx.context);
@@ -237,7 +241,8 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
     progress = posting;
     if (reconcile >= MAX_RECONCILES) {
       throw new StepFailedError(
-        `could not start a snapshot of droplet ${dropletId} in ${MAX_RECONCILES} requests (replies lost or the droplet kept busy)`,
+        `could not start a snapshot of droplet ${dropletId} in ${MAX_RECONCILES} requests (replies lost or ` +
+          `the droplet kept busy)`,
       );
     }
 
@@ -330,7 +335,8 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
       : await findOwnAction(api, dropletId, progress);
   const done = action ? await waitBeforeUndo(api, ctx, action, name, deps) : undefined;
   if (done?.status !== 'completed') {
-    await deleteAll(await findByName(api, dropletId, name)); // nothing should exist; a single look costs little and proves it
+    // nothing should exist; a single look costs little and proves it
+    await deleteAll(await findByName(api, dropletId, name));
     return;
   }
   // The completed action's snapshot may take a while to be listed: look as long as the forward step would.
@@ -344,7 +350,8 @@ async function compensateSnapshot(ctx: StepContext, deps: SnapshotStepDependenci
     if (attempt < deps.timings.lookupAttempts) await ctx.sleep(deps.timings.lookupIntervalMs);
   }
   throw new StepFailedError(
-    `snapshot action ${done.id} completed but no snapshot named ${name} was listed after ${deps.timings.lookupAttempts} look-ups; ` +
+    `snapshot action ${done.id} completed but no snapshot named ${name} was listed ` +
+      `after ${deps.timings.lookupAttempts} look-ups; ` +
       'it may still appear: check with arcadia reconcile',
   );
 }

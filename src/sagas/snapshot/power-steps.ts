@@ -6,7 +6,9 @@ import type { SnapshotApi, SnapshotStepDependencies } from './api.js';
 import { dropletIdInput } from './create-snapshot-step.js';
 import { waitForAction } from './wait.js';
 
-/** True once arcadia decided to turn the droplet off; recorded before the first power request so a crash cannot lose it. */
+/**
+ * True once arcadia decided to turn the droplet off; recorded before the first power request so a crash cannot lose it.
+ */
 export const POWERED_OFF_KEY = 'powered_off_by_arcadia';
 
 type PowerAction = 'shutdown' | 'power_off' | 'power_on';

@@ -1,7 +1,9 @@
 import type { Json, SagaContext } from '../../engine/types.js';
 import { InvalidRetentionPolicyError } from './retention-errors.js';
 
-/** restic's `forget` options, with restic's meaning (ARCHITECTURE.md, "Retention"). Counts are at least 1 when given. */
+/**
+ * restic's `forget` options, with restic's meaning (ARCHITECTURE.md, "Retention"). Counts are at least 1 when given.
+ */
 export interface RetentionPolicy {
   keepLast?: number;
   keepHourly?: number;

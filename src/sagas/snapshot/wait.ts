@@ -79,7 +79,8 @@ export async function waitForAction(
     polls++;
     failpoint('action.polled');
     ctx.progress(
-      `${current.type} action ${current.id} ${current.status} after ${Math.round((ctx.clock.now() - startedAt) / 1000)}s`,
+      `${current.type} action ${current.id} ${current.status} ` +
+        `after ${Math.round((ctx.clock.now() - startedAt) / 1000)}s`,
     );
   }
   return current;

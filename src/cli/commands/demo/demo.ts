@@ -62,7 +62,8 @@ export async function runDemo(ctx: CliContext): Promise<ExitCode> {
     );
 
     heading(
-      `arcadia saga start --kind test --step create_droplet_snapshot --step fail --input droplet_provider_id=${DEMO_DROPLET}`,
+      `arcadia saga start --kind test --step create_droplet_snapshot --step fail --input ` +
+        `droplet_provider_id=${DEMO_DROPLET}`,
     );
     output.print('(the smoke check: the snapshot is made, the fail step fails, the snapshot is deleted again)');
     const smokeCode = await runSagaStart(

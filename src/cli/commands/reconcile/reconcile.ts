@@ -111,7 +111,8 @@ export function registerReconcile(program: Command, ctx: CliContext, setExit: (c
     .option('--json', 'print JSON', false)
     .addHelpText(
       'after',
-      '\nExit code 5 when leaks remain (listed), 0 when there are none or all were deleted.\n\nExamples:\n  arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json',
+      '\nExit code 5 when leaks remain (listed), 0 when there are none or all were deleted.\n\nExamples:\n  ' +
+        'arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json',
     )
     .action(async (dropletIds: string[], o: { tag?: string; delete: boolean; json: boolean }) => {
       setExit(await runReconcile({ dropletIds, tag: o.tag, delete: o.delete, json: o.json }, ctx));
