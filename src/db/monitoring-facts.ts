@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import type Database from 'better-sqlite3';
-import { sagaRuns } from './schema.js';
+import { reconcileReports, sagaRuns } from './schema.js';
 
 /** A succeeded snapshot saga as monitoring reads it; fields a saga lacks (older versions, damage) are null. */
 export interface SucceededSnapshot {
@@ -20,7 +20,7 @@ export interface MonitoringFacts {
   succeeded: SucceededSnapshot[];
   /** Snapshot ids retention or a reconcile deleted. */
   deletedSnapshotIds: Set<string>;
-  /** Leaks the newest reconcile saga left behind, or null when none was ever recorded. */
+  /** Leaks the newest reconcile found that are not deleted since, or null when no reconcile ever ran here. */
   leakedSnapshots: number | null;
 }
 
@@ -81,14 +81,10 @@ export function monitoringFacts(sqlite: Database.Database): MonitoringFacts {
     SELECT json_extract(${sagaRuns.context}, '$.deleted_snapshot_ids') AS ids FROM ${sagaRuns}
     WHERE ${sagaRuns.kind} = 'reconcile' AND json_valid(${sagaRuns.context})`);
   const deletedSnapshotIds = new Set(deleted.flatMap((row) => jsonIds(row.ids)));
-  const [reconcile] = db.all<{ found: unknown; deleted: unknown }>(sql`
-    SELECT json_extract(${sagaRuns.context}, '$.__inputs__.snapshot_ids') AS found,
-      json_extract(${sagaRuns.context}, '$.deleted_snapshot_ids') AS deleted
-    FROM ${sagaRuns}
-    WHERE ${sagaRuns.kind} = 'reconcile' AND json_valid(${sagaRuns.context})
-    ORDER BY ${sagaRuns.createdAt} DESC, ${sagaRuns.id} DESC LIMIT 1`);
-  const leakedSnapshots = reconcile
-    ? jsonIds(reconcile.found).filter((id) => !jsonIds(reconcile.deleted).includes(id)).length
-    : null;
+  // The newest reconcile's findings, less what a deletion (its own --delete saga, or a later one) removed since.
+  const [report] = db.all<{ ids: unknown }>(sql`
+    SELECT ${reconcileReports.leakedSnapshotIds} AS ids FROM ${reconcileReports}
+    ORDER BY ${reconcileReports.at} DESC, ${reconcileReports.id} DESC LIMIT 1`);
+  const leakedSnapshots = report ? jsonIds(report.ids).filter((id) => !deletedSnapshotIds.has(id)).length : null;
   return { succeeded, deletedSnapshotIds, leakedSnapshots };
 }

@@ -72,3 +72,15 @@ export const sagaEvents = sqliteTable(
   },
   (t) => [index('saga_events_saga').on(t.sagaId, t.id)],
 );
+
+/**
+ * What each `reconcile` found: the leaked snapshot ids (JSON array), whether or not it deleted them. The metrics file
+ * reports the newest report's leaks that no later deletion removed, so a plain `reconcile` counts too.
+ */
+export const reconcileReports = sqliteTable('reconcile_reports', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  at: integer('at').notNull(),
+  /** The droplets it looked at: `tag:<tag>`, `droplets:<id,...>`, or `all`. */
+  scope: text('scope').notNull(),
+  leakedSnapshotIds: text('leaked_snapshot_ids').notNull(),
+});

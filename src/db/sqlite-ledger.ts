@@ -223,6 +223,16 @@ export class SqliteSagaLedger implements SagaLedger {
     return this.read(() => monitoringFacts(this.sqlite));
   }
 
+  /** What a `reconcile` found, so the metrics file can report the last reconcile's leaks. */
+  recordReconcileReport(at: number, scope: string, leakedSnapshotIds: string[]): void {
+    this.write(() =>
+      this.db
+        .insert(schema.reconcileReports)
+        .values({ at, scope, leakedSnapshotIds: JSON.stringify(leakedSnapshotIds) })
+        .run(),
+    );
+  }
+
   /** Runs `work` in one IMMEDIATE transaction, turning driver errors into ledger errors. */
   private write<T>(work: () => T): T {
     try {

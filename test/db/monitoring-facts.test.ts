@@ -43,15 +43,26 @@ describe("the ledger's facts for monitoring", () => {
     expect(facts.leakedSnapshots).toBeNull();
   });
 
-  it("counts the newest reconcile's leaks that it did not delete, and what it deleted as deleted", () => {
+  it("counts the newest reconcile's leaks that no deletion removed since, a plain reconcile's too", () => {
     const t = testLedger();
-    const found = { snapshot_ids: ['a', 'b', 'c'] };
-    record(t, { kind: 'reconcile', inputs: { snapshot_ids: ['x'] }, status: 'succeeded', at: 1_000 });
+    t.ledger.recordReconcileReport(1_000, 'all', ['x']);
+    t.ledger.recordReconcileReport(2_000, 'tag:web', ['a', 'b', 'c']);
+    expect(t.ledger.monitoringFacts().leakedSnapshots).toBe(3);
+    // Its --delete saga removed one before it failed: two are left.
     const outputs = { deleted_snapshot_ids: ['a'] };
-    record(t, { kind: 'reconcile', inputs: found, status: 'rolled_back', at: 2_000, outputs });
+    record(t, {
+      kind: 'reconcile',
+      inputs: { snapshot_ids: ['a', 'b', 'c'] },
+      status: 'rolled_back',
+      at: 2_001,
+      outputs,
+    });
     const facts = t.ledger.monitoringFacts();
     expect(facts.leakedSnapshots).toBe(2);
     expect([...facts.deletedSnapshotIds].sort()).toEqual(['a']);
+    // A newer reconcile that found nothing: no leaks, whatever the older one said.
+    t.ledger.recordReconcileReport(3_000, 'all', []);
+    expect(t.ledger.monitoringFacts().leakedSnapshots).toBe(0);
   });
 
   it('skips a damaged context instead of failing the whole read', () => {

@@ -65,6 +65,36 @@ describe('snapshot --metrics-file', () => {
     expect(valueOf(metrics, 'arcadia_last_success_timestamp_seconds', { droplet_id: '1001' })).toBe(lastSuccess);
   });
 
+  it("reports the last reconcile's leaks, a plain reconcile's too, and 0 once --delete removed them", async () => {
+    box = await sandbox({
+      ...FAST_SIMULATOR,
+      droplets: [
+        {
+          id: 1001,
+          name: 'web-1',
+          snapshots: [
+            { name: 'arcadia-snap-1001-aaaaaaa1', createdAt: '2026-11-01T03:00:00Z' },
+            { name: 'arcadia-snap-1001-aaaaaaa2', createdAt: '2026-11-02T03:00:00Z' },
+          ],
+        },
+      ],
+    });
+    const file = join(box.home, 'arcadia.prom');
+    const first = await arcadia(['snapshot', '1001', '--metrics-file', file], box.env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(metricsOf(file).has('arcadia_leaked_snapshots')).toBe(false); // no reconcile ran yet
+
+    const found = await arcadia(['reconcile'], box.env);
+    expect(found.code, found.stderr).toBe(5);
+    await arcadia(['snapshot', '1001', '--metrics-file', file], box.env);
+    expect(valueOf(metricsOf(file), 'arcadia_leaked_snapshots')).toBe(2);
+
+    const cleaned = await arcadia(['reconcile', '--delete'], box.env);
+    expect(cleaned.code, cleaned.stderr).toBe(0);
+    await arcadia(['snapshot', '1001', '--metrics-file', file], box.env);
+    expect(valueOf(metricsOf(file), 'arcadia_leaked_snapshots')).toBe(0);
+  });
+
   it('is never observed half-written while runs replace it', async () => {
     box = await sandbox();
     const file = join(box.home, 'arcadia.prom');

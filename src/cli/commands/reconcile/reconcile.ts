@@ -68,6 +68,13 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
         reason,
       });
     }
+    // Recorded before any deletion: a --delete that fails half-way still leaves the count of what is left.
+    const scopeText = opts.tag !== undefined ? `tag:${opts.tag}` : ids.length ? `droplets:${ids.join(',')}` : 'all';
+    app.ledger.recordReconcileReport(
+      app.clock.now(),
+      scopeText,
+      leaks.map((l) => l.id),
+    );
     const report: ReconcileReport = {
       leaks,
       monthlyCostUsd: leaks.reduce((sum, l) => sum + l.monthlyCostUsd, 0),
