@@ -108,7 +108,7 @@ export function snapshotMetrics(run: RunFacts, ledger: MonitoringFacts | null): 
   if (ledger.leakedSnapshots !== null) {
     families.push({
       name: 'arcadia_leaked_snapshots',
-      help: 'Leaked arcadia snapshots the last recorded reconcile left undeleted.',
+      help: 'Leaked arcadia snapshots the last reconcile found that are not deleted since.',
       type: 'gauge',
       samples: [{ value: ledger.leakedSnapshots }],
     });
