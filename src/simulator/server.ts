@@ -119,6 +119,7 @@ class Simulator {
         ? injectedReply(injected)
         : route({
             world: this.world,
+            config: this.config,
             now,
             method,
             path: url.pathname,

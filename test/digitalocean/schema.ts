@@ -84,7 +84,7 @@ export const DROPLET: Schema = {
   tags: 'string[]',
   region: 'object',
   size_slug: 'string',
-  volume_ids: 'integer[]',
+  volume_ids: 'string[]',
   features: 'string[]',
   networks: 'object',
   image: 'object',
@@ -98,6 +98,19 @@ export const DROPLET_SNAPSHOT: Schema = { id: 'integer', ...SNAPSHOT_BASE, type:
 
 /** `/v2/snapshots`: string id and resource_id, tags array or null. */
 export const SNAPSHOT: Schema = { id: 'string', ...SNAPSHOT_BASE, resource_id: 'string', resource_type: 'string', tags: 'string[]|null' };
+
+/** `/v2/volumes` (volume_full.yml): UUID id, droplet_ids nullable, a region object. */
+export const VOLUME: Schema = {
+  id: 'string',
+  name: 'string',
+  droplet_ids: 'integer[]|null',
+  size_gigabytes: 'integer',
+  created_at: 'datetime',
+  region: 'object',
+  description: '?string',
+  filesystem_type: '?string',
+  tags: '?string[]|null',
+};
 
 export const ERROR_BODY: Schema = { id: 'string', message: 'string', request_id: '?string' };
 
