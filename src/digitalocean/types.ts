@@ -15,6 +15,21 @@ export type ImageActionType = 'transfer' | 'convert';
 
 export type ImageActionRequest = { type: 'transfer'; region: string } | { type: 'convert' };
 
+/** The body of `POST /v2/volumes/{id}/snapshots`: a name unique per volume. */
+export interface VolumeSnapshotRequest {
+  name: string;
+}
+
+/** Any body arcadia POSTs. */
+export type PostBody = DropletActionRequest | ImageActionRequest | VolumeSnapshotRequest;
+
+/** What a POST was for, named in an OutcomeUnknownError. */
+export type PostedWrite = DropletActionType | ImageActionType | 'volume_snapshot';
+
+export function postedWrite(body: PostBody): PostedWrite {
+  return 'type' in body ? body.type : 'volume_snapshot';
+}
+
 /** A block-storage volume as `/v2/volumes` lists it; at most one droplet holds it. */
 export interface Volume {
   id: string;
