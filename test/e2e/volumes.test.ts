@@ -1,28 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SimulatorConfigInput } from '../../src/simulator/index.js';
-import { arcadia, FAST_SIMULATOR, invariantViolations, readSagas, sandbox, type Sandbox } from './harness.js';
+import { arcadia, invariantViolations, readSagas, sandbox, type Sandbox } from './harness.js';
+import { VOL_A, VOL_B, VOLUME_SIMULATOR } from './volume-fixtures.js';
 
-const VOL_A = 'aaaaaaaa-1111-4111-8111-111111111111';
-const VOL_B = 'bbbbbbbb-2222-4222-8222-222222222222';
 const HOUR = 3_600_000;
-
-/** Droplet 1001 with two volumes; snapshots of volumes every 10 minutes at most, as DigitalOcean allows. */
-export const VOLUME_SIMULATOR: SimulatorConfigInput = {
-  ...FAST_SIMULATOR,
-  droplets: [
-    {
-      id: 1001,
-      name: 'db-1',
-      tags: ['db'],
-      volumes: [
-        { id: VOL_A, name: 'data' },
-        { id: VOL_B, name: 'logs' },
-      ],
-    },
-    { id: 1002, name: 'web-2', tags: ['web'] },
-  ],
-  imageActionDurationMs: { transfer: 200, convert: 100 },
-};
 
 let box: Sandbox | undefined;
 afterEach(async () => {

@@ -17,8 +17,10 @@ export const COPIED_REGIONS_KEY = 'copied_regions';
 /** Transfers that errored or went unanswered before the step gives up on a region. */
 const MAX_TRANSFERS = 3;
 
+/** A list of slugs; `saga start --input copy_to=ams3,sfo3` gives them comma-separated. */
 export function copyToInput(ctx: Pick<StepContext, 'input'>): string[] {
-  const raw = ctx.input(COPY_TO_INPUT);
+  const given = ctx.input(COPY_TO_INPUT);
+  const raw = typeof given === 'string' ? given.split(',') : given;
   if (!Array.isArray(raw) || !raw.every((r): r is string => typeof r === 'string' && isRegionSlug(r))) {
     throw new CopyToInputError(JSON.stringify(raw)?.slice(0, 80) ?? String(raw));
   }
