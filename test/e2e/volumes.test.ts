@@ -142,3 +142,39 @@ describe('snapshot --copy-to', () => {
     expect(box.sim.state().requests).toEqual([]);
   });
 });
+
+describe('reconcile and copies', () => {
+  it('reports a succeeded saga whose snapshot lacks its --copy-to regions (exit 5), not a copied one', async () => {
+    box = await sandbox(VOLUME_SIMULATOR);
+    expect((await arcadia(['snapshot', '1002', '--copy-to', 'ams3'], box.env)).code).toBe(0);
+    const clean = await arcadia(['reconcile', '--json'], box.env);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ leaks: [], missingCopies: [] });
+
+    // a saga that recorded copy_to but never copied (no copy step): as an older arcadia's would be
+    const inputs = ['--input', 'droplet_provider_id=1001', '--input', 'copy_to=ams3,lon1'];
+    const uncopied = await arcadia(
+      ['saga', 'start', '--kind', 'test', '--step', 'create_droplet_snapshot', ...inputs],
+      box.env,
+    );
+    expect(uncopied.code, uncopied.stderr).toBe(0);
+    const report = await arcadia(['reconcile', '--json'], box.env);
+    expect(report.code).toBe(5);
+    const saga = readSagas(box.home).find((s) => s.kind === 'test');
+    expect(JSON.parse(report.stdout)).toMatchObject({
+      leaks: [],
+      missingCopies: [
+        {
+          id: saga?.context.snapshot_id,
+          dropletId: 1001,
+          sagaId: saga?.id,
+          missingRegions: ['ams3', 'lon1'],
+          regions: ['nyc3'],
+        },
+      ],
+    });
+    const human = await arcadia(['reconcile'], box.env);
+    expect(human.code).toBe(5);
+    expect(human.stdout).toContain('ams3 lon1');
+  });
+});
