@@ -83,3 +83,25 @@ describe('crash matrix for volumes and copies: SIGKILL at a named point, then sa
     });
   }
 });
+
+describe('a cancel after a kill: compensation finds what was never recorded', () => {
+  const points = ['volume-snapshot.after-post', 'volume-snapshot.after-post@2', 'transfer.after-post'];
+  for (const point of points) {
+    it(`leaves nothing after SIGKILL at ${point} and saga cancel`, async () => {
+      const b = await sandbox({ ...VOLUME_SIMULATOR, imageActionDurationMs: { transfer: 1500 } });
+      box = b;
+      const crashed = await arcadia(FORWARD, { ...b.env, ARCADIA_FAILPOINTS: point });
+      expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+      const [saga] = readSagas(b.home);
+      const cancelled = await arcadia(['saga', 'cancel', saga?.id ?? ''], b.env);
+      expect([0, 1], cancelled.stderr).toContain(cancelled.code);
+      expect(readSagas(b.home)[0]?.status).toBe('cancelled');
+      const state = b.sim.state();
+      expect(state.volumeSnapshots.length).toBeGreaterThan(0);
+      expect(state.volumeSnapshots.filter((s) => s.deletedAt === null)).toEqual([]);
+      expect(state.snapshots.filter((s) => s.deletedAt === null && s.name.startsWith('arcadia-snap-'))).toEqual([]);
+      expect(state.imageActions.filter((a) => a.status === 'in-progress')).toEqual([]);
+      expect(invariantViolations(b.home, b.sim)).toEqual([]);
+    });
+  }
+});
