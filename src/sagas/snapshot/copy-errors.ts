@@ -28,3 +28,10 @@ export class CopyToInputError extends StepFailedError {
     super(`input copy_to must be a list of region slugs, got ${value}`);
   }
 }
+
+/** The copy step runs after the snapshot step: without its recorded snapshot there is nothing to copy. */
+export class SnapshotNotRecordedError extends StepFailedError {
+  constructor(readonly sagaId: string) {
+    super(`saga ${sagaId} recorded no droplet snapshot id: there is nothing to copy`);
+  }
+}

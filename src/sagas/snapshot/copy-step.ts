@@ -5,9 +5,13 @@ import { failpoint } from '../../engine/failpoint.js';
 import type { StepContext, StepDefinition } from '../../engine/step.js';
 import type { SagaContext } from '../../engine/types.js';
 import type { SnapshotApi, SnapshotStepDependencies } from './api.js';
-import { CopyToInputError, TransferFailedError, TransferUnconfirmedError } from './copy-errors.js';
+import {
+  CopyToInputError,
+  SnapshotNotRecordedError,
+  TransferFailedError,
+  TransferUnconfirmedError,
+} from './copy-errors.js';
 import { COPY_TO_INPUT } from './snapshot-saga.js';
-import { recordedSnapshotId } from './volume-snapshot-step.js';
 import { waitForAction } from './wait.js';
 
 /** Region to the id of the transfer action this saga started (or adopted) for it, checkpointed right after the POST. */
@@ -25,6 +29,13 @@ export function copyToInput(ctx: Pick<StepContext, 'input'>): string[] {
     throw new CopyToInputError(JSON.stringify(raw)?.slice(0, 80) ?? String(raw));
   }
   return raw;
+}
+
+/** The droplet snapshot's id, which the snapshot step recorded before this step. */
+function recordedSnapshotId(ctx: Pick<StepContext, 'context' | 'sagaId'>): string {
+  const id = ctx.context.snapshot_id;
+  if (typeof id !== 'string' || !/^\d+$/.test(id)) throw new SnapshotNotRecordedError(ctx.sagaId);
+  return id;
 }
 
 function recordedTransfers(context: Readonly<SagaContext>): Record<string, number> {

@@ -1,6 +1,5 @@
 import { ConflictError, NotFoundError, OutcomeUnknownError } from '../../digitalocean/errors.js';
 import type { Snapshot } from '../../digitalocean/types.js';
-import { StepFailedError } from '../../engine/errors.js';
 import { failpoint } from '../../engine/failpoint.js';
 import type { StepContext, StepDefinition } from '../../engine/step.js';
 import type { SagaContext } from '../../engine/types.js';
@@ -135,11 +134,4 @@ export function createVolumeSnapshotsStep(deps: SnapshotStepDependencies): StepD
       }
     },
   };
-}
-
-/** A step that needs the droplet snapshot's id, which an earlier step recorded. */
-export function recordedSnapshotId(ctx: Pick<StepContext, 'context'>): string {
-  const id = ctx.context.snapshot_id;
-  if (typeof id !== 'string' || !/^\d+$/.test(id)) throw new StepFailedError('no droplet snapshot id was recorded');
-  return id;
 }
