@@ -19,6 +19,9 @@ export interface Settings {
   stepRetryAttempts: number;
   maxRecoveryAttempts: number;
   interruptGraceMs: number;
+  /** DigitalOcean's limits per volume, checked before a volume snapshot's POST. */
+  volumeSnapshotLimit: number;
+  volumeSnapshotIntervalMs: number;
 }
 
 /** The heartbeat must fit this many times into the lock's stale time. */
@@ -62,5 +65,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     stepRetryAttempts: integerFromEnv(env, 'ARCADIA_STEP_ATTEMPTS', 3, 1),
     maxRecoveryAttempts: integerFromEnv(env, 'ARCADIA_MAX_RECOVERY_ATTEMPTS', 5, 1),
     interruptGraceMs: interruptGraceMs(env),
+    volumeSnapshotLimit: integerFromEnv(env, 'ARCADIA_VOLUME_SNAPSHOT_LIMIT', 25, 1),
+    volumeSnapshotIntervalMs: integerFromEnv(env, 'ARCADIA_VOLUME_SNAPSHOT_INTERVAL_MS', 600_000, 0),
   };
 }

@@ -17,20 +17,24 @@ import {
   checkEach,
   checkLinks,
   checkSnapshot,
+  checkVolume,
   isRecord,
   type ShapeCheck,
 } from './reply-validation.js';
 import { abortableSleep, type RequestGuard } from './request-guard.js';
 import { Transport, type ApiRequest } from './transport.js';
-import type {
-  Account,
-  Action,
-  Droplet,
-  DropletActionRequest,
-  DropletSnapshot,
-  Links,
-  RateLimit,
-  Snapshot,
+import {
+  postedWrite,
+  type Account,
+  type Action,
+  type Droplet,
+  type DropletActionRequest,
+  type DropletSnapshot,
+  type ImageActionRequest,
+  type Links,
+  type RateLimit,
+  type Snapshot,
+  type Volume,
 } from './types.js';
 
 export { clientOptionsFromEnv, type DigitalOceanClientOptions } from './options.js';
@@ -57,6 +61,22 @@ export interface DigitalOceanClient {
   getSnapshot(id: string): Promise<Snapshot>;
   /** DELETE /v2/snapshots/{id} (204). A 404 surfaces as NotFoundError: callers decide it means "already gone". */
   deleteSnapshot(id: string): Promise<void>;
+  /** GET /v2/volumes: DigitalOcean has no droplet filter, so callers match `droplet_ids`. */
+  listVolumes(filter?: { name?: string; region?: string }): Promise<Volume[]>;
+  /** A volume's snapshots (UUID ids). */
+  listVolumeSnapshots(volumeId: string): Promise<Snapshot[]>;
+  /**
+   * POST /v2/volumes/{id}/snapshots (201, synchronous: the reply is the finished snapshot). A name the volume has
+   * already surfaces as ConflictError; a lost reply as OutcomeUnknownError (the snapshot may exist).
+   */
+  createVolumeSnapshot(volumeId: string, name: string): Promise<Snapshot>;
+  /** DELETE /v2/volumes/snapshots/{id} (204). A 404 surfaces as NotFoundError. */
+  deleteVolumeSnapshot(id: string): Promise<void>;
+  /** POST /v2/images/{id}/actions (201, in the `action` wrapper). Never re-posted after a lost reply. */
+  postImageAction(imageId: number, body: ImageActionRequest): Promise<Action>;
+  getImageAction(imageId: number, actionId: number): Promise<Action>;
+  /** An image's actions, newest first as DigitalOcean lists them (callers must not rely on the order). */
+  listImageActions(imageId: number): Promise<Action[]>;
   getDroplet(id: number): Promise<Droplet>;
   listDroplets(filter?: { tagName?: string }): Promise<Droplet[]>;
   /** GET /v2/account: a cheap way to check a token. */
@@ -136,9 +156,8 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
   function malformed(request: ApiRequest, status: number, message: string): Error {
     const failure = failureOf(request, status, message);
     // a POST that succeeded with an unreadable body did create the action: only reconciling can find it
-    return request.body === undefined
-      ? new MalformedResponseError(failure)
-      : new OutcomeUnknownError(failure, request.body.type);
+    if (request.body === undefined) return new MalformedResponseError(failure);
+    return new OutcomeUnknownError(failure, postedWrite(request.body));
   }
 
   function pageError(request: ApiRequest, message: string, problem: PageProblem): Error {
@@ -223,6 +242,32 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
         const path = `/v2/snapshots/${encodeURIComponent(id)}`;
         await transport.send({ method: 'DELETE', path, purpose: 'provisioning', guard });
       },
+      listVolumes: (filter) =>
+        all<Volume>('/v2/volumes', 'volumes', checkVolume, { name: filter?.name, region: filter?.region }),
+      listVolumeSnapshots: (volumeId) =>
+        all<Snapshot>(`/v2/volumes/${encodeURIComponent(volumeId)}/snapshots`, 'snapshots', checkSnapshot),
+      async createVolumeSnapshot(volumeId, name) {
+        const path = `/v2/volumes/${encodeURIComponent(volumeId)}/snapshots`;
+        const request: ApiRequest = { method: 'POST', path, body: { name }, purpose: 'provisioning', guard };
+        return (await rooted<Snapshot>(request, 'snapshot', 'object', checkSnapshot)).value;
+      },
+      async deleteVolumeSnapshot(id) {
+        const path = `/v2/volumes/snapshots/${encodeURIComponent(id)}`;
+        await transport.send({ method: 'DELETE', path, purpose: 'provisioning', guard });
+      },
+      async postImageAction(imageId, body) {
+        const request: ApiRequest = {
+          method: 'POST',
+          path: `/v2/images/${imageId}/actions`,
+          body,
+          purpose: 'provisioning',
+          guard,
+        };
+        return (await rooted<Action>(request, 'action', 'object', checkAction)).value;
+      },
+      getImageAction: (imageId, actionId) =>
+        one<Action>(`/v2/images/${imageId}/actions/${actionId}`, 'action', checkAction),
+      listImageActions: (imageId) => all<Action>(`/v2/images/${imageId}/actions`, 'actions', checkAction),
       getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet', checkDroplet),
       listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', checkDroplet, { tag_name: filter?.tagName }),
       getAccount: () => one<Account>('/v2/account', 'account', checkAccount),

@@ -1,5 +1,5 @@
 import { ArcadiaError, ConfigError } from '../errors.js';
-import type { DropletActionType } from './types.js';
+import type { PostedWrite } from './types.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
@@ -132,7 +132,16 @@ export class NetworkError extends DigitalOceanError {
   readonly transient = true;
 }
 
-/** Any other status DigitalOcean is not documented to send on these endpoints (405, 409, ...). */
+/**
+ * 409: the volume already has a snapshot of that name (DigitalOcean does not document it, but sends it). For a
+ * deterministic name this is "already made", which the caller adopts.
+ */
+export class ConflictError extends DigitalOceanError {
+  readonly code = 'digitalocean_conflict';
+  readonly transient = false;
+}
+
+/** Any other status DigitalOcean is not documented to send on these endpoints (405, ...). */
 export class UnexpectedStatusError extends DigitalOceanError {
   readonly code = 'digitalocean_unexpected_status';
   readonly transient = false;
@@ -193,8 +202,8 @@ export class OutcomeUnknownError extends DigitalOceanError {
   readonly transient = true;
   constructor(
     failure: RequestFailure,
-    /** The `type` of the action that was posted. */
-    readonly attemptedType: DropletActionType,
+    /** What was posted: the action's `type`, or `volume_snapshot`. */
+    readonly attemptedType: PostedWrite,
     options?: { cause?: unknown },
   ) {
     super(failure, {

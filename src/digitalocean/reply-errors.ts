@@ -1,5 +1,6 @@
 import {
   BadRequestError,
+  ConflictError,
   ForbiddenError,
   NotFoundError,
   PendingEventError,
@@ -81,6 +82,7 @@ export function errorForReply(
   if (status === 401) return new UnauthorizedError(failure, tokenVariable);
   if (status === 403) return new ForbiddenError(failure, tokenVariable);
   if (status === 404) return new NotFoundError(failure);
+  if (status === 409) return new ConflictError(failure);
   if (status === 422)
     return PENDING_EVENT.test(failure.providerMessage)
       ? new PendingEventError(failure)

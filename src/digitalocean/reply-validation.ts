@@ -32,6 +32,14 @@ const stringArray: Rule = {
   expected: 'an array of strings',
 };
 const object: Rule = { test: isRecord, expected: 'an object' };
+const uuidArray: Rule = {
+  test: (v) => Array.isArray(v) && v.every((item) => uuidString.test(item)),
+  expected: 'an array of UUIDs',
+};
+const positiveIntegerArray: Rule = {
+  test: (v) => Array.isArray(v) && v.every((item) => positiveInteger.test(item)),
+  expected: 'an array of positive whole numbers',
+};
 
 function nullable(rule: Rule): Rule {
   return { test: (v) => v === null || rule.test(v), expected: `${rule.expected} or null` };
@@ -82,6 +90,15 @@ export const checkDroplet: ShapeCheck = shape({
   locked: boolean,
   status: text,
   tags: optional(stringArray),
+  // they end up in request paths: only UUIDs pass
+  volume_ids: optional(uuidArray),
+});
+
+/** `/v2/volumes`: a UUID id, and the droplet (at most one) that holds it. */
+export const checkVolume: ShapeCheck = shape({
+  id: uuidString,
+  name: text,
+  droplet_ids: nullable(positiveIntegerArray),
 });
 
 /** As `/v2/droplets/{id}/snapshots` lists them: integer ids. */
@@ -101,12 +118,14 @@ const snapshotFields = shape({
   resource_type: text,
   resource_id: text,
 });
+// transfers are checked against them
+const snapshotRegions = shape({ regions: optional(stringArray) });
 const dropletSnapshotIds = shape({ id: digitString, resource_id: digitString });
 const volumeSnapshotIds = shape({ id: uuidString, resource_id: uuidString });
 
 /** As `/v2/snapshots` shows them: string ids, digits for a droplet's snapshot, a UUID for a volume's. */
 export const checkSnapshot: ShapeCheck = (value, where) => {
-  const problem = snapshotFields(value, where);
+  const problem = snapshotFields(value, where) ?? snapshotRegions(value, where);
   if (problem !== undefined || !isRecord(value)) return problem;
   if (value.resource_type === 'droplet') return dropletSnapshotIds(value, where);
   if (value.resource_type === 'volume') return volumeSnapshotIds(value, where);

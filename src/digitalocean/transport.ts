@@ -18,14 +18,14 @@ import { readBodyCapped } from './reply-body.js';
 import { describeFailure, errorForReply } from './reply-errors.js';
 import { requestKind, type RequestGuard } from './request-guard.js';
 import { headerWaitMs, isRetryable, retryDelayMs, type RetryPolicy } from './retry.js';
-import type { DropletActionRequest, RateLimit } from './types.js';
+import { postedWrite, type PostBody, type RateLimit } from './types.js';
 
 export interface ApiRequest {
   method: HttpMethod;
   /** From the API root, e.g. `/v2/droplets/7`. */
   path: string;
   query?: Record<string, string | number | undefined>;
-  body?: DropletActionRequest;
+  body?: PostBody;
   purpose: TokenPurpose;
   /** The caller's fencing: checked before every attempt, and aborting every wait and the fetch. */
   guard?: RequestGuard;
@@ -195,9 +195,8 @@ export class Transport {
     const where = { method: request.method, path };
     if (attempt.kind === 'lost') {
       const failure: RequestFailure = { ...where, status: null, providerMessage: attempt.reason };
-      return request.body !== undefined
-        ? new OutcomeUnknownError(failure, request.body.type)
-        : new NetworkError(failure);
+      if (request.body === undefined) return new NetworkError(failure);
+      return new OutcomeUnknownError(failure, postedWrite(request.body));
     }
     const failure = describeFailure(attempt, where, this.secrets);
     const error = errorForReply(
@@ -206,8 +205,9 @@ export class Transport {
       headerWaitMs(attempt.status, attempt.headers, this.options.now()),
     );
     // after a 5xx a POST may have taken effect; 501 says the server cannot do it at all
-    if (request.body !== undefined && error instanceof ServerError && error.transient)
-      return new OutcomeUnknownError(failure, request.body.type);
+    if (request.body !== undefined && error instanceof ServerError && error.transient) {
+      return new OutcomeUnknownError(failure, postedWrite(request.body));
+    }
     return error;
   }
 
@@ -223,7 +223,7 @@ export class Transport {
         providerMessage: 'the success reply is not JSON',
       };
       // the action exists but its id is unreadable: only reconciling can find it
-      if (request.body !== undefined) throw new OutcomeUnknownError(failure, request.body.type);
+      if (request.body !== undefined) throw new OutcomeUnknownError(failure, postedWrite(request.body));
       throw new MalformedResponseError(failure);
     }
   }
@@ -233,6 +233,6 @@ export class Transport {
 function tooLargeError(attempt: Extract<Attempt, { kind: 'too-large' }>, request: ApiRequest, path: string): Error {
   const message = `the reply body is larger than ${attempt.limitBytes} bytes: stopped reading it`;
   const failure: RequestFailure = { method: request.method, path, status: attempt.status, providerMessage: message };
-  if (request.body !== undefined) return new OutcomeUnknownError(failure, request.body.type);
+  if (request.body !== undefined) return new OutcomeUnknownError(failure, postedWrite(request.body));
   return new ReplyTooLargeError(failure, attempt.limitBytes);
 }

@@ -10,6 +10,40 @@ export type DropletActionType = 'snapshot' | 'shutdown' | 'power_off' | 'power_o
 
 export type DropletActionRequest = { type: 'snapshot'; name: string } | { type: 'shutdown' | 'power_off' | 'power_on' };
 
+/** The image actions arcadia posts: `transfer` copies a snapshot to a region, `convert` makes a backup a snapshot. */
+export type ImageActionType = 'transfer' | 'convert';
+
+export type ImageActionRequest = { type: 'transfer'; region: string } | { type: 'convert' };
+
+/** The body of `POST /v2/volumes/{id}/snapshots`: a name unique per volume. */
+export interface VolumeSnapshotRequest {
+  name: string;
+}
+
+/** Any body arcadia POSTs. */
+export type PostBody = DropletActionRequest | ImageActionRequest | VolumeSnapshotRequest;
+
+/** What a POST was for, named in an OutcomeUnknownError. */
+export type PostedWrite = DropletActionType | ImageActionType | 'volume_snapshot';
+
+export function postedWrite(body: PostBody): PostedWrite {
+  return 'type' in body ? body.type : 'volume_snapshot';
+}
+
+/** A block-storage volume as `/v2/volumes` lists it; at most one droplet holds it. */
+export interface Volume {
+  id: string;
+  name: string;
+  region: Region;
+  droplet_ids: number[] | null;
+  size_gigabytes: number;
+  created_at: string;
+  description?: string;
+  filesystem_type?: string;
+  filesystem_label?: string;
+  tags?: string[] | null;
+}
+
 export interface Region {
   name: string;
   slug: string;
@@ -51,7 +85,8 @@ export interface Droplet {
   tags: string[];
   region: Region;
   size_slug: string;
-  volume_ids?: number[];
+  /** UUIDs of the attached volumes. */
+  volume_ids?: string[];
   features?: string[];
 }
 

@@ -4,12 +4,14 @@ import { StepRegistry, type StepContext } from '../engine/step.js';
 import { SAGA_KINDS, type SagaRecord } from '../engine/types.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { requestGuardOf, type SnapshotApi } from './snapshot/api.js';
+import { createCopyStep } from './snapshot/copy-step.js';
 import { createSnapshotStep } from './snapshot/create-snapshot-step.js';
 import { createPowerOffStep, createPowerOnStep } from './snapshot/power-steps.js';
 import { createPruneStep } from './snapshot/prune-step.js';
 import { testSteps } from './test-steps.js';
 import { createDeleteLeaksStep } from './reconcile-step.js';
-import { snapshotSagaTemplate } from './snapshot/snapshot-saga.js';
+import { snapshotStepVariants } from './snapshot/snapshot-saga.js';
+import { createVolumeSnapshotsStep } from './snapshot/volume-snapshot-step.js';
 import { SagaTemplateMismatchError } from './template-errors.js';
 
 export interface StepDependencies {
@@ -33,12 +35,18 @@ export function buildStepRegistry(deps: StepDependencies): StepRegistry {
       lookupIntervalMs: deps.settings.lookupIntervalMs,
       shutdownTimeoutMs: deps.settings.shutdownTimeoutMs,
     },
+    volumeLimits: {
+      snapshotsPerVolume: deps.settings.volumeSnapshotLimit,
+      intervalMs: deps.settings.volumeSnapshotIntervalMs,
+    },
   };
   const registry = new StepRegistry();
   for (const step of testSteps) registry.register(step);
   registry.register(createSnapshotStep(snapshotDeps));
   registry.register(createPowerOffStep(snapshotDeps));
   registry.register(createPowerOnStep(snapshotDeps));
+  registry.register(createVolumeSnapshotsStep(snapshotDeps));
+  registry.register(createCopyStep(snapshotDeps));
   registry.register(createPruneStep(snapshotDeps));
   registry.register(createDeleteLeaksStep(api));
   return registry;
@@ -52,13 +60,8 @@ export const RECONCILE_SAGA = { kind: 'reconcile', stepNames: ['delete_leaked_sn
  * Other kinds are the engine's own (`saga start`), which may list any registered steps.
  */
 function builtStepLists(): ReadonlyMap<string, string[][]> {
-  const snapshot = [false, true].flatMap((powerOff) =>
-    [undefined, { keepLast: 1 }].map(
-      (retention) => snapshotSagaTemplate({ dropletId: 0, powerOff, retention }).stepNames,
-    ),
-  );
   return new Map([
-    ['snapshot', snapshot],
+    ['snapshot', snapshotStepVariants()],
     [RECONCILE_SAGA.kind, [[...RECONCILE_SAGA.stepNames]]],
   ]);
 }

@@ -60,6 +60,11 @@ const TOP_LEVEL: Record<string, Check> = {
   rateLimitPerMinute: limit,
   rateLimitPerHour: limit,
   faults: objectOrNull,
+  volumeSnapshotsPerVolume: nonNegative,
+  volumeSnapshotIntervalMs: nonNegative,
+  volumeLimitStatus: (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 400 && v <= 599 ? undefined : 'an HTTP error status',
+  imageActionDurationMs: objectOrNull,
   linkBaseUrl: urlOrNull,
   requestLogLimit: nonNegative,
 };

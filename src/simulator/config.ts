@@ -1,4 +1,4 @@
-import type { DropletActionType } from '../digitalocean/types.js';
+import type { DropletActionType, ImageActionType } from '../digitalocean/types.js';
 
 export const DEFAULT_SIMULATOR_TOKEN = 'arcadia-simulator-token';
 
@@ -9,6 +9,24 @@ export interface ImageSeed {
   /** ISO time; default one day before start. */
   createdAt?: string;
   sizeGigabytes?: number;
+}
+
+/** A volume snapshot that exists before the simulator starts. */
+export interface VolumeSnapshotSeed {
+  id?: string;
+  name: string;
+  /** ISO time; default one day before start. */
+  createdAt?: string;
+}
+
+/** A block-storage volume attached to the droplet that seeds it. */
+export interface VolumeSeed {
+  /** A UUID; default a generated one. */
+  id?: string;
+  name?: string;
+  /** Size in GiB; default 10. */
+  sizeGigabytes?: number;
+  snapshots?: VolumeSnapshotSeed[];
 }
 
 export interface DropletSeed {
@@ -24,6 +42,8 @@ export interface DropletSeed {
   createdAt?: string;
   snapshots?: ImageSeed[];
   backups?: ImageSeed[];
+  /** Attached volumes (in the droplet's region). */
+  volumes?: VolumeSeed[];
 }
 
 /** Many identical tagged droplets: ids firstId, firstId+1, ..., named `<namePrefix>-<n>`. */
@@ -68,11 +88,14 @@ export interface FaultConfig {
   postServerErrorAfterEffectRate: number;
   /** Chance that an action ends `errored` (an errored snapshot makes no snapshot). */
   erroredActionRate: number;
-  /** One-shot: drop the replies of the next N action POSTs after applying them. */
+  /**
+   * One-shot: drop the replies of the next N creating POSTs (droplet and image actions, volume snapshots) after
+   * applying them.
+   */
   dropNextPost: number;
   /** One-shot: drop the replies of the next N snapshot DELETEs after deleting. */
   dropNextDelete: number;
-  /** One-shot: answer the next N action POSTs with 500 after applying them. */
+  /** One-shot: answer the next N creating POSTs with 500 after applying them. */
   serverErrorAfterNextPost: number;
   /** One-shot: the next N actions created end `errored`. */
   errorNextActions: number;
@@ -114,6 +137,14 @@ export interface SimulatorConfig {
   /** Per token, sliding hour; reported in `ratelimit-limit`. null turns the limit off. */
   rateLimitPerHour: number | null;
   faults: FaultConfig;
+  /** DigitalOcean's limit of snapshots one volume may have. */
+  volumeSnapshotsPerVolume: number;
+  /** DigitalOcean allows one snapshot per volume this often (10 minutes). */
+  volumeSnapshotIntervalMs: number;
+  /** The status either volume limit answers with: undocumented upstream, so tests can try others. */
+  volumeLimitStatus: number;
+  /** How long an image action (`transfer`, `convert`) runs. */
+  imageActionDurationMs: Record<ImageActionType, number>;
   /** per_page is clamped to this: DigitalOcean's 200, lower so a test gets several pages from a few hundred items. */
   maxPerPage: number;
   /** The origin put in `links.pages` URLs; default the simulator's own URL. */
@@ -125,14 +156,18 @@ export interface SimulatorConfig {
 }
 
 /** What `configure` may change at runtime: droplets are added with addDroplet instead. */
-export type SimulatorPatch = Partial<Omit<SimulatorConfig, 'droplets' | 'fleet' | 'faults' | 'actionDurationMs'>> & {
+type NestedSettings = 'faults' | 'actionDurationMs' | 'imageActionDurationMs';
+
+export type SimulatorPatch = Partial<Omit<SimulatorConfig, 'droplets' | 'fleet' | NestedSettings>> & {
   faults?: Partial<FaultConfig>;
   actionDurationMs?: Partial<Record<DropletActionType, number>>;
+  imageActionDurationMs?: Partial<Record<ImageActionType, number>>;
 };
 
-export type SimulatorConfigInput = Partial<Omit<SimulatorConfig, 'faults' | 'actionDurationMs'>> & {
+export type SimulatorConfigInput = Partial<Omit<SimulatorConfig, NestedSettings>> & {
   faults?: Partial<FaultConfig>;
   actionDurationMs?: Partial<Record<DropletActionType, number>>;
+  imageActionDurationMs?: Partial<Record<ImageActionType, number>>;
 };
 
 export const DEFAULT_FAULTS: FaultConfig = {
@@ -186,6 +221,10 @@ export function defaultSimulatorConfig(): SimulatorConfig {
     burstWindowMs: 60_000,
     rateLimitPerHour: 5000,
     faults: { ...DEFAULT_FAULTS },
+    volumeSnapshotsPerVolume: 25,
+    volumeSnapshotIntervalMs: 600_000,
+    volumeLimitStatus: 422,
+    imageActionDurationMs: { transfer: 1500, convert: 500 },
     maxPerPage: 200,
     linkBaseUrl: null,
     requestLogLimit: 20_000,
@@ -208,11 +247,13 @@ function defined<T extends object>(patch: T): Partial<T> {
 
 /** `patch` over `config`; nested faults and durations merge key by key. Droplets and fleets are ignored here. */
 export function applyPatch(config: SimulatorConfig, patch: SimulatorPatch): SimulatorConfig {
-  const { droplets: _droplets, fleet: _fleet, faults, actionDurationMs, ...rest } = patch as SimulatorConfigInput;
+  const input = patch as SimulatorConfigInput;
+  const { droplets: _droplets, fleet: _fleet, faults, actionDurationMs, imageActionDurationMs, ...rest } = input;
   return {
     ...config,
     ...defined(rest),
     actionDurationMs: { ...config.actionDurationMs, ...defined(actionDurationMs ?? {}) },
+    imageActionDurationMs: { ...config.imageActionDurationMs, ...defined(imageActionDurationMs ?? {}) },
     faults: { ...config.faults, ...defined(faults ?? {}) },
   };
 }

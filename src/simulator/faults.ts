@@ -78,7 +78,10 @@ export class FaultInjector {
     return 0;
   }
 
-  /** For a write that took effect: lose the reply, answer 500, or neither. Rates apply to action POSTs only. */
+  /**
+   * For a write that took effect: lose the reply, answer 500, or neither. Rates apply to creating POSTs only
+   * (actions, volume snapshots).
+   */
   afterEffect(write: 'action' | 'delete'): 'drop' | 'server_error' | undefined {
     const faults = this.faults();
     let outcome: 'drop' | 'server_error' | undefined;

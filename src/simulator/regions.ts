@@ -20,3 +20,8 @@ const SIZES = ['s-1vcpu-1gb', 's-1vcpu-2gb', 's-2vcpu-2gb', 's-2vcpu-4gb', 's-4v
 export function regionObject(slug: string): Region {
   return { name: NAMES[slug] ?? slug.toUpperCase(), slug, features: [...FEATURES], available: true, sizes: [...SIZES] };
 }
+
+/** Regions the simulator knows: a transfer elsewhere is refused. */
+export function isKnownRegion(slug: string): boolean {
+  return Object.hasOwn(NAMES, slug);
+}

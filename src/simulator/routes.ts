@@ -1,6 +1,9 @@
 import type { DropletActionType } from '../digitalocean/types.js';
+import type { SimulatorConfig } from './config.js';
 import type { SimImage } from './model.js';
 import { paginate, parsePaging } from './paginate.js';
+import { VOLUME_ROUTES, volumeSnapshotById } from './volume-routes.js';
+import { imageActionView, volumeSnapshotView } from './volume-views.js';
 import { accountView, actionView, dropletSnapshotView, dropletView, snapshotView } from './views.js';
 import type { World } from './world.js';
 
@@ -17,6 +20,8 @@ export interface Reply {
 
 export interface RequestContext {
   world: World;
+  /** The live configuration (volume limits, image action durations). */
+  config: SimulatorConfig;
   now: number;
   method: string;
   path: string;
@@ -43,7 +48,7 @@ const NOT_A_SNAPSHOT = (): Reply => errorReply(400, 'bad_request', 'the resource
 
 const ACTION_TYPES: readonly DropletActionType[] = ['snapshot', 'shutdown', 'power_off', 'power_on'];
 
-function listReply<T>(ctx: RequestContext, key: string, items: T[]): Reply {
+export function listReply<T>(ctx: RequestContext, key: string, items: T[]): Reply {
   const paging = parsePaging(ctx.query, ctx.maxPerPage);
   if ('problem' in paging) return errorReply(400, 'bad_request', paging.problem);
   const pageUrl = (page: number): string => {
@@ -91,15 +96,21 @@ function postAction(ctx: RequestContext, dropletId: number): Reply {
   return { status: 201, json: { action: actionView(ctx.world, created, ctx.now) }, tookEffect: 'action' };
 }
 
-/** A backup is an image too, but not a snapshot: 400, as DigitalOcean answers since January 2024. */
+/**
+ * A backup is an image too, but not a snapshot: 400, as DigitalOcean answers since January 2024. A UUID is a volume
+ * snapshot, which the same path reads and deletes.
+ */
 function snapshotById(ctx: RequestContext, rawId: string, andThen: (image: SimImage) => Reply): Reply {
+  if (/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(rawId)) {
+    return volumeSnapshotById(ctx, rawId, ctx.method === 'DELETE' ? 'DELETE' : 'GET');
+  }
   if (!/^\d+$/.test(rawId)) return NOT_FOUND();
   const image = ctx.world.imageById(Number(rawId), ctx.now);
   if (!image) return NOT_FOUND();
   return image.kind === 'backup' ? NOT_A_SNAPSHOT() : andThen(image);
 }
 
-type Handler = (ctx: RequestContext, params: string[]) => Reply;
+export type Handler = (ctx: RequestContext, params: string[]) => Reply;
 
 const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
   {
@@ -171,7 +182,10 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     pattern: /^\/v2\/actions\/(\d+)$/,
     handler: (ctx, [actionId]) => {
       const action = ctx.world.actions.get(Number(actionId));
-      return action ? { status: 200, json: { action: actionView(ctx.world, action, ctx.now) } } : NOT_FOUND();
+      if (action) return { status: 200, json: { action: actionView(ctx.world, action, ctx.now) } };
+      const imageAction = ctx.world.imageActions.get(Number(actionId));
+      if (!imageAction) return NOT_FOUND();
+      return { status: 200, json: { action: imageActionView(ctx.world, imageAction, ctx.now) } };
     },
   },
   {
@@ -181,9 +195,13 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
       const type = ctx.query.get('resource_type');
       if (type !== null && type !== 'droplet' && type !== 'volume')
         return errorReply(400, 'bad_request', 'resource_type must be droplet or volume');
-      // the simulator has no volumes; backups are never listed here (DigitalOcean fixed that in April 2024)
-      const snapshots = type === 'volume' ? [] : ctx.world.listedImages(ctx.now, (i) => i.kind === 'snapshot');
-      return listReply(ctx, 'snapshots', snapshots.map(snapshotView));
+      // backups are never listed here (DigitalOcean fixed that in April 2024)
+      const droplets = type === 'volume' ? [] : ctx.world.listedImages(ctx.now, (i) => i.kind === 'snapshot');
+      const volumes = type === 'droplet' ? [] : ctx.world.volumes.liveSnapshots();
+      return listReply(ctx, 'snapshots', [
+        ...droplets.map((i) => snapshotView(i)),
+        ...volumes.map((s) => volumeSnapshotView(s)),
+      ]);
     },
   },
   {
@@ -204,8 +222,9 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
 ];
 
 export function route(ctx: RequestContext): Reply {
+  ctx.world.settle(ctx.now);
   let pathMatched = false;
-  for (const { method, pattern, handler } of ROUTES) {
+  for (const { method, pattern, handler } of [...ROUTES, ...VOLUME_ROUTES]) {
     const match = pattern.exec(ctx.path);
     if (!match) continue;
     pathMatched = true;

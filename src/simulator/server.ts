@@ -153,6 +153,7 @@ class Simulator {
         ? injectedReply(injected)
         : route({
             world: this.world,
+            config: this.config,
             now,
             method,
             path: url.pathname,

@@ -27,6 +27,27 @@ export interface ImageRecord {
 
 export type ActionRecord = Action & { postedBy: string; snapshotName: string | null; snapshotId: number | null };
 
+/** A volume snapshot with its history: deleted ones stay, with who deleted them. */
+export interface VolumeSnapshotRecord {
+  id: string;
+  volumeId: string;
+  name: string;
+  createdAt: string;
+  deletedAt: string | null;
+  createdBy: string | null;
+  deletedBy: string | null;
+}
+
+export interface ImageActionRecord {
+  id: number;
+  imageId: number;
+  type: string;
+  region: string | null;
+  status: 'in-progress' | 'completed' | 'errored';
+  startedAt: string;
+  postedBy: string;
+}
+
 export interface SimulatorState {
   now: string;
   nowMs: number;
@@ -35,6 +56,11 @@ export interface SimulatorState {
   /** Every snapshot that has come into existence (in-progress ones are in `actions`), deleted ones included. */
   snapshots: ImageRecord[];
   backups: ImageRecord[];
+  /** Snapshots' regions as of now (they grow as transfers complete). */
+  snapshotRegions: Record<string, string[]>;
+  volumes: { id: string; name: string; dropletId: number | null; region: string }[];
+  volumeSnapshots: VolumeSnapshotRecord[];
+  imageActions: ImageActionRecord[];
   requests: RequestLogEntry[];
   counters: SimulatorCounters & { actionsCreated: number; snapshotsDeleted: number };
 }
@@ -63,6 +89,7 @@ export function buildState(
   requests: readonly RequestLogEntry[],
   counters: SimulatorCounters,
 ): SimulatorState {
+  world.settle(now);
   const existing = [...world.images.values()].filter((i) => now >= i.completedAt).sort((a, b) => a.id - b.id);
   const snapshots = existing.filter((i) => i.kind === 'snapshot');
   return {
@@ -77,6 +104,31 @@ export function buildState(
     })),
     snapshots: snapshots.map((i) => imageRecord(world, i, now)),
     backups: existing.filter((i) => i.kind === 'backup').map((i) => imageRecord(world, i, now)),
+    snapshotRegions: Object.fromEntries(snapshots.map((i) => [String(i.id), [...i.regions]])),
+    volumes: [...world.volumes.volumes.values()].map((v) => ({
+      id: v.id,
+      name: v.name,
+      dropletId: v.dropletId,
+      region: v.region,
+    })),
+    volumeSnapshots: [...world.volumes.snapshots.values()].map((s) => ({
+      id: s.id,
+      volumeId: s.volumeId,
+      name: s.name,
+      createdAt: new Date(s.createdAt).toISOString(),
+      deletedAt: s.deletedAt === null ? null : new Date(s.deletedAt).toISOString(),
+      createdBy: s.createdBy,
+      deletedBy: s.deletedBy,
+    })),
+    imageActions: [...world.imageActions.values()].map((a) => ({
+      id: a.id,
+      imageId: a.imageId,
+      type: a.type,
+      region: a.region,
+      status: now >= a.completesAt ? a.outcome : 'in-progress',
+      startedAt: new Date(a.startedAt).toISOString(),
+      postedBy: a.postedBy,
+    })),
     requests: requests.map((r) => structuredClone(r)),
     counters: {
       ...structuredClone(counters),

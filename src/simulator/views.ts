@@ -49,7 +49,7 @@ export function dropletView(world: World, droplet: SimDroplet, now: number): Dro
     next_backup_window: null,
     snapshot_ids: listed.filter((i) => i.kind === 'snapshot').map((i) => i.id),
     image: { id: 63663980, name: '24.04 (LTS) x64', distribution: 'Ubuntu', slug: 'ubuntu-24-04-x64', public: true },
-    volume_ids: [],
+    volume_ids: world.volumes.attachedTo(droplet.id).map((v) => v.id),
     size: { slug: droplet.sizeSlug, memory: size.memory, vcpus: size.vcpus, disk: droplet.disk },
     size_slug: droplet.sizeSlug,
     networks: { v4: [], v6: [] },

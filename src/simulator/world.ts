@@ -1,6 +1,8 @@
-import type { DropletActionType } from '../digitalocean/types.js';
+import type { DropletActionType, ImageActionType } from '../digitalocean/types.js';
 import type { DropletSeed, FleetSeed, ImageSeed, SimulatorConfig } from './config.js';
+import { settleImageActions, type SimImageAction } from './image-actions.js';
 import type { SimAction, SimDroplet, SimImage } from './model.js';
+import { VolumeStore } from './volumes.js';
 
 const DAY_MS = 86_400_000;
 const FIRST_ACTION_ID = 2_000_000_001;
@@ -19,6 +21,8 @@ export class World {
   readonly droplets = new Map<number, SimDroplet>();
   readonly actions = new Map<number, SimAction>();
   readonly images = new Map<number, SimImage>();
+  readonly volumes = new VolumeStore();
+  readonly imageActions = new Map<number, SimImageAction>();
   private readonly actionsByDroplet = new Map<number, SimAction[]>();
   private nextActionId = FIRST_ACTION_ID;
   private nextImageId = FIRST_IMAGE_ID;
@@ -45,6 +49,7 @@ export class World {
     this.actionsByDroplet.set(droplet.id, []);
     for (const image of seed.snapshots ?? []) this.seedImage(droplet, 'snapshot', image, now);
     for (const image of seed.backups ?? []) this.seedImage(droplet, 'backup', image, now);
+    for (const volume of seed.volumes ?? []) this.volumes.addVolume(volume, droplet.id, droplet.region, now);
     return droplet;
   }
 
@@ -201,6 +206,33 @@ export class World {
     };
     this.images.set(image.id, image);
     return image;
+  }
+
+  /** An image action on a snapshot or backup found by id; its effect waits for `settle`. */
+  createImageAction(
+    image: SimImage,
+    request: { type: ImageActionType; region: string | null },
+    now: number,
+    postedBy: string,
+    endsErrored: () => boolean,
+  ): SimImageAction {
+    const action: SimImageAction = {
+      id: this.nextActionId++,
+      imageId: image.id,
+      ...request,
+      startedAt: now,
+      completesAt: now + this.config().imageActionDurationMs[request.type],
+      outcome: endsErrored() ? 'errored' : 'completed',
+      postedBy,
+      applied: false,
+    };
+    this.imageActions.set(action.id, action);
+    return action;
+  }
+
+  /** Lands the effects of image actions completed by `now`; every request and state view calls it first. */
+  settle(now: number): void {
+    settleImageActions(this.imageActions.values(), this.images, now);
   }
 
   deleteImage(image: SimImage, now: number, deletedBy: string): void {

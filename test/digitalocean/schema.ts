@@ -93,7 +93,7 @@ export const DROPLET: Schema = {
   tags: 'string[]',
   region: 'object',
   size_slug: 'string',
-  volume_ids: 'integer[]',
+  volume_ids: 'string[]',
   features: 'string[]',
   networks: 'object',
   image: 'object',
@@ -118,6 +118,19 @@ export const SNAPSHOT: Schema = {
   resource_id: 'string',
   resource_type: 'string',
   tags: 'string[]|null',
+};
+
+/** `/v2/volumes` (volume_full.yml): UUID id, droplet_ids nullable, a region object. */
+export const VOLUME: Schema = {
+  id: 'string',
+  name: 'string',
+  droplet_ids: 'integer[]|null',
+  size_gigabytes: 'integer',
+  created_at: 'datetime',
+  region: 'object',
+  description: '?string',
+  filesystem_type: '?string',
+  tags: '?string[]|null',
 };
 
 export const ERROR_BODY: Schema = { id: 'string', message: 'string', request_id: '?string' };

@@ -123,6 +123,7 @@ export function stepDependencies(
 ): SnapshotStepDependencies {
   const deps: SnapshotStepDependencies = {
     api: () => droplet.api(),
+    volumeLimits: { snapshotsPerVolume: 25, intervalMs: 600_000 },
     timings: {
       pollIntervalMs: 1000,
       actionTimeoutMs: 60_000,

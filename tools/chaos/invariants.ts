@@ -1,6 +1,7 @@
 import type { ActionRecord, ImageRecord } from '../../src/simulator/index.js';
 import { INPUTS_KEY, isTerminal, type SagaEvent, type SagaRecord } from '../../src/engine/types.js';
 import { parseSnapshotName, snapshotName } from '../../src/sagas/snapshot/naming.js';
+import { checkVolumesAndCopies, type CheckedVolumeWorld } from './volume-invariants.js';
 
 /**
  * The promises of ARCHITECTURE.md, checked after a chaos run against the simulator's whole history (deleted snapshots
@@ -46,7 +47,7 @@ export type CheckedSaga = Pick<SagaRecord, 'id' | 'kind' | 'status' | 'stepNames
 };
 
 /** What the checker needs of the simulator (`sim.state()` has all of it). */
-export interface CheckedWorld {
+export interface CheckedWorld extends CheckedVolumeWorld {
   snapshots: Pick<ImageRecord, 'id' | 'name' | 'dropletId' | 'createdAt' | 'deletedAt' | 'createdByActionId'>[];
   backups: Pick<ImageRecord, 'id' | 'name' | 'deletedAt'>[];
   actions: Pick<ActionRecord, 'id' | 'type' | 'status' | 'snapshotName' | 'resource_id'>[];
@@ -291,6 +292,7 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
   }
 
   checkRetention(snapshotSagas, world, out);
+  checkVolumesAndCopies(sagas, world, out);
   return out;
 }
 

@@ -87,6 +87,14 @@ const FORWARD_POINTS = [
   'runner.step-recorded',
 ] as const;
 const COMPENSATION_POINTS = ['snapshot.compensate-before-delete', 'snapshot.compensate-after-delete'] as const;
+/** Around the volume-snapshot and transfer POSTs (src/sagas/snapshot/volume-snapshot-step.ts, copy-step.ts). */
+const VOLUME_POINTS = [
+  'volume-snapshot.before-post',
+  'volume-snapshot.after-post',
+  'volume-snapshot.after-checkpoint',
+  'volume-snapshot.compensate-before-delete',
+] as const;
+const TRANSFER_POINTS = ['transfer.before-post', 'transfer.after-post', 'transfer.after-checkpoint'] as const;
 
 const DAY_MS = 86_400_000;
 /** ARCADIA_LOCK_STALE_MS in runs that pause the first command. */
@@ -297,7 +305,56 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
   // three (a running owner on this host is never taken over for staleness, so a short stale time is safe).
   if (intruder.kind === 'pause-takeover') env.ARCADIA_LOCK_STALE_MS = String(PAUSE_STALE_MS);
   // A timed SIGKILL would mostly land before the pause and leave nothing to pause; failpoint kills stay.
-  const firstKill: KillPlan = intruder.kind === 'pause-takeover' && kill.kind === 'timer' ? { kind: 'none' } : kill;
+  let firstKill: KillPlan = intruder.kind === 'pause-takeover' && kill.kind === 'timer' ? { kind: 'none' } : kill;
+
+  // Volumes and copies, drawn after everything else so every seed's earlier draws stay what they were.
+  const extraPoints = addVolumesAndCopies(random, scenario, droplets, args, labels);
+  sim.imageActionDurationMs = { transfer: random.int(100, 900) };
+  // One saga per droplet per run, and intruders may run a second: DigitalOcean's 10 minutes would refuse it
+  sim.volumeSnapshotIntervalMs = 0;
+  env.ARCADIA_VOLUME_SNAPSHOT_INTERVAL_MS = '0';
+  if (extraPoints.length > 0 && firstKill.kind === 'failpoint' && random.chance(0.6)) {
+    firstKill = { kind: 'failpoint', point: random.pick(extraPoints), nth: random.int(1, 2) };
+  }
 
   return { seed, scenario, args, sim, env, kill: firstKill, intruder, resumeKill, labels };
+}
+
+/**
+ * Some single and smoke runs snapshot the droplet's volumes (`--with-volumes`, or the step in a smoke saga) and copy
+ * the snapshot (`--copy-to`); returns the failpoints that then exist.
+ */
+function addVolumesAndCopies(
+  random: Random,
+  scenario: Scenario,
+  droplets: DropletSeed[],
+  args: string[],
+  labels: string[],
+): string[] {
+  if (scenario === 'batch') return [];
+  const target = droplets.find((d) => d.id === (scenario === 'smoke' ? SMOKE_DROPLET : SINGLE_DROPLET));
+  const points: string[] = [];
+  const withVolumes = target !== undefined && random.chance(0.4);
+  const copyTo = random.chance(0.35) ? random.pick(['ams3', 'lon1', 'sfo3']) : undefined;
+  if (withVolumes && target) {
+    target.volumes = Array.from({ length: random.int(1, 2) }, (_, i) => ({ name: `chaos-vol-${i + 1}` }));
+    labels.push(`${target.volumes.length} volume(s)`);
+    points.push(...VOLUME_POINTS);
+  }
+  if (copyTo !== undefined) {
+    labels.push(`copy to ${copyTo}`);
+    points.push(...TRANSFER_POINTS);
+  }
+  if (scenario === 'smoke') {
+    const steps = [
+      ...(withVolumes ? ['--step', 'create_volume_snapshots'] : []),
+      ...(copyTo !== undefined ? ['--step', 'copy_snapshot_to_regions'] : []),
+    ];
+    args.splice(args.indexOf('fail') - 1, 0, ...steps);
+    if (copyTo !== undefined) args.splice(args.indexOf('--json'), 0, '--input', `copy_to=${copyTo}`);
+  } else {
+    if (withVolumes) args.push('--with-volumes');
+    if (copyTo !== undefined) args.push('--copy-to', copyTo);
+  }
+  return points;
 }

@@ -13,7 +13,18 @@ export type SnapshotApi = Pick<
   | 'deleteSnapshot'
   | 'getDroplet'
   | 'listDroplets'
+  | 'listVolumeSnapshots'
+  | 'createVolumeSnapshot'
+  | 'deleteVolumeSnapshot'
+  | 'postImageAction'
+  | 'listImageActions'
 >;
+
+/** DigitalOcean's per-volume limits (25 snapshots, one per 10 minutes), settable so tests need not wait. */
+export interface VolumeLimits {
+  snapshotsPerVolume: number;
+  intervalMs: number;
+}
 
 export interface SnapshotTimings {
   pollIntervalMs: number;
@@ -31,6 +42,7 @@ export interface SnapshotStepDependencies {
    */
   api(ctx: StepContext): SnapshotApi;
   timings: SnapshotTimings;
+  volumeLimits: VolumeLimits;
   /** How long earlier snapshots of this droplet (else of droplets with a similar disk) took (ms), newest first. */
   snapshotHistory(dropletId: number, diskGigabytes?: number): number[];
 }

@@ -6,6 +6,7 @@ import type { SnapshotStepDependencies } from './api.js';
 import { dropletIdInput } from './create-snapshot-step.js';
 import { applyRetentionPolicy, snapshotsToDelete, type RetentionCandidate } from './retention.js';
 import { retentionPolicyFromInputs, type RetentionPolicy } from './retention-policy.js';
+import { PRUNED_VOLUME_KEY, pruneVolumeSnapshots } from './volume-retention.js';
 
 export const PRUNED_KEY = 'pruned_snapshot_ids';
 export const PRUNE_ERROR_KEY = 'prune_error';
@@ -34,6 +35,11 @@ function withNewSnapshot(
   return [...listed, { id: newId, name, createdAt: new Date(createdAt).toISOString(), type: 'snapshot' }];
 }
 
+/** Volume snapshots pruned, when there were any (sagas without volumes keep their old output). */
+function volumesPart(prunedVolumes: string[]): SagaContext {
+  return prunedVolumes.length > 0 ? { [PRUNED_VOLUME_KEY]: prunedVolumes } : {};
+}
+
 /**
  * Retention, the saga's last step: deletes the arcadia snapshots of the droplet its policy (restic's options, in
  * the saga's inputs) does not keep. Deleting cannot be undone, so it has nothing to compensate, and a failure here
@@ -52,6 +58,9 @@ export function createPruneStep(deps: SnapshotStepDependencies): StepDefinition 
       const newId = typeof ctx.context.snapshot_id === 'string' ? ctx.context.snapshot_id : null;
       if (newId === null) return { [PRUNE_ERROR_KEY]: 'no snapshot was recorded: nothing pruned' };
       const pruned = Array.isArray(ctx.context[PRUNED_KEY]) ? (ctx.context[PRUNED_KEY] as string[]).map(String) : [];
+      const prunedVolumes = Array.isArray(ctx.context[PRUNED_VOLUME_KEY])
+        ? (ctx.context[PRUNED_VOLUME_KEY] as unknown[]).map(String)
+        : [];
       try {
         const listed = (await api.listDropletSnapshots(dropletId)).map((s) => ({
           id: String(s.id),
@@ -73,11 +82,12 @@ export function createPruneStep(deps: SnapshotStepDependencies): StepDefinition 
           await ctx.checkpoint({ [PRUNED_KEY]: pruned });
           ctx.progress(`pruned snapshot ${snapshot.id} ${snapshot.name}`);
         }
-        return { [PRUNED_KEY]: pruned };
+        await pruneVolumeSnapshots(api, ctx, dropletId, policy, prunedVolumes);
+        return { [PRUNED_KEY]: pruned, ...volumesPart(prunedVolumes) };
       } catch (error) {
         // A lost lease or a cancel must stop the step as usual; anything else is a retention problem to report.
         if (error instanceof LeaseLostError || ctx.signal.aborted) throw error;
-        return { [PRUNED_KEY]: pruned, [PRUNE_ERROR_KEY]: errorMessage(error) };
+        return { [PRUNED_KEY]: pruned, ...volumesPart(prunedVolumes), [PRUNE_ERROR_KEY]: errorMessage(error) };
       }
     },
     compensate: async () => {},

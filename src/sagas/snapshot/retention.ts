@@ -25,6 +25,8 @@ export interface RetentionRequest {
   policy: RetentionPolicy;
   /** The snapshot this saga just took, or null when it did not succeed (then nothing is deleted). */
   newSnapshotId: string | null;
+  /** Which snapshots are arcadia's own; default: droplet snapshots named for `dropletId` (volume snapshots differ). */
+  isOwn?: (snapshot: RetentionCandidate) => boolean;
 }
 
 const BUCKET_RULES: readonly { option: RetentionCount; bucket: BucketKind; word: string }[] = [
@@ -78,7 +80,9 @@ function countWalk(policy: RetentionPolicy, zone: string, total: number): (time:
 export function applyRetentionPolicy(request: RetentionRequest): RetentionDecision[] {
   const { policy, newSnapshotId } = request;
   const zone = policy.tz ?? 'UTC';
-  const own = ownSnapshots(request.snapshots, request.dropletId);
+  const own = request.isOwn
+    ? request.snapshots.filter(request.isOwn)
+    : ownSnapshots(request.snapshots, request.dropletId);
   // A time that does not parse cannot be put in a bucket: such a snapshot is kept, and walks with no other.
   const unreadable = own.filter((s) => !Number.isFinite(Date.parse(s.createdAt)));
   const ours = own.filter((s) => !unreadable.includes(s)).sort(newestFirst);

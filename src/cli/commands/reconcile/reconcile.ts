@@ -4,7 +4,12 @@ import type { Snapshot } from '../../../digitalocean/types.js';
 import { isTerminal } from '../../../engine/types.js';
 import { UsageError } from '../../../errors.js';
 import { Output } from '../../../output/output.js';
-import { printReconcile, type LeakedSnapshot, type ReconcileReport } from '../../../output/views/reconcile-view.js';
+import {
+  printReconcile,
+  type LeakedSnapshot,
+  type MissingCopy,
+  type ReconcileReport,
+} from '../../../output/views/reconcile-view.js';
 import { DELETED_LEAKS_KEY } from '../../../sagas/reconcile-step.js';
 import { parseSnapshotName } from '../../../sagas/snapshot/naming.js';
 import { openApp, type App, type CliContext } from '../../app.js';
@@ -12,6 +17,7 @@ import { EXIT, exitCodeForStatus, type ExitCode } from '../../exit-codes.js';
 import { runSagaWithProgress } from '../../run-saga.js';
 import { parseDropletIds } from '../../shared/droplet-ids.js';
 import { validateTag } from '../../parse.js';
+import { missingCopyOf } from './missing-copies.js';
 
 /** DigitalOcean's price for droplet snapshots, per GiB-month, and its minimum charge. */
 const USD_PER_GIB_MONTH = 0.06;
@@ -52,10 +58,13 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
           ? new Set(ids)
           : undefined;
     const leaks: LeakedSnapshot[] = [];
+    const missingCopies: MissingCopy[] = [];
     for (const snapshot of await client.listSnapshots({ resourceType: 'droplet' })) {
       const parsed = parseSnapshotName(snapshot.name);
       if (!parsed || String(parsed.dropletId) !== snapshot.resource_id) continue;
       if (scope && !scope.has(parsed.dropletId)) continue;
+      const missing = missingCopyOf(app.ledger.findSagasByIdPrefix(parsed.sagaPrefix), snapshot, parsed.dropletId);
+      if (missing !== null) missingCopies.push(missing);
       const reason = leakReason(app, snapshot, parsed.sagaPrefix);
       if (reason === null) continue;
       leaks.push({
@@ -75,13 +84,9 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
       scopeText,
       leaks.map((l) => l.id),
     );
-    const report: ReconcileReport = {
-      leaks,
-      monthlyCostUsd: leaks.reduce((sum, l) => sum + l.monthlyCostUsd, 0),
-      deleted: [],
-      sagaId: null,
-    };
-    let code: ExitCode = leaks.length > 0 ? EXIT.needsAttention : EXIT.ok;
+    const monthlyCostUsd = leaks.reduce((sum, l) => sum + l.monthlyCostUsd, 0);
+    const report: ReconcileReport = { leaks, monthlyCostUsd, deleted: [], sagaId: null, missingCopies };
+    let code: ExitCode = leaks.length > 0 || missingCopies.length > 0 ? EXIT.needsAttention : EXIT.ok;
     if (opts.delete && leaks.length > 0) {
       const saga = app.ledger.createSaga(
         {
@@ -99,7 +104,7 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
       const deleted = done.context[DELETED_LEAKS_KEY];
       report.deleted = Array.isArray(deleted) ? deleted.map(String) : [];
       report.sagaId = done.id;
-      code = done.status === 'succeeded' ? EXIT.ok : exitCodeForStatus(done.status);
+      code = done.status !== 'succeeded' ? exitCodeForStatus(done.status) : missingCopies.length > 0 ? code : EXIT.ok;
     }
     printReconcile(output, report);
     return code;
@@ -111,15 +116,15 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
 export function registerReconcile(program: Command, ctx: CliContext, setExit: (code: ExitCode) => void): void {
   program
     .command('reconcile')
-    .description('find snapshots named by arcadia that no succeeded saga accounts for (leaks), with their cost')
+    .description('find snapshots named by arcadia that no succeeded saga accounts for (leaks), and missing copies')
     .argument('[droplet-id...]', 'only these droplets')
     .option('--tag <tag>', 'only droplets carrying this tag')
     .option('--delete', 'delete the leaks (as a recorded saga)', false)
     .option('--json', 'print JSON', false)
     .addHelpText(
       'after',
-      '\nExit code 5 when leaks remain (listed), 0 when there are none or all were deleted.\n\nExamples:\n  ' +
-        'arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json',
+      '\nExit code 5 when leaks remain or a --copy-to region is missing (listed), 0 when there are none or all were ' +
+        'deleted.\n\nExamples:\n  arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json',
     )
     .action(async (dropletIds: string[], o: { tag?: string; delete: boolean; json: boolean }) => {
       setExit(await runReconcile({ dropletIds, tag: o.tag, delete: o.delete, json: o.json }, ctx));

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../../app.js';
 import type { ExitCode } from '../../exit-codes.js';
 import { UsageError } from '../../../errors.js';
@@ -9,6 +9,7 @@ import {
   type RetentionPolicy,
 } from '../../../sagas/snapshot/retention-policy.js';
 import { intInRange } from '../../parse.js';
+import { isRegionSlug, REGION_SLUGS } from '../../../digitalocean/regions.js';
 import { runSnapshot } from './run-snapshot.js';
 
 interface SnapshotFlags {
@@ -24,6 +25,8 @@ interface SnapshotFlags {
   keepYearly?: number;
   keepWithin?: string;
   tz?: string;
+  withVolumes: boolean;
+  copyTo: string[];
   concurrency: number;
   triggeredBy?: string;
   detach: boolean;
@@ -59,6 +62,16 @@ export function retentionPolicyOf(flags: SnapshotFlags): RetentionPolicy | undef
   return undefined;
 }
 
+/** `--copy-to` is repeatable: each value a known region slug, each region once. */
+function collectRegion(value: string, previous: string[]): string[] {
+  if (!isRegionSlug(value)) {
+    throw new InvalidArgumentError(
+      `${JSON.stringify(value.slice(0, 40))} is not a region slug (${REGION_SLUGS.join(', ')})`,
+    );
+  }
+  return previous.includes(value) ? previous : [...previous, value];
+}
+
 export function registerSnapshot(program: Command, ctx: CliContext, setExit: (code: ExitCode) => void): void {
   program
     .command('snapshot')
@@ -76,6 +89,8 @@ export function registerSnapshot(program: Command, ctx: CliContext, setExit: (co
     .option('--keep-yearly <n>', 'retention: the same per year', BUCKETS)
     .option('--keep-within <duration>', 'retention: keep all within 1y2m3w4d5h (m = months) of the newest snapshot')
     .option('--tz <zone>', 'time zone of the retention calendar buckets (default UTC), e.g. Europe/Paris')
+    .option('--with-volumes', 'also snapshot every volume attached to the droplet, in the same saga', false)
+    .option('--copy-to <region>', 'copy the snapshot to this region once taken (repeatable)', collectRegion, [])
     .option('--concurrency <n>', 'droplets snapshotted at once', intInRange(1, 50), 5)
     .option('--triggered-by <who>', 'recorded on each saga (default manual, or cron:<tag> with --tag)')
     .option('--dry-run', 'with a --keep-* option: show what retention keeps or deletes, and why; change nothing', false)
@@ -93,13 +108,17 @@ Examples:
   arcadia snapshot --tag web --keep 7 --dry-run
   arcadia snapshot --tag web --keep-daily 7 --keep-weekly 4 --keep-monthly 12 --tz Europe/Paris --dry-run
   arcadia snapshot --tag web --keep-last 3 --keep-within 14d
+  arcadia snapshot 123456 --power-off --with-volumes --copy-to ams3 --copy-to sfo3
   arcadia snapshot --tag web --keep-daily 7 --metrics-file /var/lib/node_exporter/textfile/arcadia.prom
   arcadia snapshot --tag web --ping https://hc-ping.com/<uuid>`,
     )
     .action(async (dropletIds: string[], o: SnapshotFlags) => {
-      const { tag, label, triggeredBy, powerOff, concurrency, detach, dryRun, json, metricsFile, ping } = o;
+      const { tag, label, triggeredBy, powerOff, withVolumes, copyTo, concurrency, detach, dryRun, json } = o;
       const retention = retentionPolicyOf(o);
-      const opts = { dropletIds, tag, label, retention, triggeredBy, powerOff, concurrency, detach, dryRun, json };
-      setExit(await runSnapshot({ ...opts, metricsFile, ping }, ctx));
+      const opts = {
+        ...{ dropletIds, tag, label, retention, triggeredBy, powerOff, withVolumes, copyTo },
+        ...{ concurrency, detach, dryRun, json, metricsFile: o.metricsFile, ping: o.ping },
+      };
+      setExit(await runSnapshot(opts, ctx));
     });
 }

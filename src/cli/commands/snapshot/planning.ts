@@ -13,6 +13,8 @@ export interface SnapshotPlanRequest {
   batchId: string;
   triggeredBy: string;
   powerOff: boolean;
+  withVolumes: boolean;
+  copyTo: string[];
   label: string | undefined;
   retention: RetentionPolicy | undefined;
 }
@@ -74,6 +76,8 @@ export function planSnapshots(
         diskGigabytes,
         dropletName,
         powerOff: request.powerOff,
+        withVolumes: request.withVolumes,
+        copyTo: request.copyTo,
         ...(request.label ? { label: request.label } : {}),
         ...(request.retention !== undefined ? { retention: request.retention } : {}),
       });

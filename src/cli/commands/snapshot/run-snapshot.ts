@@ -27,6 +27,10 @@ export interface SnapshotOptions {
   tag: string | undefined;
   label: string | undefined;
   powerOff: boolean;
+  /** `--with-volumes`: every attached volume snapshotted in the same saga. */
+  withVolumes?: boolean;
+  /** `--copy-to`: regions the snapshot is copied to once taken. */
+  copyTo?: string[];
   /** Retention after each snapshot (`--keep-*`), or undefined for none. */
   retention: RetentionPolicy | undefined;
   concurrency: number;
@@ -134,6 +138,8 @@ async function snapshotBatch(
       batchId,
       triggeredBy: opts.triggeredBy ?? (opts.tag !== undefined ? `cron:${opts.tag}` : 'manual'),
       powerOff: opts.powerOff,
+      withVolumes: opts.withVolumes ?? false,
+      copyTo: opts.copyTo ?? [],
       label: opts.label,
       retention: opts.retention,
     };
