@@ -83,7 +83,7 @@ describe('restic-style retention against the simulator', () => {
 
     const table = await arcadia(['snapshot', '1001', ...POLICY, '--dry-run'], box.env);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/DROPLET\s+SNAPSHOT\s+NAME\s+CREATED\s+ACTION\s+REASON/);
+    expect(table.stdout).toMatch(/DROPLET\s+OF\s+SNAPSHOT\s+NAME\s+CREATED\s+ACTION\s+REASON/);
     const keptRow = /arcadia-snap-1001-aaaaaaa6\s+2025-05-31T20:00:00Z\s+keep\s+daily 2025-06-01, monthly 2025-06/;
     expect(table.stdout).toMatch(keptRow);
     expect(table.stdout).toMatch(/arcadia-snap-1001-aaaaaaa1\s+2025-03-01T20:00:00Z\s+delete/);

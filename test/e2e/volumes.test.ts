@@ -113,6 +113,34 @@ describe('snapshot --with-volumes', () => {
     expect(names).toContain('hand-made');
     expect(names).toHaveLength(4);
   });
+
+  it('--dry-run lists the volume snapshots the policy would keep and delete, with reasons, and deletes nothing', async () => {
+    const at = (h: number): string => new Date(Date.now() - h * HOUR).toISOString();
+    const older = [
+      { name: 'arcadia-vsnap-1001-0000aaaa-aaaaaaaa', createdAt: at(30) },
+      { name: 'arcadia-vsnap-1001-0000bbbb-aaaaaaaa', createdAt: at(20) },
+      { name: 'hand-made', createdAt: at(5) },
+    ];
+    box = await sandbox({ ...VOLUME_SIMULATOR, droplets: [{ id: 1001, volumes: [{ id: VOL_A, snapshots: older }] }] });
+    const before = liveVolumeSnapshots(box).length;
+    const args = ['snapshot', '1001', '--with-volumes', '--keep-last', '2', '--dry-run'];
+    const run = await arcadia([...args, '--json'], box.env);
+    expect(run.code, run.stderr).toBe(0);
+    const [preview] = JSON.parse(run.stdout) as {
+      snapshots: { volumeId?: string; name: string | null; action: string; reasons: string[] }[];
+    }[];
+    const ofVolume = (preview?.snapshots ?? []).filter((s) => s.volumeId === VOL_A);
+    expect(ofVolume.map((s) => [s.name, s.action])).toEqual([
+      [null, 'keep'],
+      ['arcadia-vsnap-1001-0000bbbb-aaaaaaaa', 'keep'],
+      ['arcadia-vsnap-1001-0000aaaa-aaaaaaaa', 'delete'],
+    ]);
+    expect(ofVolume[1]?.reasons).toEqual(['last 2']);
+    const table = await arcadia(args, box.env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/1001\s+volume aaaaaaaa\s+\S+\s+arcadia-vsnap-1001-0000aaaa-aaaaaaaa\s+\S+\s+delete/);
+    expect(liveVolumeSnapshots(box)).toHaveLength(before);
+  });
 });
 
 describe('snapshot --copy-to', () => {

@@ -97,6 +97,8 @@ export function printSnapshotResults(output: Output, results: SnapshotResult[]):
 
 /** One arcadia snapshot in a retention dry run; id and name are null for the snapshot the run would take. */
 export interface RetentionPreviewSnapshot {
+  /** Set for a volume snapshot (`--with-volumes`): the volume it is of. */
+  volumeId?: string;
   id: string | null;
   name: string | null;
   createdAt: string;
@@ -128,6 +130,7 @@ export function printRetentionPreview(output: Output, preview: RetentionPreview[
   const rows = preview.flatMap((p) =>
     p.snapshots.map((s) => [
       p.dropletId,
+      s.volumeId === undefined ? 'droplet' : `volume ${safeText(s.volumeId.slice(0, 8))}`,
       s.id ?? UPCOMING_LABEL,
       s.name === null ? UPCOMING_LABEL : safeText(s.name),
       safeText(s.createdAt),
@@ -136,7 +139,7 @@ export function printRetentionPreview(output: Output, preview: RetentionPreview[
     ]),
   );
   const deletes = preview.reduce((n, p) => n + p.snapshots.filter((s) => s.action === 'delete').length, 0);
-  output.print(output.table(['DROPLET', 'SNAPSHOT', 'NAME', 'CREATED', 'ACTION', 'REASON'], rows));
+  output.print(output.table(['DROPLET', 'OF', 'SNAPSHOT', 'NAME', 'CREATED', 'ACTION', 'REASON'], rows));
   const outcome = deletes === 0 ? 'would delete nothing' : `would delete ${deletes} snapshot(s)`;
   output.print(`${policyText} ${outcome}; nothing was changed (dry run)`);
 }

@@ -96,7 +96,7 @@ async function previewOrRun(
   if (watched) watched.apiRequests = () => app.apiRequestsSent();
   try {
     if (opts.dryRun && opts.retention !== undefined) {
-      const preview = await previewRetention(app, ids, opts.tag, opts.retention);
+      const preview = await previewRetention(app, ids, opts.tag, opts.retention, opts.withVolumes ?? false);
       printRetentionPreview(output, preview, describePolicy(opts.retention));
       return EXIT.ok;
     }

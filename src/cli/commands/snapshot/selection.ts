@@ -8,6 +8,8 @@ export interface SelectedDroplet {
   diskGigabytes: number;
   /** Recorded on the saga, so the metrics file can label the droplet's last success with it. */
   name: string;
+  /** The attached volumes, for `--with-volumes` and its retention preview. */
+  volumeIds: string[];
 }
 
 /** The droplets to snapshot, each checked to exist before any saga is created. */
@@ -20,7 +22,7 @@ export async function selectDroplets(
   for (const id of ids) {
     try {
       const droplet = await client.getDroplet(id);
-      selected.set(id, { id, diskGigabytes: droplet.disk, name: droplet.name });
+      selected.set(id, { id, diskGigabytes: droplet.disk, name: droplet.name, volumeIds: droplet.volume_ids ?? [] });
     } catch (error) {
       if (error instanceof NotFoundError) throw new UsageError(`droplet ${id} not found: ${error.providerMessage}`);
       throw error;
@@ -28,7 +30,8 @@ export async function selectDroplets(
   }
   if (tag !== undefined) {
     for (const droplet of await client.listDroplets({ tagName: tag })) {
-      selected.set(droplet.id, { id: droplet.id, diskGigabytes: droplet.disk, name: droplet.name });
+      const { disk, name, volume_ids: volumeIds = [] } = droplet;
+      selected.set(droplet.id, { id: droplet.id, diskGigabytes: disk, name, volumeIds });
     }
   }
   return [...selected.values()];
