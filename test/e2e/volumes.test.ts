@@ -114,7 +114,7 @@ describe('snapshot --with-volumes', () => {
     expect(names).toHaveLength(4);
   });
 
-  it('--dry-run lists the volume snapshots the policy would keep and delete, with reasons; deletes nothing', async () => {
+  it('--dry-run lists the volume snapshots to keep and delete, with reasons, and deletes nothing', async () => {
     const at = (h: number): string => new Date(Date.now() - h * HOUR).toISOString();
     const older = [
       { name: 'arcadia-vsnap-1001-0000aaaa-aaaaaaaa', createdAt: at(30) },
