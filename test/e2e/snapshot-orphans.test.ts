@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { newSaga, withLedger } from '../helpers/ledger.js';
 import { arcadia, invariantViolations, readSagas, sandbox, type Sandbox } from './harness.js';
 
 let box: Sandbox | undefined;
@@ -69,5 +70,23 @@ describe('sagas an earlier run left behind, driven by the next snapshot run', ()
     const sagas = readSagas(box.home);
     expect(sagas.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
     expect(invariantViolations(box.home, box.sim)).toEqual([]);
+  });
+
+  it('an orphan this version refuses (a plan arcadia would not build) is named, untouched, and exits 4', async () => {
+    box = await sandbox();
+    const forged = newSaga({
+      kind: 'snapshot',
+      stepNames: ['power_off_droplet'],
+      inputs: { droplet_provider_id: 1002 },
+    });
+    withLedger(box.home, ({ ledger }) => ledger.createSaga(forged, Date.now()));
+    const run = await arcadia(['snapshot', '1001', '--json'], box.env);
+    expect(run.code, run.stderr).toBe(4);
+    const byDroplet = new Map(entries(run.stdout).map((e) => [e.dropletId, e]));
+    expect(byDroplet.get(1001)).toMatchObject({ status: 'succeeded' });
+    expect(byDroplet.get(1002)).toMatchObject({ sagaId: forged.id, status: 'interrupted' });
+    expect(byDroplet.get(1002)?.error).toMatch(/matches no saga arcadia builds/);
+    expect(readSagas(box.home).find((s) => s.id === forged.id)).toMatchObject({ status: 'pending' });
+    expect(box.sim.state().droplets.find((d) => d.id === 1002)?.status).toBe('active');
   });
 });

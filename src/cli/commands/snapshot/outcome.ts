@@ -16,7 +16,7 @@ export type DropletOutcome =
   /** Another live run has this droplet: in good hands, not a failure. */
   | { kind: 'skipped'; dropletId: number; sagaId: string; reason: string }
   /** Stopped unfinished here (a rejected token, a busy ledger, a signal): the saga stays resumable. */
-  | { kind: 'interrupted'; dropletId: number; sagaId: string; error: unknown; notStarted?: boolean };
+  | { kind: 'interrupted'; dropletId: number | null; sagaId: string; error: unknown; notStarted?: boolean };
 
 /** The droplet a snapshot saga is for, from its inputs. */
 export function dropletOf(saga: SagaRecord): number | undefined {

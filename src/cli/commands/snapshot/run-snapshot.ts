@@ -10,7 +10,8 @@ import { EXIT, exitCodeForError, type ExitCode } from '../../exit-codes.js';
 import { lockOptions } from '../../owner-liveness.js';
 import { validateTag } from '../../parse.js';
 import { parseDropletIds } from '../../shared/droplet-ids.js';
-import { resumeOrphans } from '../../shared/resume-orphans.js';
+import { LedgerRowError } from '../../../db/errors.js';
+import { resumeOrphanSagas } from '../../shared/resume-orphans.js';
 import { throwIfInterrupted } from '../../interruption.js';
 import { interruptionOf } from '../../../engine/errors.js';
 import { printResumeHint } from '../../../output/views/interrupt-view.js';
@@ -68,6 +69,12 @@ export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Prom
     const run = { startedAt, finishedAt: deps.clock.now(), exitCode, sagaStatuses: watched.statuses };
     await monitor.finish({ ...run, apiRequests: watched.apiRequests() });
   }
+}
+
+/** The droplet a readable saga is for. */
+function dropletOfSagaId(app: App, sagaId: string): number | undefined {
+  const saga = app.ledger.getSaga(sagaId);
+  return saga ? dropletOf(saga) : undefined;
 }
 
 /** What the monitoring of a run learns from inside it. */
@@ -132,7 +139,9 @@ async function snapshotBatch(
     if (droplets.length === 0) throw new UsageError(`no droplets carry the tag ${opts.tag}`);
     throwIfInterrupted(app.stop);
     // A crashed earlier run's sagas are finished first, so a droplet never has two of ours in flight.
-    const orphans = opts.detach ? [] : await resumeOrphans(app, output, { kind: 'snapshot' }, opts.concurrency);
+    const { resumed: orphans, refused } = opts.detach
+      ? { resumed: [], refused: [] }
+      : await resumeOrphanSagas(app, output, { kind: 'snapshot' }, opts.concurrency);
     throwIfInterrupted(app.stop);
     const request: SnapshotPlanRequest = {
       batchId,
@@ -157,7 +166,14 @@ async function snapshotBatch(
     const otherOrphans: DropletOutcome[] = orphans
       .filter((saga) => !shown.has(saga.id))
       .map((saga) => ({ kind: 'ran', dropletId: dropletOf(saga) ?? null, saga, resumed: true }));
-    return [...own, ...otherOrphans];
+    // An orphan this version refuses to run (a forged plan, a newer arcadia's step) is left untouched, and said.
+    const refusedOrphans: DropletOutcome[] = refused.map((error) => ({
+      kind: 'interrupted',
+      dropletId: error instanceof LedgerRowError ? null : (dropletOfSagaId(app, error.sagaId) ?? null),
+      sagaId: error.sagaId,
+      error,
+    }));
+    return [...own, ...otherOrphans, ...refusedOrphans];
   } finally {
     batchLock.release();
   }
