@@ -14,8 +14,6 @@ import {
 } from './errors.js';
 import { redactorFor } from './redaction.js';
 
-export { redact } from './redaction.js';
-
 const MAX_MESSAGE_CHARS = 300;
 /** Request ids are UUIDs; anything longer is not one and is cut. */
 const MAX_REQUEST_ID_CHARS = 80;

@@ -61,17 +61,10 @@ function isRefusal(error: unknown): error is SagaStepNotKnownError | SagaTemplat
   return error instanceof SagaStepNotKnownError || error instanceof SagaTemplateMismatchError;
 }
 
-/** Every unfinished saga whose owner is gone, oldest first; live owners are left alone. */
-export async function resumeOrphans(
-  app: App,
-  output: Output,
-  filter?: { kind?: string },
-  concurrency = 1,
-): Promise<SagaRecord[]> {
-  return (await resumeOrphanSagas(app, output, filter, concurrency)).resumed;
-}
-
-/** resumeOrphans, also telling which orphans were refused (their exit code is 4). */
+/**
+ * Every unfinished saga whose owner is gone, oldest first, driven here; live owners are left alone, and sagas this
+ * version refuses to run are returned as refused (their exit code is 4), untouched.
+ */
 export async function resumeOrphanSagas(
   app: App,
   output: Output,
