@@ -2,6 +2,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -10,7 +14,8 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerPath } from '../../src/db/open.js';
 import { sandbox } from '../e2e/harness.js';
@@ -206,13 +211,48 @@ beforeAll(() => {
 
 afterAll(() => {
   if (other?.created) execFileSync('userdel', [OTHER_USER], { stdio: 'ignore' });
+  if (runtimeCopy) rmSync(dirname(dirname(runtimeCopy)), { recursive: true, force: true });
 });
+
+/** The packages the bundle loads at run time (the rest is bundled), with what they need in turn. */
+const RUNTIME_PACKAGES = ['better-sqlite3', 'cli-table3'];
+
+let runtimeCopy: string | undefined;
+
+/**
+ * The built CLI copied where any user may read it: the checkout may sit in a folder only root can enter (CI's clone
+ * does), and the other user must run the same build. Bin, bundle, migrations and the run-time packages only.
+ */
+function readableArcadiaBin(): string {
+  if (runtimeCopy) return runtimeCopy;
+  assertBuilt();
+  const root = dirname(dirname(ARCADIA_BIN));
+  const copy = mkdtempSync(join(tmpdir(), 'arcadia-other-user-'));
+  for (const part of ['bin', 'dist/bundle', 'drizzle', 'package.json']) {
+    cpSync(join(root, part), join(copy, part), { recursive: true });
+  }
+  const pending = [...RUNTIME_PACKAGES];
+  const copied = new Set<string>();
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (copied.has(name)) continue;
+    copied.add(name);
+    const from = join(root, 'node_modules', name);
+    cpSync(from, join(copy, 'node_modules', name), { recursive: true, dereference: true });
+    const manifest = JSON.parse(readFileSync(join(from, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    pending.push(...Object.keys(manifest.dependencies ?? {}));
+  }
+  execFileSync('chmod', ['-R', 'a+rX', copy]);
+  runtimeCopy = join(copy, 'bin', 'arcadia.js');
+  return runtimeCopy;
+}
 
 /** Runs the built arcadia as the other user. */
 function runAs(user: { uid: number; gid: number }, args: string[], home: string): Promise<ArcadiaResult> {
-  assertBuilt();
+  const bin = readableArcadiaBin();
   const started = Date.now();
-  const child = spawn(process.execPath, [ARCADIA_BIN, ...args], {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: arcadiaEnv({ home }),
     uid: user.uid,
     gid: user.gid,
