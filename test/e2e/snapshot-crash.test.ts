@@ -1,3 +1,4 @@
+import { SMOKE_ARGS } from '../../tools/chaos/plan.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { arcadia, invariantViolations, readSagas, sandbox, seededRandom, start, type Sandbox } from './harness.js';
 
@@ -8,18 +9,7 @@ afterEach(async () => {
 });
 
 const SNAPSHOT = ['snapshot', '1001'];
-const SMOKE = [
-  'saga',
-  'start',
-  '--kind',
-  'test',
-  '--step',
-  'create_droplet_snapshot',
-  '--step',
-  'fail',
-  '--input',
-  'droplet_provider_id=1001',
-];
+const SMOKE = SMOKE_ARGS(1001);
 
 /** Runs `args` with a failpoint armed, expects the SIGKILL, resumes everything, then checks every promise. */
 async function crashAndResume(args: string[], point: string): Promise<{ status: string | undefined }> {

@@ -1,3 +1,4 @@
+import { SMOKE_ARGS } from '../../tools/chaos/plan.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   FAST_SIMULATOR,
@@ -117,20 +118,7 @@ describe('snapshot under provider faults', () => {
       `run ${run.i}: ${kind}, ${run.smoke ? 'smoke saga' : 'snapshot'} killed after ${run.delay} ms, then ` + `resumed`,
       async () => {
         box = await sandbox({ ...FAST_SIMULATOR, faults: run.faults });
-        const args = run.smoke
-          ? [
-              'saga',
-              'start',
-              '--kind',
-              'test',
-              '--step',
-              'create_droplet_snapshot',
-              '--step',
-              'fail',
-              '--input',
-              'droplet_provider_id=1001',
-            ]
-          : ['snapshot', '1001'];
+        const args = run.smoke ? SMOKE_ARGS(1001) : ['snapshot', '1001'];
         const { child, done } = start(args, box.env);
         await new Promise((r) => setTimeout(r, run.delay));
         child.kill('SIGKILL');

@@ -1,3 +1,4 @@
+import { SMOKE_ARGS } from '../../tools/chaos/plan.js';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -269,18 +270,7 @@ describe('tokens never leak', () => {
     expect(cancelAgain.code).toBe(2);
 
     const [smoke, smokeJson, failing] = await Promise.all([
-      run('saga start smoke', [
-        'saga',
-        'start',
-        '--kind',
-        'test',
-        '--step',
-        'create_droplet_snapshot',
-        '--step',
-        'fail',
-        '--input',
-        'droplet_provider_id=1002',
-      ]),
+      run('saga start smoke', SMOKE_ARGS(1002)),
       run('saga start noop --json', ['saga', 'start', '--kind', 'test', '--step', 'noop', '--json']),
       run('saga start fail --json', ['saga', 'start', '--kind', 'test', '--step', 'noop', '--step', 'fail', '--json']),
     ]);
