@@ -104,14 +104,6 @@ class SagaExecution {
   private readonly compensateAbort = new AbortController();
   private readonly heartbeat: NodeJS.Timeout;
   private leaseLost = false;
-  /** When the ledger last confirmed this executor's epoch (the lease's taking, then each heartbeat and check). */
-  private lastConfirmedAt: number;
-  /**
-   * A gap since that confirmation longer than this means the process was paused (SIGSTOP, a frozen VM) or starved:
-   * a successor may have taken over meanwhile, so even a read asks the ledger first. Beats come every heartbeatMs,
-   * at most a third of the stale time, so a live executor's gaps stay well under it.
-   */
-  private readonly pauseGapMs: number;
   /** The saga's recovery count before this execution: a halt gives back the attempt this execution took. */
   private recoveryAttemptsAtStart = 0;
   private ownerReleased = false;
@@ -133,8 +125,6 @@ class SagaExecution {
     this.ledger = options.ledger;
     this.sagaId = lease.sagaId;
     this.epoch = lease.epoch;
-    this.lastConfirmedAt = options.clock.now();
-    this.pauseGapMs = Math.max(options.heartbeatMs, Math.floor(options.lock.staleMs / 2));
     this.heartbeat = setInterval(() => this.tick(), options.heartbeatMs);
     this.heartbeat.unref();
     options.stop?.addEventListener('abort', this.onStop, { once: true });
@@ -145,12 +135,10 @@ class SagaExecution {
     try {
       // The ledger first, also after a pause: a superseded owner must not rewrite its successor's lock file, and
       // losing the lease aborts every wait and request of the step at once.
-      const now = this.options.clock.now();
       if (this.ledger.currentEpoch(this.sagaId) !== this.epoch || !this.lease.beat()) {
         this.loseLease();
         return;
       }
-      this.lastConfirmedAt = now;
       if (!this.executeAbort.signal.aborted && this.ledger.isCancelRequested(this.sagaId)) {
         this.executeAbort.abort(new SagaCancelledError(this.sagaId));
       }
@@ -160,20 +148,18 @@ class SagaExecution {
   }
 
   /**
-   * Fencing for remote work (StepLease.assertHeld). A write reads the ledger's epoch every time: the ledger, not
-   * this process's memory, says who owns the saga, and a write a successor does not know of is what breaks "exactly
-   * once". A read does so only after a pause: it changes nothing, so the heartbeat's checks are close enough.
+   * Fencing for remote work (StepLease.assertHeld): every request, read or write, reads the ledger's epoch right
+   * before it leaves. The ledger, not this process's memory, says who owns the saga, and a process woken from a pause
+   * (SIGSTOP, a frozen VM) must not act, nor even look, before it knows. One indexed read costs microseconds against
+   * the request's milliseconds.
    */
-  private assertHeld(kind: RemoteWorkKind, signal: AbortSignal): void {
+  private assertHeld(_kind: RemoteWorkKind, signal: AbortSignal): void {
     if (this.leaseLost) throw new LeaseLostError(this.sagaId, this.epoch);
     signal.throwIfAborted();
-    const now = this.options.clock.now();
-    if (kind === 'read' && now - this.lastConfirmedAt <= this.pauseGapMs) return;
     if (this.ledger.currentEpoch(this.sagaId) !== this.epoch) {
       this.loseLease();
       throw new LeaseLostError(this.sagaId, this.epoch);
     }
-    this.lastConfirmedAt = now;
   }
 
   private loseLease(): void {

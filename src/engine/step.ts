@@ -32,8 +32,8 @@ export interface StepLease {
   readonly epoch: number;
   /**
    * Throws unless this executor may still act: LeaseLostError once the saga was taken over, or the signal's reason
-   * after a cancel. Call it immediately before remote work leaves the process, after every wait. A write always reads
-   * the ledger's epoch; a read does when the process seems to have been paused (see SagaExecution.assertHeld).
+   * after a cancel. Call it immediately before remote work leaves the process, after every wait. Reads and writes
+   * alike read the ledger's epoch, so a process woken from a pause neither acts nor looks (SagaExecution.assertHeld).
    */
   assertHeld(kind: RemoteWorkKind): void;
 }
