@@ -205,7 +205,7 @@ describe('simulator responses match the spec', () => {
 });
 
 describe('droplet create and delete match the spec (api-facts §12)', () => {
-  it('POST /v2/droplets answers 202 {droplet, links.actions}; DELETE answers 204 empty with a content-type', async () => {
+  it('POST /v2/droplets answers 202 {droplet, links.actions}; DELETE, 204 empty with a content-type', async () => {
     const clock = virtualClock();
     const sim = await simulator({
       clock: clock.now,
