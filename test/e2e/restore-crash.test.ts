@@ -69,7 +69,7 @@ describe('restore crash matrix: SIGKILL at a named point, then saga resume --all
     });
   }
 
-  it('SIGKILL right after the POST, then saga cancel: the unrecorded droplet is found by its tag and deleted', async () => {
+  it('SIGKILL right after the POST, then saga cancel: the unrecorded droplet is found by tag and deleted', async () => {
     box = await sandbox(RESTORE_SIMULATOR);
     const crashed = await arcadia(RESTORE, { ...box.env, ARCADIA_FAILPOINTS: 'restore.after-post' });
     expect(crashed.signal).toBe('SIGKILL');
