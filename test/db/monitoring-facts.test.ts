@@ -23,25 +23,30 @@ function record(
 }
 
 describe("the ledger's facts for monitoring", () => {
-  it('gives succeeded snapshot sagas newest first, "" as the name of sagas from before names were recorded', async () => {
-    const t = testLedger();
-    const old = record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'succeeded', at: 1_000 });
-    const named = record(t, {
-      kind: 'snapshot',
-      inputs: { droplet_provider_id: 7, droplet_name: 'db-1' },
-      status: 'succeeded',
-      at: 2_000,
-      outputs: { snapshot_id: '70', snapshot_size_gigabytes: 3, pruned_snapshot_ids: ['60'] },
-    });
-    record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'rolled_back', at: 3_000 });
-    const facts = await t.ledger.monitoringFacts();
-    expect(facts.succeeded.map((s) => [s.sagaId, s.dropletName, s.snapshotId, s.sizeGigabytes, s.finishedAt])).toEqual([
-      [named, 'db-1', '70', 3, 2_000],
-      [old, '', null, null, 1_000],
-    ]);
-    expect([...facts.deletedSnapshotIds]).toEqual(['60']);
-    expect(facts.leakedSnapshots).toBeNull();
-  });
+  it(
+    'gives succeeded snapshot sagas newest first, "" as the name ' + 'of sagas from before names were recorded',
+    async () => {
+      const t = testLedger();
+      const old = record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'succeeded', at: 1_000 });
+      const named = record(t, {
+        kind: 'snapshot',
+        inputs: { droplet_provider_id: 7, droplet_name: 'db-1' },
+        status: 'succeeded',
+        at: 2_000,
+        outputs: { snapshot_id: '70', snapshot_size_gigabytes: 3, pruned_snapshot_ids: ['60'] },
+      });
+      record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'rolled_back', at: 3_000 });
+      const facts = await t.ledger.monitoringFacts();
+      expect(
+        facts.succeeded.map((s) => [s.sagaId, s.dropletName, s.snapshotId, s.sizeGigabytes, s.finishedAt]),
+      ).toEqual([
+        [named, 'db-1', '70', 3, 2_000],
+        [old, '', null, null, 1_000],
+      ]);
+      expect([...facts.deletedSnapshotIds]).toEqual(['60']);
+      expect(facts.leakedSnapshots).toBeNull();
+    },
+  );
 
   it("counts the newest reconcile's leaks that no deletion removed since, a plain reconcile's too", async () => {
     const t = testLedger();

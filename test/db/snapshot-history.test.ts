@@ -22,15 +22,18 @@ function ledgerWithHistory(rows: { droplet: number; disk?: number; ms: number; s
 }
 
 describe('snapshot history: how long earlier snapshots took', () => {
-  it("gives the droplet's own succeeded snapshots, newest first, ignoring other droplets and unfinished sagas", async () => {
-    const ledger = ledgerWithHistory([
-      { droplet: 1, disk: 25, ms: 100, at: 1 },
-      { droplet: 2, disk: 25, ms: 900, at: 2 },
-      { droplet: 1, disk: 25, ms: 300, at: 3 },
-      { droplet: 1, disk: 25, ms: 700, at: 4, status: 'rolled_back' },
-    ]);
-    expect(await ledger.snapshotDurations(1, 25)).toEqual([300, 100]);
-  });
+  it(
+    "gives the droplet's own succeeded snapshots, newest first, " + 'ignoring other droplets and unfinished sagas',
+    async () => {
+      const ledger = ledgerWithHistory([
+        { droplet: 1, disk: 25, ms: 100, at: 1 },
+        { droplet: 2, disk: 25, ms: 900, at: 2 },
+        { droplet: 1, disk: 25, ms: 300, at: 3 },
+        { droplet: 1, disk: 25, ms: 700, at: 4, status: 'rolled_back' },
+      ]);
+      expect(await ledger.snapshotDurations(1, 25)).toEqual([300, 100]);
+    },
+  );
 
   it(
     'for a droplet with none of its own, gives those of droplets with a similar ' + 'disk (within 1.25x), not others',

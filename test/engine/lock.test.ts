@@ -248,30 +248,33 @@ describe('acquireSagaLock', () => {
     expect(existsSync(s.file())).toBe(false);
   });
 
-  it('never follows a symlinked lock file: a live-looking record at its target is not read, and is left alone', async () => {
-    const s = setup();
-    mkdirSync(s.locksDir, { recursive: true, mode: 0o700 });
-    const target = join(s.home, 'someone-elses.json');
-    const live: SagaLockRecord = {
-      sagaId: s.sagaId,
-      pid: 101,
-      host: HOST,
-      processStartedAt: 1,
-      acquiredAt: 0,
-      heartbeatAt: s.clock.now(),
-      epoch: 0,
-    };
-    writeFileSync(target, JSON.stringify(live), { mode: 0o600 });
-    const before = readFileSync(target);
-    symlinkSync(target, s.file());
+  it(
+    'never follows a symlinked lock file: a live-looking record ' + 'at its target is not read, and is left alone',
+    async () => {
+      const s = setup();
+      mkdirSync(s.locksDir, { recursive: true, mode: 0o700 });
+      const target = join(s.home, 'someone-elses.json');
+      const live: SagaLockRecord = {
+        sagaId: s.sagaId,
+        pid: 101,
+        host: HOST,
+        processStartedAt: 1,
+        acquiredAt: 0,
+        heartbeatAt: s.clock.now(),
+        epoch: 0,
+      };
+      writeFileSync(target, JSON.stringify(live), { mode: 0o600 });
+      const before = readFileSync(target);
+      symlinkSync(target, s.file());
 
-    expect(readSagaLock(s.locksDir, s.sagaId)).toMatchObject({ epoch: -1, pid: 0 });
-    const lease = await acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
+      expect(readSagaLock(s.locksDir, s.sagaId)).toMatchObject({ epoch: -1, pid: 0 });
+      const lease = await acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 202 }));
 
-    expect(lease.epoch).toBe(1);
-    expect(lstatSync(s.file()).isSymbolicLink()).toBe(false);
-    expect(readFileSync(target).equals(before)).toBe(true);
-  });
+      expect(lease.epoch).toBe(1);
+      expect(lstatSync(s.file()).isSymbolicLink()).toBe(false);
+      expect(readFileSync(target).equals(before)).toBe(true);
+    },
+  );
 
   it('takes over from an owner that linked its lock file but died before claiming the epoch', async () => {
     const s = setup();
