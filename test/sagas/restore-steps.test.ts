@@ -110,6 +110,19 @@ describe('create_droplet_from_snapshot and wait_droplet_active', () => {
     expect(world.created()).toEqual([]);
   });
 
+  it('an interruption aborting the POST keeps the request outstanding, so the resumed step adopts', async () => {
+    const world = await restoreWorld();
+    world.sim.configure({ faults: { slowNextRequests: { count: 2, ms: 300 } } }); // the listing, then the POST
+    const stop = new AbortController();
+    const execution = world.steps.create.execute(world.ctx(world.steps.create, stop.signal));
+    setTimeout(() => stop.abort(new Error('interrupted')), 450);
+    await expect(execution).rejects.toThrow('interrupted');
+    expect(world.context.restore_requested_at).toEqual(expect.any(Number));
+    const output = await world.steps.create.execute(world.ctx(world.steps.create));
+    expect(output).toMatchObject({ restore_droplet_id: world.created()[0]?.id, restore_adopted: true });
+    expect(posts(world)).toBe(1);
+  });
+
   it('two droplets carrying its tag: fails loudly, posts nothing, and compensation deletes neither', async () => {
     const world = await restoreWorld();
     Object.assign(world.context, { restore_name: NAME, restore_tag: TAG, restore_requested_at: world.clock.now() });

@@ -1,4 +1,4 @@
-import { NotFoundError, OutcomeUnknownError } from '../../digitalocean/errors.js';
+import { DigitalOceanError, NotFoundError, OutcomeUnknownError } from '../../digitalocean/errors.js';
 import type { DropletCreateRequest } from '../../digitalocean/types.js';
 import { failpoint } from '../../engine/failpoint.js';
 import type { StepContext, StepDefinition } from '../../engine/step.js';
@@ -118,8 +118,11 @@ async function executeCreate(ctx: StepContext, deps: RestoreStepDependencies): P
         await ctx.sleep(deps.timings.pollIntervalMs);
         continue;
       }
-      // a refusal made nothing; a retry of the step (a 429) lists the tag first all the same
-      await advance(ctx, requestRefused(requested, outstanding));
+      // DigitalOcean's answer refused it, so it made nothing. Anything else (an interruption aborting the fetch) may
+      // have let the request through: the request stays outstanding, for the tag to tell.
+      if (error instanceof DigitalOceanError && error.status !== null) {
+        await advance(ctx, requestRefused(requested, outstanding));
+      }
       throw error;
     }
     failpoint('restore.after-checkpoint');
