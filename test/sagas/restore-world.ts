@@ -68,7 +68,8 @@ export async function restoreWorld(config: SimulatorConfigInput = {}, timings: P
   return { clock, sim, client, steps, context, ctx, created };
 }
 
-function stepContext(
+/** A step context as the runner builds one: checkpoints merge into `context`, sleeps move the virtual clock. */
+export function stepContext(
   clock: FakeClock,
   step: StepDefinition,
   context: SagaContext,

@@ -1,4 +1,4 @@
-import { DigitalOceanError, NotFoundError, OutcomeUnknownError } from '../../digitalocean/errors.js';
+import { DigitalOceanError, NotFoundError, OutcomeUnknownError, PendingEventError } from '../../digitalocean/errors.js';
 import type { DropletCreateRequest } from '../../digitalocean/types.js';
 import { failpoint } from '../../engine/failpoint.js';
 import type { StepContext, StepDefinition } from '../../engine/step.js';
@@ -131,11 +131,23 @@ async function executeCreate(ctx: StepContext, deps: RestoreStepDependencies): P
   }
 }
 
-async function deleteQuietly(api: RestoreApi, id: number): Promise<void> {
-  try {
-    await api.deleteDroplet(id);
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
+/**
+ * Deletes a droplet of this saga; 404 is success. A droplet still being created may refuse with "pending event"
+ * (a 422 DigitalOcean sends while an action runs): that is waited out, bounded, rather than left behind.
+ */
+async function deleteQuietly(api: RestoreApi, ctx: StepContext, id: number, deps: RestoreStepDependencies) {
+  const start = ctx.clock.now();
+  for (;;) {
+    try {
+      await api.deleteDroplet(id);
+      return;
+    } catch (error) {
+      if (error instanceof NotFoundError) return;
+      if (!(error instanceof PendingEventError) || ctx.clock.now() - start >= deps.timings.restoreTimeoutMs)
+        throw error;
+      ctx.progress(`droplet ${id} is busy with its create; waiting to delete it`);
+      await ctx.sleep(deps.timings.pollIntervalMs);
+    }
   }
 }
 
@@ -162,7 +174,7 @@ async function compensateCreate(ctx: StepContext, deps: RestoreStepDependencies)
   if (found) ids.add(found.id);
   for (const id of ids) {
     failpoint('restore.compensate-before-delete');
-    await deleteQuietly(api, id);
+    await deleteQuietly(api, ctx, id, deps);
     failpoint('restore.compensate-after-delete');
     ctx.progress(`deleted droplet ${id} (${progress.name})`);
   }
