@@ -3,11 +3,14 @@ import { bigint, customType, index, integer, pgTable, primaryKey, text } from 'd
 /**
  * The PostgreSQL twin of schema.ts (SQLite): the same tables, columns and indexes, which
  * test/db/schema-parity.test.ts proves. Times are milliseconds since the epoch, so bigint where SQLite's integer
- * is 64-bit anyway; JSON columns are jsonb, read back as text (the pool's type parser) so both backends decode
- * rows with the same code (row-decoding.ts).
+ * is 64-bit anyway. JSON columns are jsonb (the JSON operators of pg-facts.ts, `||` merges of the context) but
+ * handed around as JSON text, as SQLite's are, so both backends decode rows with the same code (row-decoding.ts).
  */
-const jsonText = customType<{ data: string; driverData: string }>({
+const jsonText = customType<{ data: string; driverData: unknown }>({
   dataType: () => 'jsonb',
+  // The driver always parses jsonb (drizzle's queries use its global parsers), so the text is rebuilt here.
+  fromDriver: (value) => JSON.stringify(value),
+  toDriver: (value) => value,
 });
 
 const millis = (name: string) => bigint(name, { mode: 'number' });
