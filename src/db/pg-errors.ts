@@ -53,8 +53,18 @@ function socketCode(error: unknown): string | undefined {
 /**
  * Turns driver errors into the ledger errors SQLite's path raises, naming the database as `host:port/dbname` and
  * never its password; leaves everything else (a constraint violated by a bug, arcadia's own errors) alone.
+ * Drizzle wraps the driver's error in its own (`cause`), so the whole chain is looked at.
  */
 export function translatePostgresError(error: unknown, target: PostgresTarget): unknown {
+  for (let inner: unknown = error, depth = 0; inner !== undefined && depth < 5; depth++) {
+    const translated = translateOne(inner, target);
+    if (translated !== inner) return translated;
+    inner = inner instanceof Error ? inner.cause : undefined;
+  }
+  return error;
+}
+
+function translateOne(error: unknown, target: PostgresTarget): unknown {
   const message = error instanceof Error ? withoutSecret(error.message, target) : String(error);
   const socket = socketCode(error);
   if (socket !== undefined) {

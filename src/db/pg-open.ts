@@ -42,8 +42,10 @@ export function createPool(target: PostgresTarget, options: { max?: number } = {
     allowExitOnIdle: true,
     keepAlive: true,
   });
-  // An idle connection the server drops emits 'error' on the pool; the next query reports it where it matters.
+  // A connection the server drops emits 'error' (on the pool when idle, on the client when checked out, where
+  // nothing listens and Node would end the process); the statement in flight, or the next, reports it instead.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
