@@ -20,7 +20,7 @@ async function record(
 }
 
 describe.each(ledgerBackends())("the ledger's facts for monitoring on $name", (backend) => {
-  it('gives succeeded snapshot sagas newest first, "" as the name of sagas from before names were recorded', async () => {
+  it('gives succeeded snapshot sagas newest first, "" as the name of sagas from before names', async () => {
     const t = await backend.open();
     const old = await record(t, {
       kind: 'snapshot',

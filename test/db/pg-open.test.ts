@@ -125,7 +125,7 @@ describe('opening a PostgreSQL ledger', () => {
     expect(error.message).not.toContain(database.password);
   });
 
-  it('turns a connection cut mid-statement, and a statement past its timeout, into LedgerUnavailableError', async () => {
+  it('turns a connection cut mid-statement, or a statement past its timeout, into unavailable', async () => {
     const database = await createTestDatabase();
     const ledger = await open(database, { queryTimeoutMs: 5_000 });
     const sleeping = failure(() => ledger.transaction((tx) => tx.execute(sql`SELECT pg_sleep(30)`)));

@@ -23,7 +23,7 @@ async function ledgerWithHistory(
 }
 
 describe.each(ledgerBackends())('snapshot history on $name: how long earlier snapshots took', (backend) => {
-  it("gives the droplet's own succeeded snapshots, newest first, ignoring other droplets and unfinished sagas", async () => {
+  it("gives the droplet's own succeeded snapshots, newest first, not others' nor unfinished", async () => {
     const ledger = await ledgerWithHistory(backend, [
       { droplet: 1, disk: 25, ms: 100, at: 1 },
       { droplet: 2, disk: 25, ms: 900, at: 2 },
@@ -33,7 +33,7 @@ describe.each(ledgerBackends())('snapshot history on $name: how long earlier sna
     expect(await ledger.snapshotDurations(1, 25)).toEqual([300, 100]);
   });
 
-  it('for a droplet with none of its own, gives those of droplets with a similar disk (within 1.25x), not others', async () => {
+  it('for a droplet with none of its own, gives those of a similar disk (within 1.25x), not others', async () => {
     const ledger = await ledgerWithHistory(backend, [
       { droplet: 1, disk: 25, ms: 100, at: 1 },
       { droplet: 2, disk: 30, ms: 200, at: 2 },
