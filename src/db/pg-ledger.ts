@@ -26,6 +26,7 @@ import { SAGA_ID_PREFIX, stepProblem, toStep, toSummary } from './saga-rows.js';
 export type PgLedgerDatabase = NodePgDatabase<typeof schema>;
 /** What a transaction's work gets: the same query builder, bound to the transaction's connection. */
 export type PgLedgerTransaction = Parameters<Parameters<PgLedgerDatabase['transaction']>[0]>[0];
+export type PgTransactionConfig = Parameters<PgLedgerDatabase['transaction']>[1];
 
 /** pg_advisory_lock key of `exclusive`: check-then-create sections of all hosts serialize on it. */
 const EXCLUSIVE_LOCK = 0x61726361_0002n;
@@ -73,10 +74,13 @@ export class PgSagaLedger {
     await this.pool.end();
   }
 
-  /** Runs `work` in one transaction (READ COMMITTED), translating driver errors into ledger errors. */
-  async transaction<T>(work: (tx: PgLedgerTransaction) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction (READ COMMITTED unless `config` says otherwise), translating driver errors
+   * into ledger errors.
+   */
+  async transaction<T>(work: (tx: PgLedgerTransaction) => Promise<T>, config?: PgTransactionConfig): Promise<T> {
     try {
-      return await this.db.transaction(work);
+      return await this.db.transaction(work, config);
     } catch (error) {
       throw translatePostgresError(error, this.target);
     }
