@@ -80,14 +80,11 @@ describe("the SQLite ledger's facts for monitoring", () => {
   it('skips a damaged context instead of failing the whole read', () => {
     const t = openTestLedger(tempHome().home);
     onTestFinished(() => t.close());
-    const first = t.ledger.createSaga(newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'] }), 1);
+    const first = t.core.createSaga(newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'] }), 1);
     t.db.prepare(`UPDATE saga_runs SET status = 'succeeded', context = '{not json' WHERE id = ?`).run(first.id);
     const inputs = { droplet_provider_id: 8 };
-    const second = t.ledger.createSaga(
-      newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'], inputs }),
-      2,
-    );
+    const second = t.core.createSaga(newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'], inputs }), 2);
     t.db.prepare(`UPDATE saga_runs SET status = 'succeeded' WHERE id = ?`).run(second.id);
-    expect(t.ledger.monitoringFacts().succeeded.map((s) => s.dropletId)).toEqual([8]);
+    expect(t.core.monitoringFacts().succeeded.map((s) => s.dropletId)).toEqual([8]);
   });
 });

@@ -26,7 +26,7 @@ function homeWithOldLedger(): string {
 describe('a SQLite ledger from before drizzle/sqlite/', () => {
   it('opens with its sagas and events, and its migration rows match the moved files by hash and time', () => {
     const home = homeWithOldLedger();
-    withLedger(home, ({ ledger, db }) => {
+    withLedger(home, ({ core: ledger, db }) => {
       const sagas = ledger.listSagas({});
       expect(sagas.map((s) => [s.triggeredBy, s.status])).toEqual([
         ['fixture', 'rolled_back'],
