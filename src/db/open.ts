@@ -29,8 +29,12 @@ export interface OpenLedgerOptions {
   readOnly?: boolean;
 }
 
-/** drizzle-kit's output, shipped with the package. */
-const migrationsFolder = (): string => join(packageRoot(), 'drizzle');
+/**
+ * drizzle-kit's output for SQLite, shipped with the package. It was `drizzle/` before PostgreSQL came: the files
+ * moved unchanged, and migrations are matched by count (their hash and folderMillis stay the same too), so ledgers
+ * made before the move open as they were (test/db/sqlite-layout-move.test.ts).
+ */
+const migrationsFolder = (): string => join(packageRoot(), 'drizzle', 'sqlite');
 /** The table drizzle's own migrator keeps, so drizzle-kit tooling reads our ledgers too. */
 const MIGRATIONS_TABLE = '__drizzle_migrations';
 
