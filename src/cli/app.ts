@@ -64,7 +64,7 @@ export function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } =
     staleMs: settings.lockStaleMs,
     heartbeatMs: settings.heartbeatMs,
     clock: ctx.clock,
-    identity: currentProcessIdentity(),
+    identity: currentProcessIdentity(settings.hostId),
   });
   return {
     settings,
