@@ -82,7 +82,7 @@ export async function openLedgerApp(ctx: CliContext, options: { readOnly?: boole
     staleMs: settings.lockStaleMs,
     heartbeatMs: settings.heartbeatMs,
     clock: ctx.clock,
-    identity: currentProcessIdentity(),
+    identity: currentProcessIdentity(settings.hostId),
   });
   return {
     settings,

@@ -33,6 +33,7 @@ export const sagaRuns = pgTable(
     ownerHost: text('owner_host'),
     ownerStartedAt: millis('owner_started_at'),
     ownerAcquiredAt: millis('owner_acquired_at'),
+    ownerHeartbeatAt: millis('owner_heartbeat_at'),
     recoveryAttempts: integer('recovery_attempts').notNull().default(0),
     cancelRequestedAt: millis('cancel_requested_at'),
     error: text('error'),
@@ -88,4 +89,13 @@ export const reconcileReports = pgTable('reconcile_reports', {
   at: millis('at').notNull(),
   scope: text('scope').notNull(),
   leakedSnapshotIds: jsonText('leaked_snapshot_ids').notNull(),
+});
+
+export const batchHolds = pgTable('batch_holds', {
+  batchId: text('batch_id').primaryKey(),
+  ownerPid: integer('owner_pid').notNull(),
+  ownerHost: text('owner_host').notNull(),
+  ownerStartedAt: millis('owner_started_at'),
+  acquiredAt: millis('acquired_at').notNull(),
+  heartbeatAt: millis('heartbeat_at').notNull(),
 });

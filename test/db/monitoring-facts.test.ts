@@ -77,7 +77,7 @@ describe.each(ledgerBackends())("the ledger's facts for monitoring on $name", (b
 
 // Only SQLite can hold a context that is not JSON at all: PostgreSQL's jsonb column refuses one.
 describe("the SQLite ledger's facts for monitoring", () => {
-  it('skips a damaged context instead of failing the whole read', () => {
+  it('skips a damaged context instead of failing the whole read', async () => {
     const t = openTestLedger(tempHome().home);
     onTestFinished(() => t.close());
     const first = t.core.createSaga(newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'] }), 1);

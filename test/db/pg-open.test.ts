@@ -63,6 +63,7 @@ describe('opening a PostgreSQL ledger', () => {
     );
     expect(tables.map((t) => t.name)).toEqual([
       '__drizzle_migrations',
+      'batch_holds',
       'reconcile_reports',
       'saga_events',
       'saga_runs',

@@ -69,6 +69,7 @@ const pairs = [
   [sqlite.sagaStepResults, pg.sagaStepResults],
   [sqlite.sagaEvents, pg.sagaEvents],
   [sqlite.reconcileReports, pg.reconcileReports],
+  [sqlite.batchHolds, pg.batchHolds],
 ] as const;
 
 describe('one schema, two dialects', () => {
