@@ -170,7 +170,7 @@ describe('arcadia ledger copy', () => {
     expect(info.sagas.total).toBe(3);
   });
 
-  it('says there is nothing to copy in a home without a ledger, and refuses a --to that is not PostgreSQL', async () => {
+  it('says there is nothing to copy in a home without a ledger; refuses a --to not PostgreSQL', async () => {
     const { home } = tempHome();
     const database = await createTestDatabase();
     const empty = await runArcadia(['ledger', 'copy', '--to', database.url], { home });
