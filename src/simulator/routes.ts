@@ -2,6 +2,7 @@ import type { DropletActionType } from '../digitalocean/types.js';
 import type { SimulatorConfig } from './config.js';
 import type { SimImage } from './model.js';
 import { paginate, parsePaging } from './paginate.js';
+import { FLEET_ROUTES } from './fleet-routes.js';
 import { VOLUME_ROUTES, volumeSnapshotById } from './volume-routes.js';
 import { imageActionView, volumeSnapshotView } from './volume-views.js';
 import { accountView, actionView, dropletSnapshotView, dropletView, snapshotView } from './views.js';
@@ -224,7 +225,7 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
 export function route(ctx: RequestContext): Reply {
   ctx.world.settle(ctx.now);
   let pathMatched = false;
-  for (const { method, pattern, handler } of [...ROUTES, ...VOLUME_ROUTES]) {
+  for (const { method, pattern, handler } of [...ROUTES, ...FLEET_ROUTES, ...VOLUME_ROUTES]) {
     const match = pattern.exec(ctx.path);
     if (!match) continue;
     pathMatched = true;
