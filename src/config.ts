@@ -7,6 +7,8 @@ import { LeaseSettingsError } from './lease-settings-error.js';
 export interface Settings {
   home: string;
   pollIntervalMs: number;
+  /** Without a history, each poll waits this percentage of the time already waited (at least the poll interval). */
+  pollGrowthPercent: number;
   actionTimeoutMs: number;
   lookupAttempts: number;
   lookupIntervalMs: number;
@@ -53,6 +55,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   return {
     home: defaultHome(env),
     pollIntervalMs: integerFromEnv(env, 'ARCADIA_POLL_INTERVAL_MS', 5_000, 1),
+    pollGrowthPercent: integerFromEnv(env, 'ARCADIA_POLL_GROWTH_PERCENT', 12, 1),
     actionTimeoutMs: integerFromEnv(env, 'ARCADIA_ACTION_TIMEOUT_MS', 1_800_000, 1),
     lookupAttempts: integerFromEnv(env, 'ARCADIA_LOOKUP_ATTEMPTS', 12, 1),
     lookupIntervalMs: integerFromEnv(env, 'ARCADIA_LOOKUP_INTERVAL_MS', 5_000, 0),
