@@ -165,14 +165,21 @@ export class FleetWatcher implements SnapshotWatcher {
     return due;
   }
 
-  /** One look: the statuses anyone is due for, then the snapshot listings anyone is due for. */
+  /**
+   * One look: the statuses, then the snapshot listings, each only when someone is due for it; a look then serves
+   * those due soon as well, one listing instead of several.
+   */
   private async round(): Promise<void> {
     const now = this.options.clock.now();
-    // Looks a little early serve those due soon as well: one listing instead of several.
-    const statusDue = [...this.actions].filter((w) => w.nextLookAt <= now + this.options.schedule.pollIntervalMs / 2);
-    if (statusDue.length > 0) await this.statusRound(statusDue);
-    const namingDue = [...this.namings].filter((w) => w.notBefore <= now + this.options.lookupIntervalMs);
-    if (namingDue.length > 0) await this.namingRound(namingDue);
+    const { pollIntervalMs } = this.options.schedule;
+    const actions = [...this.actions];
+    if (actions.some((w) => w.nextLookAt <= now)) {
+      await this.statusRound(actions.filter((w) => w.nextLookAt <= now + pollIntervalMs / 2));
+    }
+    const namings = [...this.namings];
+    if (namings.some((w) => w.notBefore <= now)) {
+      await this.namingRound(namings.filter((w) => w.notBefore <= now + this.options.lookupIntervalMs));
+    }
   }
 
   private async statusRound(due: ActionWaiter[]): Promise<void> {
