@@ -14,8 +14,8 @@ const BULK_TYPES: readonly DropletActionType[] = ['snapshot', 'shutdown', 'power
 
 /**
  * Every action of the account, droplet and image actions alike, newest first (observed upstream, undocumented), with
- * the newest start first and the higher id first within a second. A new action shifts every later page by one, as
- * offset paging does upstream.
+ * the higher id first within a second; shuffled under the `shuffledActionListingRate` fault. A new action shifts
+ * every later page by one, as offset paging does upstream.
  */
 function listAllActions(ctx: RequestContext): Reply {
   const { world, now } = ctx;
@@ -28,6 +28,13 @@ function listAllActions(ctx: RequestContext): Reply {
     })),
   ];
   listed.sort((a, b) => b.at - a.at || b.id - a.id);
+  const random = ctx.shuffledActionListing?.();
+  if (random) {
+    for (let i = listed.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [listed[i], listed[j]] = [listed[j] as (typeof listed)[number], listed[i] as (typeof listed)[number]];
+    }
+  }
   return listReply(
     ctx,
     'actions',

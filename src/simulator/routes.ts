@@ -38,6 +38,8 @@ export interface RequestContext {
   maxPerPage: number;
   /** Decides whether a new action will end errored. */
   endsErrored: () => boolean;
+  /** A seeded random source when this action listing is to be served shuffled (a fault), else undefined. */
+  shuffledActionListing?: () => (() => number) | undefined;
 }
 
 export function errorReply(status: number, id: string, message: string): Reply {

@@ -69,9 +69,7 @@ describe('the fleet watcher', () => {
     expect(statusRequests.length).toBeLessThanOrEqual(10); // completions spread over 5 s, a look each second
 
     const sightings = await Promise.all(
-      done.map((action) =>
-        watcher.snapshotsOf({ dropletId: action.resource_id, notBefore: clock.now() + 2_000, signal: never }),
-      ),
+      done.map((_, i) => watcher.snapshotsOf({ dropletId: i + 1, notBefore: clock.now() + 2_000, signal: never })),
     );
     for (const [i, sighting] of sightings.entries()) {
       expect(sighting.source).toBe('account');

@@ -210,6 +210,7 @@ export class FleetWatcher implements SnapshotWatcher {
       return;
     }
     failpoint('action.polled');
+    failpoint('watcher.actions-listed'); // the process dies holding answers no saga has recorded yet
     this.apply(seen);
   }
 
@@ -256,6 +257,7 @@ export class FleetWatcher implements SnapshotWatcher {
         return;
       }
       this.requests.accountSnapshotPasses++;
+      failpoint('watcher.snapshots-listed');
       this.accountPages = Math.max(1, Math.ceil(listing.length / 200));
       for (const waiter of due) {
         const snapshots = listing.filter((s) => s.resource_id === String(waiter.dropletId));
@@ -268,6 +270,7 @@ export class FleetWatcher implements SnapshotWatcher {
       try {
         const snapshots = [...byId(await api.listDropletSnapshots(dropletId)).values()];
         this.requests.dropletListings++;
+        failpoint('watcher.snapshots-listed');
         for (const waiter of waiters) this.settle(waiter, { source: 'droplet', snapshots });
       } catch (error) {
         for (const waiter of waiters) this.drop(this.namings, waiter, error);
