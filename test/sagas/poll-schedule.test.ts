@@ -26,14 +26,17 @@ function follow(
 
 describe('nextLookDelay', () => {
   it('with history looks once at the expected time and, a little later, briskly', () => {
-    expect(nextLookDelay(0, 120_000, FIVE_S)).toBe(120_000);
-    expect(nextLookDelay(100_000, 120_000, FIVE_S)).toBe(20_000);
-    expect(nextLookDelay(120_000, 120_000, FIVE_S)).toBe(120_000 * LATE_STEP);
+    expect(nextLookDelay(0, 120_000, FIVE_S)).toBe(121_000); // a second after: the start's stamp is floored
+    expect(nextLookDelay(100_000, 120_000, FIVE_S)).toBe(21_000);
+    expect(nextLookDelay(0, 3_000, FIVE_S)).toBe(3_060); // 2 % when that is less than a second
+    expect(nextLookDelay(121_000, 120_000, FIVE_S)).toBe(6_000);
+    expect(nextLookDelay(121_000, 120_000, { ...FIVE_S, pollIntervalMs: 1_000 })).toBe(120_000 * LATE_STEP);
     expect(nextLookDelay(30_000, 20_000, FIVE_S)).toBe(5_000); // a short action: the poll interval, never less
   });
 
   it('an action that runs as its history said costs one look; 10 % longer, two or three, noticed within 10 %', () => {
-    expect(follow(120_000, 120_000)).toEqual({ looks: 1, lateMs: 0 });
+    expect(follow(120_000, 120_000)).toEqual({ looks: 1, lateMs: 1_000 });
+    expect(follow(120_900, 120_000)).toEqual({ looks: 1, lateMs: 100 });
     for (const actual of [121_000, 126_000, 132_000]) {
       const { looks, lateMs } = follow(actual, 120_000);
       expect(looks).toBeLessThanOrEqual(3);
