@@ -19,7 +19,7 @@ export interface StepDependencies {
   settings: Settings;
   /** The DigitalOcean client, created on first use so sagas of test steps need no token. */
   api(): Pick<DigitalOceanClient, 'withGuard'>;
-  snapshotHistory(dropletId: number, diskGigabytes?: number): number[];
+  snapshotHistory(dropletId: number, diskGigabytes?: number): Promise<number[]>;
   /** The running batch's fleet watcher, if any (ARCHITECTURE.md, "The fleet watcher"). */
   snapshotWatcher?(): SnapshotWatcher | undefined;
 }

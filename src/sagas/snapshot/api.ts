@@ -47,7 +47,7 @@ export interface SnapshotStepDependencies {
   timings: SnapshotTimings;
   volumeLimits: VolumeLimits;
   /** How long earlier snapshots of this droplet (else of droplets with a similar disk) took (ms), newest first. */
-  snapshotHistory(dropletId: number, diskGigabytes?: number): number[] | Promise<number[]>;
+  snapshotHistory(dropletId: number, diskGigabytes?: number): Promise<number[]>;
   /** The batch's fleet watcher, when the command runs one: the step waits and looks through it. */
   watcher?(): SnapshotWatcher | undefined;
 }
