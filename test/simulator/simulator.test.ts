@@ -255,6 +255,21 @@ describe('simulated fleet listings', () => {
     expect(await page(1)).toEqual([newest, ids[3]]);
   });
 
+  it('serve the action listing out of order under the shuffle fault (DigitalOcean documents no order)', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({ clock: clock.now, fleet: { count: 12, tag: 'web', firstId: 1 } });
+    for (let id = 1; id <= 12; id++) await snapshotAction(sim, id, `s${id}`);
+    const listed = async (): Promise<number[]> =>
+      (await get<Action[]>(sim, '/v2/actions?per_page=200', 'actions')).map((a) => a.id);
+    const newestFirst = await listed();
+    expect(newestFirst).toEqual([...newestFirst].sort((a, b) => b - a));
+    sim.configure({ faults: { shuffledActionListingRate: 1 } });
+    const shuffled = await listed();
+    expect(shuffled).not.toEqual(newestFirst);
+    expect([...shuffled].sort()).toEqual([...newestFirst].sort());
+    expect(sim.state().counters.faultsInjected).toBeGreaterThan(0);
+  });
+
   it('apply a bulk snapshot to every tagged droplet not busy, all with the one name', async () => {
     const clock = virtualClock();
     const sim = await simulator({ clock: clock.now, fleet: { count: 3, tag: 'web', firstId: 1 } });
