@@ -179,7 +179,7 @@ describe('bad input: exit 2, one line (or one JSON error), nothing changed', () 
 
   const SAMPLE = [
     'snapshot -5',
-    '--concurrency 999',
+    '--concurrency 1001',
     'unknown droplet among known ones',
     'simulator --port 70000',
     'misspelt command',
