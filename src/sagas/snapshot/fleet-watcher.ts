@@ -211,11 +211,14 @@ export class FleetWatcher implements SnapshotWatcher {
     }
     failpoint('action.polled');
     failpoint('watcher.actions-listed'); // the process dies holding answers no saga has recorded yet
-    this.apply(seen);
+    this.apply(seen, new Set(due));
   }
 
-  /** What a round saw: finished actions resolve their sagas and time the rest of the fleet. */
-  private apply(seen: Map<number, Action>): void {
+  /**
+   * What a round saw: finished actions resolve their sagas and time the rest of the fleet. Only sagas that were due
+   * (or whose action finished) hear about it, so a fleet's progress lines come as often as a lone saga's polls.
+   */
+  private apply(seen: Map<number, Action>, due: ReadonlySet<ActionWaiter>): void {
     const now = this.options.clock.now();
     const hadFleetTiming = fleetExpectedMs(this.durations) !== undefined;
     for (const waiter of [...this.actions]) {
@@ -223,7 +226,8 @@ export class FleetWatcher implements SnapshotWatcher {
       if (!action) continue;
       waiter.action = action;
       const elapsed = Math.round((now - waiter.startedAt) / 1000);
-      waiter.progress(`${action.type} action ${action.id} ${action.status} after ${elapsed}s`);
+      if (due.has(waiter) || isFinished(action))
+        waiter.progress(`${action.type} action ${action.id} ${action.status} after ${elapsed}s`);
       if (isFinished(action)) {
         const ms = actionDurationMs(action);
         if (ms !== undefined && action.status === 'completed') this.durations.push(ms);
