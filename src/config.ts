@@ -1,11 +1,14 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { integerFromEnv } from './env-integer.js';
+import { hostIdFromEnv } from './host-id.js';
 import { LeaseSettingsError } from './lease-settings-error.js';
 
 /** Every wait and limit arcadia uses, from the environment; all configurable so tests run in seconds. */
 export interface Settings {
   home: string;
+  /** This host's name in lease records and lock files (ARCADIA_HOST_ID, default the hostname). */
+  hostId: string;
   pollIntervalMs: number;
   /** Without a history, each poll waits this percentage of the time already waited (at least the poll interval). */
   pollGrowthPercent: number;
@@ -54,6 +57,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   }
   return {
     home: defaultHome(env),
+    hostId: hostIdFromEnv(env),
     pollIntervalMs: integerFromEnv(env, 'ARCADIA_POLL_INTERVAL_MS', 5_000, 1),
     pollGrowthPercent: integerFromEnv(env, 'ARCADIA_POLL_GROWTH_PERCENT', 12, 1),
     actionTimeoutMs: integerFromEnv(env, 'ARCADIA_ACTION_TIMEOUT_MS', 1_800_000, 1),
