@@ -106,7 +106,14 @@ describe('create_droplet_snapshot through a fleet watcher', () => {
       },
     });
     const watcher = new FleetWatcher({
-      api: () => counted as WatcherApi,
+      api: (): WatcherApi => ({
+        getAction: (id) => counted.getAction(id),
+        listDropletSnapshots: (id) => counted.listDropletSnapshots(id),
+        listSnapshots: (filter) => counted.listSnapshots(filter),
+        listActionsPage: async () => {
+          throw new Error('a lone action is asked for by id, never through the account listing');
+        },
+      }),
       clock,
       schedule: { pollIntervalMs: 1_000, growth: 0.12 },
       lookupIntervalMs: 1_000,
