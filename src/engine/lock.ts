@@ -188,13 +188,43 @@ export async function acquireSagaLock(
     // A dead owner may have linked its lock file and died before claiming the epoch: accept either.
     const lockEpoch = existing.epoch < 0 ? await ledger.currentEpoch(sagaId) : existing.epoch;
     const record: SagaLockRecord = { sagaId, ...owner, heartbeatAt: now, epoch: lockEpoch + 1 };
-    if (!(await ledger.claimLease(sagaId, [lockEpoch, lockEpoch - 1], record.epoch, owner))) {
-      throw new SagaOwnedError(sagaId, (await ledger.getSaga(sagaId))?.owner ?? null);
+    if (await ledger.claimLease(sagaId, [lockEpoch, lockEpoch - 1], record.epoch, owner)) {
+      replaceLockFile(options.locksDir, path, record);
+      return makeLease(options, record, reason);
     }
-    replaceLockFile(options.locksDir, path, record);
-    return makeLease(options, record, reason);
+    const skipped = await takeOverUnwrittenClaim(ledger, sagaId, lockEpoch, owner, options);
+    if (skipped) {
+      replaceLockFile(options.locksDir, path, skipped.record);
+      return makeLease(options, skipped.record, skipped.reason);
+    }
+    throw new SagaOwnedError(sagaId, (await ledger.getSaga(sagaId))?.owner ?? null);
   }
   throw new SagaOwnedError(sagaId, (await ledger.getSaga(sagaId))?.owner ?? null);
+}
+
+/**
+ * A taker that claimed the epoch in the ledger and died before it rewrote the lock file leaves the file one epoch (or
+ * more) behind the ledger, naming the owner before it. Without this, every later taker would expect the file's epoch
+ * and be refused forever. The ledger's recorded owner is then the one to judge, by the same rule as a lock file's
+ * (its claim time standing in for a heartbeat); a released saga (no owner recorded) is free.
+ */
+async function takeOverUnwrittenClaim(
+  ledger: SagaLedger,
+  sagaId: string,
+  lockEpoch: number,
+  owner: SagaOwner,
+  options: SagaLockOptions,
+): Promise<{ record: SagaLockRecord; reason: string } | undefined> {
+  const saga = await ledger.getSaga(sagaId);
+  if (saga === undefined || saga.leaseEpoch <= lockEpoch) return undefined;
+  const claimer = saga.owner;
+  const reason =
+    claimer === null
+      ? `the lock file is behind the ledger's epoch ${saga.leaseEpoch}, which nobody holds`
+      : lockTakeoverReason({ sagaId, ...claimer, heartbeatAt: claimer.acquiredAt, epoch: saga.leaseEpoch }, options);
+  if (reason === null) return undefined;
+  const record: SagaLockRecord = { sagaId, ...owner, heartbeatAt: owner.acquiredAt, epoch: saga.leaseEpoch + 1 };
+  return (await ledger.claimLease(sagaId, [saga.leaseEpoch], record.epoch, owner)) ? { record, reason } : undefined;
 }
 
 function makeLease(options: SagaLockOptions, record: SagaLockRecord, takeoverReason: string | null): SagaLease {
