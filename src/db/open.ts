@@ -154,6 +154,16 @@ function migrations(): MigrationMeta[] {
   return knownMigrations;
 }
 
+/** How many migrations this arcadia ships for SQLite: the newest schema version it knows. */
+export function knownSqliteMigrations(): number {
+  return migrations().length;
+}
+
+/** The schema version of an open SQLite ledger: the migrations applied to it. */
+export function sqliteSchemaVersion(db: Database.Database): number {
+  return appliedMigrationCount(db);
+}
+
 function appliedMigrationCount(db: Database.Database): number {
   const table = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`).get(MIGRATIONS_TABLE);
   if (!table) return 0;

@@ -9,7 +9,7 @@ import { SEARCH_WINDOW, SIMILAR_DISK } from './snapshot-history.js';
  * json_extract. The context column is jsonb, so a damaged context cannot exist here; values of the wrong JSON
  * type still read as null instead of failing the query (casts only under a jsonb_typeof check).
  */
-type Db = NodePgDatabase<Record<string, unknown>>;
+type Db = Pick<NodePgDatabase<Record<string, unknown>>, 'execute'>;
 
 /** A number stored at `path` in the context, else NULL (never a cast error). */
 const numberAt = (...path: string[]) => {

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { AmbiguousSagaIdError, LeaseLostError, SagaNotFoundError } from '../engine/errors.js';
-import type { SagaListFilter, SagaSummary, SagaTransition } from '../engine/ledger.js';
+import type { SagaLedger, SagaListFilter, SagaSummary, SagaTransition } from '../engine/ledger.js';
 import {
   INPUTS_KEY,
   SAGA_STATUSES,
@@ -14,6 +14,7 @@ import {
 } from '../engine/types.js';
 import type { PostgresTarget } from './database-url.js';
 import { LedgerRowError } from './errors.js';
+import type { ArcadiaLedger } from './ledger.js';
 import type { MonitoringFacts } from './monitoring-facts.js';
 import { pgMonitoringFacts, pgSnapshotDurations } from './pg-facts.js';
 import { translatePostgresError } from './pg-errors.js';
@@ -26,6 +27,9 @@ import { SAGA_ID_PREFIX, stepProblem, toStep, toSummary } from './saga-rows.js';
 export type PgLedgerDatabase = NodePgDatabase<typeof schema>;
 /** What a transaction's work gets: the same query builder, bound to the transaction's connection. */
 export type PgLedgerTransaction = Parameters<Parameters<PgLedgerDatabase['transaction']>[0]>[0];
+export type PgTransactionConfig = Parameters<PgLedgerDatabase['transaction']>[1];
+/** Where a ledger's statements go: the pool, or the transaction of an exclusive section. */
+type PgQueries = PgLedgerDatabase | PgLedgerTransaction;
 
 /** pg_advisory_lock key of `exclusive`: check-then-create sections of all hosts serialize on it. */
 const EXCLUSIVE_LOCK = 0x61726361_0002n;
@@ -37,19 +41,24 @@ const byteOrder = (column: typeof sagaRuns.id) => sql`${column} COLLATE "C"`;
  * The ledger on PostgreSQL through Drizzle, for several hosts sharing one fleet. The same semantics as
  * SqliteSagaLedger: every change is one transaction; fenced writes lock the saga row (UPDATE, or SELECT ... FOR
  * UPDATE for step-only transitions), so a takeover (claimLease, a compare-and-set UPDATE of the same row) is
- * ordered entirely before or after them. `transaction` and `pool` are open to code built on top (database-held
- * leases, batch planning across hosts).
+ * ordered entirely before or after them. `transaction`, `db` and `pool` are open to code built on top
+ * (database-held leases, batch planning across hosts).
  */
-export class PgSagaLedger {
+export class PgSagaLedger implements ArcadiaLedger {
+  /** The pool's query builder: for statements outside any transaction of this ledger. */
   readonly db: PgLedgerDatabase;
+  /** Where this instance's statements go: `db`, or the transaction of the exclusive section it was made for. */
+  private readonly queries: PgQueries;
 
   private constructor(
     readonly pool: pg.Pool,
     readonly target: PostgresTarget,
     /** Migrations applied: the schema version `ledger info` shows. */
     readonly schemaVersion: number,
+    within?: PgLedgerTransaction,
   ) {
     this.db = drizzle(pool, { schema });
+    this.queries = within ?? this.db;
   }
 
   /** Connects, refuses a newer schema and applies pending migrations (under an advisory lock). */
@@ -73,31 +82,38 @@ export class PgSagaLedger {
     await this.pool.end();
   }
 
-  /** Runs `work` in one transaction (READ COMMITTED), translating driver errors into ledger errors. */
-  async transaction<T>(work: (tx: PgLedgerTransaction) => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` in one transaction (READ COMMITTED unless `config` says otherwise), translating driver errors
+   * into ledger errors. Inside an exclusive section it is a savepoint of the section's transaction.
+   */
+  async transaction<T>(work: (tx: PgLedgerTransaction) => Promise<T>, config?: PgTransactionConfig): Promise<T> {
     try {
-      return await this.db.transaction(work);
+      return this.queries === this.db
+        ? await this.db.transaction(work, config)
+        : await (this.queries as PgLedgerTransaction).transaction(work);
     } catch (error) {
       throw translatePostgresError(error, this.target);
     }
   }
 
-  private async read<T>(work: (db: PgLedgerDatabase) => Promise<T>): Promise<T> {
+  private async read<T>(work: (db: PgQueries) => Promise<T>): Promise<T> {
     try {
-      return await work(this.db);
+      return await work(this.queries);
     } catch (error) {
       throw translatePostgresError(error, this.target);
     }
   }
 
   /**
-   * Runs `work` holding a database-wide advisory lock: check-then-create sections of every host serialize (the
-   * SQLite ledger's write lock does this on one host). The lock is the transaction's, so a lost connection frees it.
+   * Runs `work` in one transaction holding a database-wide advisory lock: the check-then-create sections of every
+   * host serialize (SQLite's write lock does this on one host). `work` gets a ledger bound to that transaction. The
+   * lock is the transaction's, so a lost connection frees it. Other calls on this ledger need not wait: they use
+   * other connections, and PostgreSQL's row locks order them.
    */
-  async exclusive<T>(work: () => Promise<T> | T): Promise<T> {
+  async exclusive<T>(work: (ledger: SagaLedger) => Promise<T>): Promise<T> {
     return this.transaction(async (tx) => {
       await tx.execute(sql`SELECT pg_advisory_xact_lock(${EXCLUSIVE_LOCK.toString()}::bigint)`);
-      return work();
+      return work(new PgSagaLedger(this.pool, this.target, this.schemaVersion, tx));
     });
   }
 

@@ -85,6 +85,6 @@ describe("the SQLite ledger's facts for monitoring", () => {
     const inputs = { droplet_provider_id: 8 };
     const second = t.core.createSaga(newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'], inputs }), 2);
     t.db.prepare(`UPDATE saga_runs SET status = 'succeeded' WHERE id = ?`).run(second.id);
-    expect((await t.ledger.monitoringFacts()).succeeded.map((s) => s.dropletId)).toEqual([8]);
+    expect(t.core.monitoringFacts().succeeded.map((s) => s.dropletId)).toEqual([8]);
   });
 });

@@ -1,14 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { onTestFinished } from 'vitest';
 import { PgSagaLedger } from '../../src/db/pg-ledger.js';
-import type { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
+import type { ArcadiaLedger } from '../../src/db/ledger.js';
 import type { Json } from '../../src/engine/types.js';
 import { openTestLedger } from './ledger.js';
 import { fileDatabase, type TestDatabase } from './postgres.js';
 import { tempHome } from './temp-home.js';
 
-/** Either ledger; tests `await` every call, which works on SQLite's plain values too. */
-export type AnyLedger = SqliteSagaLedger | PgSagaLedger;
+/** Either backend's ledger, by the interface the app holds it by. */
+export type AnyLedger = ArcadiaLedger;
 
 /**
  * A ledger of one backend, fresh for one test, with what tests need to reach states the engine only reaches
