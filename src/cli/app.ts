@@ -30,7 +30,7 @@ export interface CliContext {
 export interface LedgerApp {
   settings: Settings;
   ledger: ArcadiaLedger;
-  /** Who owns which saga and batch: lock files beside the SQLite ledger. */
+  /** Who owns which saga and batch: lock files beside the SQLite ledger, rows of the PostgreSQL one. */
   leases: SagaLeases;
   clock: Clock;
   /** The SQLite file, or the PostgreSQL database as `host:port/dbname` (never a password). */
@@ -58,15 +58,25 @@ async function openLedger(
   ctx: CliContext,
   settings: Settings,
   readOnly: boolean,
-): Promise<{ ledger: ArcadiaLedger; location: string }> {
+): Promise<{ ledger: ArcadiaLedger; location: string; leases: SagaLeases }> {
   const target = ledgerTargetFromEnv(ctx.env);
+  const identity = currentProcessIdentity(settings.hostId);
+  const timing = { staleMs: settings.lockStaleMs, heartbeatMs: settings.heartbeatMs, identity };
   if (target.backend === 'postgres') {
-    const { PgSagaLedger } = await import('../db/pg-ledger.js');
-    return { ledger: await PgSagaLedger.open(target), location: target.location };
+    const [{ PgSagaLedger }, { DatabaseLeases }] = await Promise.all([
+      import('../db/pg-ledger.js'),
+      import('../db/database-leases.js'),
+    ]);
+    const ledger = await PgSagaLedger.open(target);
+    // Several hosts share this ledger: a lock file on one host is invisible to the others, so the lease lives in
+    // the database (ARCHITECTURE.md, "Storage and ownership interfaces").
+    return { ledger, location: target.location, leases: new DatabaseLeases(ledger, timing) };
   }
   const path = ledgerPath(settings.home);
   const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs, readOnly });
-  return { ledger: new SqliteSagaLedger(db, path, settings.busyTimeoutMs), location: path };
+  const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
+  const leases = lockFileLeases(ledger, { ...timing, locksDir: join(settings.home, 'locks'), clock: ctx.clock });
+  return { ledger, location: path, leases };
 }
 
 /**
@@ -75,15 +85,8 @@ async function openLedger(
  */
 export async function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } = {}): Promise<LedgerApp> {
   const settings = loadSettings(ctx.env);
-  const { ledger, location } = await openLedger(ctx, settings, options.readOnly === true);
+  const { ledger, location, leases } = await openLedger(ctx, settings, options.readOnly === true);
   const locksDir = join(settings.home, 'locks');
-  const leases = lockFileLeases(ledger, {
-    locksDir,
-    staleMs: settings.lockStaleMs,
-    heartbeatMs: settings.heartbeatMs,
-    clock: ctx.clock,
-    identity: currentProcessIdentity(settings.hostId),
-  });
   return {
     settings,
     ledger,
