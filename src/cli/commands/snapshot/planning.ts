@@ -31,13 +31,22 @@ export interface SnapshotPlan {
   toRun: PlannedSaga[];
 }
 
+/** A live run's saga of a droplet, and the host its executor runs on when one holds it (a batch may not yet). */
+interface LiveSaga {
+  sagaId: string;
+  host: string | undefined;
+}
+
 /** Unfinished snapshot sagas per droplet whose owner is alive: cron overlapped with a run still working. */
-async function liveSnapshotSagas(app: App, ledger: SagaLedger): Promise<Map<number, string>> {
-  const live = new Map<number, string>();
+async function liveSnapshotSagas(app: App, ledger: SagaLedger): Promise<Map<number, LiveSaga>> {
+  const live = new Map<number, LiveSaga>();
   for (const id of await ledger.listUnfinishedSagaIds({ kind: 'snapshot' })) {
     const saga = await ledger.getSaga(id);
     const dropletId = saga ? dropletOf(saga) : undefined;
-    if (saga && dropletId !== undefined && (await isSagaInGoodHands(app, saga))) live.set(dropletId, id);
+    if (!saga || dropletId === undefined) continue;
+    const owner = await app.leases.liveOwner(id);
+    if (owner) live.set(dropletId, { sagaId: id, host: owner.host });
+    else if (await isSagaInGoodHands(app, saga)) live.set(dropletId, { sagaId: id, host: undefined });
   }
   return live;
 }
@@ -67,8 +76,10 @@ export async function planSnapshots(
       }
       const owner = live.get(dropletId);
       if (owner) {
-        const reason = `saga ${owner} is already snapshotting this droplet`;
-        outcomes.push({ kind: 'skipped', dropletId, sagaId: owner, reason });
+        // Several hosts may share a PostgreSQL ledger: the operator needs to know which one to look at.
+        const where = owner.host !== undefined ? ` on host ${owner.host}` : '';
+        const reason = `saga ${owner.sagaId} is already snapshotting this droplet${where}`;
+        outcomes.push({ kind: 'skipped', dropletId, sagaId: owner.sagaId, reason });
         output.progress(`droplet ${dropletId}: skipped, ${reason}`);
         continue;
       }
