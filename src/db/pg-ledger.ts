@@ -79,7 +79,17 @@ export class PgSagaLedger implements ArcadiaLedger {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    // pg's end() waits until every checked-out client is given back. A client whose connection died mid-query
+    // (the database stopped, the network cut) may never be, and its end() then never settles: with nothing else
+    // left to run, Node would quit with exit 13 instead of the command's own exit 4 naming the database. So the
+    // wait is bounded by the connect timeout; the dead sockets are gone anyway.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.target.connectTimeoutMs)));
+    try {
+      await Promise.race([this.pool.end(), bound]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
