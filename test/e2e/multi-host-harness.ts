@@ -34,15 +34,8 @@ export interface TwoHosts {
   cleanup(): Promise<void>;
 }
 
-/**
- * Two hosts on one PostgreSQL ledger (a fresh database of the test server) and one simulator. `databaseUrl`
- * replaces the database's own URL in the hosts' environment (a proxy in front of it).
- */
-export async function twoHosts(
-  config: SimulatorConfigInput,
-  extraEnv: NodeJS.ProcessEnv = {},
-  options: { databaseUrl?: (database: TestDatabase) => string } = {},
-): Promise<TwoHosts> {
+/** Two hosts on one PostgreSQL ledger (a fresh database of the test server) and one simulator. */
+export async function twoHosts(config: SimulatorConfigInput, extraEnv: NodeJS.ProcessEnv = {}): Promise<TwoHosts> {
   const sim = await startSimulator(config);
   const database = await createTestDatabase();
   const homes: string[] = [];
@@ -54,7 +47,7 @@ export async function twoHosts(
       NO_COLOR: '1',
       ARCADIA_HOME: home,
       ARCADIA_HOST_ID: id,
-      ARCADIA_DATABASE_URL: options.databaseUrl?.(database) ?? database.url,
+      ARCADIA_DATABASE_URL: database.url,
       ARCADIA_API_URL: sim.url,
       DIGITALOCEAN_ACCESS_TOKEN: DEFAULT_SIMULATOR_TOKEN,
       ARCADIA_POLL_INTERVAL_MS: '40',
