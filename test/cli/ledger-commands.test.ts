@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { parseJsonOutput, runArcadia, type ArcadiaResult } from '../helpers/arcadia.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
@@ -142,6 +143,17 @@ describe('arcadia ledger copy', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = await show(ids[2]!, { home, env });
     expect(after.status).toBe('succeeded');
+    // And no row of any table holds the password.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      for (const table of ['saga_runs', 'saga_step_results', 'saga_events', 'reconcile_reports']) {
+        const rows = await client.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM ${table} t`);
+        for (const { row } of rows.rows) expect(row).not.toContain(database.password);
+      }
+    } finally {
+      await client.end();
+    }
   });
 
   it('refuses a target that already holds sagas (exit 2), copying nothing', async () => {

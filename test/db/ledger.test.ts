@@ -261,6 +261,21 @@ describe.each(ledgerBackends())('the ledger on $name', (backend) => {
       expect(await s.ledger.getSaga(s.id)).toMatchObject({ owner: null, leaseEpoch: 2 });
     });
 
+    it('runs an exclusive section in one transaction: what its work wrote is gone when it rejects', async () => {
+      const { ledger } = await backend.open();
+      const kept = await ledger.exclusive(async (inside) => {
+        const saga = await inside.createSaga(newSaga({ stepNames: ['noop'], batchId: 'kept' }), 1);
+        expect(await inside.getSaga(saga.id)).toMatchObject({ batchId: 'kept' });
+        return saga.id;
+      });
+      const failed = ledger.exclusive(async (inside) => {
+        await inside.createSaga(newSaga({ stepNames: ['noop'], batchId: 'undone' }), 2);
+        throw new Error('planning failed');
+      });
+      await expect(failed).rejects.toThrow('planning failed');
+      expect((await ledger.listSagas({})).map((s) => s.id)).toEqual([kept]);
+    });
+
     it('records the first cancel request only', async () => {
       const s = await running();
       expect(await s.ledger.isCancelRequested(s.id)).toBe(false);
