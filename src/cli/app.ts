@@ -30,7 +30,7 @@ export interface CliContext {
 export interface LedgerApp {
   settings: Settings;
   ledger: ArcadiaLedger;
-  /** Who owns which saga and batch: lock files beside the SQLite ledger, rows of the PostgreSQL one. */
+  /** Who owns which saga and batch: leases in the PostgreSQL ledger, or lock files beside the SQLite one. */
   leases: SagaLeases;
   clock: Clock;
   /** The SQLite file, or the PostgreSQL database as `host:port/dbname` (never a password). */
@@ -51,32 +51,36 @@ export interface App extends LedgerApp {
 }
 
 /**
- * The ledger ARCADIA_DATABASE_URL selects (PostgreSQL), else the home's SQLite file. The PostgreSQL code is loaded
- * only when selected: a SQLite user's commands do not pay for the driver at start-up.
+ * The ledger ARCADIA_DATABASE_URL selects (PostgreSQL), else the home's SQLite file, with the ownership that fits
+ * it: leases held in the database, which every host sees, or lock files beside the SQLite file. The PostgreSQL
+ * code is loaded only when selected: a SQLite user's commands do not pay for the driver at start-up.
  */
 async function openLedger(
   ctx: CliContext,
   settings: Settings,
   readOnly: boolean,
-): Promise<{ ledger: ArcadiaLedger; location: string; leases: SagaLeases }> {
+): Promise<{ ledger: ArcadiaLedger; leases: SagaLeases; location: string }> {
   const target = ledgerTargetFromEnv(ctx.env);
   const identity = currentProcessIdentity(settings.hostId);
-  const timing = { staleMs: settings.lockStaleMs, heartbeatMs: settings.heartbeatMs, identity };
+  const { lockStaleMs: staleMs, heartbeatMs } = settings;
   if (target.backend === 'postgres') {
     const [{ PgSagaLedger }, { DatabaseLeases }] = await Promise.all([
       import('../db/pg-ledger.js'),
       import('../db/database-leases.js'),
     ]);
     const ledger = await PgSagaLedger.open(target);
-    // Several hosts share this ledger: a lock file on one host is invisible to the others, so the lease lives in
-    // the database (ARCHITECTURE.md, "Storage and ownership interfaces").
-    return { ledger, location: target.location, leases: new DatabaseLeases(ledger, timing) };
+    return {
+      ledger,
+      leases: new DatabaseLeases(ledger, { staleMs, heartbeatMs, identity }),
+      location: target.location,
+    };
   }
   const path = ledgerPath(settings.home);
   const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs, readOnly });
   const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
-  const leases = lockFileLeases(ledger, { ...timing, locksDir: join(settings.home, 'locks'), clock: ctx.clock });
-  return { ledger, location: path, leases };
+  const locksDir = join(settings.home, 'locks');
+  const leases = lockFileLeases(ledger, { locksDir, staleMs, heartbeatMs, clock: ctx.clock, identity });
+  return { ledger, leases, location: path };
 }
 
 /**
@@ -85,15 +89,14 @@ async function openLedger(
  */
 export async function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } = {}): Promise<LedgerApp> {
   const settings = loadSettings(ctx.env);
-  const { ledger, location, leases } = await openLedger(ctx, settings, options.readOnly === true);
-  const locksDir = join(settings.home, 'locks');
+  const { ledger, leases, location } = await openLedger(ctx, settings, options.readOnly === true);
   return {
     settings,
     ledger,
     leases,
     clock: ctx.clock,
     ledgerPath: location,
-    locksDir,
+    locksDir: join(settings.home, 'locks'),
     close: () => ledger.close(),
   };
 }

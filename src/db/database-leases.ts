@@ -181,17 +181,18 @@ export class DatabaseLeases implements SagaLeases {
     };
   }
 
-  async isBatchLive(batchId: string): Promise<boolean> {
+  async batchHolder(batchId: string): Promise<SagaOwner | undefined> {
     return this.ledger.transaction(async (tx) => {
       const [row] = await tx.select().from(batchHolds).where(eq(batchHolds.batchId, batchId));
-      if (!row) return false;
+      if (!row) return undefined;
       const holder = {
         pid: row.ownerPid,
         host: row.ownerHost,
         processStartedAt: row.ownerStartedAt,
+        acquiredAt: row.acquiredAt,
         heartbeatAt: row.heartbeatAt,
       };
-      return takeoverReason(holder, await nowIn(tx), this.rules) === null;
+      return takeoverReason(holder, await nowIn(tx), this.rules) === null ? ownerOnly(holder) : undefined;
     });
   }
 }

@@ -132,12 +132,12 @@ describe('leases held in the PostgreSQL ledger', () => {
   it("holds a batch for every host to see until released; a stale hold is nobody's", async () => {
     const { a, b } = await setup();
     const hold = await a.leases.holdBatch('batch-1');
-    expect(await b.leases.isBatchLive('batch-1')).toBe(true);
-    expect(await b.leases.isBatchLive('batch-2')).toBe(false);
+    expect(await b.leases.batchHolder('batch-1')).toMatchObject({ pid: 101, host: 'bastion-a' });
+    expect(await b.leases.batchHolder('batch-2')).toBeUndefined();
     await a.ledger.db.execute(sql`UPDATE batch_holds SET heartbeat_at = heartbeat_at - ${STALE_MS + 1_000}`);
-    expect(await b.leases.isBatchLive('batch-1')).toBe(false);
+    expect(await b.leases.batchHolder('batch-1')).toBeUndefined();
     await hold.release();
-    expect(await a.leases.isBatchLive('batch-1')).toBe(false);
+    expect(await a.leases.batchHolder('batch-1')).toBeUndefined();
   });
 
   it('renews a batch hold every heartbeat', async () => {
@@ -147,6 +147,6 @@ describe('leases held in the PostgreSQL ledger', () => {
     const hold = await a.leases.holdBatch('batch-1');
     onTestFinished(() => hold.release());
     await a.ledger.db.execute(sql`UPDATE batch_holds SET heartbeat_at = heartbeat_at - ${STALE_MS + 1_000}`);
-    await waitFor(() => b.leases.isBatchLive('batch-1'), { what: 'the hold to be renewed' });
+    await waitFor(() => b.leases.batchHolder('batch-1'), { what: 'the hold to be renewed' });
   });
 });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SagaLedger } from '../../../engine/ledger.js';
-import type { SagaRecord } from '../../../engine/types.js';
+import type { SagaOwner, SagaRecord } from '../../../engine/types.js';
 import type { Output } from '../../../output/output.js';
 import type { RetentionPolicy } from '../../../sagas/snapshot/retention-policy.js';
 import { snapshotSagaTemplate } from '../../../sagas/snapshot/snapshot-saga.js';
 import type { App } from '../../app.js';
-import { isSagaInGoodHands } from '../../owner-liveness.js';
+import { responsibleFor } from '../../owner-liveness.js';
 import { dropletOf, type DropletOutcome } from './outcome.js';
 import type { SelectedDroplet } from './selection.js';
 
@@ -31,22 +31,17 @@ export interface SnapshotPlan {
   toRun: PlannedSaga[];
 }
 
-/** A live run's saga of a droplet, and the host its executor runs on when one holds it (a batch may not yet). */
-interface LiveSaga {
-  sagaId: string;
-  host: string | undefined;
-}
-
 /** Unfinished snapshot sagas per droplet whose owner is alive: cron overlapped with a run still working. */
-async function liveSnapshotSagas(app: App, ledger: SagaLedger): Promise<Map<number, LiveSaga>> {
-  const live = new Map<number, LiveSaga>();
+async function liveSnapshotSagas(
+  app: App,
+  ledger: SagaLedger,
+): Promise<Map<number, { sagaId: string; holder: SagaOwner }>> {
+  const live = new Map<number, { sagaId: string; holder: SagaOwner }>();
   for (const id of await ledger.listUnfinishedSagaIds({ kind: 'snapshot' })) {
     const saga = await ledger.getSaga(id);
     const dropletId = saga ? dropletOf(saga) : undefined;
-    if (!saga || dropletId === undefined) continue;
-    const owner = await app.leases.liveOwner(id);
-    if (owner) live.set(dropletId, { sagaId: id, host: owner.host });
-    else if (await isSagaInGoodHands(app, saga)) live.set(dropletId, { sagaId: id, host: undefined });
+    const holder = saga && dropletId !== undefined ? await responsibleFor(app, saga) : undefined;
+    if (dropletId !== undefined && holder) live.set(dropletId, { sagaId: id, holder });
   }
   return live;
 }
@@ -76,9 +71,8 @@ export async function planSnapshots(
       }
       const owner = live.get(dropletId);
       if (owner) {
-        // Several hosts may share a PostgreSQL ledger: the operator needs to know which one to look at.
-        const where = owner.host !== undefined ? ` on host ${owner.host}` : '';
-        const reason = `saga ${owner.sagaId} is already snapshotting this droplet${where}`;
+        const by = `pid ${owner.holder.pid} on ${owner.holder.host}`;
+        const reason = `saga ${owner.sagaId} is already snapshotting this droplet (${by})`;
         outcomes.push({ kind: 'skipped', dropletId, sagaId: owner.sagaId, reason });
         output.progress(`droplet ${dropletId}: skipped, ${reason}`);
         continue;
