@@ -11,7 +11,7 @@ import { arcadiaSnapshotsByDroplet, twoHosts, type TwoHosts } from './multi-host
  * new ones, as a stopped server or a cut network does.
  */
 
-const STALE_MS = 1500;
+const STALE_MS = 3000;
 const ENV = {
   ARCADIA_LOCK_STALE_MS: String(STALE_MS),
   ARCADIA_HEARTBEAT_MS: '100',
