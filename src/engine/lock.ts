@@ -14,7 +14,8 @@ import type { Clock } from './clock.js';
 import { SagaOwnedError } from './errors.js';
 import type { SagaLedger } from './ledger.js';
 import type { SagaLease } from './lease.js';
-import { processState, type OwnerProcessState, type ProcessIdentity } from './process-identity.js';
+import type { OwnerProcessState, ProcessIdentity } from './process-identity.js';
+import { takeoverReason } from './takeover.js';
 import type { SagaOwner } from './types.js';
 import { ensureOwnDirectory } from '../file-safety.js';
 
@@ -81,27 +82,14 @@ export function ownerOfLock(lock: SagaLockRecord): SagaOwner {
   return { pid: lock.pid, host: lock.host, processStartedAt: lock.processStartedAt, acquiredAt: lock.acquiredAt };
 }
 
-/**
- * Why a lock may be taken over, or null while its owner is alive and fresh.
- *
- * On another host only the heartbeat can tell: a lock older than `staleMs` is taken over. On this host the process
- * table is better evidence than the heartbeat. A gone owner is taken over at once. A running owner never is, however
- * old its heartbeat: a blocked event loop, a slow disk or a long heartbeat setting make a live owner's beat late,
- * and taking it over would run its step in two processes at once (it is the operator's to kill, and is named in
- * the refusal). A stopped owner (SIGSTOP, a debugger) is taken over once its heartbeat is stale, as the design's
- * paused owner must be: it cannot act until it is continued, and then the fencing stops it before anything leaves
- * the process (every ledger write, and every API request, checks the ledger's lease epoch first).
- */
+/** Why a lock may be taken over, or null while its owner is alive and fresh: `takeoverReason`'s rules. */
 export function lockTakeoverReason(lock: SagaLockRecord, options: SagaLockOptions): string | null {
   if (lock.epoch < 0) return 'unreadable lock file';
-  const age = options.clock.now() - lock.heartbeatAt;
-  const staleFor = `owner pid ${lock.pid} on ${lock.host} has not beaten for ${age} ms`;
-  if (lock.host === options.identity.host) {
-    const state = (options.processState ?? processState)(lock.pid, lock.processStartedAt);
-    if (state === 'gone') return `owner pid ${lock.pid} is gone`;
-    return state === 'stopped' && age > options.staleMs ? `${staleFor} (the process is stopped)` : null;
-  }
-  return age > options.staleMs ? staleFor : null;
+  return takeoverReason(lock, options.clock.now(), {
+    staleMs: options.staleMs,
+    hostId: options.identity.host,
+    ...(options.processState ? { processState: options.processState } : {}),
+  });
 }
 
 function writeTemp(locksDir: string, record: SagaLockRecord): string {
