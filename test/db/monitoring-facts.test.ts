@@ -14,7 +14,12 @@ function record(
   t: TestLedger,
   saga: { kind: string; inputs: Record<string, Json>; status: string; at: number; outputs?: Record<string, Json> },
 ): string {
-  const steps = saga.kind === 'reconcile' ? ['delete_leaked_snapshots'] : ['create_droplet_snapshot'];
+  const steps =
+    saga.kind === 'reconcile'
+      ? ['delete_leaked_snapshots']
+      : saga.kind === 'drill'
+        ? ['create_droplet_from_snapshot', 'wait_droplet_active', 'delete_restored_droplet']
+        : ['create_droplet_snapshot'];
   const { id } = t.ledger.createSaga(newSaga({ kind: saga.kind, stepNames: steps, inputs: saga.inputs }), saga.at);
   t.db
     .prepare(`UPDATE saga_runs SET status = ?, updated_at = ?, context = json_patch(context, ?) WHERE id = ?`)
@@ -71,5 +76,34 @@ describe("the ledger's facts for monitoring", () => {
     t.db.prepare(`UPDATE saga_runs SET context = '{not json' WHERE id = ?`).run(id);
     record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 8 }, status: 'succeeded', at: 2_000 });
     expect(t.ledger.monitoringFacts().succeeded.map((s) => s.dropletId)).toEqual([8]);
+  });
+
+  it('gives succeeded drills newest first with the source droplet, the snapshot and the time to active', () => {
+    const t = testLedger();
+    const inputs = (dropletId: Json, snapshotId: string): Record<string, Json> => ({
+      snapshot_id: snapshotId,
+      source_droplet_id: dropletId,
+      droplet_name: 'arcadia-drill-x',
+      size_slug: 's-1vcpu-1gb',
+      region: 'nyc3',
+      tags: [],
+    });
+    const old = record(t, { kind: 'drill', inputs: inputs(7, '70'), status: 'succeeded', at: 1_000 });
+    const timed = record(t, {
+      kind: 'drill',
+      inputs: inputs(8, '80'),
+      status: 'succeeded',
+      at: 2_000,
+      outputs: { active_after_ms: 41_500, restore_droplet_id: 99 },
+    });
+    // Failed drills prove nothing, a snapshot saga is not a drill, and a damaged input names no droplet.
+    record(t, { kind: 'drill', inputs: inputs(7, '71'), status: 'rolled_back', at: 3_000 });
+    record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'succeeded', at: 4_000 });
+    record(t, { kind: 'drill', inputs: inputs('seven', '72'), status: 'succeeded', at: 5_000 });
+    const { drills } = t.ledger.monitoringFacts();
+    expect(drills.map((d) => [d.sagaId, d.dropletId, d.snapshotId, d.activeAfterMs, d.finishedAt])).toEqual([
+      [timed, 8, '80', 41_500, 2_000],
+      [old, 7, '70', null, 1_000],
+    ]);
   });
 });
