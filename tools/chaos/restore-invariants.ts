@@ -18,10 +18,18 @@ export interface CheckedRestoreWorld {
   dropletHistory?: CheckedDroplet[];
 }
 
-const MAKES_DROPLETS = ['restore', 'drill'];
-
+/** Restores, drills, and test sagas built of their steps (the chaos rollback smoke): all make a droplet. */
 function makesDroplet(saga: CheckedSaga): boolean {
-  return MAKES_DROPLETS.includes(saga.kind) && saga.stepNames.includes('create_droplet_from_snapshot');
+  return saga.stepNames.includes('create_droplet_from_snapshot');
+}
+
+/** Only a succeeded saga without the drill's delete step keeps its droplet. */
+function keepsDroplet(saga: CheckedSaga): boolean {
+  return saga.status === 'succeeded' && !saga.stepNames.includes('delete_restored_droplet');
+}
+
+function isDrill(saga: CheckedSaga): boolean {
+  return saga.stepNames.includes('delete_restored_droplet');
 }
 
 function sagaIdsOf(droplet: CheckedDroplet): string[] {
@@ -44,7 +52,7 @@ function checkSaga(saga: CheckedSaga, made: CheckedDroplet[], out: Violation[]):
     v('duplicate', `${saga.kind} saga ${saga.id} (${saga.status}) made ${made.length} droplets (${ids(made)})`);
   // compensation_failed lists its leftovers for a human (reported as needs-attention by the general checks).
   if (saga.status === 'compensation_failed') return;
-  if (saga.kind === 'restore' && saga.status === 'succeeded') {
+  if (keepsDroplet(saga)) {
     const recorded = saga.context.restore_droplet_id;
     if (left.length === 0) v('missing', `succeeded restore ${saga.id} has no droplet (recorded ${String(recorded)})`);
     else if (left.length === 1 && left[0]?.id !== recorded)
@@ -57,7 +65,7 @@ function checkSaga(saga: CheckedSaga, made: CheckedDroplet[], out: Violation[]):
       saga.kind === 'drill' ? `finished drill ${saga.id} (${saga.status})` : `${saga.status} restore ${saga.id}`;
     v('leak', `${what} left droplet(s) ${ids(left)} running`);
   }
-  if (saga.kind === 'drill' && saga.status === 'succeeded') {
+  if (isDrill(saga) && saga.status === 'succeeded') {
     if (made.length === 0) v('missing', `succeeded drill ${saga.id} never made a droplet`);
     if (typeof saga.context.active_after_ms !== 'number')
       v('missing', `succeeded drill ${saga.id} recorded no time to active`);
