@@ -22,6 +22,10 @@ export interface Settings {
   /** DigitalOcean's limits per volume, checked before a volume snapshot's POST. */
   volumeSnapshotLimit: number;
   volumeSnapshotIntervalMs: number;
+  /** How long a restored droplet may take to become active (and to be gone after its delete). */
+  restoreTimeoutMs: number;
+  /** 404s tolerated from `GET /v2/droplets/{id}` right after a create (api-facts §12.1: it happens). */
+  restoreNotFoundChecks: number;
 }
 
 /** The heartbeat must fit this many times into the lock's stale time. */
@@ -67,5 +71,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     interruptGraceMs: interruptGraceMs(env),
     volumeSnapshotLimit: integerFromEnv(env, 'ARCADIA_VOLUME_SNAPSHOT_LIMIT', 25, 1),
     volumeSnapshotIntervalMs: integerFromEnv(env, 'ARCADIA_VOLUME_SNAPSHOT_INTERVAL_MS', 600_000, 0),
+    restoreTimeoutMs: integerFromEnv(env, 'ARCADIA_RESTORE_TIMEOUT_MS', 3_600_000, 1),
+    restoreNotFoundChecks: integerFromEnv(env, 'ARCADIA_RESTORE_NOT_FOUND_CHECKS', 60, 0),
   };
 }

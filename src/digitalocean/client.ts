@@ -13,6 +13,7 @@ import {
   checkAccount,
   checkAction,
   checkDroplet,
+  checkDropletCreated,
   checkDropletSnapshot,
   checkEach,
   checkLinks,
@@ -27,7 +28,9 @@ import {
   postedWrite,
   type Account,
   type Action,
+  type CreatedDroplet,
   type Droplet,
+  type DropletCreateRequest,
   type DropletActionRequest,
   type DropletSnapshot,
   type ImageActionRequest,
@@ -79,6 +82,14 @@ export interface DigitalOceanClient {
   listImageActions(imageId: number): Promise<Action[]>;
   getDroplet(id: number): Promise<Droplet>;
   listDroplets(filter?: { tagName?: string }): Promise<Droplet[]>;
+  /**
+   * POST /v2/droplets (202): one droplet, `new`, with the id of its create action. There is no idempotency key
+   * (api-facts §13): a lost reply surfaces as OutcomeUnknownError and is never re-posted; look the droplet up by its
+   * tag instead.
+   */
+  createDroplet(body: DropletCreateRequest): Promise<CreatedDroplet>;
+  /** DELETE /v2/droplets/{id} (204). A 404 surfaces as NotFoundError: callers decide it means "already gone". */
+  deleteDroplet(id: number): Promise<void>;
   /** GET /v2/account: a cheap way to check a token. */
   getAccount(): Promise<Account>;
   /**
@@ -90,6 +101,14 @@ export interface DigitalOceanClient {
 
 const PROVISIONING_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
 const READ_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_READ_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
+
+/** The droplet and its create action's id from a reply checkDropletCreated accepted. */
+function createdDropletOf(reply: Record<string, unknown>): CreatedDroplet {
+  const links = reply.links as { actions?: { id: number; rel: string }[] };
+  const actions = links.actions ?? [];
+  const create = actions.find((link) => link.rel === 'create') ?? actions[0];
+  return { droplet: reply.droplet as Droplet, actionId: create?.id };
+}
 
 export function createDigitalOceanClient(options: DigitalOceanClientOptions): DigitalOceanClient {
   const baseUrl = validateApiUrl(options.apiUrl ?? CLIENT_DEFAULTS.apiUrl);
@@ -271,6 +290,16 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet', checkDroplet),
       listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', checkDroplet, { tag_name: filter?.tagName }),
       getAccount: () => one<Account>('/v2/account', 'account', checkAccount),
+      async createDroplet(body) {
+        const request: ApiRequest = { method: 'POST', path: '/v2/droplets', body, purpose: 'provisioning', guard };
+        const { status, body: reply } = await transport.send(request);
+        const problem = checkDropletCreated(reply, 'reply');
+        if (problem !== undefined || !isRecord(reply)) throw malformed(request, status, problem ?? 'no reply body');
+        return createdDropletOf(reply);
+      },
+      async deleteDroplet(id) {
+        await transport.send({ method: 'DELETE', path: `/v2/droplets/${id}`, purpose: 'provisioning', guard });
+      },
       withGuard: (next) => build(next),
     };
   }

@@ -13,6 +13,12 @@ import { createDeleteLeaksStep } from './reconcile-step.js';
 import { snapshotStepVariants } from './snapshot/snapshot-saga.js';
 import { createVolumeSnapshotsStep } from './snapshot/volume-snapshot-step.js';
 import { SagaTemplateMismatchError } from './template-errors.js';
+import type { RestoreApi } from './restore/api.js';
+import { createDropletFromSnapshotStep } from './restore/create-droplet-step.js';
+import { deleteRestoredDropletStep } from './restore/delete-droplet-step.js';
+import { DRILL_SAGA } from './restore/drill-saga.js';
+import { RESTORE_SAGA } from './restore/restore-saga.js';
+import { waitDropletActiveStep } from './restore/wait-active-step.js';
 
 export interface StepDependencies {
   settings: Settings;
@@ -49,6 +55,19 @@ export function buildStepRegistry(deps: StepDependencies): StepRegistry {
   registry.register(createCopyStep(snapshotDeps));
   registry.register(createPruneStep(snapshotDeps));
   registry.register(createDeleteLeaksStep(api));
+  const restoreDeps = {
+    api: (ctx: StepContext): RestoreApi => deps.api().withGuard(requestGuardOf(ctx)),
+    timings: {
+      pollIntervalMs: deps.settings.pollIntervalMs,
+      lookupAttempts: deps.settings.lookupAttempts,
+      lookupIntervalMs: deps.settings.lookupIntervalMs,
+      restoreTimeoutMs: deps.settings.restoreTimeoutMs,
+      notFoundChecks: deps.settings.restoreNotFoundChecks,
+    },
+  };
+  registry.register(createDropletFromSnapshotStep(restoreDeps));
+  registry.register(waitDropletActiveStep(restoreDeps));
+  registry.register(deleteRestoredDropletStep(restoreDeps));
   return registry;
 }
 
@@ -63,6 +82,8 @@ function builtStepLists(): ReadonlyMap<string, string[][]> {
   return new Map([
     ['snapshot', snapshotStepVariants()],
     [RECONCILE_SAGA.kind, [[...RECONCILE_SAGA.stepNames]]],
+    [RESTORE_SAGA.kind, [[...RESTORE_SAGA.stepNames]]],
+    [DRILL_SAGA.kind, [[...DRILL_SAGA.stepNames]]],
   ]);
 }
 

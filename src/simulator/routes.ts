@@ -1,5 +1,6 @@
 import type { DropletActionType } from '../digitalocean/types.js';
 import type { SimulatorConfig } from './config.js';
+import { DROPLET_CREATE_ROUTES } from './droplet-create-routes.js';
 import type { SimImage } from './model.js';
 import { paginate, parsePaging } from './paginate.js';
 import { VOLUME_ROUTES, volumeSnapshotById } from './volume-routes.js';
@@ -137,7 +138,7 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     method: 'GET',
     pattern: /^\/v2\/droplets\/(\d+)$/,
     handler: (ctx, [id]) => {
-      const droplet = ctx.world.droplets.get(Number(id));
+      const droplet = ctx.world.gettableDroplet(Number(id), ctx.now);
       return droplet ? { status: 200, json: { droplet: dropletView(ctx.world, droplet, ctx.now) } } : NOT_FOUND();
     },
   },
@@ -224,7 +225,7 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
 export function route(ctx: RequestContext): Reply {
   ctx.world.settle(ctx.now);
   let pathMatched = false;
-  for (const { method, pattern, handler } of [...ROUTES, ...VOLUME_ROUTES]) {
+  for (const { method, pattern, handler } of [...ROUTES, ...VOLUME_ROUTES, ...DROPLET_CREATE_ROUTES]) {
     const match = pattern.exec(ctx.path);
     if (!match) continue;
     pathMatched = true;
