@@ -1,6 +1,6 @@
 import type { DrillReport } from '../../monitoring/drill-freshness.js';
 import { shortAge, type FreshnessReport, type FreshnessState } from '../../monitoring/freshness.js';
-import { isoTime, safeText } from '../format.js';
+import { humanDuration, isoTime, safeText } from '../format.js';
 import type { Output } from '../output.js';
 
 /** Nagios perfdata: `label=value[UOM];warn;crit`, `U` for a value that cannot be known (no snapshot ever). */
@@ -30,7 +30,7 @@ function drillSummary(drills: DrillReport): string[] {
 
 function drillLine(d: DrillReport['droplets'][number], name: string): string {
   if (d.ageSeconds === null) return `${d.state}: droplet ${d.dropletId}${name}: never drilled`;
-  const active = d.activeAfterMs === null ? '' : `, active after ${Math.round(d.activeAfterMs / 1000)}s`;
+  const active = d.activeAfterMs === null ? '' : `, active after ${humanDuration(d.activeAfterMs)}`;
   const detail = `snapshot ${d.snapshotId ?? '?'} restored${active}`;
   return `${d.state}: droplet ${d.dropletId}${name}: last drill ${shortAge(d.ageSeconds)} ago (${detail})`;
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dropletCostUsd } from '../../../src/cli/commands/drill/cost.js';
+import { dropletCostUsd as costOf, type DropletSize } from '../../../src/digitalocean/sizes.js';
+
+/** A size of this monthly price: the cost depends on nothing else. */
+function dropletCostUsd(monthlyUsd: number, ms: number): number {
+  const size: DropletSize = { slug: 'x', memoryMb: 1, vcpus: 1, diskGigabytes: 1, priceMonthlyUsd: monthlyUsd };
+  return costOf(size, ms);
+}
 
 describe('what a temporary droplet costs (per-second billing, 60 s or $0.01 at least)', () => {
   it('charges $0.01 for a short drill of a small droplet', () => {

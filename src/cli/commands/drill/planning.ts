@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { smallestSizeFor } from '../../../digitalocean/sizes.js';
+import type { Snapshot } from '../../../digitalocean/types.js';
+import type { Output } from '../../../output/output.js';
+import { DRILL_SAGA, drillSagaSteps } from '../../../sagas/restore/drill-saga.js';
+import type { App } from '../../app.js';
+import { isSagaInGoodHands } from '../../owner-liveness.js';
+import type { DropletOutcome } from '../snapshot/outcome.js';
+import type { PlannedSaga } from '../snapshot/planning.js';
+import { sourceDropletOf } from './outcome.js';
+import type { DrillTarget } from './selection.js';
+
+/** Every temporary droplet carries this tag besides the saga's own, so an operator sees what it is. */
+export const DRILL_TAG = 'arcadia-drill';
+
+export interface DrillPlan {
+  outcomes: DropletOutcome[];
+  toRun: PlannedSaga[];
+  /** Targets no saga was made for, with why (no size fits the snapshot's disk). */
+  refused: { dropletId: number; dropletName: string; reason: string }[];
+}
+
+/** `arcadia-drill-<first 8 hex of the saga id>`: a valid droplet name that says what the droplet is for. */
+export function drillDropletName(sagaId: string): string {
+  return `arcadia-drill-${sagaId.replace(/-/g, '').slice(0, 8)}`;
+}
+
+/** Unfinished drills per source droplet whose owner is alive: another drill run is working on that droplet. */
+export function liveDrillSagas(app: App): Map<number, string> {
+  const live = new Map<number, string>();
+  for (const id of app.ledger.listUnfinishedSagaIds({ kind: DRILL_SAGA.kind })) {
+    const saga = app.ledger.getSaga(id);
+    const dropletId = saga ? sourceDropletOf(saga) : undefined;
+    if (saga && dropletId !== undefined && isSagaInGoodHands(app, saga)) live.set(dropletId, id);
+  }
+  return live;
+}
+
+/**
+ * Records one drill saga per target, in the ledger's exclusive section (as the snapshot plan does), so two
+ * overlapping drill runs never drill one droplet twice at once: the second sees the first's saga and skips it.
+ * The temporary droplet goes where the snapshot is (its first region) at the cheapest size its disk fits.
+ */
+export function planDrills(
+  app: App,
+  output: Output,
+  targets: DrillTarget<Snapshot>[],
+  request: { batchId: string; triggeredBy: string },
+): DrillPlan {
+  return app.ledger.exclusive(() => {
+    const live = liveDrillSagas(app);
+    const plan: DrillPlan = { outcomes: [], toRun: [], refused: [] };
+    for (const { dropletId, dropletName, snapshotId, snapshot } of targets) {
+      const owner = live.get(dropletId);
+      if (owner) {
+        const reason = `saga ${owner} is already drilling this droplet`;
+        plan.outcomes.push({ kind: 'skipped', dropletId, sagaId: owner, reason });
+        output.progress(`droplet ${dropletId}: skipped, ${reason}`);
+        continue;
+      }
+      const size = smallestSizeFor(snapshot.min_disk_size);
+      const [region] = snapshot.regions;
+      if (!size || region === undefined) {
+        const reason = size
+          ? `snapshot ${snapshotId} is in no region`
+          : `no droplet size has a disk of ${snapshot.min_disk_size} GB for snapshot ${snapshotId}`;
+        plan.refused.push({ dropletId, dropletName, reason });
+        continue;
+      }
+      const id = randomUUID();
+      const template = drillSagaSteps({
+        snapshotId,
+        sourceDropletId: dropletId,
+        dropletName: drillDropletName(id),
+        sizeSlug: size.slug,
+        region,
+        tags: [DRILL_TAG],
+      });
+      const saga = app.ledger.createSaga(
+        { id, ...template, triggeredBy: request.triggeredBy, deploymentId: null, batchId: request.batchId },
+        app.clock.now(),
+      );
+      plan.toRun.push({ dropletId, sagaId: saga.id });
+      plan.outcomes.push({ kind: 'pending', dropletId, sagaId: saga.id });
+    }
+    return plan;
+  });
+}
