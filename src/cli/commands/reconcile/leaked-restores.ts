@@ -1,7 +1,5 @@
 import { isTerminal, type SagaStatus } from '../../../engine/types.js';
-
-/** Every droplet a restore or drill makes carries `arcadia-saga-<saga id>` from its create request on. */
-export const SAGA_TAG_PREFIX = 'arcadia-saga-';
+import { sagaIdOfRestoreTag } from '../../../sagas/restore/naming.js';
 
 /** A droplet as the listing gives it, the fields the rule reads. */
 export interface TaggedDroplet {
@@ -30,11 +28,12 @@ export interface LeakedRestoreVerdict {
   deletable: boolean;
 }
 
-/** The saga ids a droplet's tags name. */
+/** The saga ids a droplet's tags name (`arcadia-saga-<saga id>`, put on by every restore and drill). */
 export function sagaIdsOfTags(tags: readonly string[]): string[] {
-  return tags
-    .filter((t) => t.startsWith(SAGA_TAG_PREFIX) && t.length > SAGA_TAG_PREFIX.length)
-    .map((t) => t.slice(SAGA_TAG_PREFIX.length));
+  return tags.flatMap((tag) => {
+    const id = sagaIdOfRestoreTag(tag);
+    return id === undefined ? [] : [id];
+  });
 }
 
 const MAKES_DROPLETS = ['restore', 'drill'];
