@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   snapshot: async () => (await import('./commands/snapshot/command.js')).registerSnapshot,
   drill: async () => (await import('./commands/drill/command.js')).registerDrill,
   reconcile: async () => (await import('./commands/reconcile/reconcile.js')).registerReconcile,
+  restore: async () => (await import('./commands/restore/command.js')).registerRestore,
   saga: async () => (await import('./commands/saga/index.js')).registerSaga,
   check: async () => (await import('./commands/check/command.js')).registerCheck,
   demo: async () => (await import('./commands/demo/demo.js')).registerDemo,

@@ -79,6 +79,9 @@ export const ACTION: Schema = {
   region_slug: 'string|null',
 };
 
+/** `links.actions[]` of a droplet create (shared/models/action_link.yml). */
+export const ACTION_LINK: Schema = { id: 'integer', rel: 'string', href: 'string' };
+
 export const DROPLET: Schema = {
   id: 'integer',
   name: 'string',

@@ -30,7 +30,7 @@ async function executeWait(ctx: StepContext, deps: RestoreStepDependencies): Pro
     if (actionDone) {
       try {
         const droplet = await api.getDroplet(dropletId);
-        status = droplet.status;
+        status = droplet.locked ? `${droplet.status} and locked` : droplet.status;
         if (droplet.status === 'active' && !droplet.locked) {
           const activeAfterMs = Math.max(0, ctx.clock.now() - (requestedAt ?? ctx.startedAt));
           ctx.progress(`droplet ${dropletId} is active after ${Math.round(activeAfterMs / 1000)}s`);
