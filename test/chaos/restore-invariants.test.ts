@@ -1,127 +1,87 @@
 import { describe, expect, it } from 'vitest';
-import type { StepRecord } from '../../src/engine/types.js';
-import { checkInvariants, type CheckedSaga, type CheckedWorld } from '../../tools/chaos/invariants.js';
-import type { CheckedDroplet } from '../../tools/chaos/restore-invariants.js';
+import type { CheckedSaga } from '../../tools/chaos/invariants.js';
+import { checkRestores, type CheckedRestoreWorld } from '../../tools/chaos/restore-invariants.js';
 
-const SAGA = 'dddddddd-0000-4000-8000-000000000001';
-const RESTORE_STEPS = ['create_droplet_from_snapshot', 'wait_droplet_active'];
-const DRILL_STEPS = [...RESTORE_STEPS, 'delete_restored_droplet'];
+const RESTORE_ID = '11111111-1111-4111-8111-111111111111';
+const DRILL_ID = '22222222-2222-4222-8222-222222222222';
+const STEPS = ['create_droplet_from_snapshot', 'wait_droplet_active'];
 
-function step(idx: number, name: string, status: StepRecord['status']): StepRecord {
-  const compensatedAt = status === 'compensated' ? 3000 - idx : null;
-  return {
-    idx,
-    name,
-    status,
-    attempts: 1,
-    startedAt: 1000 + idx * 10,
-    finishedAt: 1005 + idx * 10,
-    compensatedAt,
-    error: null,
-  };
+function saga(id: string, kind: string, status: CheckedSaga['status'], context = {}): CheckedSaga {
+  const stepNames = kind === 'drill' ? [...STEPS, 'delete_restored_droplet'] : STEPS;
+  return { id, kind, status, stepNames, context, steps: [], error: null, events: [] };
 }
 
-function saga(
-  kind: 'restore' | 'drill',
-  status: CheckedSaga['status'],
-  context: CheckedSaga['context'] = {},
-): CheckedSaga {
-  const stepNames = kind === 'drill' ? DRILL_STEPS : RESTORE_STEPS;
-  const stepStatus = status === 'succeeded' ? 'succeeded' : 'compensated';
-  return {
-    id: SAGA,
-    kind,
-    status,
-    stepNames,
-    context: { __inputs__: { snapshot_id: '150000001', source_droplet_id: 1001 }, ...context },
-    steps: stepNames.map((name, i) => step(i, name, stepStatus)),
-    events: [],
-    error: null,
-  };
-}
+type Droplet = CheckedRestoreWorld['dropletHistory'][number];
 
-function droplet(id: number, partial: Partial<CheckedDroplet> = {}): CheckedDroplet {
+function droplet(id: number, sagaId: string | null, deletedAt: string | null = null): Droplet {
   return {
     id,
-    name: `arcadia-restore-${id}`,
-    tags: [`arcadia-saga-${SAGA}`],
-    createdBy: 'token-1',
-    deletedAt: null,
-    ...partial,
+    name: `d-${id}`,
+    tags: sagaId === null ? ['web'] : [`arcadia-saga-${sagaId}`],
+    createdBy: sagaId === null ? null : 'tokens[0]',
+    deletedAt,
   };
 }
 
-const SEEDED: CheckedDroplet = { id: 1001, name: 'web-1', tags: ['web'], createdBy: null, deletedAt: null };
+const BYSTANDER = droplet(1, null);
+const rules = (sagas: CheckedSaga[], droplets: Droplet[]) =>
+  checkRestores(sagas, { dropletHistory: [BYSTANDER, ...droplets] }).map((v) => v.rule);
 
-function world(dropletHistory: CheckedDroplet[]): CheckedWorld {
-  return { snapshots: [], backups: [], actions: [], dropletHistory: [SEEDED, ...dropletHistory] };
-}
-
-function rules(sagas: CheckedSaga[], w: CheckedWorld): string[] {
-  return checkInvariants(sagas, w).map((v) => `${v.rule}: ${v.message}`);
-}
-
-const DELETED = '2026-12-01T10:00:00Z';
-
-describe('chaos invariants of restores and drills', () => {
-  it('pass a succeeded restore with its one recorded droplet, a finished drill, a rolled-back restore', () => {
-    expect(rules([saga('restore', 'succeeded', { restore_droplet_id: 7 })], world([droplet(7)]))).toEqual([]);
-    const drilled = saga('drill', 'succeeded', { restore_droplet_id: 7, active_after_ms: 900 });
-    expect(rules([drilled], world([droplet(7, { deletedAt: DELETED })]))).toEqual([]);
-    expect(rules([saga('restore', 'rolled_back')], world([droplet(7, { deletedAt: DELETED })]))).toEqual([]);
-    expect(rules([saga('drill', 'rolled_back')], world([]))).toEqual([]);
+describe('checkRestores on fabricated worlds', () => {
+  it('finds nothing wrong with a kept restore and a finished drill', () => {
+    const sagas = [
+      saga(RESTORE_ID, 'restore', 'succeeded', { restore_droplet_id: 10 }),
+      saga(DRILL_ID, 'drill', 'succeeded'),
+    ];
+    expect(rules(sagas, [droplet(10, RESTORE_ID), droplet(11, DRILL_ID, '2026-01-01T00:00:00Z')])).toEqual([]);
   });
 
-  it('find a second droplet made by one saga, even a deleted one', () => {
-    const found = rules(
-      [saga('restore', 'succeeded', { restore_droplet_id: 7 })],
-      world([droplet(7), droplet(8, { deletedAt: DELETED })]),
-    );
-    expect(found).toEqual([`duplicate: restore saga ${SAGA} (succeeded) made 2 droplets (7, 8)`]);
-  });
+  const broken: [string, CheckedSaga[], Droplet[], string[]][] = [
+    [
+      'a second droplet of one restore',
+      [saga(RESTORE_ID, 'restore', 'succeeded', { restore_droplet_id: 10 })],
+      [droplet(10, RESTORE_ID), droplet(12, RESTORE_ID, '2026-01-01T00:00:00Z')],
+      ['duplicate'],
+    ],
+    ['a succeeded restore without its droplet', [saga(RESTORE_ID, 'restore', 'succeeded')], [], ['missing']],
+    [
+      'a restore that recorded another droplet',
+      [saga(RESTORE_ID, 'restore', 'succeeded', { restore_droplet_id: 9 })],
+      [droplet(10, RESTORE_ID)],
+      ['wrong-id'],
+    ],
+    [
+      'a rolled-back restore that left its droplet',
+      [saga(RESTORE_ID, 'restore', 'rolled_back')],
+      [droplet(10, RESTORE_ID)],
+      ['leak'],
+    ],
+    [
+      'a finished drill that left its droplet',
+      [saga(DRILL_ID, 'drill', 'succeeded')],
+      [droplet(11, DRILL_ID)],
+      ['leak'],
+    ],
+    ['an unfinished restore', [saga(RESTORE_ID, 'restore', 'running')], [], ['unfinished']],
+    ['a restore needing attention', [saga(RESTORE_ID, 'restore', 'compensation_failed')], [], ['needs-attention']],
+    ['a droplet of a saga the ledger lacks', [], [droplet(13, DRILL_ID)], ['leak']],
+  ];
+  for (const [what, sagas, droplets, expected] of broken) {
+    it(`reports ${what}`, () => {
+      expect(rules(sagas, droplets)).toEqual(expected);
+    });
+  }
 
-  it('find a succeeded restore without its droplet, or with another than it recorded', () => {
-    expect(rules([saga('restore', 'succeeded', { restore_droplet_id: 7 })], world([]))).toEqual([
-      `missing: succeeded restore ${SAGA} has no droplet (recorded 7)`,
-    ]);
-    expect(rules([saga('restore', 'succeeded', { restore_droplet_id: 7 })], world([droplet(9)]))).toEqual([
-      `wrong-id: succeeded restore ${SAGA} recorded droplet 7, the provider has 9`,
-    ]);
-  });
-
-  it('find a droplet left by a rolled-back or cancelled restore, or by any finished drill', () => {
-    expect(rules([saga('restore', 'cancelled')], world([droplet(7)]))).toEqual([
-      `leak: cancelled restore ${SAGA} left droplet(s) 7 running`,
-    ]);
-    const drilled = saga('drill', 'succeeded', { restore_droplet_id: 7, active_after_ms: 900 });
-    expect(rules([drilled], world([droplet(7)]))).toEqual([
-      `leak: finished drill ${SAGA} (succeeded) left droplet(s) 7 running`,
-    ]);
-  });
-
-  it('find a succeeded drill that restored nothing, and a tagged droplet no saga in the ledger has', () => {
-    expect(rules([saga('drill', 'succeeded')], world([]))).toEqual([
-      `missing: succeeded drill ${SAGA} never made a droplet`,
-      `missing: succeeded drill ${SAGA} recorded no time to active`,
-    ]);
-    expect(rules([], world([droplet(7)]))).toEqual([
-      `leak: droplet(s) 7 tagged by saga ${SAGA}, unknown to the ledger`,
-    ]);
-  });
-
-  it('find a deleted droplet arcadia did not make: seeded, or tagged by no saga of the ledger', () => {
-    const gone = world([droplet(7, { deletedAt: DELETED, tags: ['web'] })]);
-    gone.dropletHistory?.splice(0, 1, { ...SEEDED, deletedAt: DELETED });
-    expect(rules([], gone)).toEqual([
-      'foreign-delete: droplet 1001 "web-1" was deleted, and no saga of arcadia made it',
-      'foreign-delete: droplet 7 "arcadia-restore-7" was deleted, and no saga of arcadia made it',
-    ]);
-  });
-
-  it('leave the leftovers of a compensation_failed saga to needs-attention', () => {
-    const failed = { ...saga('restore', 'compensation_failed'), error: 'delete refused' };
-    expect(rules([failed], world([droplet(7)]))).toEqual([
-      `needs-attention: saga ${SAGA} (restore) ended compensation_failed: delete refused`,
+  it('reports a deleted droplet no restoring saga made, a bystander or a look-alike', () => {
+    const world = {
+      dropletHistory: [
+        { ...BYSTANDER, deletedAt: '2026-01-01T00:00:00Z' },
+        { ...droplet(14, DRILL_ID, '2026-01-01T00:00:00Z'), createdBy: null },
+      ],
+    };
+    expect(checkRestores([saga(DRILL_ID, 'drill', 'succeeded')], world).map((v) => v.rule)).toEqual([
+      'foreign-delete',
+      'foreign-delete',
     ]);
   });
 });

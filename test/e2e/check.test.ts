@@ -136,7 +136,7 @@ describe('arcadia check', () => {
 
 /** A succeeded drill of droplet 1001, as `arcadia drill` leaves it, finished `msBefore` the snapshot did. */
 function recordDrill(msBefore: number): string {
-  return withLedger(box.home, ({ ledger, db }) => {
+  return withLedger(box.home, ({ core: ledger, db }) => {
     const stepNames = ['create_droplet_from_snapshot', 'wait_droplet_active', 'delete_restored_droplet'];
     const inputs = { snapshot_id: '777', source_droplet_id: 1001, droplet_name: 'd', size_slug: 's', region: 'r' };
     const id = `d${Date.now()}-drill`;

@@ -35,7 +35,7 @@ afterAll(async () => {
 /** A saga as a finished run leaves it, with the context its restore steps recorded. */
 function recordSaga(kind: 'restore' | 'drill', status: string, context: Record<string, unknown>): string {
   const id = randomUUID();
-  withLedger(box.home, ({ ledger, db }) => {
+  withLedger(box.home, ({ core: ledger, db }) => {
     const inputs = {
       snapshot_id: String(SNAPSHOT_ID),
       droplet_name: `arcadia-${kind}-x`,

@@ -81,7 +81,7 @@ function stepContext(
     context,
     startedAt: clock.now(),
     signal,
-    lease: { epoch: 1, assertHeld: () => {} },
+    lease: { epoch: 1, assertHeld: async () => {} },
     clock,
     checkpoints,
     input: (key) => inputs[key],

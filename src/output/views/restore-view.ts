@@ -43,8 +43,9 @@ export function printRestoreResult(output: Output, result: RestoreResult): void 
 /** One line for `saga show`: which snapshot the saga restores into which droplet, and how it went. */
 export function restoreFactsLine(facts: RestoreFacts): string {
   const droplet = facts.dropletId === null ? 'no droplet yet' : `droplet ${facts.dropletId}`;
+  const source = facts.sourceDropletId === null ? '' : ` of droplet ${facts.sourceDropletId}`;
   const parts = [
-    `snapshot ${facts.snapshotId ?? '?'}${facts.sourceDropletId === null ? '' : ` of droplet ${facts.sourceDropletId}`}`,
+    `snapshot ${facts.snapshotId ?? '?'}${source}`,
     `-> ${droplet} ${facts.dropletName ?? ''}`.trimEnd(),
     `(${facts.region ?? '?'}, ${facts.sizeSlug ?? '?'})`,
   ];

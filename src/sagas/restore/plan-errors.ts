@@ -10,7 +10,8 @@ export class UnknownSnapshotError extends RestoreRefusedError {
   readonly code = 'unknown_snapshot';
   constructor(readonly snapshotId: string) {
     super(
-      `no snapshot ${snapshotId}: DigitalOcean does not know it (see arcadia reconcile, or doctl compute snapshot list)`,
+      `no snapshot ${snapshotId}: DigitalOcean does not know it ` +
+        '(doctl compute snapshot list --resource droplet lists them)',
     );
   }
 }

@@ -69,7 +69,7 @@ async function checkedDroplets(
         chosen.set(droplet.id, { id: droplet.id, name: droplet.name });
       }
     } finally {
-      app.close();
+      await app.close();
     }
   }
   return [...chosen.values()];
@@ -87,7 +87,7 @@ async function readFacts(ctx: CliContext): Promise<MonitoringFacts> {
   try {
     return await app.ledger.monitoringFacts();
   } finally {
-    app.close();
+    await app.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { smallestSizeFor } from '../../../digitalocean/sizes.js';
 import type { Snapshot } from '../../../digitalocean/types.js';
+import type { SagaLedger } from '../../../engine/ledger.js';
 import type { Output } from '../../../output/output.js';
 import { DRILL_SAGA, drillSagaSteps } from '../../../sagas/restore/drill-saga.js';
 import type { App } from '../../app.js';
@@ -26,12 +27,12 @@ export function drillDropletName(sagaId: string): string {
 }
 
 /** Unfinished drills per source droplet whose owner is alive: another drill run is working on that droplet. */
-export function liveDrillSagas(app: App): Map<number, string> {
+export async function liveDrillSagas(app: App, ledger: SagaLedger = app.ledger): Promise<Map<number, string>> {
   const live = new Map<number, string>();
-  for (const id of app.ledger.listUnfinishedSagaIds({ kind: DRILL_SAGA.kind })) {
-    const saga = app.ledger.getSaga(id);
+  for (const id of await ledger.listUnfinishedSagaIds({ kind: DRILL_SAGA.kind })) {
+    const saga = await ledger.getSaga(id);
     const dropletId = saga ? sourceDropletOf(saga) : undefined;
-    if (saga && dropletId !== undefined && isSagaInGoodHands(app, saga)) live.set(dropletId, id);
+    if (saga && dropletId !== undefined && (await isSagaInGoodHands(app, saga))) live.set(dropletId, id);
   }
   return live;
 }
@@ -41,14 +42,14 @@ export function liveDrillSagas(app: App): Map<number, string> {
  * overlapping drill runs never drill one droplet twice at once: the second sees the first's saga and skips it.
  * The temporary droplet goes where the snapshot is (its first region) at the cheapest size its disk fits.
  */
-export function planDrills(
+export async function planDrills(
   app: App,
   output: Output,
   targets: DrillTarget<Snapshot>[],
   request: { batchId: string; triggeredBy: string },
-): DrillPlan {
-  return app.ledger.exclusive(() => {
-    const live = liveDrillSagas(app);
+): Promise<DrillPlan> {
+  return app.ledger.exclusive(async (ledger) => {
+    const live = await liveDrillSagas(app, ledger);
     const plan: DrillPlan = { outcomes: [], toRun: [], refused: [] };
     for (const { dropletId, dropletName, snapshotId, snapshot } of targets) {
       const owner = live.get(dropletId);
@@ -76,7 +77,7 @@ export function planDrills(
         region,
         tags: [DRILL_TAG],
       });
-      const saga = app.ledger.createSaga(
+      const saga = await ledger.createSaga(
         { id, ...template, triggeredBy: request.triggeredBy, deploymentId: null, batchId: request.batchId },
         app.clock.now(),
       );

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Snapshot } from '../../../digitalocean/types.js';
-import { holdBatchLock } from '../../../engine/batch-lock.js';
 import { interruptionOf } from '../../../engine/errors.js';
 import { UsageError } from '../../../errors.js';
 import { Output } from '../../../output/output.js';
@@ -9,7 +8,6 @@ import { printResumeHint } from '../../../output/views/interrupt-view.js';
 import { DRILL_SAGA } from '../../../sagas/restore/drill-saga.js';
 import { openApp, type App, type CliContext } from '../../app.js';
 import { throwIfInterrupted } from '../../interruption.js';
-import { lockOptions } from '../../owner-liveness.js';
 import { validateTag } from '../../parse.js';
 import { parseDropletIds } from '../../shared/droplet-ids.js';
 import { resumeOrphanSagas } from '../../shared/resume-orphans.js';
@@ -61,7 +59,7 @@ export async function runDrill(opts: DrillOptions, deps: CliContext): Promise<Ex
     }
     return exitCodeForRun(outcomes);
   } finally {
-    app.close();
+    await app.close();
   }
 }
 
@@ -72,7 +70,7 @@ async function drillBatch(
   batchId: string,
   opts: DrillOptions,
 ): Promise<{ report: DrillReport; outcomes: DropletOutcome[] }> {
-  const batchLock = holdBatchLock(batchId, { ...lockOptions(app), heartbeatMs: app.settings.heartbeatMs });
+  const batchLock = await app.leases.holdBatch(batchId);
   try {
     const droplets = await selectDroplets(app.api(), ids, opts.tag);
     if (droplets.length === 0) throw new UsageError(`no droplets carry the tag ${opts.tag}`);
@@ -86,7 +84,7 @@ async function drillBatch(
     );
     throwIfInterrupted(app.stop);
     const facts = await app.ledger.monitoringFacts();
-    const live = liveDrillSagas(app);
+    const live = await liveDrillSagas(app);
     const skipped: DropletOutcome[] = droplets.flatMap((d) => {
       const owner = live.get(d.id);
       const reason = `saga ${owner} is already drilling this droplet`;
@@ -100,7 +98,7 @@ async function drillBatch(
     const sample = Math.max(0, opts.sample - droplets.filter((d) => finished.has(d.id)).length);
     const selection = chooseDrillTargets(candidates, facts, await listedSnapshots(app), sample);
     const triggeredBy = opts.triggeredBy ?? (opts.tag !== undefined ? `cron:${opts.tag}` : 'manual');
-    const plan = planDrills(app, output, selection.toDrill, { batchId, triggeredBy });
+    const plan = await planDrills(app, output, selection.toDrill, { batchId, triggeredBy });
     const ran = await runPlannedSagas(app, output, plan.toRun, opts.concurrency);
     const own = plan.outcomes.map((o) => (o.kind === 'pending' ? (ran.get(o.sagaId) ?? o) : o));
     const resumed: DropletOutcome[] = orphans.map((saga) => ({
@@ -129,6 +127,6 @@ async function drillBatch(
     const costUsd = drills.reduce((sum, r) => sum + (r.costUsd ?? 0), 0);
     return { report: { drills, notDrilled, notSampled: selection.notSampled, costUsd }, outcomes };
   } finally {
-    batchLock.release();
+    await batchLock.release();
   }
 }

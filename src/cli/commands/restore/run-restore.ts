@@ -95,7 +95,7 @@ export async function runRestore(opts: RestoreOptions, deps: CliContext): Promis
       region: plan.region,
       tags: [...new Set(opts.tags)],
     });
-    const created = app.ledger.createSaga(
+    const created = await app.ledger.createSaga(
       { id: sagaId, ...template, triggeredBy: opts.triggeredBy, deploymentId: null, batchId: null },
       app.clock.now(),
     );
@@ -107,6 +107,6 @@ export async function runRestore(opts: RestoreOptions, deps: CliContext): Promis
     printRestoreResult(output, resultOf(saga, plan));
     return exitCodeForStatus(saga.status);
   } finally {
-    app.close();
+    await app.close();
   }
 }

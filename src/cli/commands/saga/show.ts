@@ -17,17 +17,17 @@ export async function runSagaShow(opts: SagaShowOptions, ctx: CliContext): Promi
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   const app = openLedgerApp(ctx, { readOnly: true });
   try {
-    const id = app.ledger.resolveSagaId(opts.ref);
-    const saga = app.ledger.getSaga(id);
+    const id = await app.ledger.resolveSagaId(opts.ref);
+    const saga = await app.ledger.getSaga(id);
     if (!saga) throw new SagaNotFoundError(opts.ref);
-    const alive = saga.owner ? liveOwnerOf(app, id) !== undefined : null;
+    const alive = saga.owner ? (await liveOwnerOf(app, id)) !== undefined : null;
     const subject = isRestoreKind(saga.kind)
       ? { label: saga.kind === 'drill' ? 'Drill' : 'Restore', text: restoreFactsLine(restoreFactsOf(saga)) }
       : undefined;
-    printSagaShow(output, saga, app.ledger.listEvents(id), alive, subject);
+    printSagaShow(output, saga, await app.ledger.listEvents(id), alive, subject);
     return EXIT.ok;
   } finally {
-    app.close();
+    await app.close();
   }
 }
 
