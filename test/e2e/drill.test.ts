@@ -9,6 +9,8 @@ const DRILL_SIMULATOR = {
     { id: 1001, name: 'web-1', tags: ['web'] },
     { id: 1002, name: 'web-2', tags: ['web'] },
     { id: 1003, name: 'web-3', tags: ['web'] },
+    // Its snapshot needs a disk no size in arcadia's table has.
+    { id: 1004, name: 'big-1', tags: ['big'], disk: 2000 },
   ],
   dropletCreateMs: 300,
   createdDropletNotFoundMs: 100,
@@ -132,6 +134,18 @@ describe('arcadia drill', () => {
     expect(created().filter((d) => d.tags.includes(`arcadia-saga-${orphan?.id}`))).toHaveLength(1);
     expect(created().every((d) => d.deletedAt !== null)).toBe(true);
     expect(invariantViolations(box.home, box.sim)).toEqual([]);
+  });
+
+  it('a droplet whose snapshot no size fits is reported with the reason, not drilled', async () => {
+    const snapshot = await arcadia(['snapshot', '1004'], box.env);
+    expect(snapshot.code, snapshot.stderr).toBe(0);
+    const before = created().length;
+    const { code, report } = await drill(['--tag', 'big']);
+    expect(code).toBe(0);
+    expect(report.drills).toEqual([]);
+    expect(report.notDrilled).toMatchObject([{ dropletId: 1004, dropletName: 'big-1' }]);
+    expect(report.notDrilled[0]?.reason).toMatch(/2000/);
+    expect(created()).toHaveLength(before);
   });
 
   it('bad input exits 2 before anything is made', async () => {

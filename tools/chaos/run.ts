@@ -17,8 +17,12 @@ import { runArcadia, sleep, type ProcessOutcome } from './process.js';
 
 /** `saga resume --all` is repeated until no saga is left unfinished, at most this many times. */
 export const MAX_RESUMES = 6;
-/** No arcadia process in a chaos run has a reason to live this long (look-ups under 5xx storms take a while). */
-const HANG_MS = 150_000;
+/**
+ * No arcadia process in a chaos run has a reason to live this long: look-ups under 5xx storms take a while, and a
+ * drill run drives several restores whose lost-reply look-ups (up to ARCADIA_LOOKUP_ATTEMPTS each, in execution
+ * and again in compensation) share a rate limit of a few requests a second (seed 7011 needed over 150 s).
+ */
+const HANG_MS = 300_000;
 /** After the last resume, snapshot actions still running are given this long to finish before the second look. */
 const SETTLE_MS = 3_000;
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { smallestSizeFor } from '../../../digitalocean/sizes.js';
 import type { Snapshot } from '../../../digitalocean/types.js';
+import { errorMessage } from '../../../engine/errors.js';
 import type { SagaLedger } from '../../../engine/ledger.js';
 import type { Output } from '../../../output/output.js';
 import { DRILL_SAGA, drillSagaSteps } from '../../../sagas/restore/drill-saga.js';
+import { planRestore, type RestorePlan } from '../../../sagas/restore/restore-plan.js';
 import type { App } from '../../app.js';
 import { isSagaInGoodHands } from '../../owner-liveness.js';
 import type { DropletOutcome } from '../snapshot/outcome.js';
@@ -40,7 +41,8 @@ export async function liveDrillSagas(app: App, ledger: SagaLedger = app.ledger):
 /**
  * Records one drill saga per target, in the ledger's exclusive section (as the snapshot plan does), so two
  * overlapping drill runs never drill one droplet twice at once: the second sees the first's saga and skips it.
- * The temporary droplet goes where the snapshot is (its first region) at the cheapest size its disk fits.
+ * The temporary droplet goes where `arcadia restore` would put it by default: the snapshot's first region, at the
+ * cheapest size whose disk fits it.
  */
 export async function planDrills(
   app: App,
@@ -59,15 +61,15 @@ export async function planDrills(
         output.progress(`droplet ${dropletId}: skipped, ${reason}`);
         continue;
       }
-      const size = smallestSizeFor(snapshot.min_disk_size);
-      const [region] = snapshot.regions;
-      if (!size || region === undefined) {
-        const reason = size
-          ? `snapshot ${snapshotId} is in no region`
-          : `no droplet size has a disk of ${snapshot.min_disk_size} GB for snapshot ${snapshotId}`;
-        plan.refused.push({ dropletId, dropletName, reason });
+      let where: RestorePlan;
+      try {
+        where = planRestore(snapshot, {});
+      } catch (error) {
+        // The restore command's own refusals (no region, no size that fits): this droplet is not drilled, said why.
+        plan.refused.push({ dropletId, dropletName, reason: errorMessage(error) });
         continue;
       }
+      const { size, region } = where;
       const id = randomUUID();
       const template = drillSagaSteps({
         snapshotId,
