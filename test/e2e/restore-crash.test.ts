@@ -69,6 +69,21 @@ describe('restore crash matrix: SIGKILL at a named point, then saga resume --all
     });
   }
 
+  it('SIGKILL before the POST, then again while the resume looks the tag up: still one droplet', async () => {
+    box = await sandbox(RESTORE_SIMULATOR);
+    expect((await arcadia(RESTORE, { ...box.env, ARCADIA_FAILPOINTS: 'restore.before-post' })).signal).toBe('SIGKILL');
+    const again = await arcadia(['saga', 'resume', '--all'], {
+      ...box.env,
+      ARCADIA_FAILPOINTS: 'restore.lookup-missed',
+    });
+    expect(again.signal, again.stderr).toBe('SIGKILL');
+    const resumed = await arcadia(['saga', 'resume', '--all'], box.env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readSagas(box.home)[0]?.status).toBe('succeeded');
+    expect(liveRestored(box)).toHaveLength(1);
+    expect(restoreViolations(box)).toEqual([]);
+  });
+
   it('SIGKILL right after the POST, then saga cancel: the unrecorded droplet is found by tag and deleted', async () => {
     box = await sandbox(RESTORE_SIMULATOR);
     const crashed = await arcadia(RESTORE, { ...box.env, ARCADIA_FAILPOINTS: 'restore.after-post' });

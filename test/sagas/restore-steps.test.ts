@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { UnprocessableError } from '../../src/digitalocean/errors.js';
 import {
   DropletCreateErroredError,
   RestoredDropletNotFoundError,
   TaggedDropletsConflictError,
 } from '../../src/sagas/restore/errors.js';
 import { raw } from '../digitalocean/helpers.js';
-import { BYSTANDER, INPUTS, NAME, restoreWorld, SNAPSHOT_ID, TAG } from './restore-world.js';
+import { PendingEventError, UnprocessableError } from '../../src/digitalocean/errors.js';
+import type { RestoreApi } from '../../src/sagas/restore/api.js';
+import { createDropletFromSnapshotStep } from '../../src/sagas/restore/create-droplet-step.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { BYSTANDER, INPUTS, NAME, restoreWorld, SNAPSHOT_ID, stepContext, TAG } from './restore-world.js';
 
 type World = Awaited<ReturnType<typeof restoreWorld>>;
 
@@ -110,6 +113,19 @@ describe('create_droplet_from_snapshot and wait_droplet_active', () => {
     expect(world.created()).toEqual([]);
   });
 
+  it('an interruption aborting the POST keeps the request outstanding, so the resumed step adopts', async () => {
+    const world = await restoreWorld();
+    world.sim.configure({ faults: { slowNextRequests: { count: 2, ms: 300 } } }); // the listing, then the POST
+    const stop = new AbortController();
+    const execution = world.steps.create.execute(world.ctx(world.steps.create, stop.signal));
+    setTimeout(() => stop.abort(new Error('interrupted')), 450);
+    await expect(execution).rejects.toThrow('interrupted');
+    expect(world.context.restore_requested_at).toEqual(expect.any(Number));
+    const output = await world.steps.create.execute(world.ctx(world.steps.create));
+    expect(output).toMatchObject({ restore_droplet_id: world.created()[0]?.id, restore_adopted: true });
+    expect(posts(world)).toBe(1);
+  });
+
   it('two droplets carrying its tag: fails loudly, posts nothing, and compensation deletes neither', async () => {
     const world = await restoreWorld();
     Object.assign(world.context, { restore_name: NAME, restore_tag: TAG, restore_requested_at: world.clock.now() });
@@ -191,5 +207,37 @@ describe('delete_restored_droplet', () => {
     await world.steps.remove.execute(world.ctx(world.steps.remove));
     expect(world.sim.state().requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
     expect(INPUTS.snapshot_id).toBe(String(SNAPSHOT_ID));
+  });
+});
+
+describe('create_droplet_from_snapshot compensation against a busy droplet', () => {
+  it('waits out "pending event" refusals of the DELETE, then deletes', async () => {
+    const clock = new FakeClock();
+    const busy = new PendingEventError({
+      method: 'DELETE',
+      path: '/v2/droplets/42',
+      status: 422,
+      providerMessage: 'Droplet already has a pending event.',
+    });
+    const deletes: number[] = [];
+    const api = {
+      listDroplets: async () => [{ id: 42, name: NAME, tags: [TAG] }],
+      deleteDroplet: async (id: number) => {
+        deletes.push(id);
+        if (deletes.length < 3) throw busy;
+      },
+    } as unknown as RestoreApi;
+    const timings = {
+      pollIntervalMs: 100,
+      lookupAttempts: 1,
+      lookupIntervalMs: 1,
+      restoreTimeoutMs: 1000,
+      notFoundChecks: 1,
+    };
+    const step = createDropletFromSnapshotStep({ api: () => api, timings });
+    const context = { __inputs__: INPUTS, restore_name: NAME, restore_tag: TAG, restore_droplet_id: 42 };
+    await step.compensate(stepContext(clock, step, context, new AbortController().signal));
+    expect(deletes).toEqual([42, 42, 42]);
+    expect(clock.sleeps).toEqual([100, 100]);
   });
 });

@@ -6,6 +6,7 @@ import { createDropletFromSnapshotStep } from '../../src/sagas/restore/create-dr
 import { deleteRestoredDropletStep } from '../../src/sagas/restore/delete-droplet-step.js';
 import { restoreInputsOf } from '../../src/sagas/restore/restore-saga.js';
 import { waitDropletActiveStep } from '../../src/sagas/restore/wait-active-step.js';
+import { requestGuardOf } from '../../src/sagas/snapshot/api.js';
 import type { SimulatorConfigInput } from '../../src/simulator/index.js';
 import { clientFor, simulator } from '../digitalocean/helpers.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -44,7 +45,7 @@ export async function restoreWorld(config: SimulatorConfigInput = {}, timings: P
   });
   const client: DigitalOceanClient = clientFor(sim, { now: () => clock.now() });
   const deps: RestoreStepDependencies = {
-    api: () => client,
+    api: (ctx) => client.withGuard(requestGuardOf(ctx)),
     timings: {
       pollIntervalMs: 100,
       lookupAttempts: 3,
@@ -61,18 +62,20 @@ export async function restoreWorld(config: SimulatorConfigInput = {}, timings: P
   };
   /** One saga's context, shared by its steps as the runner's ledger would. */
   const context: SagaContext = { __inputs__: structuredClone(INPUTS) };
-  const ctx = (step: StepDefinition): StepContext & { checkpoints: SagaContext[] } => stepContext(clock, step, context);
+  const ctx = (step: StepDefinition, signal = new AbortController().signal) =>
+    stepContext(clock, step, context, signal);
   const created = () => sim.state().dropletHistory.filter((d) => d.createdBy !== null);
   return { clock, sim, client, steps, context, ctx, created };
 }
 
-function stepContext(
+/** A step context as the runner builds one: checkpoints merge into `context`, sleeps move the virtual clock. */
+export function stepContext(
   clock: FakeClock,
   step: StepDefinition,
   context: SagaContext,
+  signal: AbortSignal,
 ): StepContext & { checkpoints: SagaContext[] } {
   const checkpoints: SagaContext[] = [];
-  const signal = new AbortController().signal;
   const inputs = context.__inputs__ as SagaContext;
   return {
     sagaId: SAGA_ID,

@@ -1,4 +1,4 @@
-import { NotFoundError, OutcomeUnknownError } from '../../digitalocean/errors.js';
+import { DigitalOceanError, NotFoundError, OutcomeUnknownError, PendingEventError } from '../../digitalocean/errors.js';
 import type { DropletCreateRequest } from '../../digitalocean/types.js';
 import { failpoint } from '../../engine/failpoint.js';
 import type { StepContext, StepDefinition } from '../../engine/step.js';
@@ -118,8 +118,11 @@ async function executeCreate(ctx: StepContext, deps: RestoreStepDependencies): P
         await ctx.sleep(deps.timings.pollIntervalMs);
         continue;
       }
-      // a refusal made nothing; a retry of the step (a 429) lists the tag first all the same
-      await advance(ctx, requestRefused(requested, outstanding));
+      // DigitalOcean's answer refused it, so it made nothing. Anything else (an interruption aborting the fetch) may
+      // have let the request through: the request stays outstanding, for the tag to tell.
+      if (error instanceof DigitalOceanError && error.status !== null) {
+        await advance(ctx, requestRefused(requested, outstanding));
+      }
       throw error;
     }
     failpoint('restore.after-checkpoint');
@@ -128,11 +131,23 @@ async function executeCreate(ctx: StepContext, deps: RestoreStepDependencies): P
   }
 }
 
-async function deleteQuietly(api: RestoreApi, id: number): Promise<void> {
-  try {
-    await api.deleteDroplet(id);
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
+/**
+ * Deletes a droplet of this saga; 404 is success. A droplet still being created may refuse with "pending event"
+ * (a 422 DigitalOcean sends while an action runs): that is waited out, bounded, rather than left behind.
+ */
+async function deleteQuietly(api: RestoreApi, ctx: StepContext, id: number, deps: RestoreStepDependencies) {
+  const start = ctx.clock.now();
+  for (;;) {
+    try {
+      await api.deleteDroplet(id);
+      return;
+    } catch (error) {
+      if (error instanceof NotFoundError) return;
+      if (!(error instanceof PendingEventError) || ctx.clock.now() - start >= deps.timings.restoreTimeoutMs)
+        throw error;
+      ctx.progress(`droplet ${id} is busy with its create; waiting to delete it`);
+      await ctx.sleep(deps.timings.pollIntervalMs);
+    }
   }
 }
 
@@ -159,7 +174,7 @@ async function compensateCreate(ctx: StepContext, deps: RestoreStepDependencies)
   if (found) ids.add(found.id);
   for (const id of ids) {
     failpoint('restore.compensate-before-delete');
-    await deleteQuietly(api, id);
+    await deleteQuietly(api, ctx, id, deps);
     failpoint('restore.compensate-after-delete');
     ctx.progress(`deleted droplet ${id} (${progress.name})`);
   }

@@ -21,6 +21,9 @@ async function executeWait(ctx: StepContext, deps: RestoreStepDependencies): Pro
   let actionDone = actionId === null;
   let notFound = 0;
   let status = 'new';
+  // a droplet is never up the instant it is requested: the first poll waits a poll interval from the request
+  const sinceRequest = requestedAt === null ? pollIntervalMs : start - requestedAt;
+  if (sinceRequest < pollIntervalMs) await ctx.sleep(pollIntervalMs - sinceRequest);
   for (;;) {
     if (!actionDone && actionId !== null) {
       const action = await api.getAction(actionId);
