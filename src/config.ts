@@ -10,6 +10,8 @@ export interface Settings {
   /** This host's name in lease records and lock files (ARCADIA_HOST_ID, default the hostname). */
   hostId: string;
   pollIntervalMs: number;
+  /** Without a history, each poll waits this percentage of the time already waited (at least the poll interval). */
+  pollGrowthPercent: number;
   actionTimeoutMs: number;
   lookupAttempts: number;
   lookupIntervalMs: number;
@@ -61,6 +63,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     home: defaultHome(env),
     hostId: hostIdFromEnv(env),
     pollIntervalMs: integerFromEnv(env, 'ARCADIA_POLL_INTERVAL_MS', 5_000, 1),
+    pollGrowthPercent: integerFromEnv(env, 'ARCADIA_POLL_GROWTH_PERCENT', 12, 1),
     actionTimeoutMs: integerFromEnv(env, 'ARCADIA_ACTION_TIMEOUT_MS', 1_800_000, 1),
     lookupAttempts: integerFromEnv(env, 'ARCADIA_LOOKUP_ATTEMPTS', 12, 1),
     lookupIntervalMs: integerFromEnv(env, 'ARCADIA_LOOKUP_INTERVAL_MS', 5_000, 0),

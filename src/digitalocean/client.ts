@@ -7,7 +7,7 @@ import {
   type RequestFailure,
 } from './errors.js';
 import { CLIENT_DEFAULTS, type DigitalOceanClientOptions } from './options.js';
-import { collectPages, PER_PAGE, type PageProblem } from './pagination.js';
+import { collectPages, nextPageNumber, PER_PAGE, type PageProblem } from './pagination.js';
 import { RequestPacer } from './rate-limit.js';
 import {
   checkAccount,
@@ -57,6 +57,11 @@ export interface DigitalOceanClient {
   getAction(actionId: number): Promise<Action>;
   getDropletAction(dropletId: number, actionId: number): Promise<Action>;
   listDropletActions(dropletId: number): Promise<Action[]>;
+  /**
+   * One page (200 actions) of GET /v2/actions, every action of the account: the list only grows, so a watcher reads
+   * the first pages, never all. `next` is the page `links.pages.next` names, absent on the last page.
+   */
+  listActionsPage(page: number): Promise<{ actions: Action[]; next: number | undefined }>;
   /** Snapshots and backups of one droplet, integer ids. */
   listDropletSnapshots(dropletId: number): Promise<DropletSnapshot[]>;
   /** Snapshots of the account, string ids; never backups. */
@@ -252,6 +257,17 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       getDropletAction: (dropletId, actionId) =>
         one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action', checkAction),
       listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions', checkAction),
+      async listActionsPage(page) {
+        const request = read('/v2/actions', { page, per_page: PER_PAGE });
+        const { value, links } = await rooted<Action[]>(request, 'actions', 'array', checkAction);
+        if (value.length > PER_PAGE) {
+          const problem: PageProblem = { kind: 'oversized-page', items: value.length, perPage: PER_PAGE };
+          throw pageError(request, `page ${page} has ${value.length} actions, more than ${PER_PAGE}`, problem);
+        }
+        const next = nextPageNumber(links);
+        if (typeof next === 'object') throw pageError(request, next.malformed, { kind: 'malformed-next' });
+        return { actions: value, next: next !== undefined && next > page ? next : undefined };
+      },
       listDropletSnapshots: (dropletId) =>
         all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots', checkDropletSnapshot),
       listSnapshots: (filter) =>

@@ -107,6 +107,8 @@ export interface Droplet {
   size_slug: string;
   /** UUIDs of the attached volumes. */
   volume_ids?: string[];
+  /** When the next backup may run; null with backups off. */
+  next_backup_window?: { start: string; end: string } | null;
   features?: string[];
 }
 

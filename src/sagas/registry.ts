@@ -6,6 +6,7 @@ import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { requestGuardOf, type SnapshotApi } from './snapshot/api.js';
 import { createCopyStep } from './snapshot/copy-step.js';
 import { createSnapshotStep } from './snapshot/create-snapshot-step.js';
+import type { SnapshotWatcher } from './snapshot/fleet-watcher.js';
 import { createPowerOffStep, createPowerOnStep } from './snapshot/power-steps.js';
 import { createPruneStep } from './snapshot/prune-step.js';
 import { testSteps } from './test-steps.js';
@@ -26,6 +27,8 @@ export interface StepDependencies {
   /** The DigitalOcean client, created on first use so sagas of test steps need no token. */
   api(): Pick<DigitalOceanClient, 'withGuard'>;
   snapshotHistory(dropletId: number, diskGigabytes?: number): Promise<number[]>;
+  /** The running batch's fleet watcher, if any (ARCHITECTURE.md, "The fleet watcher"). */
+  snapshotWatcher?(): SnapshotWatcher | undefined;
 }
 
 /** Every step arcadia knows, by the stable name stored in the ledger. */
@@ -35,8 +38,10 @@ export function buildStepRegistry(deps: StepDependencies): StepRegistry {
   const snapshotDeps = {
     api,
     snapshotHistory: deps.snapshotHistory,
+    watcher: () => deps.snapshotWatcher?.(),
     timings: {
       pollIntervalMs: deps.settings.pollIntervalMs,
+      pollGrowth: deps.settings.pollGrowthPercent / 100,
       actionTimeoutMs: deps.settings.actionTimeoutMs,
       lookupAttempts: deps.settings.lookupAttempts,
       lookupIntervalMs: deps.settings.lookupIntervalMs,

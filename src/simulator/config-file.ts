@@ -81,6 +81,7 @@ const FAULTS: Record<keyof typeof DEFAULT_FAULTS, Check> = {
   dropPostReplyRate: rate,
   postServerErrorAfterEffectRate: rate,
   erroredActionRate: rate,
+  shuffledActionListingRate: rate,
   dropNextPost: nonNegative,
   dropNextDelete: nonNegative,
   serverErrorAfterNextPost: nonNegative,

@@ -92,6 +92,8 @@ export interface FaultConfig {
   postServerErrorAfterEffectRate: number;
   /** Chance that an action ends `errored` (an errored snapshot makes no snapshot). */
   erroredActionRate: number;
+  /** Chance that one page of GET /v2/actions comes from a shuffled list (the order is undocumented upstream). */
+  shuffledActionListingRate: number;
   /**
    * One-shot: drop the replies of the next N creating POSTs (droplet and image actions, volume snapshots, droplet
    * creates) after applying them.
@@ -189,6 +191,7 @@ export const DEFAULT_FAULTS: FaultConfig = {
   dropPostReplyRate: 0,
   postServerErrorAfterEffectRate: 0,
   erroredActionRate: 0,
+  shuffledActionListingRate: 0,
   dropNextPost: 0,
   dropNextDelete: 0,
   serverErrorAfterNextPost: 0,

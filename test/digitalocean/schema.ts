@@ -97,6 +97,7 @@ export const DROPLET: Schema = {
   region: 'object',
   size_slug: 'string',
   volume_ids: 'string[]',
+  next_backup_window: 'object|null',
   features: 'string[]',
   networks: 'object',
   image: 'object',
