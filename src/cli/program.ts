@@ -14,6 +14,7 @@ type Register = (program: Command, ctx: CliContext, setExit: (code: ExitCode) =>
  */
 const COMMANDS: Record<string, () => Promise<Register>> = {
   snapshot: async () => (await import('./commands/snapshot/command.js')).registerSnapshot,
+  drill: async () => (await import('./commands/drill/command.js')).registerDrill,
   reconcile: async () => (await import('./commands/reconcile/reconcile.js')).registerReconcile,
   restore: async () => (await import('./commands/restore/command.js')).registerRestore,
   saga: async () => (await import('./commands/saga/index.js')).registerSaga,

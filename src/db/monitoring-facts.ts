@@ -14,10 +14,23 @@ export interface SucceededSnapshot {
   finishedAt: number;
 }
 
+/** A succeeded drill saga: the source droplet's snapshot restored, became active, and was deleted again. */
+export interface SucceededDrill {
+  sagaId: string;
+  /** The droplet whose snapshot was drilled (the input `source_droplet_id`). */
+  dropletId: number;
+  snapshotId: string | null;
+  /** How long the restored droplet took to become active, from the create request; null when not recorded. */
+  activeAfterMs: number | null;
+  finishedAt: number;
+}
+
 /** What the ledger says about arcadia's snapshots: the source of the metrics file and of `arcadia check`. */
 export interface MonitoringFacts {
   /** Newest first. */
   succeeded: SucceededSnapshot[];
+  /** Succeeded drills, newest first: `check --drill-warn` and which droplets `drill` samples first. */
+  drills: SucceededDrill[];
   /** Snapshot ids retention or a reconcile deleted. */
   deletedSnapshotIds: Set<string>;
   /** Leaks the newest reconcile found that are not deleted since, or null when no reconcile ever ran here. */
@@ -61,6 +74,41 @@ export function succeededSnapshotOf(row: SucceededRow): SucceededSnapshot[] {
   ];
 }
 
+/** One succeeded drill saga's fields as either backend's JSON operators return them. */
+export type DrillRow = {
+  id: string;
+  droplet_id: unknown;
+  snapshot_id: unknown;
+  active_after_ms: unknown;
+  updated_at: number;
+};
+
+export function succeededDrillOf(row: DrillRow): SucceededDrill[] {
+  if (typeof row.droplet_id !== 'number' || !Number.isSafeInteger(row.droplet_id)) return [];
+  const { snapshot_id: snapshotId, active_after_ms: activeAfterMs } = row;
+  return [
+    {
+      sagaId: row.id,
+      dropletId: row.droplet_id,
+      snapshotId: typeof snapshotId === 'string' || typeof snapshotId === 'number' ? String(snapshotId) : null,
+      activeAfterMs: typeof activeAfterMs === 'number' && activeAfterMs >= 0 ? activeAfterMs : null,
+      finishedAt: row.updated_at,
+    },
+  ];
+}
+
+function succeededDrills(db: ReturnType<typeof drizzle>): SucceededDrill[] {
+  const rows = db.all<DrillRow>(sql`
+    SELECT ${sagaRuns.id} AS id, ${sagaRuns.updatedAt} AS updated_at,
+      json_extract(${sagaRuns.context}, '$.__inputs__.source_droplet_id') AS droplet_id,
+      json_extract(${sagaRuns.context}, '$.__inputs__.snapshot_id') AS snapshot_id,
+      json_extract(${sagaRuns.context}, '$.active_after_ms') AS active_after_ms
+    FROM ${sagaRuns}
+    WHERE ${sagaRuns.kind} = 'drill' AND ${sagaRuns.status} = 'succeeded' AND json_valid(${sagaRuns.context})
+    ORDER BY ${sagaRuns.updatedAt} DESC, ${sagaRuns.id} DESC`);
+  return rows.flatMap(succeededDrillOf);
+}
+
 /**
  * Read in a few queries over JSON fields of the contexts: a damaged context yields nulls here, never an error, so a
  * monitoring read never fails on one bad row.
@@ -89,5 +137,5 @@ export function monitoringFacts(sqlite: Database.Database): MonitoringFacts {
     SELECT ${reconcileReports.leakedSnapshotIds} AS ids FROM ${reconcileReports}
     ORDER BY ${reconcileReports.at} DESC, ${reconcileReports.id} DESC LIMIT 1`);
   const leakedSnapshots = report ? jsonIds(report.ids).filter((id) => !deletedSnapshotIds.has(id)).length : null;
-  return { succeeded, deletedSnapshotIds, leakedSnapshots };
+  return { succeeded, drills: succeededDrills(db), deletedSnapshotIds, leakedSnapshots };
 }

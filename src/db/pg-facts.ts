@@ -1,6 +1,14 @@
 import { sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { jsonIds, succeededSnapshotOf, type MonitoringFacts, type SucceededRow } from './monitoring-facts.js';
+import {
+  jsonIds,
+  succeededDrillOf,
+  succeededSnapshotOf,
+  type DrillRow,
+  type MonitoringFacts,
+  type SucceededDrill,
+  type SucceededRow,
+} from './monitoring-facts.js';
 import { reconcileReports, sagaRuns } from './pg-schema.js';
 import { SEARCH_WINDOW, SIMILAR_DISK } from './snapshot-history.js';
 
@@ -41,6 +49,18 @@ export async function pgSnapshotDurations(
   return similar.rows.map((r) => Number(r.ms));
 }
 
+async function pgSucceededDrills(db: Db): Promise<SucceededDrill[]> {
+  const rows = await db.execute<DrillRow>(sql`
+    SELECT ${sagaRuns.id} AS id, ${sagaRuns.updatedAt} AS updated_at,
+      ${sagaRuns.context} #> '{__inputs__,source_droplet_id}' AS droplet_id,
+      ${sagaRuns.context} #> '{__inputs__,snapshot_id}' AS snapshot_id,
+      ${sagaRuns.context} -> 'active_after_ms' AS active_after_ms
+    FROM ${sagaRuns}
+    WHERE ${sagaRuns.kind} = 'drill' AND ${sagaRuns.status} = 'succeeded'
+    ORDER BY ${sagaRuns.updatedAt} DESC, ${sagaRuns.id} COLLATE "C" DESC`);
+  return rows.rows.flatMap((row) => succeededDrillOf({ ...row, updated_at: Number(row.updated_at) }));
+}
+
 export async function pgMonitoringFacts(db: Db): Promise<MonitoringFacts> {
   const rows = await db.execute<SucceededRow>(sql`
     SELECT ${sagaRuns.id} AS id, ${sagaRuns.updatedAt} AS updated_at,
@@ -63,5 +83,5 @@ export async function pgMonitoringFacts(db: Db): Promise<MonitoringFacts> {
     ORDER BY ${reconcileReports.at} DESC, ${reconcileReports.id} DESC LIMIT 1`);
   const [last] = report.rows;
   const leakedSnapshots = last ? jsonIds(last.ids).filter((id) => !deletedSnapshotIds.has(id)).length : null;
-  return { succeeded, deletedSnapshotIds, leakedSnapshots };
+  return { succeeded, drills: await pgSucceededDrills(db), deletedSnapshotIds, leakedSnapshots };
 }

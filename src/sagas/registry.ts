@@ -11,6 +11,7 @@ import { createPowerOffStep, createPowerOnStep } from './snapshot/power-steps.js
 import { createPruneStep } from './snapshot/prune-step.js';
 import { testSteps } from './test-steps.js';
 import { createDeleteLeaksStep } from './reconcile-step.js';
+import { createDeleteLeakedDropletsStep } from './reconcile-droplets-step.js';
 import { snapshotStepVariants } from './snapshot/snapshot-saga.js';
 import { createVolumeSnapshotsStep } from './snapshot/volume-snapshot-step.js';
 import { SagaTemplateMismatchError } from './template-errors.js';
@@ -73,11 +74,19 @@ export function buildStepRegistry(deps: StepDependencies): StepRegistry {
   registry.register(createDropletFromSnapshotStep(restoreDeps));
   registry.register(waitDropletActiveStep(restoreDeps));
   registry.register(deleteRestoredDropletStep(restoreDeps));
+  registry.register(createDeleteLeakedDropletsStep(restoreDeps.api));
   return registry;
 }
 
 /** The reconcile saga: deletes the leaks `reconcile --delete` found. */
 export const RECONCILE_SAGA = { kind: 'reconcile', stepNames: ['delete_leaked_snapshots'] } as const;
+
+/** Every step list `reconcile --delete` builds: leaked snapshots, leaked restore droplets, or both. */
+const RECONCILE_VARIANTS = [
+  [...RECONCILE_SAGA.stepNames],
+  ['delete_leaked_droplets'],
+  [...RECONCILE_SAGA.stepNames, 'delete_leaked_droplets'],
+];
 
 /**
  * The step lists of the kinds arcadia builds itself, every variant: a saga of such a kind must have one of them.
@@ -86,7 +95,7 @@ export const RECONCILE_SAGA = { kind: 'reconcile', stepNames: ['delete_leaked_sn
 function builtStepLists(): ReadonlyMap<string, string[][]> {
   return new Map([
     ['snapshot', snapshotStepVariants()],
-    [RECONCILE_SAGA.kind, [[...RECONCILE_SAGA.stepNames]]],
+    [RECONCILE_SAGA.kind, RECONCILE_VARIANTS],
     [RESTORE_SAGA.kind, [[...RESTORE_SAGA.stepNames]]],
     [DRILL_SAGA.kind, [[...DRILL_SAGA.stepNames]]],
   ]);

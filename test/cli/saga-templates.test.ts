@@ -98,6 +98,10 @@ describe('resuming a saga arcadia would not build', () => {
       }
     }
     expect(sagaTemplateProblem('reconcile', ['delete_leaked_snapshots'])).toBeNull();
+    // reconcile --delete: leaked restore droplets alone, or after the leaked snapshots, never before them.
+    expect(sagaTemplateProblem('reconcile', ['delete_leaked_droplets'])).toBeNull();
+    expect(sagaTemplateProblem('reconcile', ['delete_leaked_snapshots', 'delete_leaked_droplets'])).toBeNull();
+    expect(sagaTemplateProblem('reconcile', ['delete_leaked_droplets', 'delete_leaked_snapshots'])).not.toBeNull();
     expect(sagaTemplateProblem('test', ['create_droplet_snapshot', 'fail'])).toBeNull();
     expect(sagaTemplateProblem('snapshot', ['create_droplet_snapshot', 'fail'])).not.toBeNull();
     expect(sagaTemplateProblem('nonsense', ['noop'])).not.toBeNull();

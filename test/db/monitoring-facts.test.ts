@@ -9,7 +9,12 @@ async function record(
   t: BackendLedger,
   saga: { kind: string; inputs: Record<string, Json>; status: string; at: number; outputs?: Record<string, Json> },
 ): Promise<string> {
-  const steps = saga.kind === 'reconcile' ? ['delete_leaked_snapshots'] : ['create_droplet_snapshot'];
+  const steps =
+    saga.kind === 'reconcile'
+      ? ['delete_leaked_snapshots']
+      : saga.kind === 'drill'
+        ? ['create_droplet_from_snapshot', 'wait_droplet_active', 'delete_restored_droplet']
+        : ['create_droplet_snapshot'];
   const { id } = await t.ledger.createSaga(
     newSaga({ kind: saga.kind, stepNames: steps, inputs: saga.inputs }),
     saga.at,
@@ -65,6 +70,35 @@ describe.each(ledgerBackends())("the ledger's facts for monitoring on $name", (b
     // A newer reconcile that found nothing: no leaks, whatever the older one said.
     await t.ledger.recordReconcileReport(3_000, 'all', []);
     expect((await t.ledger.monitoringFacts()).leakedSnapshots).toBe(0);
+  });
+
+  it('gives succeeded drills newest first with the source droplet, the snapshot and the time to active', async () => {
+    const t = await backend.open();
+    const inputs = (dropletId: Json, snapshotId: string): Record<string, Json> => ({
+      snapshot_id: snapshotId,
+      source_droplet_id: dropletId,
+      droplet_name: 'arcadia-drill-x',
+      size_slug: 's-1vcpu-1gb',
+      region: 'nyc3',
+      tags: [],
+    });
+    const old = await record(t, { kind: 'drill', inputs: inputs(7, '70'), status: 'succeeded', at: 1_000 });
+    const timed = await record(t, {
+      kind: 'drill',
+      inputs: inputs(8, '80'),
+      status: 'succeeded',
+      at: 2_000,
+      outputs: { active_after_ms: 41_500, restore_droplet_id: 99 },
+    });
+    // Failed drills prove nothing, a snapshot saga is not a drill, and a damaged input names no droplet.
+    await record(t, { kind: 'drill', inputs: inputs(7, '71'), status: 'rolled_back', at: 3_000 });
+    await record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'succeeded', at: 4_000 });
+    await record(t, { kind: 'drill', inputs: inputs('seven', '72'), status: 'succeeded', at: 5_000 });
+    const { drills } = await t.ledger.monitoringFacts();
+    expect(drills.map((d) => [d.sagaId, d.dropletId, d.snapshotId, d.activeAfterMs, d.finishedAt])).toEqual([
+      [timed, 8, '80', 41_500, 2_000],
+      [old, 7, '70', null, 1_000],
+    ]);
   });
 
   it('skips a saga whose droplet id is not a number instead of failing the whole read', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import type { Clock } from '../../src/engine/clock.js';
+import { withLedger } from '../helpers/ledger.js';
 import { arcadia, readSagas, sandbox, type RunResult, type Sandbox } from './harness.js';
 
 let box: Sandbox;
@@ -130,5 +131,67 @@ describe('arcadia check', () => {
     const result = await arcadia(['check', '1001', '1002'], box.env);
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(/^ARCADIA CRITICAL - 2 droplets/);
+  });
+});
+
+/** A succeeded drill of droplet 1001, as `arcadia drill` leaves it, finished `msBefore` the snapshot did. */
+function recordDrill(msBefore: number): string {
+  return withLedger(box.home, ({ core: ledger, db }) => {
+    const stepNames = ['create_droplet_from_snapshot', 'wait_droplet_active', 'delete_restored_droplet'];
+    const inputs = { snapshot_id: '777', source_droplet_id: 1001, droplet_name: 'd', size_slug: 's', region: 'r' };
+    const id = `d${Date.now()}-drill`;
+    ledger.createSaga({ id, kind: 'drill', stepNames, inputs, triggeredBy: 't', deploymentId: null, batchId: null }, 0);
+    db.prepare(
+      `UPDATE saga_runs SET status = 'succeeded', updated_at = ?, context = json_patch(context, ?) WHERE id = ?`,
+    ).run(finishedAt - msBefore, JSON.stringify({ active_after_ms: 41_000 }), id);
+    return id;
+  });
+}
+
+describe('arcadia check --drill-warn', () => {
+  beforeAll(() => {
+    recordDrill(2 * 24 * HOUR);
+  });
+
+  it('OK while the last drill is younger, with drill perfdata and a drill line', async () => {
+    const result = await checkAt(2 * HOUR, ['1001', ...THRESHOLDS, '--drill-warn', '8d']);
+    expect(result.code).toBe(0);
+    const [summary, ...details] = result.stdout.trim().split('\n');
+    expect(summary).toBe(
+      'ARCADIA OK - 1 droplet, newest snapshot 2h ago | age_1001=7200s;93600;115200 drill_age_1001=180000s;691200',
+    );
+    expect(details).toContain('OK: droplet 1001 (web-1): last drill 2d ago (snapshot 777 restored, active after 41s)');
+  });
+
+  it('WARNING (1) when the last drill is older, or the droplet was never drilled; a CRITICAL stays CRITICAL', async () => {
+    const old = await checkAt(2 * HOUR, ['1001', ...THRESHOLDS, '--drill-warn', '1d']);
+    expect(old.code).toBe(1);
+    expect(old.stdout).toMatch(/^ARCADIA WARNING - 1 droplet, newest snapshot 2h ago, 1 drill overdue \|/);
+    expect(old.stdout).toContain('WARNING: droplet 1001 (web-1): last drill 2d ago');
+    const never = await checkAt(2 * HOUR, ['1001', '1002', ...THRESHOLDS, '--drill-warn', '8d']);
+    expect(never.code).toBe(2);
+    expect(never.stdout).toContain('drill_age_1002=U;691200');
+    expect(never.stdout).toContain('WARNING: droplet 1002: never drilled');
+  });
+
+  it('--json carries the drills beside the snapshots; a bad --drill-warn is UNKNOWN', async () => {
+    const result = await checkAt(2 * HOUR, ['1001', ...THRESHOLDS, '--drill-warn', '1d', '--json']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      status: string;
+      state: string;
+      drills: { state: string; warnSeconds: number; droplets: { dropletId: number; ageSeconds: number }[] };
+    };
+    expect(report).toMatchObject({ status: 'WARNING', state: 'OK' });
+    expect(report.drills).toMatchObject({ state: 'WARNING', warnSeconds: 86_400 });
+    expect(report.drills.droplets).toMatchObject([{ dropletId: 1001, ageSeconds: 180_000, activeAfterMs: 41_000 }]);
+    const bad = await checkAt(HOUR, ['1001', '--drill-warn', 'weekly']);
+    expect(bad.code).toBe(3);
+    expect(bad.stdout).toMatch(/^ARCADIA UNKNOWN - --drill-warn "weekly"/);
+  });
+
+  it('without --drill-warn, drills change nothing', async () => {
+    const result = await checkAt(2 * HOUR, ['1001', ...THRESHOLDS, '--json']);
+    expect(JSON.parse(result.stdout)).not.toHaveProperty('drills');
   });
 });

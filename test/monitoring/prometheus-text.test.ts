@@ -60,6 +60,7 @@ describe('the Prometheus text format', () => {
         { ...base, sagaId: 'b', snapshotId: '20', finishedAt: 2_000 },
         { ...base, sagaId: 'a', snapshotId: '10', finishedAt: 1_000, dropletName: '' },
       ],
+      drills: [],
       deletedSnapshotIds: new Set(['10']),
       leakedSnapshots: 2,
     };

@@ -59,7 +59,7 @@ export function summarize(
     runs: outcomes.length,
     firstSeed: options.seed,
     lastSeed: options.seed + options.runs - 1,
-    scenarios: { single: 0, batch: 0, smoke: 0 },
+    scenarios: { single: 0, batch: 0, smoke: 0, restore: 0, drill: 0 },
     sagas: {},
     kills: { total: 0, timer: 0, failpoint: 0, duringResume: 0 },
     resumes: 0,

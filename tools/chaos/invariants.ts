@@ -1,6 +1,7 @@
 import type { ActionRecord, ImageRecord } from '../../src/simulator/index.js';
 import { INPUTS_KEY, isTerminal, type SagaEvent, type SagaRecord } from '../../src/engine/types.js';
 import { parseSnapshotName, snapshotName } from '../../src/sagas/snapshot/naming.js';
+import { checkRestores, type CheckedRestoreWorld } from './restore-invariants.js';
 import { checkVolumesAndCopies, type CheckedVolumeWorld } from './volume-invariants.js';
 
 /**
@@ -11,12 +12,12 @@ import { checkVolumesAndCopies, type CheckedVolumeWorld } from './volume-invaria
 export type ViolationRule =
   | 'unfinished' // a saga left non-terminal
   | 'needs-attention' // a saga ended compensation_failed: not a broken promise, but a human gets paged (see ATTENTION)
-  | 'duplicate' // a saga made more than one snapshot (or posted more than one live snapshot action)
+  | 'duplicate' // a saga made more than one snapshot or droplet (or posted more than one live snapshot action)
   | 'missing' // a succeeded saga has no snapshot
   | 'wrong-id' // a succeeded saga recorded another snapshot than the provider has under its name
   | 'leak' // a snapshot left behind by a saga that did not succeed, or by no saga at all
   | 'running-action' // a snapshot action still running after its saga gave up
-  | 'foreign-delete' // a snapshot or backup arcadia did not make was deleted
+  | 'foreign-delete' // a snapshot, backup or droplet arcadia did not make was deleted
   | 'unjustified-delete' // an arcadia-named snapshot deleted with no saga that could have pruned it
   | 'retention' // --keep left the wrong number or the wrong snapshots
   | 'step-order' // step results recorded out of order
@@ -47,7 +48,7 @@ export type CheckedSaga = Pick<SagaRecord, 'id' | 'kind' | 'status' | 'stepNames
 };
 
 /** What the checker needs of the simulator (`sim.state()` has all of it). */
-export interface CheckedWorld extends CheckedVolumeWorld {
+export interface CheckedWorld extends CheckedVolumeWorld, Partial<CheckedRestoreWorld> {
   snapshots: Pick<ImageRecord, 'id' | 'name' | 'dropletId' | 'createdAt' | 'deletedAt' | 'createdByActionId'>[];
   backups: Pick<ImageRecord, 'id' | 'name' | 'deletedAt'>[];
   actions: Pick<ActionRecord, 'id' | 'type' | 'status' | 'snapshotName' | 'resource_id'>[];
@@ -293,6 +294,11 @@ export function checkInvariants(sagas: readonly CheckedSaga[], world: CheckedWor
 
   checkRetention(snapshotSagas, world, out);
   checkVolumesAndCopies(sagas, world, out);
+  // Unfinished and compensation_failed sagas are reported above, for every kind.
+  const again: readonly ViolationRule[] = ['unfinished', 'needs-attention'];
+  out.push(
+    ...checkRestores(sagas, { dropletHistory: world.dropletHistory ?? [] }).filter((v) => !again.includes(v.rule)),
+  );
   return out;
 }
 

@@ -8,7 +8,7 @@ import { Random } from './random.js';
  * the machine, so a replay reproduces a timing-dependent finding often, not always.
  */
 
-export const SCENARIOS = ['single', 'batch', 'smoke'] as const;
+export const SCENARIOS = ['single', 'batch', 'smoke', 'restore', 'drill'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /**
@@ -32,6 +32,11 @@ export type Intruder =
   /** someone takes a snapshot of a target droplet in the control panel: arcadia must neither adopt nor delete it */
   | { kind: 'foreign-snapshot'; afterMs: number; dropletId: number }
   /**
+   * someone creates a droplet from the same snapshot in the control panel while a restore or drill runs: arcadia
+   * must neither adopt nor delete it
+   */
+  | { kind: 'foreign-droplet'; afterMs: number; snapshotId: number }
+  /**
    * the first command is SIGSTOPped `afterMs` after its first request (often with a request queued in its pacer or
    * a retry wait), `saga resume --all` takes over once its lock is stale, then the first is SIGCONTed: it must not
    * send one more request for a saga it lost
@@ -43,6 +48,11 @@ export interface RunPlan {
   scenario: Scenario;
   /** The main arcadia command (arguments after the binary). */
   args: string[];
+  /**
+   * Run first, neither killed nor intruded on, then resumed to its end (a drill needs snapshot sagas that
+   * succeeded); faults apply to it too.
+   */
+  prelude?: string[];
   sim: SimulatorConfigInput;
   /** Added to every arcadia process's environment (timings, rate budget). */
   env: Record<string, string>;
@@ -60,6 +70,8 @@ export const SINGLE_DROPLET = 1001;
 export const SMOKE_DROPLET = 1002;
 /** Never selected by any run: anything done to its images is a violation. */
 export const BYSTANDER_DROPLET = 1009;
+/** A snapshot made outside arcadia (not named like arcadia's) that restore runs restore. */
+export const GOLDEN_SNAPSHOT = 880_001;
 
 export const SMOKE_ARGS = (dropletId: number): string[] => [
   'saga',
@@ -95,6 +107,39 @@ const VOLUME_POINTS = [
   'volume-snapshot.compensate-before-delete',
 ] as const;
 const TRANSFER_POINTS = ['transfer.before-post', 'transfer.after-post', 'transfer.after-checkpoint'] as const;
+/** Where a restore's or drill's process can die (src/sagas/restore). */
+const RESTORE_POINTS = [
+  'restore.before-post',
+  'restore.after-post',
+  'restore.after-checkpoint',
+  'restore.lookup-missed',
+  'restore.wait-polled',
+  'runner.step-returned',
+  'runner.step-recorded',
+] as const;
+const DRILL_DELETE_POINTS = ['restore.delete-before', 'restore.delete-after'] as const;
+const RESTORE_COMPENSATION_POINTS = ['restore.compensate-before-delete', 'restore.compensate-after-delete'] as const;
+
+/** The restore rollback smoke: a test saga of the restore steps and `fail`, always rolled back. */
+export const RESTORE_SMOKE_ARGS = (snapshotId: number): string[] => [
+  'saga',
+  'start',
+  '--kind',
+  'test',
+  '--step',
+  'create_droplet_from_snapshot',
+  '--step',
+  'wait_droplet_active',
+  '--step',
+  'fail',
+  '--input',
+  `snapshot_id=${snapshotId}`,
+  '--input',
+  'size_slug=s-1vcpu-1gb',
+  '--input',
+  'region=nyc3',
+  '--json',
+];
 /** Where the batch's fleet watcher holds answers its sagas have not recorded (src/sagas/snapshot/fleet-watcher.ts). */
 const WATCHER_POINTS = ['watcher.actions-listed', 'watcher.snapshots-listed'] as const;
 
@@ -187,6 +232,11 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
     if (fleetCount > 0) fleet = { count: fleetCount, tag: CHAOS_TAG, firstId: 5001 };
     dropletCount = explicit + fleetCount;
     args = ['snapshot', '--tag', CHAOS_TAG, '--concurrency', String(random.int(1, 4)), '--json'];
+  } else if (scenario === 'drill') {
+    const count = random.int(2, 3);
+    for (let i = 0; i < count; i++) droplets.push(droplet(random, 3001 + i, [CHAOS_TAG, 'web'], oldArcadia));
+    dropletCount = count;
+    args = ['drill', '--tag', CHAOS_TAG, '--sample', String(random.int(1, count)), '--concurrency', '2', '--json'];
   } else {
     droplets.push(
       droplet(random, SINGLE_DROPLET, ['web'], oldArcadia),
@@ -194,7 +244,13 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
     );
     args = scenario === 'smoke' ? SMOKE_ARGS(SMOKE_DROPLET) : ['snapshot', String(SINGLE_DROPLET), '--json'];
   }
-  if (scenario !== 'smoke') {
+  const prelude = scenario === 'drill' ? ['snapshot', '--tag', CHAOS_TAG, '--concurrency', '3', '--json'] : undefined;
+  if (scenario === 'restore') {
+    // A console snapshot of the single droplet (not named like arcadia's, so nothing else acts on it).
+    droplets[1]?.snapshots?.push({ id: GOLDEN_SNAPSHOT, name: 'golden-image', regions: ['nyc3', 'ams3'] });
+    args = random.chance(0.35) ? RESTORE_SMOKE_ARGS(GOLDEN_SNAPSHOT) : ['restore', String(GOLDEN_SNAPSHOT), '--json'];
+  }
+  if (scenario === 'single' || scenario === 'batch') {
     if (random.chance(0.3)) args.push('--label', 'chaos');
     if (keep !== undefined) args.push('--keep', String(keep));
     if (powerOff) args.push('--power-off');
@@ -281,26 +337,31 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
   };
 
   // Kills: a batch lives longer and passes each failpoint once per droplet.
-  const points = scenario === 'smoke' ? [...FORWARD_POINTS.slice(0, 5), ...COMPENSATION_POINTS] : FORWARD_POINTS;
+  const points = killPoints(scenario, args);
   const maxDelay = scenario === 'batch' ? 400 + 300 * dropletCount : 1200;
   const kill = killPlan(random, points, maxDelay, scenario === 'batch' ? Math.min(3, dropletCount) : 2, {
     none: 15,
     timer: 45,
     failpoint: 40,
   });
-  const resumeKill = killPlan(random, [...points, ...COMPENSATION_POINTS], 900, 1, {
+  const compensation =
+    scenario === 'restore' || scenario === 'drill' ? RESTORE_COMPENSATION_POINTS : COMPENSATION_POINTS;
+  const resumeKill = killPlan(random, [...points, ...compensation], 900, 1, {
     none: 60,
     timer: 25,
     failpoint: 15,
   });
 
-  const target = scenario === 'batch' ? 3001 : scenario === 'smoke' ? SMOKE_DROPLET : SINGLE_DROPLET;
+  const target =
+    scenario === 'batch' || scenario === 'drill' ? 3001 : scenario === 'smoke' ? SMOKE_DROPLET : SINGLE_DROPLET;
   const intruder: Intruder = random.weighted<Intruder>([
     [50, { kind: 'none' }],
     [10, { kind: 'same-command', afterMs: random.int(100, 1200) }],
     [10, { kind: 'resume-all', afterMs: random.int(100, 1200) }],
     [10, { kind: 'cancel', afterMs: random.int(300, 1500) }],
-    [10, { kind: 'foreign-snapshot', afterMs: random.int(0, 1200), dropletId: target }],
+    scenario === 'restore' || scenario === 'drill'
+      ? [10, { kind: 'foreign-droplet', afterMs: random.int(0, 1200), snapshotId: GOLDEN_SNAPSHOT }]
+      : [10, { kind: 'foreign-snapshot', afterMs: random.int(0, 1200), dropletId: target }],
     [30, { kind: 'pause-takeover', afterMs: random.int(0, 800) }],
   ]);
   // A paused owner is taken over only once its lock is stale: keep that short, so the pause costs a second, not
@@ -330,7 +391,41 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
     }
   }
 
-  return { seed, scenario, args, sim, env, kill: firstKill, intruder, resumeKill, labels };
+  if (scenario === 'restore' || scenario === 'drill') addRestoreTimings(random, sim, droplets, labels);
+  return {
+    seed,
+    scenario,
+    args,
+    ...(prelude ? { prelude } : {}),
+    sim,
+    env,
+    kill: firstKill,
+    intruder,
+    resumeKill,
+    labels,
+  };
+}
+
+/** Where the main command of a scenario can be killed: the steps it runs. */
+function killPoints(scenario: Scenario, args: string[]): readonly string[] {
+  if (scenario === 'smoke') return [...FORWARD_POINTS.slice(0, 5), ...COMPENSATION_POINTS];
+  if (scenario === 'drill') return [...RESTORE_POINTS, ...DRILL_DELETE_POINTS];
+  if (scenario === 'restore')
+    return args.includes('fail') ? [...RESTORE_POINTS.slice(0, 4), ...RESTORE_COMPENSATION_POINTS] : RESTORE_POINTS;
+  return FORWARD_POINTS;
+}
+
+/**
+ * How long a created droplet takes to become active, how long a GET answers 404 right after the create, how long a
+ * deleted droplet lingers; drill runs also get the golden snapshot, for the foreign-droplet intruder.
+ */
+function addRestoreTimings(random: Random, sim: SimulatorConfigInput, droplets: DropletSeed[], labels: string[]): void {
+  sim.dropletCreateMs = random.int(150, 900);
+  sim.createdDropletNotFoundMs = random.chance(0.5) ? random.int(50, 600) : 0;
+  sim.deletedDropletLingerMs = random.int(50, 1200);
+  if (sim.createdDropletNotFoundMs > 0) labels.push(`GET 404 ${sim.createdDropletNotFoundMs}ms after create`);
+  const first = droplets.find((d) => d.id === 3001);
+  if (first) first.snapshots?.push({ id: GOLDEN_SNAPSHOT, name: 'golden-image', regions: ['nyc3'] });
 }
 
 /**
@@ -344,7 +439,7 @@ function addVolumesAndCopies(
   args: string[],
   labels: string[],
 ): string[] {
-  if (scenario === 'batch') return [];
+  if (scenario !== 'single' && scenario !== 'smoke') return [];
   const target = droplets.find((d) => d.id === (scenario === 'smoke' ? SMOKE_DROPLET : SINGLE_DROPLET));
   const points: string[] = [];
   const withVolumes = target !== undefined && random.chance(0.4);

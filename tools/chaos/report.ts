@@ -24,6 +24,8 @@ function scenarioOf(plan: RunPlan): string {
     const fleet = plan.sim.fleet && !Array.isArray(plan.sim.fleet) ? plan.sim.fleet.count : 0;
     return `batch of ${explicit + fleet}`;
   }
+  if (plan.scenario === 'drill') return `drill ${plan.args.slice(1, 5).join(' ')}`;
+  if (plan.scenario === 'restore') return plan.args[0] === 'restore' ? 'restore' : 'restore rollback smoke';
   return plan.scenario === 'smoke'
     ? 'rollback smoke'
     : `snapshot${plan.args.includes('--power-off') ? ' --power-off' : ''}`;
@@ -74,7 +76,8 @@ export function summaryText(
     `arcadia chaos: ${summary.runs} runs, ` +
       `seeds ${summary.firstSeed}..${summary.lastSeed}, ${options.concurrency} at a time, ${seconds(summary.ms)}`,
     `  runs        ${summary.runs} (${summary.scenarios.single} single snapshot, ${summary.scenarios.batch} ` +
-      `batch, ${summary.scenarios.smoke} rollback smoke)`,
+      `batch, ${summary.scenarios.smoke} rollback smoke, ${summary.scenarios.restore} restore, ` +
+      `${summary.scenarios.drill} drill)`,
     `  sagas       ${Object.values(summary.sagas).reduce((a, b) => a + b, 0)} (${counted(summary.sagas)})`,
     `  kills       ${summary.kills.total} SIGKILLs (${summary.kills.timer} timed, ${summary.kills.failpoint} ` +
       `at failpoints; ${summary.kills.duringResume} of them during saga resume)`,

@@ -17,8 +17,12 @@ import { runArcadia, sleep, type ProcessOutcome } from './process.js';
 
 /** `saga resume --all` is repeated until no saga is left unfinished, at most this many times. */
 export const MAX_RESUMES = 6;
-/** No arcadia process in a chaos run has a reason to live this long (look-ups under 5xx storms take a while). */
-const HANG_MS = 150_000;
+/**
+ * No arcadia process in a chaos run has a reason to live this long: look-ups under 5xx storms take a while, and a
+ * drill run drives several restores whose lost-reply look-ups (up to ARCADIA_LOOKUP_ATTEMPTS each, in execution
+ * and again in compensation) share a rate limit of a few requests a second (seed 7011 needed over 150 s).
+ */
+const HANG_MS = 300_000;
 /** After the last resume, snapshot actions still running are given this long to finish before the second look. */
 const SETTLE_MS = 3_000;
 
@@ -109,6 +113,22 @@ function unfinished(sagas: CheckedSaga[]): CheckedSaga[] {
   return sagas.filter((s) => !isTerminal(s.status));
 }
 
+/** A droplet created outside arcadia from a snapshot (as in the control panel), straight to the simulator. */
+async function foreignDroplet(sim: RunningSimulator, snapshotId: number): Promise<string> {
+  try {
+    const reply = await fetch(`${sim.url}/v2/droplets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DEFAULT_SIMULATOR_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'console-droplet', size: 's-1vcpu-1gb', image: snapshotId, region: 'nyc3' }),
+      signal: AbortSignal.timeout(5000),
+    });
+    await reply.arrayBuffer();
+    return String(reply.status);
+  } catch {
+    return 'no reply';
+  }
+}
+
 /** A snapshot taken outside arcadia (as in the control panel), straight to the simulator on 127.0.0.1. */
 async function foreignSnapshot(sim: RunningSimulator, dropletId: number): Promise<string> {
   try {
@@ -192,6 +212,13 @@ async function intrude(
         `(${await foreignSnapshot(sim, intruder.dropletId)})`,
     };
   }
+  if (intruder.kind === 'foreign-droplet') {
+    const status = await foreignDroplet(sim, intruder.snapshotId);
+    return {
+      outcomes: [],
+      what: `a console droplet from snapshot ${intruder.snapshotId} at ${intruder.afterMs} ms (${status})`,
+    };
+  }
   if (intruder.kind === 'resume-all')
     return {
       outcomes: [await runArcadia(['saga', 'resume', '--all', '--json'], { env, hangMs: HANG_MS })],
@@ -236,6 +263,21 @@ async function settle(sim: RunningSimulator): Promise<SimulatorState> {
   }
 }
 
+/** The prelude, then `saga resume --all` until nothing is unfinished: what the main command builds on. */
+async function runPrelude(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  sim: RunningSimulator,
+  home: string,
+): Promise<ProcessOutcome[]> {
+  const outcomes = [await runArcadia(args, { env, hangMs: HANG_MS })];
+  for (let i = 0; i < MAX_RESUMES && unfinished(readLedger(home)).length > 0; i++) {
+    outcomes.push(await runArcadia(['saga', 'resume', '--all', '--json'], { env, hangMs: HANG_MS }));
+  }
+  await settle(sim);
+  return outcomes;
+}
+
 /** One seeded run: the command under kills and faults, the resumes, then every promise checked. */
 export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promise<RunOutcome> {
   const started = Date.now();
@@ -252,6 +294,7 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
   const processes: ProcessOutcome[] = [];
   let keptAt: string | null = null;
   try {
+    if (plan.prelude) processes.push(...(await runPrelude(plan.prelude, env, sim, home)));
     let mainChild: ChildProcess | undefined;
     const main = runArcadia(plan.args, {
       env,

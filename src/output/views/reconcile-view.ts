@@ -22,6 +22,24 @@ export interface MissingCopy {
   regions: string[];
 }
 
+/** A droplet tagged `arcadia-saga-*` that no live saga accounts for: a restore or drill left it behind. */
+export interface LeakedRestore {
+  dropletId: number;
+  name: string;
+  sizeSlug: string;
+  region: string;
+  createdAt: string;
+  /** The saga its tag names. */
+  sagaId: string;
+  /** The droplet whose snapshot was restored, when known. */
+  sourceDropletId: number | null;
+  /** The size's monthly list price; null for a size arcadia's table does not know. */
+  monthlyCostUsd: number | null;
+  reason: string;
+  /** Whether `--delete` removes it: only when its saga is this ledger's, terminal, and should have left none. */
+  deletable: boolean;
+}
+
 export interface ReconcileReport {
   leaks: LeakedSnapshot[];
   monthlyCostUsd: number;
@@ -29,6 +47,37 @@ export interface ReconcileReport {
   sagaId: string | null;
   /** Snapshots of succeeded sagas whose --copy-to regions are not all listed. */
   missingCopies: MissingCopy[];
+  leakedRestores: LeakedRestore[];
+  /** What the leaked restores cost a month, those of unknown sizes left out. */
+  restoresMonthlyCostUsd: number;
+  deletedDroplets: number[];
+}
+
+function printLeakedRestores(output: Output, report: ReconcileReport): void {
+  const leaks = report.leakedRestores;
+  if (leaks.length === 0) return;
+  output.print(
+    output.table(
+      ['DROPLET', 'NAME', 'SIZE', 'REGION', 'CREATED', '$/MONTH', 'SAGA', 'WHY', 'DELETED'],
+      leaks.map((l) => [
+        l.dropletId,
+        l.name,
+        l.sizeSlug,
+        l.region,
+        l.createdAt,
+        l.monthlyCostUsd === null ? '?' : l.monthlyCostUsd.toFixed(2),
+        l.sagaId,
+        l.reason,
+        report.deletedDroplets.includes(l.dropletId) ? 'yes' : l.deletable ? 'no' : 'never (see why)',
+      ]),
+    ),
+  );
+  const deletable = leaks.filter((l) => l.deletable && !report.deletedDroplets.includes(l.dropletId)).length;
+  const hint = report.deletedDroplets.length > 0 ? `; ${report.deletedDroplets.length} deleted` : '';
+  const more = deletable > 0 ? `; delete the ${deletable} arcadia may remove with --delete` : '';
+  output.print(
+    `${leaks.length} leaked restore droplet(s), $${report.restoresMonthlyCostUsd.toFixed(2)} a month${hint}${more}`,
+  );
 }
 
 function printMissingCopies(output: Output, missing: MissingCopy[]): void {
@@ -48,6 +97,7 @@ export function printReconcile(output: Output, report: ReconcileReport): void {
     return;
   }
   printMissingCopies(output, report.missingCopies);
+  printLeakedRestores(output, report);
   if (report.leaks.length === 0) {
     output.print('no leaked arcadia snapshots');
     return;

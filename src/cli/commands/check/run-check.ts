@@ -7,6 +7,7 @@ import {
   parseThreshold,
   type FreshnessState,
 } from '../../../monitoring/freshness.js';
+import { assessDrills, type DrillReport } from '../../../monitoring/drill-freshness.js';
 import { Output } from '../../../output/output.js';
 import { printCheck, printCheckUnknown } from '../../../output/views/check-view.js';
 import { openApp, openLedgerApp, type CliContext } from '../../app.js';
@@ -19,6 +20,8 @@ export interface CheckOptions {
   tag: string | undefined;
   warn: string;
   crit: string;
+  /** `--drill-warn`: also WARNING for droplets whose last successful drill is this old, or never drilled. */
+  drillWarn?: string;
   json: boolean;
 }
 
@@ -35,6 +38,19 @@ function thresholds(opts: CheckOptions): { warnSeconds: number; critSeconds: num
   if (critSeconds === undefined) throw new UsageError(`--crit "${opts.crit.slice(0, 20)}" is not an age like 32h`);
   if (warnSeconds > critSeconds) throw new UsageError('--warn must not be longer than --crit');
   return { warnSeconds, critSeconds };
+}
+
+function drillThreshold(opts: CheckOptions): number | undefined {
+  if (opts.drillWarn === undefined) return undefined;
+  const seconds = parseThreshold(opts.drillWarn);
+  if (seconds === undefined)
+    throw new UsageError(`--drill-warn "${opts.drillWarn.slice(0, 20)}" is not an age like 8d`);
+  return seconds;
+}
+
+/** The worse of the snapshot and drill states: a stale drill warns, it never makes a CRITICAL OK. */
+function combinedState(snapshots: FreshnessState, drills: DrillReport | undefined): FreshnessState {
+  return snapshots === 'OK' && drills?.state === 'WARNING' ? 'WARNING' : snapshots;
 }
 
 /** The droplets to check: the ids, the tag's droplets (listed, so a new droplet without snapshots shows), or all. */
@@ -83,6 +99,7 @@ export async function runCheck(opts: CheckOptions, ctx: CliContext): Promise<Nag
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   try {
     const limits = thresholds(opts);
+    const drillWarnSeconds = drillThreshold(opts);
     const ids = parseDropletIds(opts.dropletIds);
     if (opts.tag !== undefined) validateTag(opts.tag);
     const facts = await readFacts(ctx);
@@ -91,9 +108,14 @@ export async function runCheck(opts: CheckOptions, ctx: CliContext): Promise<Nag
       const reason = opts.tag === undefined ? 'no snapshot in the ledger yet' : `no droplets carry the tag ${opts.tag}`;
       throw new NothingToCheckError(reason);
     }
-    const report = assessFreshness(droplets, facts.succeeded, ctx.clock.now(), limits);
-    const code = EXIT_FOR_STATE[report.state];
-    printCheck(output, report, code);
+    const now = ctx.clock.now();
+    const report = assessFreshness(droplets, facts.succeeded, now, limits);
+    const checked = droplets.map((d) => d.id);
+    const drills =
+      drillWarnSeconds === undefined ? undefined : assessDrills(checked, facts.drills, now, drillWarnSeconds);
+    const state = combinedState(report.state, drills);
+    const code = EXIT_FOR_STATE[state];
+    printCheck(output, { state, snapshots: report, ...(drills ? { drills } : {}) }, code);
     return code;
   } catch (error) {
     printCheckUnknown(output, errorMessage(error));

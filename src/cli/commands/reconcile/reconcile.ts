@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { Snapshot } from '../../../digitalocean/types.js';
-import { isTerminal } from '../../../engine/types.js';
+import { isTerminal, type SagaContext, type SagaRecord } from '../../../engine/types.js';
 import { UsageError } from '../../../errors.js';
 import { Output } from '../../../output/output.js';
 import {
   printReconcile,
+  type LeakedRestore,
   type LeakedSnapshot,
   type MissingCopy,
   type ReconcileReport,
 } from '../../../output/views/reconcile-view.js';
+import {
+  DELETED_DROPLETS_KEY,
+  LEAKED_DROPLETS_INPUT,
+  leakedDropletInputs,
+} from '../../../sagas/reconcile-droplets-step.js';
 import { DELETED_LEAKS_KEY } from '../../../sagas/reconcile-step.js';
 import { parseSnapshotName } from '../../../sagas/snapshot/naming.js';
 import { openApp, type App, type CliContext } from '../../app.js';
@@ -18,6 +24,7 @@ import { runSagaWithProgress } from '../../run-saga.js';
 import { parseDropletIds } from '../../shared/droplet-ids.js';
 import { validateTag } from '../../parse.js';
 import { missingCopyOf } from './missing-copies.js';
+import { findLeakedRestores } from './restores.js';
 
 /** DigitalOcean's price for droplet snapshots, per GiB-month, and its minimum charge. */
 const USD_PER_GIB_MONTH = 0.06;
@@ -43,6 +50,39 @@ async function leakReason(app: App, snapshot: Snapshot, sagaPrefix: string): Pro
   return `saga ${sagas[0]?.id} ${sagas[0]?.status}`;
 }
 
+/** The recorded saga of `--delete`: the leaked snapshots, then the leaked restore droplets it may remove. */
+async function runDeletion(
+  app: App,
+  output: Output,
+  leaks: LeakedSnapshot[],
+  restores: LeakedRestore[],
+): Promise<SagaRecord> {
+  const stepNames = [
+    ...(leaks.length > 0 ? ['delete_leaked_snapshots'] : []),
+    ...(restores.length > 0 ? ['delete_leaked_droplets'] : []),
+  ];
+  const inputs: SagaContext = {};
+  if (leaks.length > 0) inputs.snapshot_ids = leaks.map((l) => l.id);
+  if (restores.length > 0) {
+    inputs[LEAKED_DROPLETS_INPUT] = leakedDropletInputs(
+      restores.map((l) => ({ id: l.dropletId, sagaId: l.sagaId, name: l.name })),
+    );
+  }
+  const saga = await app.ledger.createSaga(
+    {
+      id: randomUUID(),
+      kind: 'reconcile',
+      stepNames,
+      inputs,
+      triggeredBy: 'manual',
+      deploymentId: null,
+      batchId: null,
+    },
+    app.clock.now(),
+  );
+  return runSagaWithProgress(app, output, saga.id);
+}
+
 export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Promise<ExitCode> {
   const ids = parseDropletIds(opts.dropletIds);
   if (ids.length > 0 && opts.tag !== undefined) throw new UsageError('give droplet ids or --tag, not both');
@@ -59,7 +99,8 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
           : undefined;
     const leaks: LeakedSnapshot[] = [];
     const missingCopies: MissingCopy[] = [];
-    for (const snapshot of await client.listSnapshots({ resourceType: 'droplet' })) {
+    const listed = await client.listSnapshots({ resourceType: 'droplet' });
+    for (const snapshot of listed) {
       const parsed = parseSnapshotName(snapshot.name);
       if (!parsed || String(parsed.dropletId) !== snapshot.resource_id) continue;
       if (scope && !scope.has(parsed.dropletId)) continue;
@@ -88,27 +129,28 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
       scopeText,
       leaks.map((l) => l.id),
     );
+    const snapshotsById = new Map(listed.map((snapshot) => [snapshot.id, snapshot]));
+    const leakedRestores = await findLeakedRestores(app, await client.listDroplets(), snapshotsById, scope);
     const monthlyCostUsd = leaks.reduce((sum, l) => sum + l.monthlyCostUsd, 0);
-    const report: ReconcileReport = { leaks, monthlyCostUsd, deleted: [], sagaId: null, missingCopies };
-    let code: ExitCode = leaks.length > 0 || missingCopies.length > 0 ? EXIT.needsAttention : EXIT.ok;
-    if (opts.delete && leaks.length > 0) {
-      const saga = await app.ledger.createSaga(
-        {
-          id: randomUUID(),
-          kind: 'reconcile',
-          stepNames: ['delete_leaked_snapshots'],
-          inputs: { snapshot_ids: leaks.map((l) => l.id) },
-          triggeredBy: 'manual',
-          deploymentId: null,
-          batchId: null,
-        },
-        app.clock.now(),
-      );
-      const done = await runSagaWithProgress(app, output, saga.id);
+    const restoresMonthlyCostUsd = leakedRestores.reduce((sum, l) => sum + (l.monthlyCostUsd ?? 0), 0);
+    const report: ReconcileReport = {
+      ...{ leaks, monthlyCostUsd, deleted: [], sagaId: null, missingCopies },
+      ...{ leakedRestores, restoresMonthlyCostUsd, deletedDroplets: [] },
+    };
+    const attention = leaks.length > 0 || missingCopies.length > 0 || leakedRestores.length > 0;
+    let code: ExitCode = attention ? EXIT.needsAttention : EXIT.ok;
+    const deletableRestores = leakedRestores.filter((l) => l.deletable);
+    if (opts.delete && (leaks.length > 0 || deletableRestores.length > 0)) {
+      const done = await runDeletion(app, output, leaks, deletableRestores);
       const deleted = done.context[DELETED_LEAKS_KEY];
       report.deleted = Array.isArray(deleted) ? deleted.map(String) : [];
+      const deletedDroplets = done.context[DELETED_DROPLETS_KEY];
+      report.deletedDroplets = Array.isArray(deletedDroplets) ? deletedDroplets.map(Number) : [];
       report.sagaId = done.id;
-      code = done.status !== 'succeeded' ? exitCodeForStatus(done.status) : missingCopies.length > 0 ? code : EXIT.ok;
+      // Left: missing copies, and leaked restores --delete may not remove (or found changed) need a human.
+      const left =
+        missingCopies.length > 0 || leakedRestores.some((l) => !report.deletedDroplets.includes(l.dropletId));
+      code = done.status !== 'succeeded' ? exitCodeForStatus(done.status) : left ? EXIT.needsAttention : EXIT.ok;
     }
     printReconcile(output, report);
     return code;
@@ -120,14 +162,20 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
 export function registerReconcile(program: Command, ctx: CliContext, setExit: (code: ExitCode) => void): void {
   program
     .command('reconcile')
-    .description('find snapshots named by arcadia that no succeeded saga accounts for (leaks), and missing copies')
+    .description(
+      'find snapshots named by arcadia that no succeeded saga accounts for (leaks), missing copies, and ' +
+        'leaked restore droplets',
+    )
     .argument('[droplet-id...]', 'only these droplets')
     .option('--tag <tag>', 'only droplets carrying this tag')
     .option('--delete', 'delete the leaks (as a recorded saga)', false)
     .option('--json', 'print JSON', false)
     .addHelpText(
       'after',
-      '\nExit code 5 when leaks remain or a --copy-to region is missing (listed), 0 when there are none or all were ' +
+      '\nLeaked restores: droplets tagged arcadia-saga-<id> that no live saga accounts for (a rolled-back restore, ' +
+        'a finished drill, a saga this ledger does not know). --delete removes only those whose saga is in this ' +
+        "ledger, finished, and should have left none; another home's are listed, never deleted." +
+        '\nExit code 5 when leaks remain or a --copy-to region is missing (listed), 0 when there are none or all were ' +
         'deleted.\n\nExamples:\n  arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json',
     )
     .action(async (dropletIds: string[], o: { tag?: string; delete: boolean; json: boolean }) => {
