@@ -18,3 +18,4 @@ export { runSimulatorServer } from './run.js';
 export { startSimulator, STATE_PATH, type RunningSimulator } from './server.js';
 export type { ActionRecord, ImageActionRecord, ImageRecord, SimulatorState, VolumeSnapshotRecord } from './state.js';
 export type { RequestLogEntry, SimulatorCounters } from './request-log.js';
+export type { BackgroundConsumer, QuotaReport, QuotaUse } from './rate-limiter.js';
