@@ -9,6 +9,7 @@ import {
 import { CLIENT_DEFAULTS, type DigitalOceanClientOptions } from './options.js';
 import { collectPages, PER_PAGE, type PageProblem } from './pagination.js';
 import { RequestPacer } from './rate-limit.js';
+import { DEFAULT_RATE_RESERVE_PERCENT, type QuotaState } from './rate-reserve.js';
 import {
   checkAccount,
   checkAction,
@@ -47,6 +48,8 @@ export type { RequestGuard, RequestKind } from './request-guard.js';
 export interface DigitalOceanClient {
   /** The rate-limit headers of the latest reply, if any came. */
   readonly rateLimit: RateLimit | undefined;
+  /** The hourly quota as the pacer keeps it (lowest count within a reset), its reserve and requests in flight. */
+  quota(): QuotaState | undefined;
   /** Requests sent so far by this client and every guarded copy of it, retries included. */
   readonly requestsSent: number;
   /** POST /v2/droplets/{id}/actions (201). Never re-posted after a lost reply: that surfaces as OutcomeUnknownError. */
@@ -99,6 +102,15 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
   const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? CLIENT_DEFAULTS.maxRateLimitWaitMs;
   const provisioningVariable = options.tokenVariables?.provisioning ?? 'ARCADIA_PROVISIONING_TOKEN';
   let rateLimit: RateLimit | undefined;
+  const pacer = new RequestPacer({
+    requestsPerMinute,
+    windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs,
+    reserveFraction: options.rateReserve ?? DEFAULT_RATE_RESERVE_PERCENT / 100,
+    maxWaitMs: maxRateLimitWaitMs,
+    now,
+    sleep,
+    onThrottle: options.onThrottle,
+  });
 
   const transport = new Transport({
     baseUrl,
@@ -127,15 +139,7 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       maxRateLimitWaitMs,
       random: options.random ?? Math.random,
     },
-    pacer: new RequestPacer({
-      requestsPerMinute,
-      windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs,
-      lowRemaining: requestsPerMinute,
-      maxWaitMs: maxRateLimitWaitMs,
-      now,
-      sleep,
-      onThrottle: options.onThrottle,
-    }),
+    pacer,
     now,
     sleep,
     onRetry: options.onRetry,
@@ -221,6 +225,7 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       get rateLimit() {
         return rateLimit;
       },
+      quota: () => pacer.quota(),
       get requestsSent() {
         return transport.requestsSent;
       },
