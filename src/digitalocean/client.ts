@@ -50,6 +50,8 @@ export interface DigitalOceanClient {
   readonly rateLimit: RateLimit | undefined;
   /** The hourly quota as the pacer keeps it (lowest count within a reset), its reserve and requests in flight. */
   quota(): QuotaState | undefined;
+  /** The client's own burst budget and the hourly window's length, for estimating a batch against the quota. */
+  readonly pace: { requestsPerWindow: number; windowMs: number; quotaWindowMs: number };
   /** Requests sent so far by this client and every guarded copy of it, retries included. */
   readonly requestsSent: number;
   /** POST /v2/droplets/{id}/actions (201). Never re-posted after a lost reply: that surfaces as OutcomeUnknownError. */
@@ -102,6 +104,11 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
   const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? CLIENT_DEFAULTS.maxRateLimitWaitMs;
   const provisioningVariable = options.tokenVariables?.provisioning ?? 'ARCADIA_PROVISIONING_TOKEN';
   let rateLimit: RateLimit | undefined;
+  const pace = {
+    requestsPerWindow: requestsPerMinute,
+    windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs,
+    quotaWindowMs: options.quotaWindowMs ?? CLIENT_DEFAULTS.quotaWindowMs,
+  };
   const pacer = new RequestPacer({
     requestsPerMinute,
     windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs,
@@ -226,6 +233,7 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
         return rateLimit;
       },
       quota: () => pacer.quota(),
+      pace,
       get requestsSent() {
         return transport.requestsSent;
       },

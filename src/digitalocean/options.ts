@@ -39,6 +39,8 @@ export interface DigitalOceanClientOptions {
    * token. Default 0.2 (ARCADIA_RATE_RESERVE).
    */
   rateReserve?: number;
+  /** The hourly quota's window (an hour), for estimates only: the bench and tests run it scaled down. */
+  quotaWindowMs?: number;
   /** The longest wait a 429's or the rate-limit headers can impose at once. Default 300000. */
   maxRateLimitWaitMs?: number;
   /** Default `arcadia/<version>`. */
@@ -64,6 +66,7 @@ export const CLIENT_DEFAULTS = {
   maxPages: DEFAULT_MAX_PAGES,
   requestsPerMinute: 250,
   rateWindowMs: 60_000,
+  quotaWindowMs: 3_600_000,
   maxRateLimitWaitMs: 300_000,
   userAgent: `arcadia/${VERSION}`,
 } as const;
@@ -98,6 +101,7 @@ export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): DigitalOceanClient
     requestsPerMinute: integerFromEnv(env, 'ARCADIA_RATE_LIMIT_PER_MINUTE', CLIENT_DEFAULTS.requestsPerMinute, 1),
     rateWindowMs: integerFromEnv(env, 'ARCADIA_RATE_LIMIT_WINDOW_MS', CLIENT_DEFAULTS.rateWindowMs, 1),
     rateReserve: parseRateReserve(env[RATE_RESERVE_VARIABLE]),
+    quotaWindowMs: integerFromEnv(env, 'ARCADIA_RATE_QUOTA_WINDOW_MS', CLIENT_DEFAULTS.quotaWindowMs, 1),
     userAgent: CLIENT_DEFAULTS.userAgent,
   };
 }

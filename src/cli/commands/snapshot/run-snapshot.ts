@@ -20,7 +20,9 @@ import { RunMonitor } from './monitoring.js';
 import { dropletOf, exitCodeForRun, resultOf, type DropletOutcome } from './outcome.js';
 import { planSnapshots, type SnapshotPlanRequest } from './planning.js';
 import { previewRetention } from './retention-preview.js';
+import { requestsPerSnapshotSaga } from './request-estimate.js';
 import { runPlannedSagas } from './running.js';
+import type { QuotaForecast } from '../../../output/views/quota-view.js';
 import { selectDroplets } from './selection.js';
 
 export interface SnapshotOptions {
@@ -107,10 +109,10 @@ async function previewOrRun(
       printRetentionPreview(output, preview, describePolicy(opts.retention));
       return EXIT.ok;
     }
-    const outcomes = await snapshotBatch(app, output, ids, batchId, { ...opts, label });
+    const { outcomes, quotaNotice } = await snapshotBatch(app, output, ids, batchId, { ...opts, label });
     const results = outcomes.map(resultOf);
     if (watched) watched.statuses = results.map((result) => result.status);
-    printSnapshotResults(output, results);
+    printSnapshotResults(output, results, quotaNotice);
     const interruption = interruptionOf(app.stop);
     if (interruption && !opts.detach) {
       const unfinished = results.flatMap((r) => (r.status === 'interrupted' && r.sagaId !== null ? [r.sagaId] : []));
@@ -132,7 +134,7 @@ async function snapshotBatch(
   ids: number[],
   batchId: string,
   opts: SnapshotOptions,
-): Promise<DropletOutcome[]> {
+): Promise<{ outcomes: DropletOutcome[]; quotaNotice: QuotaForecast | undefined }> {
   const batchLock = holdBatchLock(batchId, { ...lockOptions(app), heartbeatMs: app.settings.heartbeatMs });
   try {
     const droplets = await selectDroplets(app.api(), ids, opts.tag);
@@ -156,9 +158,16 @@ async function snapshotBatch(
     if (opts.detach) {
       for (const { sagaId } of plan.toRun) output.progress(`saga ${sagaId} recorded, not run (--detach)`);
     }
-    const ran = opts.detach
-      ? new Map<string, DropletOutcome>()
-      : await runPlannedSagas(app, output, plan.toRun, opts.concurrency);
+    const work = {
+      powerOff: opts.powerOff,
+      withVolumes: opts.withVolumes ?? false,
+      copyTo: opts.copyTo ?? [],
+      retention: opts.retention !== undefined,
+    };
+    const batch = opts.detach
+      ? { outcomes: new Map<string, DropletOutcome>(), quotaNotice: undefined }
+      : await runPlannedSagas(app, output, plan.toRun, opts.concurrency, requestsPerSnapshotSaga(work));
+    const ran = batch.outcomes;
     const own = plan.outcomes.map((outcome) =>
       outcome.kind === 'pending' ? (ran.get(outcome.sagaId) ?? outcome) : outcome,
     );
@@ -173,7 +182,7 @@ async function snapshotBatch(
       sagaId: error.sagaId,
       error,
     }));
-    return [...own, ...otherOrphans, ...refusedOrphans];
+    return { outcomes: [...own, ...otherOrphans, ...refusedOrphans], quotaNotice: batch.quotaNotice };
   } finally {
     batchLock.release();
   }
