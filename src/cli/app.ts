@@ -2,7 +2,10 @@ import { join } from 'node:path';
 import { loadSettings, type Settings } from '../config.js';
 import { openLedgerDatabase, ledgerPath } from '../db/open.js';
 import { SqliteSagaLedger } from '../db/sqlite-ledger.js';
+import type { ArcadiaLedger } from '../db/ledger.js';
 import type { Clock } from '../engine/clock.js';
+import type { SagaLeases } from '../engine/lease.js';
+import { lockFileLeases } from '../engine/lock-file-leases.js';
 import { currentProcessIdentity } from '../engine/process-identity.js';
 import type { RunnerProgress, SagaRunner } from '../engine/runner.js';
 import type { StepRegistry } from '../engine/step.js';
@@ -25,11 +28,13 @@ export interface CliContext {
 /** An open ledger: all that reading commands (`saga list`, `saga show`) need. Close it when the command ends. */
 export interface LedgerApp {
   settings: Settings;
-  ledger: SqliteSagaLedger;
+  ledger: ArcadiaLedger;
+  /** Who owns which saga and batch: lock files beside the SQLite ledger. */
+  leases: SagaLeases;
   clock: Clock;
   ledgerPath: string;
   locksDir: string;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** An open ledger plus what runs sagas on it and talks to DigitalOcean. */
@@ -52,13 +57,22 @@ export function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } =
   const path = ledgerPath(settings.home);
   const readOnly = options.readOnly === true;
   const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs, readOnly });
-  const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
+  const ledger: ArcadiaLedger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
+  const locksDir = join(settings.home, 'locks');
+  const leases = lockFileLeases(ledger, {
+    locksDir,
+    staleMs: settings.lockStaleMs,
+    heartbeatMs: settings.heartbeatMs,
+    clock: ctx.clock,
+    identity: currentProcessIdentity(),
+  });
   return {
     settings,
     ledger,
+    leases,
     clock: ctx.clock,
     ledgerPath: path,
-    locksDir: join(settings.home, 'locks'),
+    locksDir,
     close: () => ledger.close(),
   };
 }
@@ -74,7 +88,7 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
   // before any saga runs, instead of halting the first step that needs the API.
   const clientOptions = ctx.createClient ? undefined : clientModule.clientOptionsFromEnv(ctx.env);
   const base = openLedgerApp(ctx, options);
-  const { settings, ledger, locksDir } = base;
+  const { settings, ledger, leases } = base;
   let client: DigitalOceanClient | undefined;
   const api = (): DigitalOceanClient => {
     client ??= ctx.createClient?.() ?? clientModule.createDigitalOceanClient(clientOptions ?? {});
@@ -85,7 +99,6 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
     api,
     snapshotHistory: (dropletId, diskGigabytes) => ledger.snapshotDurations(dropletId, diskGigabytes),
   });
-  const identity = currentProcessIdentity();
   return {
     ...base,
     registry,
@@ -97,7 +110,7 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
         ledger,
         registry,
         clock: ctx.clock,
-        lock: { locksDir, staleMs: settings.lockStaleMs, identity },
+        leases,
         heartbeatMs: settings.heartbeatMs,
         retry: {
           attempts: settings.stepRetryAttempts,

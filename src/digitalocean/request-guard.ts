@@ -9,10 +9,11 @@ export interface RequestGuard {
   /** Aborts the pacer's waits, retry waits and the fetch itself (a cancel, a lost lease). */
   readonly signal: AbortSignal;
   /**
-   * Called immediately before each attempt leaves the process, after every wait: throws to stop it (a lease taken
-   * over while this process was paused). Synchronous, so nothing runs between the check and the send.
+   * Awaited immediately before each attempt leaves the process, after every wait: rejects to stop it (a lease taken
+   * over while this process was paused). The check may ask a remote ledger; the transport checks the signal again
+   * once it resolves, so a cancel or lost lease noticed meanwhile still stops the attempt.
    */
-  beforeRequest(kind: RequestKind): void;
+  beforeRequest(kind: RequestKind): Promise<void> | void;
   /**
    * Sent as `x-arcadia-saga` and `x-arcadia-epoch`, so a provider's request log (the simulator's) can tell a
    * superseded executor's requests from its successor's. Neither is a secret.

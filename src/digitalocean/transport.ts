@@ -163,7 +163,8 @@ export class Transport {
     try {
       // The last moment before the request leaves the process, after every wait: a superseded executor stops here.
       guard?.signal.throwIfAborted();
-      guard?.beforeRequest(requestKind(request.method));
+      await guard?.beforeRequest(requestKind(request.method));
+      guard?.signal.throwIfAborted();
     } catch (error) {
       release();
       throw error;

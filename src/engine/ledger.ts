@@ -39,26 +39,41 @@ export type SagaSummary = Omit<SagaRecord, 'steps' | 'context'> & {
 
 /**
  * The engine's view of durable storage. The SQLite implementation lives in src/db; the engine never sees SQL.
+ * Every method is asynchronous, so a backend behind a network connection (PostgreSQL) implements it 1:1; the SQLite
+ * one answers at once. Each method is atomic on its own: it is one transaction, or one read of committed state.
  * Every method that changes a saga an executor drives takes that executor's lease epoch and fails with
- * LeaseLostError if another executor has taken the saga over since (fencing).
+ * LeaseLostError if another executor has taken the saga over since (fencing): the epoch check and the write share
+ * the transaction, so no write of a superseded executor ever lands. Errors of the storage itself (busy, full,
+ * unreachable) are the backend's typed errors, which the engine treats as halting.
  */
 export interface SagaLedger {
-  createSaga(saga: NewSaga, at: number): SagaRecord;
-  getSaga(id: string): SagaRecord | undefined;
+  /** Inserts the saga `pending` at epoch 0 with its steps `pending` and a `created` event, in one transaction. */
+  createSaga(saga: NewSaga, at: number): Promise<SagaRecord>;
+  /** The saga with its steps (by index) and context; LedgerRowError when its row cannot be decoded. */
+  getSaga(id: string): Promise<SagaRecord | undefined>;
   /** A full id or a unique prefix of one; throws SagaNotFoundError or AmbiguousSagaIdError. */
-  resolveSagaId(ref: string): string;
-  listSagas(filter: SagaListFilter): SagaSummary[];
-  listEvents(sagaId: string): SagaEvent[];
+  resolveSagaId(ref: string): Promise<string>;
+  /** Newest first (created time, then id); undecodable rows are flagged `unreadable`, never dropped. */
+  listSagas(filter: SagaListFilter): Promise<SagaSummary[]>;
+  /** The saga's history in the order it was written. */
+  listEvents(sagaId: string): Promise<SagaEvent[]>;
   /** Ids of sagas not yet in a terminal status, oldest first. */
-  listUnfinishedSagaIds(filter?: { kind?: string }): string[];
-  /** Compare-and-set of the lease epoch: succeeds only if the current epoch is one of `expectedEpochs`. */
-  claimLease(sagaId: string, expectedEpochs: number[], newEpoch: number, owner: SagaOwner): boolean;
-  currentEpoch(sagaId: string): number;
+  listUnfinishedSagaIds(filter?: { kind?: string }): Promise<string[]>;
+  /**
+   * Compare-and-set of the lease epoch and the owner columns in one transaction: true only if the current epoch
+   * was one of `expectedEpochs`, so of several claimants that saw the same epoch exactly one wins.
+   */
+  claimLease(sagaId: string, expectedEpochs: number[], newEpoch: number, owner: SagaOwner): Promise<boolean>;
+  /** The committed lease epoch; SagaNotFoundError for an unknown saga. */
+  currentEpoch(sagaId: string): Promise<number>;
   /** Clears the recorded owner when an executor lets go. Fenced. */
-  releaseLease(sagaId: string, epoch: number, at: number): void;
-  /** Writes the transitions in one transaction (a step's result and the next step's intent share one fsync). */
-  apply(sagaId: string, epoch: number, transitions: SagaTransition | SagaTransition[], at: number): void;
-  /** Any process may ask for a cancel; the owner notices it between steps and during waits. */
-  requestCancel(sagaId: string, at: number): void;
-  isCancelRequested(sagaId: string): boolean;
+  releaseLease(sagaId: string, epoch: number, at: number): Promise<void>;
+  /**
+   * Writes the transitions, in order, in one transaction, fenced by `epoch` (a step's result and the next step's
+   * intent share one commit). When it resolves the transitions are durable; when it rejects none was written.
+   */
+  apply(sagaId: string, epoch: number, transitions: SagaTransition | SagaTransition[], at: number): Promise<void>;
+  /** Any process may ask for a cancel (unfenced, first request wins); the owner notices it between steps and waits. */
+  requestCancel(sagaId: string, at: number): Promise<void>;
+  isCancelRequested(sagaId: string): Promise<boolean>;
 }

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Clock } from './clock.js';
 import { SagaOwnedError } from './errors.js';
 import type { SagaLedger } from './ledger.js';
+import type { SagaLease } from './lease.js';
 import { processState, type OwnerProcessState, type ProcessIdentity } from './process-identity.js';
 import type { SagaOwner } from './types.js';
 import { ensureOwnDirectory } from '../file-safety.js';
@@ -133,24 +134,16 @@ function removeQuietly(path: string): void {
   }
 }
 
-/** A held lease on one saga. The holder must call `beat` regularly and `release` when done. */
-export interface SagaLease {
-  readonly sagaId: string;
-  readonly epoch: number;
-  readonly owner: SagaOwner;
-  /** How the lease was obtained, for the event log. */
-  readonly takeoverReason: string | null;
-  /** Refreshes the heartbeat; false when the lock file is no longer this lease's (taken over). */
-  beat(): boolean;
-  release(): void;
-}
-
 /**
  * Takes the single-owner lease on a saga. The lock file says who owns it; the ledger's lease epoch decides races:
  * every acquisition is a compare-and-set of the epoch, so of several processes that see the same dead owner only one
  * wins, and the loser reports the winner.
  */
-export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: SagaLockOptions): SagaLease {
+export async function acquireSagaLock(
+  ledger: SagaLedger,
+  sagaId: string,
+  options: SagaLockOptions,
+): Promise<SagaLease> {
   ensureOwnDirectory(options.locksDir, 'the locks folder');
   const path = lockPath(options.locksDir, sagaId);
   const now = options.clock.now();
@@ -164,7 +157,7 @@ export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: Sag
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = readSagaLock(options.locksDir, sagaId);
     if (!existing) {
-      const current = ledger.currentEpoch(sagaId);
+      const current = await ledger.currentEpoch(sagaId);
       const record: SagaLockRecord = { sagaId, ...owner, heartbeatAt: now, epoch: current + 1 };
       const tmp = writeTemp(options.locksDir, record);
       try {
@@ -177,14 +170,14 @@ export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: Sag
       }
       let claimed: boolean;
       try {
-        claimed = ledger.claimLease(sagaId, [current], record.epoch, owner);
+        claimed = await ledger.claimLease(sagaId, [current], record.epoch, owner);
       } catch (error) {
         removeQuietly(path); // e.g. a busy ledger: a refused executor must not leave a lock claiming the saga
         throw error;
       }
       if (!claimed) {
         removeQuietly(path);
-        throw new SagaOwnedError(sagaId, ledger.getSaga(sagaId)?.owner ?? null);
+        throw new SagaOwnedError(sagaId, (await ledger.getSaga(sagaId))?.owner ?? null);
       }
       return makeLease(options, record, null);
     }
@@ -193,15 +186,15 @@ export function acquireSagaLock(ledger: SagaLedger, sagaId: string, options: Sag
     if (reason === null) throw new SagaOwnedError(sagaId, ownerOfLock(existing));
 
     // A dead owner may have linked its lock file and died before claiming the epoch: accept either.
-    const lockEpoch = existing.epoch < 0 ? ledger.currentEpoch(sagaId) : existing.epoch;
+    const lockEpoch = existing.epoch < 0 ? await ledger.currentEpoch(sagaId) : existing.epoch;
     const record: SagaLockRecord = { sagaId, ...owner, heartbeatAt: now, epoch: lockEpoch + 1 };
-    if (!ledger.claimLease(sagaId, [lockEpoch, lockEpoch - 1], record.epoch, owner)) {
-      throw new SagaOwnedError(sagaId, ledger.getSaga(sagaId)?.owner ?? null);
+    if (!(await ledger.claimLease(sagaId, [lockEpoch, lockEpoch - 1], record.epoch, owner))) {
+      throw new SagaOwnedError(sagaId, (await ledger.getSaga(sagaId))?.owner ?? null);
     }
     replaceLockFile(options.locksDir, path, record);
     return makeLease(options, record, reason);
   }
-  throw new SagaOwnedError(sagaId, ledger.getSaga(sagaId)?.owner ?? null);
+  throw new SagaOwnedError(sagaId, (await ledger.getSaga(sagaId))?.owner ?? null);
 }
 
 function makeLease(options: SagaLockOptions, record: SagaLockRecord, takeoverReason: string | null): SagaLease {
@@ -212,7 +205,7 @@ function makeLease(options: SagaLockOptions, record: SagaLockRecord, takeoverRea
     epoch: record.epoch,
     owner: ownerOfLock(record),
     takeoverReason,
-    beat() {
+    async beat() {
       if (!isMine(readSagaLock(options.locksDir, record.sagaId))) return false;
       replaceLockFile(options.locksDir, lockPath(options.locksDir, record.sagaId), {
         ...record,
@@ -220,7 +213,7 @@ function makeLease(options: SagaLockOptions, record: SagaLockRecord, takeoverRea
       });
       return true;
     },
-    release() {
+    async release() {
       if (isMine(readSagaLock(options.locksDir, record.sagaId)))
         removeQuietly(lockPath(options.locksDir, record.sagaId));
     },

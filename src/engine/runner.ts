@@ -12,7 +12,7 @@ import {
   isTransientError,
 } from './errors.js';
 import type { SagaLedger, SagaTransition } from './ledger.js';
-import { acquireSagaLock, type SagaLease, type SagaLockOptions } from './lock.js';
+import type { SagaLease, SagaLeases } from './lease.js';
 import { failpoint } from './failpoint.js';
 import { backoffMs } from '../backoff.js';
 import type { RemoteWorkKind, RetryPolicy, StepContext, StepDefinition, StepRegistry } from './step.js';
@@ -38,8 +38,9 @@ export interface SagaRunnerOptions {
   ledger: SagaLedger;
   registry: StepRegistry;
   clock: Clock;
-  lock: Omit<SagaLockOptions, 'clock'>;
-  /** How often the owner refreshes its lock file and looks for a cancel request or a lost lease. */
+  /** Who owns which saga: how this runner takes, renews and releases a saga's lease. */
+  leases: SagaLeases;
+  /** How often the owner renews its lease and looks for a cancel request or a lost lease. */
   heartbeatMs: number;
   retry: RetryPolicy;
   /** Resumes of an unfinished saga beyond this count stop it instead of trying again. */
@@ -71,23 +72,23 @@ export class SagaRunner {
     // Stopped before this saga started: it was not touched, so there is nothing to record or let go of.
     const early = interruptionOf(this.options.stop);
     if (early) throw new SagaInterruptedError(sagaId, early.signalName);
-    this.refuseUnknownSteps(sagaId);
-    const lease = acquireSagaLock(this.options.ledger, sagaId, { ...this.options.lock, clock: this.options.clock });
+    await this.refuseUnknownSteps(sagaId);
+    const lease = await this.options.leases.acquire(sagaId);
     const execution = new SagaExecution(this.options, lease);
     try {
       await execution.drive();
     } finally {
-      execution.stop();
+      await execution.stop();
     }
-    const saga = this.options.ledger.getSaga(sagaId);
+    const saga = await this.options.ledger.getSaga(sagaId);
     if (!saga) throw new Error(`saga ${sagaId} vanished from the ledger`);
     if (options.unfinishedOnly && execution.foundFinished) throw new SagaAlreadyFinishedError(sagaId, saga.status);
     return saga;
   }
 
   /** Before the lease: a step this version cannot run or undo halts here, and the saga is left exactly as it was. */
-  private refuseUnknownSteps(sagaId: string): void {
-    const saga = this.options.ledger.getSaga(sagaId);
+  private async refuseUnknownSteps(sagaId: string): Promise<void> {
+    const saga = await this.options.ledger.getSaga(sagaId);
     if (!saga || isTerminal(saga.status)) return;
     const unknown = saga.steps.find((step) => !this.options.registry.get(step.name));
     if (unknown) throw new SagaStepNotKnownError(sagaId, unknown.idx, unknown.name);
@@ -104,6 +105,8 @@ class SagaExecution {
   private readonly compensateAbort = new AbortController();
   private readonly heartbeat: NodeJS.Timeout;
   private leaseLost = false;
+  /** A beat still under way (a slow ledger): the next interval skips instead of piling up beats. */
+  private ticking = false;
   /** The saga's recovery count before this execution: a halt gives back the attempt this execution took. */
   private recoveryAttemptsAtStart = 0;
   private ownerReleased = false;
@@ -125,25 +128,29 @@ class SagaExecution {
     this.ledger = options.ledger;
     this.sagaId = lease.sagaId;
     this.epoch = lease.epoch;
-    this.heartbeat = setInterval(() => this.tick(), options.heartbeatMs);
+    this.heartbeat = setInterval(() => void this.tick(), options.heartbeatMs);
     this.heartbeat.unref();
     options.stop?.addEventListener('abort', this.onStop, { once: true });
     this.onStop();
   }
 
-  private tick(): void {
+  private async tick(): Promise<void> {
+    if (this.ticking || this.leaseLost) return;
+    this.ticking = true;
     try {
       // The ledger first, also after a pause: a superseded owner must not rewrite its successor's lock file, and
       // losing the lease aborts every wait and request of the step at once.
-      if (this.ledger.currentEpoch(this.sagaId) !== this.epoch || !this.lease.beat()) {
+      if ((await this.ledger.currentEpoch(this.sagaId)) !== this.epoch || !(await this.lease.beat())) {
         this.loseLease();
         return;
       }
-      if (!this.executeAbort.signal.aborted && this.ledger.isCancelRequested(this.sagaId)) {
+      if (!this.executeAbort.signal.aborted && (await this.ledger.isCancelRequested(this.sagaId))) {
         this.executeAbort.abort(new SagaCancelledError(this.sagaId));
       }
     } catch {
       // A busy ledger or a hiccup reading the lock file: the next beat tries again; fencing keeps writes safe.
+    } finally {
+      this.ticking = false;
     }
   }
 
@@ -153,13 +160,16 @@ class SagaExecution {
    * (SIGSTOP, a frozen VM) must not act, nor even look, before it knows. One indexed read costs microseconds against
    * the request's milliseconds.
    */
-  private assertHeld(_kind: RemoteWorkKind, signal: AbortSignal): void {
+  private async assertHeld(_kind: RemoteWorkKind, signal: AbortSignal): Promise<void> {
     if (this.leaseLost) throw new LeaseLostError(this.sagaId, this.epoch);
     signal.throwIfAborted();
-    if (this.ledger.currentEpoch(this.sagaId) !== this.epoch) {
+    if ((await this.ledger.currentEpoch(this.sagaId)) !== this.epoch) {
       this.loseLease();
       throw new LeaseLostError(this.sagaId, this.epoch);
     }
+    // The read may have waited (a remote ledger): what happened meanwhile counts too.
+    if (this.leaseLost) throw new LeaseLostError(this.sagaId, this.epoch);
+    signal.throwIfAborted();
   }
 
   private loseLease(): void {
@@ -169,23 +179,23 @@ class SagaExecution {
     this.compensateAbort.abort(reason);
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     this.options.stop?.removeEventListener('abort', this.onStop);
     if (this.leaseLost) return;
     try {
-      if (!this.ownerReleased) this.ledger.releaseLease(this.sagaId, this.epoch, this.options.clock.now());
+      if (!this.ownerReleased) await this.ledger.releaseLease(this.sagaId, this.epoch, this.options.clock.now());
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
     } finally {
-      this.lease.release();
+      await this.lease.release();
     }
   }
 
-  private apply(transitions: SagaTransition | SagaTransition[]): void {
+  private async apply(transitions: SagaTransition | SagaTransition[]): Promise<void> {
     const all = Array.isArray(transitions) ? transitions : [transitions];
     try {
-      this.ledger.apply(this.sagaId, this.epoch, all, this.options.clock.now());
+      await this.ledger.apply(this.sagaId, this.epoch, all, this.options.clock.now());
     } catch (error) {
       if (error instanceof LeaseLostError) this.loseLease();
       throw error;
@@ -207,18 +217,18 @@ class SagaExecution {
     return { ...transition, saga: { ...transition.saga, releaseOwner: true } };
   }
 
-  private finish(transition: SagaTransition): void {
-    this.apply(this.finishing(transition));
+  private async finish(transition: SagaTransition): Promise<void> {
+    await this.apply(this.finishing(transition));
   }
 
-  private load(): SagaRecord {
-    const saga = this.ledger.getSaga(this.sagaId);
+  private async load(): Promise<SagaRecord> {
+    const saga = await this.ledger.getSaga(this.sagaId);
     if (!saga) throw new Error(`saga ${this.sagaId} vanished from the ledger`);
     return saga;
   }
 
   async drive(): Promise<void> {
-    let saga = this.load();
+    let saga = await this.load();
     if (isTerminal(saga.status)) {
       this.foundFinished = true;
       return;
@@ -236,7 +246,7 @@ class SagaExecution {
     if (saga.status === 'running' || saga.status === 'compensating') {
       this.recoveryAttemptsAtStart = saga.recoveryAttempts;
       const attempts = saga.recoveryAttempts + 1;
-      this.apply([
+      await this.apply([
         ownerEvent,
         {
           saga: { recoveryAttempts: attempts },
@@ -257,7 +267,7 @@ class SagaExecution {
       const cancelled = saga.cancelRequestedAt !== null;
       // The first step's intent goes into the same transaction as the start: one fsync fewer per saga.
       const first = cancelled ? undefined : saga.steps[0];
-      this.apply([
+      await this.apply([
         ownerEvent,
         {
           saga: { status: cancelled ? 'compensating' : 'running' },
@@ -271,21 +281,21 @@ class SagaExecution {
       ]);
       intentRecordedFor = first?.idx ?? null;
     }
-    saga = this.load();
+    saga = await this.load();
     if (saga.status === 'running') await this.forward(intentRecordedFor);
     else if (saga.status === 'compensating') await this.compensateAll();
   }
 
   private async giveUp(saga: SagaRecord, reason: string): Promise<void> {
     if (saga.status === 'compensating') {
-      this.finish({
+      await this.finish({
         saga: { status: 'compensation_failed', error: reason },
         event: { from: 'compensating', to: 'compensation_failed', detail: reason },
       });
       return;
     }
     const running = saga.steps.find((s) => s.status === 'running');
-    this.apply({
+    await this.apply({
       saga: { status: 'compensating', error: reason },
       ...(running
         ? { step: { idx: running.idx, status: 'failed', finishedAt: this.options.clock.now(), error: reason } }
@@ -298,16 +308,16 @@ class SagaExecution {
   /** `intentRecordedFor`: the step whose intent an earlier transaction already recorded (one fsync for both). */
   private async forward(intentRecordedFor: number | null = null): Promise<void> {
     for (;;) {
-      const saga = this.load();
+      const saga = await this.load();
       const interrupted = this.interruption();
       if (interrupted)
-        this.interrupt(
+        await this.interrupt(
           interrupted,
           'running',
           saga.steps.find((s) => s.status === 'running'),
         );
       if (saga.cancelRequestedAt !== null) {
-        this.apply({
+        await this.apply({
           saga: { status: 'compensating' },
           event: { from: 'running', to: 'compensating', detail: 'cancel requested' },
         });
@@ -316,11 +326,11 @@ class SagaExecution {
       }
       const next = saga.steps.find((s) => s.status !== 'succeeded');
       if (!next) {
-        this.finish({ saga: { status: 'succeeded' }, event: { from: 'running', to: 'succeeded' } });
+        await this.finish({ saga: { status: 'succeeded' }, event: { from: 'running', to: 'succeeded' } });
         return;
       }
       const startedAt = next.startedAt ?? this.options.clock.now();
-      if (intentRecordedFor !== next.idx) this.apply(this.intentOf(next, startedAt));
+      if (intentRecordedFor !== next.idx) await this.apply(this.intentOf(next, startedAt));
       const outcome = await this.executeStep(saga, next, startedAt);
       failpoint('runner.step-returned');
       const now = this.options.clock.now();
@@ -328,8 +338,10 @@ class SagaExecution {
         const following: StepRecord | undefined = saga.steps[next.idx + 1];
         // Interrupted while the step finished: its result is recorded, the next step's intent is not (never started).
         const recordNextIntent: boolean =
-          following !== undefined && !this.ledger.isCancelRequested(this.sagaId) && this.interruption() === undefined;
-        this.apply([
+          following !== undefined &&
+          !(await this.ledger.isCancelRequested(this.sagaId)) &&
+          this.interruption() === undefined;
+        await this.apply([
           {
             saga: { contextPatch: outcome.output },
             step: { idx: next.idx, status: 'succeeded', finishedAt: now, error: null },
@@ -345,7 +357,7 @@ class SagaExecution {
         intentRecordedFor = recordNextIntent ? following.idx : null;
         continue;
       }
-      this.apply({
+      await this.apply({
         saga: { status: 'compensating', error: `${next.name}: ${outcome.error}` },
         step: { idx: next.idx, status: 'failed', finishedAt: now, error: outcome.error },
         event: { from: 'running', to: 'failed', detail: outcome.error },
@@ -382,23 +394,23 @@ class SagaExecution {
         if (signal.aborted) throw signal.reason;
         // Reloaded for every attempt: an earlier attempt's checkpoints (an action id) must reach the next one.
         const output = await definition.execute(
-          this.stepContext(tried === 1 ? saga : this.load(), step, startedAt, signal),
+          this.stepContext(tried === 1 ? saga : await this.load(), step, startedAt, signal),
         );
         return { ok: true, output };
       } catch (error) {
         if (this.leaseLost || error instanceof LeaseLostError) throw new LeaseLostError(this.sagaId, this.epoch);
         // Whatever the step made of its aborted wait or request, it was stopped, not failed: nothing is undone.
         const interrupted = this.interruption();
-        if (interrupted) this.interrupt(interrupted, 'running', step);
+        if (interrupted) await this.interrupt(interrupted, 'running', step);
         if (signal.aborted && signal.reason instanceof SagaCancelledError) {
           return { ok: false, error: 'cancelled while running', cancelled: true };
         }
-        if (isHaltingError(error)) this.halt(step, 'running', error);
+        if (isHaltingError(error)) await this.halt(step, 'running', error);
         if (!isTransientError(error) || tried >= policy.attempts) {
           const suffix = isTransientError(error) ? ` (after ${tried} attempts)` : '';
           return { ok: false, error: errorMessage(error) + suffix, cancelled: false };
         }
-        this.apply({
+        await this.apply({
           step: { idx: step.idx, addAttempt: true },
           event: { from: 'running', to: 'running', detail: `retrying after: ${errorMessage(error)}` },
         });
@@ -408,7 +420,7 @@ class SagaExecution {
         } catch {
           if (this.leaseLost) throw new LeaseLostError(this.sagaId, this.epoch);
           const interrupted = this.interruption();
-          if (interrupted) this.interrupt(interrupted, 'running', step);
+          if (interrupted) await this.interrupt(interrupted, 'running', step);
           return { ok: false, error: 'cancelled while running', cancelled: true };
         }
       }
@@ -420,8 +432,8 @@ class SagaExecution {
    * given back: a token that stays wrong for a week of cron runs is not a crash loop, and must not use up the
    * recovery limit and get the saga given up.
    */
-  private halt(step: StepRecord, status: 'running' | 'compensating', error: unknown): never {
-    this.apply({
+  private async halt(step: StepRecord, status: 'running' | 'compensating', error: unknown): Promise<never> {
+    await this.apply({
       saga: { recoveryAttempts: this.recoveryAttemptsAtStart },
       step: { idx: step.idx },
       event: { from: status, to: status, detail: `stopped, resumable: ${errorMessage(error)}` },
@@ -434,8 +446,8 @@ class SagaExecution {
    * of the owner columns in one transaction, the saga and its steps left as they are, so a resume picks up where this
    * stopped. Like a halt, it gives back the recovery attempt: being stopped on purpose is not a crash.
    */
-  private interrupt(reason: InterruptedError, from: SagaStatus, step: StepRecord | undefined): never {
-    this.finish({
+  private async interrupt(reason: InterruptedError, from: SagaStatus, step: StepRecord | undefined): Promise<never> {
+    await this.finish({
       saga: { recoveryAttempts: this.recoveryAttemptsAtStart },
       ...(step ? { step: { idx: step.idx } } : {}),
       event: { from, to: 'interrupted', detail: `${reason.signalName}: stopped, resumable; nothing rolled back` },
@@ -448,7 +460,7 @@ class SagaExecution {
   }
 
   private async compensateAll(): Promise<void> {
-    const saga = this.load();
+    const saga = await this.load();
     // earlier runs' failures still count
     let failures = saga.steps.filter((s) => s.status === 'compensation_failed').length;
     for (const step of [...saga.steps].reverse()) {
@@ -459,13 +471,13 @@ class SagaExecution {
         (step.status === 'failed' && step.compensatedAt === null);
       if (!needsUndo) continue;
       const interrupted = this.interruption();
-      if (interrupted) this.interrupt(interrupted, 'compensating', undefined);
-      if (!(await this.compensateStep(this.load(), step))) failures++;
+      if (interrupted) await this.interrupt(interrupted, 'compensating', undefined);
+      if (!(await this.compensateStep(await this.load(), step))) failures++;
     }
-    const final = this.load();
+    const final = await this.load();
     const status =
       failures > 0 ? 'compensation_failed' : final.cancelRequestedAt !== null ? 'cancelled' : 'rolled_back';
-    this.finish({
+    await this.finish({
       saga: { status },
       event: {
         from: 'compensating',
@@ -479,12 +491,12 @@ class SagaExecution {
     const definition = this.options.registry.get(step.name);
     // A failed step keeps its status so the ledger still says which step failed; its events record the undoing.
     const keepsStatus = step.status === 'failed';
-    this.apply({
+    await this.apply({
       step: keepsStatus ? { idx: step.idx } : { idx: step.idx, status: 'compensating' },
       event: { from: step.status, to: 'compensating' },
     });
-    const fail = (message: string): false => {
-      this.apply({
+    const fail = async (message: string): Promise<false> => {
+      await this.apply({
         step: { idx: step.idx, status: 'compensation_failed', error: message },
         event: { from: 'compensating', to: 'compensation_failed', detail: message },
       });
@@ -496,10 +508,15 @@ class SagaExecution {
     for (let tried = 1; ; tried++) {
       try {
         await definition.compensate(
-          this.stepContext(tried === 1 ? saga : this.load(), step, step.startedAt ?? this.options.clock.now(), signal),
+          this.stepContext(
+            tried === 1 ? saga : await this.load(),
+            step,
+            step.startedAt ?? this.options.clock.now(),
+            signal,
+          ),
         );
         const now = this.options.clock.now();
-        this.apply({
+        await this.apply({
           step: keepsStatus
             ? { idx: step.idx, compensatedAt: now }
             : { idx: step.idx, status: 'compensated', compensatedAt: now },
@@ -514,10 +531,10 @@ class SagaExecution {
         if (this.leaseLost || error instanceof LeaseLostError) throw new LeaseLostError(this.sagaId, this.epoch);
         // The step stays compensating: a resume undoes it again (compensation is idempotent).
         const interrupted = this.interruption();
-        if (interrupted) this.interrupt(interrupted, 'compensating', step);
-        if (isHaltingError(error)) this.halt(step, 'compensating', error);
-        if (!isTransientError(error) || tried >= policy.attempts) return fail(errorMessage(error));
-        this.apply({
+        if (interrupted) await this.interrupt(interrupted, 'compensating', step);
+        if (isHaltingError(error)) await this.halt(step, 'compensating', error);
+        if (!isTransientError(error) || tried >= policy.attempts) return await fail(errorMessage(error));
+        await this.apply({
           step: { idx: step.idx },
           event: { from: 'compensating', to: 'compensating', detail: `retrying after: ${errorMessage(error)}` },
         });
@@ -525,7 +542,7 @@ class SagaExecution {
           await this.options.clock.sleep(backoffMs(policy, tried - 1, this.options.random ?? Math.random), signal);
         } catch (error) {
           const interrupted = this.interruption();
-          if (interrupted && !this.leaseLost) this.interrupt(interrupted, 'compensating', step);
+          if (interrupted && !this.leaseLost) await this.interrupt(interrupted, 'compensating', step);
           throw error;
         }
       }
@@ -548,7 +565,7 @@ class SagaExecution {
       input: (key) => (inputs && typeof inputs === 'object' && !Array.isArray(inputs) ? inputs[key] : undefined),
       checkpoint: async (values) => {
         if (signal.aborted && this.leaseLost) throw signal.reason;
-        this.apply({
+        await this.apply({
           saga: { contextPatch: values },
           step: { idx: step.idx },
           event: { from: null, to: 'checkpoint', detail: Object.keys(values).join(', ') },

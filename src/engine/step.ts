@@ -32,10 +32,10 @@ export interface StepLease {
   readonly epoch: number;
   /**
    * Throws unless this executor may still act: LeaseLostError once the saga was taken over, or the signal's reason
-   * after a cancel. Call it immediately before remote work leaves the process, after every wait. Reads and writes
+   * after a cancel. Await it immediately before remote work leaves the process, after every wait. Reads and writes
    * alike read the ledger's epoch, so a process woken from a pause neither acts nor looks (SagaExecution.assertHeld).
    */
-  assertHeld(kind: RemoteWorkKind): void;
+  assertHeld(kind: RemoteWorkKind): Promise<void>;
 }
 
 export interface RetryPolicy {

@@ -18,7 +18,7 @@ export interface StepDependencies {
   settings: Settings;
   /** The DigitalOcean client, created on first use so sagas of test steps need no token. */
   api(): Pick<DigitalOceanClient, 'withGuard'>;
-  snapshotHistory(dropletId: number, diskGigabytes?: number): number[];
+  snapshotHistory(dropletId: number, diskGigabytes?: number): Promise<number[]>;
 }
 
 /** Every step arcadia knows, by the stable name stored in the ledger. */

@@ -230,10 +230,10 @@ let fixtureLedger: string;
 
 beforeAll(() => {
   fixture = tempHome({ prefix: 'arcadia-fixture-', autoCleanup: false });
-  withLedger(fixture.home, ({ ledger, db }) => {
-    ledger.createSaga(newSaga({ id: A1, stepNames: ['noop'] }), 1_000);
-    ledger.createSaga(newSaga({ id: A2, stepNames: ['noop', 'sleep'] }), 2_000);
-    ledger.createSaga(newSaga({ id: DONE, stepNames: ['noop'] }), 3_000);
+  withLedger(fixture.home, ({ core, db }) => {
+    core.createSaga(newSaga({ id: A1, stepNames: ['noop'] }), 1_000);
+    core.createSaga(newSaga({ id: A2, stepNames: ['noop', 'sleep'] }), 2_000);
+    core.createSaga(newSaga({ id: DONE, stepNames: ['noop'] }), 3_000);
     db.prepare(`UPDATE saga_runs SET status = 'succeeded' WHERE id = ?`).run(DONE);
   });
   fixtureLedger = ledgerPath(fixture.home);

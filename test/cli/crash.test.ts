@@ -29,8 +29,8 @@ describe('crash and resume', () => {
     const observer = openTestLedger(home); // WAL: reading alongside the children blocks nobody
     onTestFinished(() => observer.close());
     const look = (): SagaRecord | undefined => {
-      const [only] = observer.ledger.listSagas({});
-      return only ? observer.ledger.getSaga(only.id) : undefined;
+      const [only] = observer.core.listSagas({});
+      return only ? observer.core.getSaga(only.id) : undefined;
     };
     const stepArgs = Array.from({ length: STEPS }, () => ['--step', 'sleep']).flat();
 
@@ -75,7 +75,7 @@ describe('crash and resume', () => {
     expect(parseJsonOutput<{ status: string }>(last).status).toBe('succeeded');
 
     const saga = look()!;
-    const events = observer.ledger.listEvents(id);
+    const events = observer.core.listEvents(id);
     expect(saga.status).toBe('succeeded');
     expect(saga.owner).toBeNull();
     expect(saga.steps.map((s) => s.status)).toEqual(Array(STEPS).fill('succeeded'));

@@ -18,8 +18,7 @@ describe('race', () => {
       const { home } = tempHome();
       const id = withLedger(
         home,
-        ({ ledger }) =>
-          ledger.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: SLEEP_MS } }), Date.now()).id,
+        ({ core }) => core.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: SLEEP_MS } }), Date.now()).id,
       );
 
       const contenders = Array.from({ length: 5 }, () => spawnArcadia(['saga', 'resume', id], { home }));
@@ -56,9 +55,9 @@ describe('race of resumers', () => {
   it('three simultaneous `saga resume --all` report each orphan once between them, and run each once', async () => {
     const { home } = tempHome();
     // Short sleeps: each resumer is still going through its list when the others finish sagas on it.
-    const ids = withLedger(home, ({ ledger }) =>
+    const ids = withLedger(home, ({ core }) =>
       Array.from({ length: 20 }, () => {
-        return ledger.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: 30 } }), Date.now()).id;
+        return core.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: 30 } }), Date.now()).id;
       }),
     );
 

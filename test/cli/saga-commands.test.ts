@@ -152,12 +152,12 @@ describe.concurrent('saga start', () => {
 
 describe.concurrent('saga list', () => {
   function seed(home: string): string[] {
-    return withLedger(home, ({ ledger, db }) => {
+    return withLedger(home, ({ core, db }) => {
       const ids: string[] = [];
       for (let i = 0; i < 23; i++) {
         const kind = i % 3 === 0 ? 'snapshot' : 'test';
         const deploymentId = i % 5 === 0 ? 'dep-1' : null;
-        const id = ledger.createSaga(
+        const id = core.createSaga(
           newSaga({ kind, deploymentId, stepNames: ['noop'] }),
           Date.UTC(2026, 0, 1) + i * 1_000,
         ).id;
@@ -273,9 +273,9 @@ describe.concurrent('saga show', () => {
   it('displays a recorded owner, and says when it is gone', async (t) => {
     const { home } = tempHome({ test: t });
     const acquiredAt = Date.UTC(2026, 5, 1, 10, 0, 0);
-    const id = withLedger(home, ({ ledger }) => {
-      const saga = ledger.createSaga(newSaga({ stepNames: ['noop'] }), acquiredAt);
-      ledger.claimLease(saga.id, [0], 1, { pid: 4_194_000, host: hostname(), processStartedAt: null, acquiredAt });
+    const id = withLedger(home, ({ core }) => {
+      const saga = core.createSaga(newSaga({ stepNames: ['noop'] }), acquiredAt);
+      core.claimLease(saga.id, [0], 1, { pid: 4_194_000, host: hostname(), processStartedAt: null, acquiredAt });
       return saga.id;
     });
 
@@ -342,9 +342,9 @@ describe.concurrent('saga resume and cancel', () => {
 
   it('resumes every orphan with --all, oldest first, and exits with the worst outcome', async (t) => {
     const { home } = tempHome({ test: t });
-    const ids = withLedger(home, ({ ledger }) => [
-      ledger.createSaga(newSaga({ stepNames: ['noop'] }), 1_000).id,
-      ledger.createSaga(newSaga({ stepNames: ['noop', 'fail'] }), 2_000).id,
+    const ids = withLedger(home, ({ core }) => [
+      core.createSaga(newSaga({ stepNames: ['noop'] }), 1_000).id,
+      core.createSaga(newSaga({ stepNames: ['noop', 'fail'] }), 2_000).id,
     ]);
 
     const result = await runArcadia(['saga', 'resume', '--all', '--json'], { home, test: t });
@@ -360,7 +360,7 @@ describe.concurrent('saga resume and cancel', () => {
     const { home } = tempHome({ test: t });
     const id = withLedger(
       home,
-      ({ ledger }) => ledger.createSaga(newSaga({ stepNames: ['noop', 'sleep'] }), Date.now()).id,
+      ({ core }) => core.createSaga(newSaga({ stepNames: ['noop', 'sleep'] }), Date.now()).id,
     );
 
     const result = await runArcadia(['saga', 'cancel', id, '--json'], { home, test: t });

@@ -14,7 +14,7 @@ function env(home: string): NodeJS.ProcessEnv {
 
 function seed(home: string, kind: string, stepNames: string[]): string {
   const saga = newSaga({ kind, stepNames, inputs: { droplet_provider_id: 7 } });
-  return withLedger(home, ({ ledger }) => ledger.createSaga(saga, 1_000).id);
+  return withLedger(home, ({ core }) => core.createSaga(saga, 1_000).id);
 }
 
 describe('resuming a saga arcadia would not build', () => {
@@ -108,6 +108,6 @@ describe('resuming a saga arcadia would not build', () => {
     const run = await inProcess(['saga', 'start', '--kind', 'snapshot', '--step', 'power_off_droplet'], env(home));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('matches no saga arcadia builds');
-    expect(withLedger(home, ({ ledger }) => ledger.listSagas({}))).toEqual([]);
+    expect(withLedger(home, ({ core }) => core.listSagas({}))).toEqual([]);
   });
 });

@@ -19,14 +19,14 @@ describe('stale owner', () => {
     const home = join(parent, 'home');
     const observer = openTestLedger(home);
     onTestFinished(() => observer.close());
-    const id = observer.ledger.createSaga(
+    const id = observer.core.createSaga(
       newSaga({ stepNames: ['sleep', 'sleep', 'sleep'], inputs: { sleep_ms: 500 } }),
       Date.now(),
     ).id;
     const lockFile = lockPath(join(home, 'locks'), id);
 
     const old = spawnArcadia(['saga', 'resume', id], { home, env });
-    await waitFor(() => observer.ledger.getSaga(id)?.steps[1]?.status === 'running', {
+    await waitFor(() => observer.core.getSaga(id)?.steps[1]?.status === 'running', {
       what: 'step 1 to start',
       timeoutMs: 30_000,
     });
@@ -49,7 +49,7 @@ describe('stale owner', () => {
     const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env });
     expect(takeover.code, takeover.stderr).toBe(0);
     expect(parseJsonOutput<{ status: string }>(takeover).status).toBe('succeeded');
-    const afterTakeover = { saga: observer.ledger.getSaga(id), events: observer.ledger.listEvents(id) };
+    const afterTakeover = { saga: observer.core.getSaga(id), events: observer.core.listEvents(id) };
 
     old.child.kill('SIGCONT');
     const woken = await old.done;
@@ -57,7 +57,7 @@ describe('stale owner', () => {
     expect(woken.code, woken.stderr).toBe(3);
     expect(lines(woken.stderr).at(-1)).toMatch(/lease epoch 1 was taken over by another executor/);
     // Not one write after the takeover.
-    expect({ saga: observer.ledger.getSaga(id), events: observer.ledger.listEvents(id) }).toEqual(afterTakeover);
+    expect({ saga: observer.core.getSaga(id), events: observer.core.listEvents(id) }).toEqual(afterTakeover);
     const events = afterTakeover.events;
     const takeoverAt = events.findIndex((e) => e.to === 'owner' && e.epoch === 2);
     expect(events[takeoverAt]!.detail).toMatch(
@@ -93,8 +93,8 @@ describe('a live owner on the same host with a stale heartbeat', () => {
     const record = { pid, host: hostname(), processStartedAt: null, acquiredAt };
     const observer = openTestLedger(home);
     onTestFinished(() => observer.close());
-    const id = observer.ledger.createSaga(newSaga({ stepNames: ['noop'] }), Date.now()).id;
-    expect(observer.ledger.claimLease(id, [0], 1, record)).toBe(true);
+    const id = observer.core.createSaga(newSaga({ stepNames: ['noop'] }), Date.now()).id;
+    expect(observer.core.claimLease(id, [0], 1, record)).toBe(true);
     mkdirSync(join(home, 'locks'), { recursive: true, mode: 0o700 });
     const lock: SagaLockRecord = { sagaId: id, ...record, heartbeatAt: acquiredAt, epoch: 1 };
     writeFileSync(lockPath(join(home, 'locks'), id), JSON.stringify(lock), { mode: 0o600 });
@@ -106,7 +106,7 @@ describe('a live owner on the same host with a stale heartbeat', () => {
     const refused = await runArcadia(['saga', 'resume', id], { home, env });
     expect(refused.code, refused.stderr).toBe(3);
     expect(refused.stderr).toContain(`owned by pid ${pid} on ${hostname()}`);
-    expect(observer.ledger.getSaga(id)).toMatchObject({ status: 'pending', leaseEpoch: 1 });
+    expect(observer.core.getSaga(id)).toMatchObject({ status: 'pending', leaseEpoch: 1 });
   });
 
   it('is taken over once it is stopped (SIGSTOP) and its heartbeat is stale', async () => {
@@ -116,8 +116,8 @@ describe('a live owner on the same host with a stale heartbeat', () => {
     await waitFor(stopped, { what: 'the stop' });
     const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env });
     expect(takeover.code, takeover.stderr).toBe(0);
-    expect(observer.ledger.getSaga(id)).toMatchObject({ status: 'succeeded', leaseEpoch: 2 });
-    const owned = observer.ledger.listEvents(id).find((e) => e.to === 'owner');
+    expect(observer.core.getSaga(id)).toMatchObject({ status: 'succeeded', leaseEpoch: 2 });
+    const owned = observer.core.listEvents(id).find((e) => e.to === 'owner');
     const reason = `took over: owner pid ${pid} on \\S+ has not beaten for \\d+ ms \\(the process is stopped\\)`;
     expect(owned?.detail).toMatch(new RegExp(reason));
   });

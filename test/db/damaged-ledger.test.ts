@@ -13,8 +13,8 @@ function env(home: string): NodeJS.ProcessEnv {
 }
 
 function seed(home: string, count: number): string[] {
-  return withLedger(home, ({ ledger }) =>
-    Array.from({ length: count }, (_, i) => ledger.createSaga(newSaga({ stepNames: ['noop'] }), 1_000 + i).id),
+  return withLedger(home, ({ core }) =>
+    Array.from({ length: count }, (_, i) => core.createSaga(newSaga({ stepNames: ['noop'] }), 1_000 + i).id),
   );
 }
 
@@ -99,9 +99,9 @@ describe('a saga row arcadia cannot decode', () => {
     const { home } = tempHome();
     const [bad] = seed(home, 1) as [string];
     damage(home, `UPDATE saga_step_results SET status = 'beamed' WHERE saga_id = ?`, bad);
-    withLedger(home, ({ ledger }) => {
-      expect(() => ledger.getSaga(bad)).toThrow(LedgerRowError);
-      expect(() => ledger.getSaga(bad)).toThrow(/step 0 has status "beamed"/);
+    withLedger(home, ({ core }) => {
+      expect(() => core.getSaga(bad)).toThrow(LedgerRowError);
+      expect(() => core.getSaga(bad)).toThrow(/step 0 has status "beamed"/);
     });
   });
 

@@ -55,13 +55,13 @@ describe('openLedgerDatabase', () => {
     }
   });
 
-  it('makes the home 0700 and the ledger and its WAL files 0600, whatever the umask', () => {
+  it('makes the home 0700 and the ledger and its WAL files 0600, whatever the umask', async () => {
     const { home: parent } = tempHome();
     const home = join(parent, 'nested', 'arcadia');
     const previous = process.umask(0o022);
     try {
       const t = openTestLedger(home);
-      t.ledger.createSaga(newSaga({ stepNames: ['noop'] }), Date.now());
+      await t.ledger.createSaga(newSaga({ stepNames: ['noop'] }), Date.now());
       expect(mode(home)).toBe(0o700);
       expect(mode(ledgerPath(home))).toBe(0o600);
       for (const suffix of ['-wal', '-shm']) {
@@ -123,15 +123,15 @@ describe('openLedgerDatabase', () => {
     expect(() => openLedgerDatabase({ home, busyTimeoutMs: 1_000 })).toThrow(LedgerUnavailableError);
   });
 
-  it('turns a write lock held past the busy timeout into LedgerBusyError, writing nothing', () => {
+  it('turns a write lock held past the busy timeout into LedgerBusyError, writing nothing', async () => {
     const { home } = tempHome();
     const t = openTestLedger(home, { busyTimeoutMs: 50 });
     const blocker = new Database(ledgerPath(home));
     try {
       blocker.exec('BEGIN IMMEDIATE');
-      expect(() => t.ledger.createSaga(newSaga({ stepNames: ['noop'] }), Date.now())).toThrow(LedgerBusyError);
+      await expect(t.ledger.createSaga(newSaga({ stepNames: ['noop'] }), Date.now())).rejects.toThrow(LedgerBusyError);
       blocker.exec('ROLLBACK');
-      expect(t.ledger.listSagas({})).toEqual([]);
+      expect(await t.ledger.listSagas({})).toEqual([]);
     } finally {
       blocker.close();
       t.close();
@@ -140,19 +140,19 @@ describe('openLedgerDatabase', () => {
 });
 
 describe('SqliteSagaLedger (construction)', () => {
-  it('works on the connection openLedgerDatabase returns', () => {
+  it('works on the connection openLedgerDatabase returns', async () => {
     const { home } = tempHome();
     const db = openLedgerDatabase({ home, busyTimeoutMs: 1_000 });
     const ledger = new SqliteSagaLedger(db, ledgerPath(home), 1_000);
     try {
-      const saga = ledger.createSaga(newSaga({ stepNames: ['a', 'b'], inputs: { n: 1 } }), 1_000);
+      const saga = await ledger.createSaga(newSaga({ stepNames: ['a', 'b'], inputs: { n: 1 } }), 1_000);
       expect(saga).toMatchObject({ status: 'pending', leaseEpoch: 0, owner: null, context: { __inputs__: { n: 1 } } });
       expect(saga.steps.map((s) => [s.idx, s.name, s.status, s.attempts])).toEqual([
         [0, 'a', 'pending', 0],
         [1, 'b', 'pending', 0],
       ]);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
   });
 });

@@ -10,7 +10,7 @@ function ledgerWithHistory(rows: { droplet: number; disk?: number; ms: number; s
       droplet_provider_id: row.droplet,
       ...(row.disk !== undefined ? { disk_gigabytes: row.disk } : {}),
     };
-    const { id } = t.ledger.createSaga(
+    const { id } = t.core.createSaga(
       newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'], inputs }),
       row.at,
     );
@@ -22,29 +22,32 @@ function ledgerWithHistory(rows: { droplet: number; disk?: number; ms: number; s
 }
 
 describe('snapshot history: how long earlier snapshots took', () => {
-  it("gives the droplet's own succeeded snapshots, newest first, ignoring other droplets and unfinished sagas", () => {
-    const ledger = ledgerWithHistory([
-      { droplet: 1, disk: 25, ms: 100, at: 1 },
-      { droplet: 2, disk: 25, ms: 900, at: 2 },
-      { droplet: 1, disk: 25, ms: 300, at: 3 },
-      { droplet: 1, disk: 25, ms: 700, at: 4, status: 'rolled_back' },
-    ]);
-    expect(ledger.snapshotDurations(1, 25)).toEqual([300, 100]);
-  });
+  it(
+    "gives the droplet's own succeeded snapshots, newest first, " + 'ignoring other droplets and unfinished sagas',
+    async () => {
+      const ledger = ledgerWithHistory([
+        { droplet: 1, disk: 25, ms: 100, at: 1 },
+        { droplet: 2, disk: 25, ms: 900, at: 2 },
+        { droplet: 1, disk: 25, ms: 300, at: 3 },
+        { droplet: 1, disk: 25, ms: 700, at: 4, status: 'rolled_back' },
+      ]);
+      expect(await ledger.snapshotDurations(1, 25)).toEqual([300, 100]);
+    },
+  );
 
   it(
     'for a droplet with none of its own, gives those of droplets with a similar ' + 'disk (within 1.25x), not others',
-    () => {
+    async () => {
       const ledger = ledgerWithHistory([
         { droplet: 1, disk: 25, ms: 100, at: 1 },
         { droplet: 2, disk: 30, ms: 200, at: 2 },
         { droplet: 3, disk: 160, ms: 5000, at: 3 },
         { droplet: 4, ms: 7000, at: 4 }, // disk unknown (saga start with bare inputs)
       ]);
-      expect(ledger.snapshotDurations(9, 25)).toEqual([200, 100]);
-      expect(ledger.snapshotDurations(9, 160)).toEqual([5000]);
-      expect(ledger.snapshotDurations(9, 80)).toEqual([]);
-      expect(ledger.snapshotDurations(9)).toEqual([]);
+      expect(await ledger.snapshotDurations(9, 25)).toEqual([200, 100]);
+      expect(await ledger.snapshotDurations(9, 160)).toEqual([5000]);
+      expect(await ledger.snapshotDurations(9, 80)).toEqual([]);
+      expect(await ledger.snapshotDurations(9)).toEqual([]);
     },
   );
 });

@@ -23,23 +23,23 @@ const ID = {
 describe('resolveSagaId', () => {
   function seeded() {
     const t = setup();
-    for (const id of Object.values(ID)) t.ledger.createSaga(newSaga({ id, stepNames: ['noop'] }), 1_000);
+    for (const id of Object.values(ID)) t.core.createSaga(newSaga({ id, stepNames: ['noop'] }), 1_000);
     return t.ledger;
   }
 
-  it('resolves a full id and a unique prefix, case-insensitively', () => {
+  it('resolves a full id and a unique prefix, case-insensitively', async () => {
     const ledger = seeded();
-    expect(ledger.resolveSagaId(ID.a1)).toBe(ID.a1);
-    expect(ledger.resolveSagaId('aaaa1')).toBe(ID.a1);
-    expect(ledger.resolveSagaId('AAAA2')).toBe(ID.a2);
-    expect(ledger.resolveSagaId(' b ')).toBe(ID.b);
+    expect(await ledger.resolveSagaId(ID.a1)).toBe(ID.a1);
+    expect(await ledger.resolveSagaId('aaaa1')).toBe(ID.a1);
+    expect(await ledger.resolveSagaId('AAAA2')).toBe(ID.a2);
+    expect(await ledger.resolveSagaId(' b ')).toBe(ID.b);
   });
 
-  it('refuses an ambiguous prefix, listing the matches', () => {
+  it('refuses an ambiguous prefix, listing the matches', async () => {
     const ledger = seeded();
     let error: unknown;
     try {
-      ledger.resolveSagaId('aaaa');
+      await ledger.resolveSagaId('aaaa');
     } catch (e) {
       error = e;
     }
@@ -47,14 +47,14 @@ describe('resolveSagaId', () => {
     expect((error as AmbiguousSagaIdError).matches.sort()).toEqual([ID.a1, ID.a2]);
   });
 
-  it('says not found for an unknown prefix', () => {
-    expect(() => seeded().resolveSagaId('cccc')).toThrow(SagaNotFoundError);
+  it('says not found for an unknown prefix', async () => {
+    await expect(seeded().resolveSagaId('cccc')).rejects.toThrow(SagaNotFoundError);
   });
 
   it.each(['a*', '*', 'a?', '[ab]*', "a' OR 1=1 --", 'a%', '', ' ', 'zz', `${ID.a1}0`])(
     'refuses %j without matching anything',
-    (ref) => {
-      expect(() => seeded().resolveSagaId(ref)).toThrow(SagaNotFoundError);
+    async (ref) => {
+      await expect(seeded().resolveSagaId(ref)).rejects.toThrow(SagaNotFoundError);
     },
   );
 });
@@ -70,7 +70,7 @@ describe('listSagas', () => {
       deploymentId: string | null,
       batchId: string | null = null,
     ) => {
-      t.ledger.createSaga(newSaga({ id, kind, stepNames: ['noop', 'sleep'], deploymentId, batchId }), at);
+      t.core.createSaga(newSaga({ id, kind, stepNames: ['noop', 'sleep'], deploymentId, batchId }), at);
       t.db.prepare('UPDATE saga_runs SET status = ? WHERE id = ?').run(status, id);
     };
     make('00000000-0000-4000-8000-000000000001', 1_000, 'test', 'succeeded', 'dep-1');
@@ -85,55 +85,55 @@ describe('listSagas', () => {
   }
   const tail = (ids: { id: string }[]) => ids.map((s) => Number(s.id.slice(-1)));
 
-  it('lists newest first (id breaks ties), 20 by default', () => {
+  it('lists newest first (id breaks ties), 20 by default', async () => {
     const ledger = seeded();
-    expect(tail(ledger.listSagas({}))).toEqual([5, 4, 3, 2, 1]);
+    expect(tail(await ledger.listSagas({}))).toEqual([5, 4, 3, 2, 1]);
     const t = setup();
-    for (let i = 0; i < 25; i++) t.ledger.createSaga(newSaga({ stepNames: ['noop'] }), 10_000 + i);
-    const listed = t.ledger.listSagas({});
+    for (let i = 0; i < 25; i++) await t.ledger.createSaga(newSaga({ stepNames: ['noop'] }), 10_000 + i);
+    const listed = await t.ledger.listSagas({});
     expect(listed).toHaveLength(20);
     expect(listed[0]!.createdAt).toBe(10_024);
     expect(listed.at(-1)!.createdAt).toBe(10_005);
   });
 
-  it('filters by status (any of several), kind, deployment and batch, and limits', () => {
+  it('filters by status (any of several), kind, deployment and batch, and limits', async () => {
     const ledger = seeded();
-    expect(tail(ledger.listSagas({ status: ['rolled_back', 'cancelled'] }))).toEqual([4, 2]);
-    expect(tail(ledger.listSagas({ kind: 'snapshot' }))).toEqual([4, 2]);
-    expect(tail(ledger.listSagas({ deploymentId: 'dep-1' }))).toEqual([2, 1]);
-    expect(tail(ledger.listSagas({ batchId: 'batch-9' }))).toEqual([4, 2]);
-    expect(tail(ledger.listSagas({ kind: 'test', status: ['running', 'succeeded'] }))).toEqual([3, 1]);
-    expect(tail(ledger.listSagas({ limit: 2 }))).toEqual([5, 4]);
-    expect(ledger.listSagas({ kind: 'nothing' })).toEqual([]);
+    expect(tail(await ledger.listSagas({ status: ['rolled_back', 'cancelled'] }))).toEqual([4, 2]);
+    expect(tail(await ledger.listSagas({ kind: 'snapshot' }))).toEqual([4, 2]);
+    expect(tail(await ledger.listSagas({ deploymentId: 'dep-1' }))).toEqual([2, 1]);
+    expect(tail(await ledger.listSagas({ batchId: 'batch-9' }))).toEqual([4, 2]);
+    expect(tail(await ledger.listSagas({ kind: 'test', status: ['running', 'succeeded'] }))).toEqual([3, 1]);
+    expect(tail(await ledger.listSagas({ limit: 2 }))).toEqual([5, 4]);
+    expect(await ledger.listSagas({ kind: 'nothing' })).toEqual([]);
   });
 
-  it('names the current step and leaves out steps and context', () => {
+  it('names the current step and leaves out steps and context', async () => {
     const ledger = seeded();
-    const [five, , three] = ledger.listSagas({});
+    const [five, , three] = await ledger.listSagas({});
     expect(three!.currentStep).toBe('sleep');
     expect(five!.currentStep).toBeNull();
     expect(five).not.toHaveProperty('steps');
     expect(five).not.toHaveProperty('context');
   });
 
-  it('lists unfinished sagas oldest first, optionally by kind', () => {
+  it('lists unfinished sagas oldest first, optionally by kind', async () => {
     const ledger = seeded();
-    expect(ledger.listUnfinishedSagaIds().map((id) => Number(id.slice(-1)))).toEqual([3, 5]);
-    expect(ledger.listUnfinishedSagaIds({ kind: 'snapshot' })).toEqual([]);
+    expect((await ledger.listUnfinishedSagaIds()).map((id) => Number(id.slice(-1)))).toEqual([3, 5]);
+    expect(await ledger.listUnfinishedSagaIds({ kind: 'snapshot' })).toEqual([]);
   });
 });
 
 describe('apply: transactions and fencing', () => {
   function running() {
     const t = setup();
-    const id = t.ledger.createSaga(newSaga({ stepNames: ['a', 'b'] }), 1_000).id;
-    expect(t.ledger.claimLease(id, [0], 1, OWNER)).toBe(true);
-    return { ...t, id, snapshot: () => ({ saga: t.ledger.getSaga(id), events: t.ledger.listEvents(id) }) };
+    const id = t.core.createSaga(newSaga({ stepNames: ['a', 'b'] }), 1_000).id;
+    expect(t.core.claimLease(id, [0], 1, OWNER)).toBe(true);
+    return { ...t, id, snapshot: () => ({ saga: t.core.getSaga(id), events: t.core.listEvents(id) }) };
   }
 
-  it('writes saga fields, step fields, the context merge and an event with the epoch', () => {
+  it('writes saga fields, step fields, the context merge and an event with the epoch', async () => {
     const s = running();
-    s.ledger.apply(
+    await s.ledger.apply(
       s.id,
       1,
       [
@@ -151,10 +151,10 @@ describe('apply: transactions and fencing', () => {
       ],
       3_000,
     );
-    const saga = s.ledger.getSaga(s.id)!;
+    const saga = (await s.ledger.getSaga(s.id))!;
     expect(saga).toMatchObject({ status: 'running', updatedAt: 3_000, context: { __inputs__: {}, x: 1, y: 2 } });
     expect(saga.steps[0]).toMatchObject({ status: 'succeeded', attempts: 1, startedAt: 2_000, finishedAt: 2_500 });
-    expect(s.ledger.listEvents(s.id).slice(1)).toEqual([
+    expect((await s.ledger.listEvents(s.id)).slice(1)).toEqual([
       expect.objectContaining({ stepIdx: null, stepName: null, from: 'pending', to: 'running', epoch: 1, at: 3_000 }),
       expect.objectContaining({ stepIdx: 0, stepName: 'a', from: 'pending', to: 'running', epoch: 1 }),
       expect.objectContaining({ stepIdx: 0, stepName: 'a', from: 'running', to: 'succeeded', epoch: 1 }),
@@ -162,7 +162,7 @@ describe('apply: transactions and fencing', () => {
     ]);
   });
 
-  it('writes all transitions of one call or none', () => {
+  it('writes all transitions of one call or none', async () => {
     const s = running();
     const before = s.snapshot();
     const broken: SagaTransition[] = [
@@ -173,13 +173,13 @@ describe('apply: transactions and fencing', () => {
       },
       { event: { from: null, to: null as unknown as string } }, // violates NOT NULL
     ];
-    expect(() => s.ledger.apply(s.id, 1, broken, 2_000)).toThrow();
+    await expect(s.ledger.apply(s.id, 1, broken, 2_000)).rejects.toThrow();
     expect(s.snapshot()).toEqual(before);
   });
 
-  it('refuses every write of an executor whose epoch was superseded, writing nothing', () => {
+  it('refuses every write of an executor whose epoch was superseded, writing nothing', async () => {
     const s = running();
-    expect(s.ledger.claimLease(s.id, [1], 2, { ...OWNER, pid: 2 })).toBe(true);
+    expect(await s.ledger.claimLease(s.id, [1], 2, { ...OWNER, pid: 2 })).toBe(true);
     const before = s.snapshot();
     const attempts: SagaTransition[][] = [
       // step-only
@@ -189,43 +189,43 @@ describe('apply: transactions and fencing', () => {
       [{ event: { from: null, to: 'owner' } }], // event only
     ];
     for (const transitions of attempts)
-      expect(() => s.ledger.apply(s.id, 1, transitions, 5_000)).toThrow(LeaseLostError);
-    expect(() => s.ledger.releaseLease(s.id, 1, 5_000)).toThrow(LeaseLostError);
+      await expect(s.ledger.apply(s.id, 1, transitions, 5_000)).rejects.toThrow(LeaseLostError);
+    await expect(s.ledger.releaseLease(s.id, 1, 5_000)).rejects.toThrow(LeaseLostError);
     expect(s.snapshot()).toEqual(before);
     // The current holder still writes.
-    s.ledger.apply(s.id, 2, { event: { from: null, to: 'owner' } }, 6_000);
-    expect(s.ledger.listEvents(s.id).at(-1)).toMatchObject({ to: 'owner', epoch: 2 });
+    await s.ledger.apply(s.id, 2, { event: { from: null, to: 'owner' } }, 6_000);
+    expect((await s.ledger.listEvents(s.id)).at(-1)).toMatchObject({ to: 'owner', epoch: 2 });
   });
 
-  it('claims the lease by compare-and-set: a stale expectation fails and changes nothing', () => {
+  it('claims the lease by compare-and-set: a stale expectation fails and changes nothing', async () => {
     const s = running();
-    expect(s.ledger.claimLease(s.id, [0], 5, { ...OWNER, pid: 9 })).toBe(false);
-    expect(s.ledger.getSaga(s.id)).toMatchObject({ leaseEpoch: 1, owner: { pid: 1 } });
-    expect(s.ledger.claimLease(s.id, [1, 0], 2, { ...OWNER, pid: 9 })).toBe(true);
-    expect(s.ledger.getSaga(s.id)).toMatchObject({ leaseEpoch: 2, owner: { pid: 9 } });
-    expect(() => s.ledger.currentEpoch('00000000-0000-4000-8000-00000000dead')).toThrow(SagaNotFoundError);
+    expect(await s.ledger.claimLease(s.id, [0], 5, { ...OWNER, pid: 9 })).toBe(false);
+    expect(await s.ledger.getSaga(s.id)).toMatchObject({ leaseEpoch: 1, owner: { pid: 1 } });
+    expect(await s.ledger.claimLease(s.id, [1, 0], 2, { ...OWNER, pid: 9 })).toBe(true);
+    expect(await s.ledger.getSaga(s.id)).toMatchObject({ leaseEpoch: 2, owner: { pid: 9 } });
+    await expect(s.ledger.currentEpoch('00000000-0000-4000-8000-00000000dead')).rejects.toThrow(SagaNotFoundError);
   });
 
-  it('clears the owner when the last transition says so, and on releaseLease', () => {
+  it('clears the owner when the last transition says so, and on releaseLease', async () => {
     const s = running();
-    s.ledger.apply(
+    await s.ledger.apply(
       s.id,
       1,
       { saga: { status: 'succeeded', releaseOwner: true }, event: { from: 'running', to: 'succeeded' } },
       2_000,
     );
-    expect(s.ledger.getSaga(s.id)!.owner).toBeNull();
-    expect(s.ledger.claimLease(s.id, [1], 2, OWNER)).toBe(true);
-    s.ledger.releaseLease(s.id, 2, 3_000);
-    expect(s.ledger.getSaga(s.id)).toMatchObject({ owner: null, leaseEpoch: 2 });
+    expect((await s.ledger.getSaga(s.id))!.owner).toBeNull();
+    expect(await s.ledger.claimLease(s.id, [1], 2, OWNER)).toBe(true);
+    await s.ledger.releaseLease(s.id, 2, 3_000);
+    expect(await s.ledger.getSaga(s.id)).toMatchObject({ owner: null, leaseEpoch: 2 });
   });
 
-  it('records the first cancel request only', () => {
+  it('records the first cancel request only', async () => {
     const s = running();
-    expect(s.ledger.isCancelRequested(s.id)).toBe(false);
-    s.ledger.requestCancel(s.id, 7_000);
-    s.ledger.requestCancel(s.id, 8_000);
-    expect(s.ledger.isCancelRequested(s.id)).toBe(true);
-    expect(s.ledger.getSaga(s.id)!.cancelRequestedAt).toBe(7_000);
+    expect(await s.ledger.isCancelRequested(s.id)).toBe(false);
+    await s.ledger.requestCancel(s.id, 7_000);
+    await s.ledger.requestCancel(s.id, 8_000);
+    expect(await s.ledger.isCancelRequested(s.id)).toBe(true);
+    expect((await s.ledger.getSaga(s.id))!.cancelRequestedAt).toBe(7_000);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledgerPath, openLedgerDatabase } from '../../src/db/open.js';
-import { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
+import { SqliteLedgerCore } from '../../src/db/sqlite-ledger-core.js';
 import {
   DEFAULT_SIMULATOR_TOKEN,
   startSimulator,
@@ -93,7 +93,7 @@ export function arcadia(args: string[], env: NodeJS.ProcessEnv): Promise<RunResu
 }
 
 export function readSagas(home: string): SagaRecord[] {
-  const ledger = new SqliteSagaLedger(openLedgerDatabase({ home, busyTimeoutMs: 5000 }), ledgerPath(home), 5000);
+  const ledger = new SqliteLedgerCore(openLedgerDatabase({ home, busyTimeoutMs: 5000 }), ledgerPath(home), 5000);
   try {
     return ledger
       .listSagas({ limit: 10_000 })

@@ -79,7 +79,7 @@ describe('sagas an earlier run left behind, driven by the next snapshot run', ()
       stepNames: ['power_off_droplet'],
       inputs: { droplet_provider_id: 1002 },
     });
-    withLedger(box.home, ({ ledger }) => ledger.createSaga(forged, Date.now()));
+    withLedger(box.home, ({ core }) => core.createSaga(forged, Date.now()));
     const run = await arcadia(['snapshot', '1001', '--json'], box.env);
     expect(run.code, run.stderr).toBe(4);
     const byDroplet = new Map(entries(run.stdout).map((e) => [e.dropletId, e]));

@@ -12,6 +12,7 @@ import {
   StepFailedError,
 } from '../../src/engine/errors.js';
 import type { SagaLedger, SagaTransition } from '../../src/engine/ledger.js';
+import { lockFileLeases } from '../../src/engine/lock-file-leases.js';
 import { currentProcessIdentity } from '../../src/engine/process-identity.js';
 import { backoffMs } from '../../src/backoff.js';
 import { SagaRunner, type SagaRunnerOptions } from '../../src/engine/runner.js';
@@ -98,14 +99,14 @@ function harness(options: { clock?: FakeClock } = {}): Harness {
       return definition;
     },
     create(stepNames, inputs = {}) {
-      return t.ledger.createSaga(newSaga({ stepNames, inputs }), clock.now()).id;
+      return t.core.createSaga(newSaga({ stepNames, inputs }), clock.now()).id;
     },
     runner(ledger = t.ledger, overrides = {}) {
       return new SagaRunner({
         ledger,
         registry,
         clock,
-        lock: { locksDir, staleMs: 30_000, identity },
+        leases: lockFileLeases(ledger, { locksDir, staleMs: 30_000, heartbeatMs: 5, clock, identity }),
         heartbeatMs: 5,
         retry: { attempts: 3, baseMs: 100, maxMs: 1_000 },
         maxRecoveryAttempts: 2,
@@ -114,12 +115,12 @@ function harness(options: { clock?: FakeClock } = {}): Harness {
       });
     },
     saga(id) {
-      const saga = observer.ledger.getSaga(id);
+      const saga = observer.core.getSaga(id);
       if (!saga) throw new Error(`no saga ${id}`);
       return saga;
     },
     events(id) {
-      return observer.ledger.listEvents(id);
+      return observer.core.listEvents(id);
     },
     sql(statement, ...params) {
       t.db.prepare(statement).run(...params);
@@ -142,12 +143,12 @@ function crashingLedger(inner: SqliteSagaLedger, when: (transitions: SagaTransit
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        if (dead) throw new CrashError('the process is dead');
+        if (dead) return Promise.reject(new CrashError('the process is dead'));
         if (prop === 'apply') {
           const transitions = args[2] as SagaTransition | SagaTransition[];
           if (when(Array.isArray(transitions) ? transitions : [transitions])) {
             dead = true;
-            throw new CrashError('crashed before this write');
+            return Promise.reject(new CrashError('crashed before this write'));
           }
         }
         return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -664,7 +665,7 @@ describe('rule 6: transient errors are retried with backoff, permanent ones fail
     expect(statuses(done)).toEqual(['compensated', 'failed']);
   });
 
-  it('spreads backoff between half the ceiling and the ceiling (equal jitter), doubling up to maxMs', () => {
+  it('spreads backoff between half the ceiling and the ceiling (equal jitter), doubling up to maxMs', async () => {
     const policy = { attempts: 10, baseMs: 1_000, maxMs: 30_000 };
     expect(backoffMs(policy, 0, () => 0)).toBe(500);
     expect(backoffMs(policy, 0, () => 0.999999)).toBe(1_000);
@@ -756,7 +757,7 @@ describe('rule 7: cancellation', { timeout: 10_000 }, () => {
     const h = harness();
     h.step('a');
     const id = h.create(['a']);
-    h.observer.ledger.requestCancel(id, h.clock.now());
+    h.observer.core.requestCancel(id, h.clock.now());
 
     const done = await h.runner().run(id);
 
@@ -771,7 +772,7 @@ describe('rule 7: cancellation', { timeout: 10_000 }, () => {
     h.step('a', {
       execute: (ctx) => {
         // Another process asks for a cancel while a runs.
-        h.observer.ledger.requestCancel(ctx.sagaId, h.clock.now());
+        h.observer.core.requestCancel(ctx.sagaId, h.clock.now());
         return {};
       },
     });
@@ -808,7 +809,7 @@ describe('rule 7: cancellation', { timeout: 10_000 }, () => {
 
     const running = h.runner().run(id);
     await clock.waitForSleepers(1);
-    h.observer.ledger.requestCancel(id, clock.now());
+    h.observer.core.requestCancel(id, clock.now());
     const done = await running;
 
     expect(reason).toBeInstanceOf(SagaCancelledError);
@@ -832,7 +833,7 @@ describe('rule 7: cancellation', { timeout: 10_000 }, () => {
 
     const running = h.runner().run(id);
     await clock.waitForSleepers(1);
-    h.observer.ledger.requestCancel(id, clock.now());
+    h.observer.core.requestCancel(id, clock.now());
     const done = await running;
 
     expect(h.counts.get('execute:a')).toBe(1);
@@ -859,7 +860,7 @@ describe('rule 7: cancellation', { timeout: 10_000 }, () => {
 
     const running = h.runner().run(id);
     await clock.waitForSleepers(1);
-    h.observer.ledger.requestCancel(id, clock.now());
+    h.observer.core.requestCancel(id, clock.now());
     await new Promise((r) => setTimeout(r, 30)); // several heartbeats
     expect(clock.pending).toBe(1);
     clock.advance(10_000);
@@ -924,8 +925,8 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
     let snapshot: unknown;
     h.step('a', {
       execute: (ctx) => {
-        const epoch = h.observer.ledger.currentEpoch(ctx.sagaId);
-        expect(h.observer.ledger.claimLease(ctx.sagaId, [epoch], epoch + 1, otherOwner)).toBe(true);
+        const epoch = h.observer.core.currentEpoch(ctx.sagaId);
+        expect(h.observer.core.claimLease(ctx.sagaId, [epoch], epoch + 1, otherOwner)).toBe(true);
         snapshot = { saga: h.saga(ctx.sagaId), events: h.events(ctx.sagaId) };
         return { a: 1 };
       },
@@ -943,12 +944,12 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
     const h = harness();
     const seen: unknown[] = [];
     h.step('a', {
-      execute: (ctx) => {
-        ctx.lease.assertHeld('write');
+      execute: async (ctx) => {
+        await ctx.lease.assertHeld('write');
         seen.push('held');
-        expect(h.observer.ledger.claimLease(ctx.sagaId, [ctx.lease.epoch], ctx.lease.epoch + 1, otherOwner)).toBe(true);
+        expect(h.observer.core.claimLease(ctx.sagaId, [ctx.lease.epoch], ctx.lease.epoch + 1, otherOwner)).toBe(true);
         try {
-          ctx.lease.assertHeld('write');
+          await ctx.lease.assertHeld('write');
         } catch (error) {
           seen.push(error);
           throw error;
@@ -968,12 +969,12 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
     const h = harness();
     const seen: unknown[] = [];
     h.step('a', {
-      execute: (ctx) => {
-        ctx.lease.assertHeld('read');
+      execute: async (ctx) => {
+        await ctx.lease.assertHeld('read');
         seen.push('read while held');
-        expect(h.observer.ledger.claimLease(ctx.sagaId, [ctx.lease.epoch], ctx.lease.epoch + 1, otherOwner)).toBe(true);
+        expect(h.observer.core.claimLease(ctx.sagaId, [ctx.lease.epoch], ctx.lease.epoch + 1, otherOwner)).toBe(true);
         try {
-          ctx.lease.assertHeld('read');
+          await ctx.lease.assertHeld('read');
         } catch (error) {
           seen.push(error);
           throw error;
@@ -997,7 +998,7 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
       execute: async (ctx) => {
         await ctx.sleep(60_000).catch(() => undefined);
         try {
-          ctx.lease.assertHeld('write');
+          await ctx.lease.assertHeld('write');
         } catch (error) {
           seen = error;
           throw error;
@@ -1008,7 +1009,7 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
     const id = h.create(['a']);
     const running = h.runner().run(id);
     await clock.waitForSleepers(1);
-    h.observer.ledger.requestCancel(id, clock.now());
+    h.observer.core.requestCancel(id, clock.now());
 
     expect((await running).status).toBe('cancelled');
     expect(seen).toBeInstanceOf(SagaCancelledError);
@@ -1033,7 +1034,7 @@ describe('fencing: a superseded executor writes nothing', { timeout: 10_000 }, (
 
     const running = h.runner().run(id);
     await clock.waitForSleepers(1);
-    expect(h.observer.ledger.claimLease(id, [1], 2, otherOwner)).toBe(true);
+    expect(h.observer.core.claimLease(id, [1], 2, otherOwner)).toBe(true);
     const snapshot = { saga: h.saga(id), events: h.events(id) };
 
     await expect(running).rejects.toBeInstanceOf(LeaseLostError);
@@ -1238,7 +1239,7 @@ describe('a saga this version cannot drive as it is', () => {
     const h = harness();
     h.step('a');
     const id = h.create(['from_the_future', 'a']);
-    h.ledger.requestCancel(id, h.clock.now());
+    await h.ledger.requestCancel(id, h.clock.now());
     await expect(h.runner().run(id)).rejects.toBeInstanceOf(SagaStepNotKnownError);
     expect(h.saga(id)).toMatchObject({ status: 'pending', leaseEpoch: 0 });
     expect(h.log).toEqual([]);

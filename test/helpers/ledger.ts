@@ -1,11 +1,15 @@
 import type Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ledgerPath, openLedgerDatabase } from '../../src/db/open.js';
+import { SqliteLedgerCore } from '../../src/db/sqlite-ledger-core.js';
 import { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
 import type { NewSaga, SagaEvent, SagaRecord } from '../../src/engine/types.js';
 
 export interface TestLedger {
+  /** The ledger as the app and the engine use it (asynchronous). */
   ledger: SqliteSagaLedger;
+  /** The same ledger's synchronous SQLite core, for set-up and assertions (SqliteSagaLedger's contracts). */
+  core: SqliteLedgerCore;
   /** The raw connection, for setting up states the engine would only reach through a crash. */
   db: Database.Database;
   path: string;
@@ -21,16 +25,20 @@ export function openTestLedger(home: string, options: { busyTimeoutMs?: number }
   let open = true;
   return {
     ledger,
+    core: new SqliteLedgerCore(db, path, busyTimeoutMs),
     db,
     path,
     close: () => {
-      if (open) ledger.close();
+      if (open) db.close();
       open = false;
     },
   };
 }
 
-/** Runs `work` on a freshly opened ledger and closes it, so a running CLI child sees no lingering connection. */
+/**
+ * Runs `work` on a freshly opened ledger and closes it, so a running CLI child sees no lingering connection. Set-up
+ * and reads use `core`, the synchronous SQLite ledger, so they stay plain code where a test stands.
+ */
 export function withLedger<T>(home: string, work: (t: TestLedger) => T): T {
   const t = openTestLedger(home);
   try {
@@ -40,9 +48,13 @@ export function withLedger<T>(home: string, work: (t: TestLedger) => T): T {
   }
 }
 
+function withCore<T>(home: string, work: (core: SqliteLedgerCore) => T): T {
+  return withLedger(home, ({ core }) => work(core));
+}
+
 /** Every saga of a home, newest first, with steps and context. */
 export function readAllSagas(home: string): SagaRecord[] {
-  return withLedger(home, ({ ledger }) =>
+  return withCore(home, (ledger) =>
     ledger
       .listSagas({ limit: 100_000 })
       .map((s) => ledger.getSaga(s.id))
@@ -51,13 +63,13 @@ export function readAllSagas(home: string): SagaRecord[] {
 }
 
 export function readSaga(home: string, id: string): SagaRecord {
-  const saga = withLedger(home, ({ ledger }) => ledger.getSaga(id));
+  const saga = withCore(home, (ledger) => ledger.getSaga(id));
   if (!saga) throw new Error(`saga ${id} is not in the ledger of ${home}`);
   return saga;
 }
 
 export function readEvents(home: string, id: string): SagaEvent[] {
-  return withLedger(home, ({ ledger }) => ledger.listEvents(id));
+  return withCore(home, (ledger) => ledger.listEvents(id));
 }
 
 let counter = 0;

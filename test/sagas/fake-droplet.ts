@@ -132,7 +132,7 @@ export function stepDependencies(
       shutdownTimeoutMs: 1000,
       ...timings,
     },
-    snapshotHistory: () => [],
+    snapshotHistory: async () => [],
   };
   return deps;
 }
@@ -149,7 +149,7 @@ export function stepContext(clock: FakeClock, context: SagaContext = {}): StepCo
     context: full,
     startedAt: clock.now(),
     signal,
-    lease: { epoch: 1, assertHeld: () => {} },
+    lease: { epoch: 1, assertHeld: async () => {} },
     clock,
     checkpoints,
     input: (key) => {

@@ -34,7 +34,7 @@ function env(home: string): NodeJS.ProcessEnv {
 }
 
 function seedLedger(home: string): string {
-  return withLedger(home, ({ ledger }) => ledger.createSaga(newSaga({ stepNames: ['noop'] }), Date.now()).id);
+  return withLedger(home, ({ core }) => core.createSaga(newSaga({ stepNames: ['noop'] }), Date.now()).id);
 }
 
 async function expectRefused(home: string, args: string[], path: string, problem: RegExp): Promise<void> {

@@ -8,6 +8,7 @@ import { ledgerPath, openLedgerDatabase } from '../../src/db/open.js';
 import { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
 import { systemClock } from '../../src/engine/clock.js';
 import { currentProcessIdentity } from '../../src/engine/process-identity.js';
+import { lockFileLeases } from '../../src/engine/lock-file-leases.js';
 import { SagaRunner } from '../../src/engine/runner.js';
 import { StepRegistry } from '../../src/engine/step.js';
 import { noopStep } from '../../src/sagas/test-steps.js';
@@ -54,7 +55,7 @@ function bareTransactions(dir: string): { burst(ms: number): Burst; close(): voi
  */
 export async function timedBurst<T>(
   ms: number,
-  supply: { next(): T | undefined; prepare(): void },
+  supply: { next(): T | undefined; prepare(): Promise<void> | void },
   runOne: (item: T) => Promise<number>,
   now: () => number = () => performance.now(),
 ): Promise<Burst> {
@@ -65,7 +66,7 @@ export async function timedBurst<T>(
     let item = supply.next();
     if (item === undefined) {
       const preparing = now();
-      supply.prepare();
+      await supply.prepare();
       preparingMs += now() - preparing;
       item = supply.next();
       if (item === undefined) throw new Error('preparing the next chunk of the bench gave nothing to run');
@@ -80,14 +81,20 @@ export async function timedBurst<T>(
 const SAGAS_PER_CHUNK = 200;
 
 /** Whole ten-step no-op sagas through the real runner and ledger, lock and start/end included. */
-function runnerSteps(dir: string): { burst(ms: number): Promise<Burst>; close(): void } {
+async function runnerSteps(dir: string): Promise<{ burst(ms: number): Promise<Burst>; close(): Promise<void> }> {
   const home = join(dir, 'home');
   const ledger = new SqliteSagaLedger(openLedgerDatabase({ home, busyTimeoutMs: 5000 }), ledgerPath(home), 5000);
   const runner = new SagaRunner({
     ledger,
     registry: new StepRegistry().register(noopStep),
     clock: systemClock,
-    lock: { locksDir: join(home, 'locks'), staleMs: 30_000, identity: currentProcessIdentity() },
+    leases: lockFileLeases(ledger, {
+      locksDir: join(home, 'locks'),
+      staleMs: 30_000,
+      heartbeatMs: 10_000,
+      clock: systemClock,
+      identity: currentProcessIdentity(),
+    }),
     heartbeatMs: 10_000,
     retry: { attempts: 1, baseMs: 1, maxMs: 1 },
     maxRecoveryAttempts: 5,
@@ -97,7 +104,7 @@ function runnerSteps(dir: string): { burst(ms: number): Promise<Burst>; close():
   const ids: string[] = [];
   const supply = {
     next: () => ids.shift(),
-    prepare() {
+    async prepare() {
       for (let i = 0; i < SAGAS_PER_CHUNK; i++) {
         const id = randomUUID();
         const saga = {
@@ -109,12 +116,12 @@ function runnerSteps(dir: string): { burst(ms: number): Promise<Burst>; close():
           deploymentId: null,
           batchId: null,
         };
-        ledger.createSaga(saga, Date.now());
+        await ledger.createSaga(saga, Date.now());
         ids.push(id);
       }
     },
   };
-  supply.prepare();
+  await supply.prepare();
   return {
     burst: (ms) =>
       timedBurst(ms, supply, async (id) => {
@@ -130,7 +137,7 @@ export async function benchRunnerOverhead(rounds = 8, burstMs = 500): Promise<Be
   const dir = mkdtempSync(join(tmpdir(), 'arcadia-bench-'));
   const bare = bareTransactions(dir);
   // A disk's fsync rate drifts by 10-20% within seconds: short alternating bursts let the drift hit both sides.
-  const runner = runnerSteps(dir);
+  const runner = await runnerSteps(dir);
   try {
     const total = { bare: { count: 0, ms: 0 }, runner: { count: 0, ms: 0 } };
     const ratios: number[] = [];
@@ -166,7 +173,7 @@ export async function benchRunnerOverhead(rounds = 8, burstMs = 500): Promise<Be
     ];
   } finally {
     bare.close();
-    runner.close();
+    await runner.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

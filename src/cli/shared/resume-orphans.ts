@@ -46,9 +46,14 @@ export interface OrphanRun {
 }
 
 /** The saga, or null (reported, counted as refused) when its row cannot be decoded: the other orphans still run. */
-function readableSaga(app: App, output: Output, id: string, run: OrphanRun): SagaRecord | undefined | null {
+async function readableSaga(
+  app: App,
+  output: Output,
+  id: string,
+  run: OrphanRun,
+): Promise<SagaRecord | undefined | null> {
   try {
-    return app.ledger.getSaga(id);
+    return await app.ledger.getSaga(id);
   } catch (error) {
     if (!(error instanceof LedgerRowError)) throw error;
     run.refused.push(error);
@@ -73,14 +78,14 @@ export async function resumeOrphanSagas(
 ): Promise<OrphanRun> {
   const orphans: SagaRecord[] = [];
   const run: OrphanRun = { resumed: [], refused: [] };
-  for (const id of app.ledger.listUnfinishedSagaIds(filter)) {
-    const saga = readableSaga(app, output, id, run);
+  for (const id of await app.ledger.listUnfinishedSagaIds(filter)) {
+    const saga = await readableSaga(app, output, id, run);
     if (saga === null) continue;
-    if (saga && !isSagaInGoodHands(app, saga)) {
+    if (saga && !(await isSagaInGoodHands(app, saga))) {
       orphans.push(saga);
       continue;
     }
-    const owner = liveOwnerOf(app, id);
+    const owner = await liveOwnerOf(app, id);
     const why = owner ? `owned by pid ${owner.pid} on ${owner.host}` : 'its batch is still running';
     output.progress(`saga ${id} skipped: ${why}`);
   }

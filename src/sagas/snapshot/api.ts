@@ -44,7 +44,7 @@ export interface SnapshotStepDependencies {
   timings: SnapshotTimings;
   volumeLimits: VolumeLimits;
   /** How long earlier snapshots of this droplet (else of droplets with a similar disk) took (ms), newest first. */
-  snapshotHistory(dropletId: number, diskGigabytes?: number): number[];
+  snapshotHistory(dropletId: number, diskGigabytes?: number): Promise<number[]>;
 }
 
 /** A step's lease and signal as the client's request guard: every request checks the lease right before it goes. */

@@ -181,7 +181,7 @@ async function finish(
     ctx,
     action,
     deps.timings,
-    expectedDuration(deps.snapshotHistory(dropletId, diskInput(ctx))),
+    expectedDuration(await deps.snapshotHistory(dropletId, diskInput(ctx))),
   );
   failpoint('snapshot.after-complete');
   if (done.status === 'errored')

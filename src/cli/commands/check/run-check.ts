@@ -53,7 +53,7 @@ async function checkedDroplets(
         chosen.set(droplet.id, { id: droplet.id, name: droplet.name });
       }
     } finally {
-      app.close();
+      await app.close();
     }
   }
   return [...chosen.values()];
@@ -66,12 +66,12 @@ export class NothingToCheckError extends UsageError {
   }
 }
 
-function readFacts(ctx: CliContext): MonitoringFacts {
+async function readFacts(ctx: CliContext): Promise<MonitoringFacts> {
   const app = openLedgerApp(ctx, { readOnly: true });
   try {
-    return app.ledger.monitoringFacts();
+    return await app.ledger.monitoringFacts();
   } finally {
-    app.close();
+    await app.close();
   }
 }
 
@@ -85,7 +85,7 @@ export async function runCheck(opts: CheckOptions, ctx: CliContext): Promise<Nag
     const limits = thresholds(opts);
     const ids = parseDropletIds(opts.dropletIds);
     if (opts.tag !== undefined) validateTag(opts.tag);
-    const facts = readFacts(ctx);
+    const facts = await readFacts(ctx);
     const droplets = await checkedDroplets(ctx, ids, opts.tag, dropletsInLedger(facts.succeeded));
     if (droplets.length === 0) {
       const reason = opts.tag === undefined ? 'no snapshot in the ledger yet' : `no droplets carry the tag ${opts.tag}`;

@@ -86,8 +86,8 @@ export async function runDemo(ctx: CliContext): Promise<ExitCode> {
     const smoke = state.snapshots.filter((s) => s.deletedAt !== null);
     const kept = state.snapshots.filter((s) => s.deletedAt === null && s.name.startsWith('arcadia-snap-'));
     const app = await openApp(demo);
-    const [smokeSaga] = app.ledger.listSagas({ kind: 'test', limit: 1 });
-    app.close();
+    const [smokeSaga] = await app.ledger.listSagas({ kind: 'test', limit: 1 });
+    await app.close();
     if (smokeSaga) {
       heading(`arcadia saga show ${smokeSaga.id.slice(0, 8)}`);
       await runSagaShow({ ref: smokeSaga.id.slice(0, 8), json: false }, demo);

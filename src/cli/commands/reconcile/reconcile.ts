@@ -35,8 +35,8 @@ export interface ReconcileOptions {
 }
 
 /** Why no saga accounts for this snapshot, or null when one does (or is still working on it). */
-function leakReason(app: App, snapshot: Snapshot, sagaPrefix: string): string | null {
-  const sagas = app.ledger.findSagasByIdPrefix(sagaPrefix);
+async function leakReason(app: App, snapshot: Snapshot, sagaPrefix: string): Promise<string | null> {
+  const sagas = await app.ledger.findSagasByIdPrefix(sagaPrefix);
   if (sagas.some((s) => !isTerminal(s.status))) return null; // in flight: its saga will record or remove it
   if (sagas.some((s) => s.status === 'succeeded' && s.context.snapshot_id === snapshot.id)) return null;
   if (sagas.length === 0) return 'no saga in this ledger';
@@ -63,9 +63,13 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
       const parsed = parseSnapshotName(snapshot.name);
       if (!parsed || String(parsed.dropletId) !== snapshot.resource_id) continue;
       if (scope && !scope.has(parsed.dropletId)) continue;
-      const missing = missingCopyOf(app.ledger.findSagasByIdPrefix(parsed.sagaPrefix), snapshot, parsed.dropletId);
+      const missing = missingCopyOf(
+        await app.ledger.findSagasByIdPrefix(parsed.sagaPrefix),
+        snapshot,
+        parsed.dropletId,
+      );
       if (missing !== null) missingCopies.push(missing);
-      const reason = leakReason(app, snapshot, parsed.sagaPrefix);
+      const reason = await leakReason(app, snapshot, parsed.sagaPrefix);
       if (reason === null) continue;
       leaks.push({
         id: snapshot.id,
@@ -79,7 +83,7 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
     }
     // Recorded before any deletion: a --delete that fails half-way still leaves the count of what is left.
     const scopeText = opts.tag !== undefined ? `tag:${opts.tag}` : ids.length ? `droplets:${ids.join(',')}` : 'all';
-    app.ledger.recordReconcileReport(
+    await app.ledger.recordReconcileReport(
       app.clock.now(),
       scopeText,
       leaks.map((l) => l.id),
@@ -88,7 +92,7 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
     const report: ReconcileReport = { leaks, monthlyCostUsd, deleted: [], sagaId: null, missingCopies };
     let code: ExitCode = leaks.length > 0 || missingCopies.length > 0 ? EXIT.needsAttention : EXIT.ok;
     if (opts.delete && leaks.length > 0) {
-      const saga = app.ledger.createSaga(
+      const saga = await app.ledger.createSaga(
         {
           id: randomUUID(),
           kind: 'reconcile',
@@ -109,7 +113,7 @@ export async function runReconcile(opts: ReconcileOptions, ctx: CliContext): Pro
     printReconcile(output, report);
     return code;
   } finally {
-    app.close();
+    await app.close();
   }
 }
 

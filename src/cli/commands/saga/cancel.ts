@@ -21,18 +21,18 @@ export async function runSagaCancel(opts: SagaCancelOptions, ctx: CliContext): P
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   const app = await openApp(ctx);
   try {
-    const id = app.ledger.resolveSagaId(opts.ref);
-    const saga = app.ledger.getSaga(id);
+    const id = await app.ledger.resolveSagaId(opts.ref);
+    const saga = await app.ledger.getSaga(id);
     if (!saga) throw new SagaNotFoundError(opts.ref);
     if (isTerminal(saga.status)) throw new SagaNotResumableError(id, saga.status);
     // Rolling back drives the saga as much as resuming it does: the same refusal, before the request is recorded.
     const { assertRegisteredTemplate } = await import('../../../sagas/registry.js');
     assertRegisteredTemplate(saga, app.registry);
-    app.ledger.requestCancel(id, app.clock.now());
-    const owner = liveOwnerOf(app, id);
+    await app.ledger.requestCancel(id, app.clock.now());
+    const owner = await liveOwnerOf(app, id);
     if (owner) {
       output.progress(`cancel requested; pid ${owner.pid} on ${owner.host} owns saga ${id} and will roll it back`);
-      if (output.mode === 'json') output.json(sagaJson(app.ledger.getSaga(id) ?? saga));
+      if (output.mode === 'json') output.json(sagaJson((await app.ledger.getSaga(id)) ?? saga));
       return EXIT.ok;
     }
     try {
@@ -43,7 +43,7 @@ export async function runSagaCancel(opts: SagaCancelOptions, ctx: CliContext): P
     }
     return EXIT.ok;
   } finally {
-    app.close();
+    await app.close();
   }
 }
 

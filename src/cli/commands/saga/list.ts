@@ -30,7 +30,7 @@ export async function runSagaList(opts: SagaListOptions, ctx: CliContext): Promi
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   const app = openLedgerApp(ctx, { readOnly: true });
   try {
-    const sagas = app.ledger.listSagas({
+    const sagas = await app.ledger.listSagas({
       status: opts.statuses,
       ...(opts.kind ? { kind: opts.kind } : {}),
       ...(opts.deploymentId ? { deploymentId: opts.deploymentId } : {}),
@@ -39,7 +39,7 @@ export async function runSagaList(opts: SagaListOptions, ctx: CliContext): Promi
     printSagaList(output, sagas);
     return EXIT.ok;
   } finally {
-    app.close();
+    await app.close();
   }
 }
 

@@ -21,16 +21,16 @@ export async function runSagaResume(opts: SagaResumeOptions, ctx: CliContext): P
   try {
     return opts.ref !== undefined ? await resumeOne(app, output, opts.ref) : await resumeAll(app, output);
   } finally {
-    app.close();
+    await app.close();
   }
 }
 
 async function resumeOne(app: App, output: Output, ref: string): Promise<ExitCode> {
-  const id = app.ledger.resolveSagaId(ref);
-  const before = app.ledger.getSaga(id);
+  const id = await app.ledger.resolveSagaId(ref);
+  const before = await app.ledger.getSaga(id);
   if (!before) throw new SagaNotFoundError(ref);
   const saga = isTerminal(before.status) ? undefined : await resumeHere(app, output, before);
-  const shown = saga ?? app.ledger.getSaga(id) ?? before;
+  const shown = saga ?? (await app.ledger.getSaga(id)) ?? before;
   if (!saga) output.progress(`saga ${id} already ${shown.status}; nothing to resume`);
   printSagaOutcome(output, shown);
   return exitCodeForStatus(shown.status);

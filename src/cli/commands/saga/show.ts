@@ -15,14 +15,14 @@ export async function runSagaShow(opts: SagaShowOptions, ctx: CliContext): Promi
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   const app = openLedgerApp(ctx, { readOnly: true });
   try {
-    const id = app.ledger.resolveSagaId(opts.ref);
-    const saga = app.ledger.getSaga(id);
+    const id = await app.ledger.resolveSagaId(opts.ref);
+    const saga = await app.ledger.getSaga(id);
     if (!saga) throw new SagaNotFoundError(opts.ref);
-    const alive = saga.owner ? liveOwnerOf(app, id) !== undefined : null;
-    printSagaShow(output, saga, app.ledger.listEvents(id), alive);
+    const alive = saga.owner ? (await liveOwnerOf(app, id)) !== undefined : null;
+    printSagaShow(output, saga, await app.ledger.listEvents(id), alive);
     return EXIT.ok;
   } finally {
-    app.close();
+    await app.close();
   }
 }
 

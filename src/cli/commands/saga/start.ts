@@ -38,7 +38,7 @@ export async function runSagaStart(opts: SagaStartOptions, ctx: CliContext): Pro
     if (problem !== null) {
       throw new UsageError(`--kind ${opts.kind} with these steps matches no saga arcadia builds: ${problem}`);
     }
-    const created = app.ledger.createSaga(
+    const created = await app.ledger.createSaga(
       {
         id: randomUUID(),
         kind: opts.kind,
@@ -59,7 +59,7 @@ export async function runSagaStart(opts: SagaStartOptions, ctx: CliContext): Pro
     printSagaOutcome(output, saga);
     return exitCodeForStatus(saga.status);
   } finally {
-    app.close();
+    await app.close();
   }
 }
 

@@ -18,13 +18,13 @@ function warn(ctx: CliContext, text: string): void {
 }
 
 /** The ledger's view for the metrics, opened read-only afresh: the run's own app may never have opened. */
-function readLedgerFacts(ctx: CliContext): MonitoringFacts | null {
+async function readLedgerFacts(ctx: CliContext): Promise<MonitoringFacts | null> {
   try {
     const app = openLedgerApp(ctx, { readOnly: true });
     try {
-      return app.ledger.monitoringFacts();
+      return await app.ledger.monitoringFacts();
     } finally {
-      app.close();
+      await app.close();
     }
   } catch (error) {
     warn(ctx, `metrics: the ledger could not be read, per-droplet metrics left out: ${errorMessage(error)}`);
@@ -65,7 +65,7 @@ export class RunMonitor {
     const { metricsFile } = this.settings;
     if (metricsFile !== undefined) {
       try {
-        const text = formatPrometheusText(snapshotMetrics(run, readLedgerFacts(this.ctx)));
+        const text = formatPrometheusText(snapshotMetrics(run, await readLedgerFacts(this.ctx)));
         writeFileAtomically(metricsFile, text, metricsFileMode(this.ctx.userUmask));
       } catch (error) {
         warn(this.ctx, `the metrics file ${metricsFile} could not be written: ${errorMessage(error)}`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SagaLedger } from '../../../engine/ledger.js';
 import type { SagaRecord } from '../../../engine/types.js';
 import type { Output } from '../../../output/output.js';
 import type { RetentionPolicy } from '../../../sagas/snapshot/retention-policy.js';
@@ -31,12 +32,12 @@ export interface SnapshotPlan {
 }
 
 /** Unfinished snapshot sagas per droplet whose owner is alive: cron overlapped with a run still working. */
-function liveSnapshotSagas(app: App): Map<number, string> {
+async function liveSnapshotSagas(app: App, ledger: SagaLedger): Promise<Map<number, string>> {
   const live = new Map<number, string>();
-  for (const id of app.ledger.listUnfinishedSagaIds({ kind: 'snapshot' })) {
-    const saga = app.ledger.getSaga(id);
+  for (const id of await ledger.listUnfinishedSagaIds({ kind: 'snapshot' })) {
+    const saga = await ledger.getSaga(id);
     const dropletId = saga ? dropletOf(saga) : undefined;
-    if (saga && dropletId !== undefined && isSagaInGoodHands(app, saga)) live.set(dropletId, id);
+    if (saga && dropletId !== undefined && (await isSagaInGoodHands(app, saga))) live.set(dropletId, id);
   }
   return live;
 }
@@ -45,17 +46,17 @@ function liveSnapshotSagas(app: App): Map<number, string> {
  * Skips droplets another live run is snapshotting and records a saga for each of the others, holding the ledger's
  * write lock throughout: two overlapping cron runs serialize here, so no droplet gets two sagas.
  */
-export function planSnapshots(
+export async function planSnapshots(
   app: App,
   output: Output,
   droplets: SelectedDroplet[],
   request: SnapshotPlanRequest,
   finishedOrphans: SagaRecord[],
-): SnapshotPlan {
+): Promise<SnapshotPlan> {
   // A crashed run's saga this run just finished is this run's snapshot of that droplet: never take a second one.
   const orphanOf = new Map(finishedOrphans.map((saga) => [dropletOf(saga), saga] as const));
-  return app.ledger.exclusive(() => {
-    const live = liveSnapshotSagas(app);
+  return app.ledger.exclusive(async (ledger) => {
+    const live = await liveSnapshotSagas(app, ledger);
     const outcomes: DropletOutcome[] = [];
     const toRun: PlannedSaga[] = [];
     for (const { id: dropletId, diskGigabytes, name: dropletName } of droplets) {
@@ -82,7 +83,7 @@ export function planSnapshots(
         ...(request.retention !== undefined ? { retention: request.retention } : {}),
       });
       const { triggeredBy, batchId } = request;
-      const saga = app.ledger.createSaga(
+      const saga = await ledger.createSaga(
         { id: randomUUID(), ...template, triggeredBy, deploymentId: null, batchId },
         app.clock.now(),
       );

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { holdBatchLock } from '../../../engine/batch-lock.js';
 import { UsageError } from '../../../errors.js';
 import { Output } from '../../../output/output.js';
 import { printRetentionPreview, printSnapshotResults } from '../../../output/views/snapshot-view.js';
@@ -7,7 +6,6 @@ import { validateLabel } from '../../../sagas/snapshot/naming.js';
 import { describePolicy, type RetentionPolicy } from '../../../sagas/snapshot/retention-policy.js';
 import { openApp, type App, type CliContext } from '../../app.js';
 import { EXIT, exitCodeForError, type ExitCode } from '../../exit-codes.js';
-import { lockOptions } from '../../owner-liveness.js';
 import { validateTag } from '../../parse.js';
 import { parseDropletIds } from '../../shared/droplet-ids.js';
 import { LedgerRowError } from '../../../db/errors.js';
@@ -74,8 +72,8 @@ export async function runSnapshot(opts: SnapshotOptions, deps: CliContext): Prom
 }
 
 /** The droplet a readable saga is for. */
-function dropletOfSagaId(app: App, sagaId: string): number | undefined {
-  const saga = app.ledger.getSaga(sagaId);
+async function dropletOfSagaId(app: App, sagaId: string): Promise<number | undefined> {
+  const saga = await app.ledger.getSaga(sagaId);
   return saga ? dropletOf(saga) : undefined;
 }
 
@@ -120,7 +118,7 @@ async function previewOrRun(
     }
     return exitCodeForRun(outcomes);
   } finally {
-    app.close();
+    await app.close();
   }
 }
 
@@ -135,7 +133,7 @@ async function snapshotBatch(
   batchId: string,
   opts: SnapshotOptions,
 ): Promise<{ outcomes: DropletOutcome[]; quotaNotice: QuotaForecast | undefined }> {
-  const batchLock = holdBatchLock(batchId, { ...lockOptions(app), heartbeatMs: app.settings.heartbeatMs });
+  const batchLock = await app.leases.holdBatch(batchId);
   try {
     const droplets = await selectDroplets(app.api(), ids, opts.tag);
     if (droplets.length === 0) throw new UsageError(`no droplets carry the tag ${opts.tag}`);
@@ -154,7 +152,7 @@ async function snapshotBatch(
       label: opts.label,
       retention: opts.retention,
     };
-    const plan = planSnapshots(app, output, droplets, request, orphans);
+    const plan = await planSnapshots(app, output, droplets, request, orphans);
     if (opts.detach) {
       for (const { sagaId } of plan.toRun) output.progress(`saga ${sagaId} recorded, not run (--detach)`);
     }
@@ -176,14 +174,13 @@ async function snapshotBatch(
       .filter((saga) => !shown.has(saga.id))
       .map((saga) => ({ kind: 'ran', dropletId: dropletOf(saga) ?? null, saga, resumed: true }));
     // An orphan this version refuses to run (a forged plan, a newer arcadia's step) is left untouched, and said.
-    const refusedOrphans: DropletOutcome[] = refused.map((error) => ({
-      kind: 'interrupted',
-      dropletId: error instanceof LedgerRowError ? null : (dropletOfSagaId(app, error.sagaId) ?? null),
-      sagaId: error.sagaId,
-      error,
-    }));
+    const refusedOrphans: DropletOutcome[] = [];
+    for (const error of refused) {
+      const dropletId = error instanceof LedgerRowError ? null : ((await dropletOfSagaId(app, error.sagaId)) ?? null);
+      refusedOrphans.push({ kind: 'interrupted', dropletId, sagaId: error.sagaId, error });
+    }
     return { outcomes: [...own, ...otherOrphans, ...refusedOrphans], quotaNotice: batch.quotaNotice };
   } finally {
-    batchLock.release();
+    await batchLock.release();
   }
 }
