@@ -317,7 +317,34 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
     firstKill = { kind: 'failpoint', point: random.pick(extraPoints), nth: random.int(1, 2) };
   }
 
+  addHourlyQuota(random, sim, env, labels);
+
   return { seed, scenario, args, sim, env, kill: firstKill, intruder, resumeKill, labels };
+}
+
+/**
+ * Some runs get an hourly quota small enough to bind, over an "hour" of a few seconds, a reserve to keep, and
+ * sometimes a background consumer sharing the token; drawn last, so every seed's earlier draws stay what they were.
+ */
+function addHourlyQuota(
+  random: Random,
+  sim: SimulatorConfigInput,
+  env: Record<string, string>,
+  labels: string[],
+): void {
+  if (!random.chance(0.3)) return;
+  const hourlyWindowMs = random.int(2000, 4000);
+  const perHour = random.int(60, 160);
+  const reserve = random.pick(['10', '20%', '30']);
+  const background = random.chance(0.5) ? random.int(5, 30) : 0;
+  sim.rateLimitPerHour = perHour;
+  sim.hourlyWindowMs = hourlyWindowMs;
+  if (background > 0) sim.backgroundConsumer = { requestsPerHour: background };
+  env.ARCADIA_RATE_RESERVE = reserve;
+  env.ARCADIA_RATE_QUOTA_WINDOW_MS = String(hourlyWindowMs);
+  labels.push(
+    `hourly quota ${perHour}/${hourlyWindowMs}ms, reserve ${reserve}${background > 0 ? `, background ${background}` : ''}`,
+  );
 }
 
 /**

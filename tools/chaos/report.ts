@@ -7,6 +7,10 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+function signed(n: number): string {
+  return n < 0 ? `- ${-n}` : `+ ${n}`;
+}
+
 function counted(counts: Record<string, number>): string {
   const entries = Object.entries(counts).filter(([, n]) => n > 0);
   return entries.length === 0 ? 'none' : entries.map(([status, n]) => `${n} ${status}`).join(', ');
@@ -85,6 +89,8 @@ export function summaryText(
       `processes, ${summary.requests} requests to the simulator`,
     `  pauses      ${summary.pauses} first commands SIGSTOPped, taken over and SIGCONTed (none may send a ` +
       `request after)`,
+    `  quota       ${summary.quotaRuns} runs under a scaled hourly quota with a reserve; lowest left after ` +
+      `arcadia's requests: ${summary.lowestAboveReserve === undefined ? '-' : `reserve ${signed(summary.lowestAboveReserve)}`}`,
   ];
   if (!options.strict) {
     lines.push(
