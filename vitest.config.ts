@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A real PostgreSQL server for the run (ARCADIA_TEST_DATABASE_URL, else a private one): README, "Tests and
+    // PostgreSQL".
+    globalSetup: ['test/helpers/postgres-global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

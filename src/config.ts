@@ -1,11 +1,14 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { integerFromEnv } from './env-integer.js';
+import { hostIdFromEnv } from './host-id.js';
 import { LeaseSettingsError } from './lease-settings-error.js';
 
 /** Every wait and limit arcadia uses, from the environment; all configurable so tests run in seconds. */
 export interface Settings {
   home: string;
+  /** This host's name in lease records and lock files (ARCADIA_HOST_ID, default the hostname). */
+  hostId: string;
   pollIntervalMs: number;
   actionTimeoutMs: number;
   lookupAttempts: number;
@@ -52,6 +55,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
   }
   return {
     home: defaultHome(env),
+    hostId: hostIdFromEnv(env),
     pollIntervalMs: integerFromEnv(env, 'ARCADIA_POLL_INTERVAL_MS', 5_000, 1),
     actionTimeoutMs: integerFromEnv(env, 'ARCADIA_ACTION_TIMEOUT_MS', 1_800_000, 1),
     lookupAttempts: integerFromEnv(env, 'ARCADIA_LOOKUP_ATTEMPTS', 12, 1),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { loadSettings, type Settings } from '../config.js';
+import { ledgerTargetFromEnv } from '../db/database-url.js';
 import { openLedgerDatabase, ledgerPath } from '../db/open.js';
 import { SqliteSagaLedger } from '../db/sqlite-ledger.js';
 import type { ArcadiaLedger } from '../db/ledger.js';
@@ -32,6 +33,7 @@ export interface LedgerApp {
   /** Who owns which saga and batch: lock files beside the SQLite ledger. */
   leases: SagaLeases;
   clock: Clock;
+  /** The SQLite file, or the PostgreSQL database as `host:port/dbname` (never a password). */
   ledgerPath: string;
   locksDir: string;
   close(): Promise<void>;
@@ -49,29 +51,45 @@ export interface App extends LedgerApp {
 }
 
 /**
+ * The ledger ARCADIA_DATABASE_URL selects (PostgreSQL), else the home's SQLite file. The PostgreSQL code is loaded
+ * only when selected: a SQLite user's commands do not pay for the driver at start-up.
+ */
+async function openLedger(
+  ctx: CliContext,
+  settings: Settings,
+  readOnly: boolean,
+): Promise<{ ledger: ArcadiaLedger; location: string }> {
+  const target = ledgerTargetFromEnv(ctx.env);
+  if (target.backend === 'postgres') {
+    const { PgSagaLedger } = await import('../db/pg-ledger.js');
+    return { ledger: await PgSagaLedger.open(target), location: target.location };
+  }
+  const path = ledgerPath(settings.home);
+  const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs, readOnly });
+  return { ledger: new SqliteSagaLedger(db, path, settings.busyTimeoutMs), location: path };
+}
+
+/**
  * Opens the ledger only: reading commands do not load the runner, the steps or the HTTP client (start-up time).
  * `readOnly`: the command only reads, so it creates and converts nothing (see openLedgerDatabase).
  */
-export function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } = {}): LedgerApp {
+export async function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } = {}): Promise<LedgerApp> {
   const settings = loadSettings(ctx.env);
-  const path = ledgerPath(settings.home);
-  const readOnly = options.readOnly === true;
-  const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs, readOnly });
-  const ledger: ArcadiaLedger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
+  const { ledger, location } = await openLedger(ctx, settings, options.readOnly === true);
   const locksDir = join(settings.home, 'locks');
   const leases = lockFileLeases(ledger, {
     locksDir,
     staleMs: settings.lockStaleMs,
     heartbeatMs: settings.heartbeatMs,
     clock: ctx.clock,
-    identity: currentProcessIdentity(),
+    identity: currentProcessIdentity(settings.hostId),
   });
   return {
     settings,
     ledger,
     leases,
     clock: ctx.clock,
-    ledgerPath: path,
+    ledgerPath: location,
     locksDir,
     close: () => ledger.close(),
   };
@@ -87,7 +105,7 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
   // Read before anything opens: a nonsensical ARCADIA_RATE_RESERVE (or another client setting) stops the command
   // before any saga runs, instead of halting the first step that needs the API.
   const clientOptions = ctx.createClient ? undefined : clientModule.clientOptionsFromEnv(ctx.env);
-  const base = openLedgerApp(ctx, options);
+  const base = await openLedgerApp(ctx, options);
   const { settings, ledger, leases } = base;
   let client: DigitalOceanClient | undefined;
   const api = (): DigitalOceanClient => {

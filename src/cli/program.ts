@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   snapshot: async () => (await import('./commands/snapshot/command.js')).registerSnapshot,
   reconcile: async () => (await import('./commands/reconcile/reconcile.js')).registerReconcile,
   saga: async () => (await import('./commands/saga/index.js')).registerSaga,
+  ledger: async () => (await import('./commands/ledger/command.js')).registerLedger,
   check: async () => (await import('./commands/check/command.js')).registerCheck,
   demo: async () => (await import('./commands/demo/demo.js')).registerDemo,
   simulator: async () => (await import('./commands/simulator/serve.js')).registerSimulator,

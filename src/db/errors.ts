@@ -1,13 +1,28 @@
-import { ArcadiaError } from '../errors.js';
+import { ArcadiaError, UsageError } from '../errors.js';
 
-/** The ledger file or its folder cannot be created, opened or written (read-only home, bad path). */
+/**
+ * The ledger cannot be created, opened or written: a read-only home or bad path (SQLite), a database that refuses
+ * the connection, drops it or does not answer in time (PostgreSQL). `path` is the SQLite file or the database as
+ * `host:port/dbname`, never with a password.
+ */
 export class LedgerUnavailableError extends ArcadiaError {
   readonly code = 'ledger_unavailable';
   constructor(
     readonly path: string,
     reason: string,
+    advice = 'set ARCADIA_HOME to a writable folder',
   ) {
-    super(`cannot use the ledger at ${path}: ${reason} (set ARCADIA_HOME to a writable folder)`);
+    super(`cannot use the ledger at ${path}: ${reason} (${advice})`);
+  }
+}
+
+/** ARCADIA_DATABASE_URL (or `ledger copy --to`) is not a PostgreSQL URL arcadia can use: exit 2, nothing touched. */
+export class DatabaseUrlError extends UsageError {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
   }
 }
 

@@ -24,26 +24,29 @@ export interface MonitoringFacts {
   leakedSnapshots: number | null;
 }
 
-interface SucceededRow {
+/** One succeeded snapshot saga's fields as either backend's JSON operators return them. */
+export type SucceededRow = {
   id: string;
   droplet_id: unknown;
   droplet_name: unknown;
   snapshot_id: unknown;
   size: unknown;
   updated_at: number;
-}
+};
 
-function jsonIds(text: unknown): string[] {
-  if (typeof text !== 'string') return [];
+/** Ids from a JSON array: SQLite's json_extract gives its text, PostgreSQL's jsonb the array itself. */
+export function jsonIds(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value !== 'string') return [];
   try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.map(String) : [];
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.map(String) : [];
   } catch {
     return [];
   }
 }
 
-function succeededSnapshotOf(row: SucceededRow): SucceededSnapshot[] {
+export function succeededSnapshotOf(row: SucceededRow): SucceededSnapshot[] {
   if (typeof row.droplet_id !== 'number' || !Number.isSafeInteger(row.droplet_id)) return [];
   const snapshotId = row.snapshot_id;
   return [

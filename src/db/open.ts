@@ -29,8 +29,12 @@ export interface OpenLedgerOptions {
   readOnly?: boolean;
 }
 
-/** drizzle-kit's output, shipped with the package. */
-const migrationsFolder = (): string => join(packageRoot(), 'drizzle');
+/**
+ * drizzle-kit's output for SQLite, shipped with the package. It was `drizzle/` before PostgreSQL came: the files
+ * moved unchanged, and migrations are matched by count (their hash and folderMillis stay the same too), so ledgers
+ * made before the move open as they were (test/db/sqlite-layout-move.test.ts).
+ */
+const migrationsFolder = (): string => join(packageRoot(), 'drizzle', 'sqlite');
 /** The table drizzle's own migrator keeps, so drizzle-kit tooling reads our ledgers too. */
 const MIGRATIONS_TABLE = '__drizzle_migrations';
 
@@ -148,6 +152,16 @@ function emptyLedgerInMemory(): Database.Database {
 function migrations(): MigrationMeta[] {
   knownMigrations ??= readMigrationFiles({ migrationsFolder: migrationsFolder() });
   return knownMigrations;
+}
+
+/** How many migrations this arcadia ships for SQLite: the newest schema version it knows. */
+export function knownSqliteMigrations(): number {
+  return migrations().length;
+}
+
+/** The schema version of an open SQLite ledger: the migrations applied to it. */
+export function sqliteSchemaVersion(db: Database.Database): number {
+  return appliedMigrationCount(db);
 }
 
 function appliedMigrationCount(db: Database.Database): number {

@@ -22,6 +22,8 @@ export const sagaRuns = sqliteTable(
     ownerHost: text('owner_host'),
     ownerStartedAt: integer('owner_started_at'),
     ownerAcquiredAt: integer('owner_acquired_at'),
+    /** The owner's last heartbeat (database-held leases, PostgreSQL); lock files carry it on SQLite. */
+    ownerHeartbeatAt: integer('owner_heartbeat_at'),
     recoveryAttempts: integer('recovery_attempts').notNull().default(0),
     cancelRequestedAt: integer('cancel_requested_at'),
     error: text('error'),
@@ -83,4 +85,17 @@ export const reconcileReports = sqliteTable('reconcile_reports', {
   /** The droplets it looked at: `tag:<tag>`, `droplets:<id,...>`, or `all`. */
   scope: text('scope').notNull(),
   leakedSnapshotIds: text('leaked_snapshot_ids').notNull(),
+});
+
+/**
+ * A batch process's hold on the sagas it created but has not started (database-held leases, PostgreSQL; a lock
+ * file on SQLite): while its heartbeat is fresh, those pending sagas are not orphans.
+ */
+export const batchHolds = sqliteTable('batch_holds', {
+  batchId: text('batch_id').primaryKey(),
+  ownerPid: integer('owner_pid').notNull(),
+  ownerHost: text('owner_host').notNull(),
+  ownerStartedAt: integer('owner_started_at'),
+  acquiredAt: integer('acquired_at').notNull(),
+  heartbeatAt: integer('heartbeat_at').notNull(),
 });

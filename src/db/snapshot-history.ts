@@ -4,10 +4,10 @@ import type Database from 'better-sqlite3';
 import { sagaRuns } from './schema.js';
 
 /** Only the newest succeeded sagas are searched: history is a hint, and the ledger may hold a hundred thousand. */
-const SEARCH_WINDOW = 2000;
+export const SEARCH_WINDOW = 2000;
 
 /** A droplet's disk within this factor of another's counts as similar: snapshot time follows the data on it. */
-const SIMILAR_DISK = 1.25;
+export const SIMILAR_DISK = 1.25;
 
 /**
  * How long the last snapshots of a droplet took (ms, newest first), read from succeeded sagas' contexts; for a

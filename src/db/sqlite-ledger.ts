@@ -89,7 +89,8 @@ export class SqliteSagaLedger implements ArcadiaLedger {
   }
 
   async exclusive<T>(work: (ledger: SagaLedger) => Promise<T>): Promise<T> {
-    await this.waitForGate();
+    // Checked and taken with no await between: two sections started together must not both find the gate open.
+    while (this.gate) await this.gate;
     let open!: () => void;
     this.gate = new Promise((resolve) => (open = resolve));
     try {

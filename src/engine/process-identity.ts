@@ -55,9 +55,10 @@ const hasProc = (() => {
   }
 })();
 
-export function currentProcessIdentity(): ProcessIdentity {
+/** This process as lease records name it; `host` is the host id (ARCADIA_HOST_ID), the hostname by default. */
+export function currentProcessIdentity(host: string = hostname()): ProcessIdentity {
   const stat = hasProc ? readProcStat(process.pid) : undefined;
-  return { pid: process.pid, host: hostname(), startedAt: stat?.startedAt ?? null };
+  return { pid: process.pid, host, startedAt: stat?.startedAt ?? null };
 }
 
 /**

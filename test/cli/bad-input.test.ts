@@ -217,6 +217,22 @@ const cases: Case[] = [
     says: 'lower ARCADIA_HEARTBEAT_MS to 1000 or less',
   },
   {
+    name: 'ARCADIA_HOST_ID with a space and a newline',
+    args: ['saga', 'list'],
+    env: { ARCADIA_HOST_ID: 'bastion a\nforged' },
+    code: 4,
+    errorCode: 'config',
+    json: true,
+    says: 'ARCADIA_HOST_ID',
+  },
+  {
+    name: 'ARCADIA_HOST_ID too long',
+    args: ['saga', 'resume', '--all'],
+    env: { ARCADIA_HOST_ID: 'h'.repeat(65) },
+    code: 4,
+    errorCode: 'config',
+  },
+  {
     name: 'ARCADIA_LOCK_STALE_MS too short for any heartbeat',
     args: ['saga', 'list'],
     env: { ARCADIA_LOCK_STALE_MS: '2' },

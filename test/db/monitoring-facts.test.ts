@@ -1,61 +1,58 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Json } from '../../src/engine/types.js';
-import { newSaga, openTestLedger, type TestLedger } from '../helpers/ledger.js';
+import { ledgerBackends, type BackendLedger } from '../helpers/ledger-backends.js';
+import { newSaga, openTestLedger } from '../helpers/ledger.js';
 import { tempHome } from '../helpers/temp-home.js';
 
-function testLedger(): TestLedger {
-  const t = openTestLedger(tempHome().home);
-  onTestFinished(() => t.close());
-  return t;
-}
-
 /** A saga as a finished run leaves it: its status, its time and outputs merged into its context. */
-function record(
-  t: TestLedger,
+async function record(
+  t: BackendLedger,
   saga: { kind: string; inputs: Record<string, Json>; status: string; at: number; outputs?: Record<string, Json> },
-): string {
+): Promise<string> {
   const steps = saga.kind === 'reconcile' ? ['delete_leaked_snapshots'] : ['create_droplet_snapshot'];
-  const { id } = t.core.createSaga(newSaga({ kind: saga.kind, stepNames: steps, inputs: saga.inputs }), saga.at);
-  t.db
-    .prepare(`UPDATE saga_runs SET status = ?, updated_at = ?, context = json_patch(context, ?) WHERE id = ?`)
-    .run(saga.status, saga.at, JSON.stringify(saga.outputs ?? {}), id);
+  const { id } = await t.ledger.createSaga(
+    newSaga({ kind: saga.kind, stepNames: steps, inputs: saga.inputs }),
+    saga.at,
+  );
+  await t.setSaga(id, { status: saga.status, updatedAt: saga.at });
+  await t.mergeContext(id, saga.outputs ?? {});
   return id;
 }
 
-describe("the ledger's facts for monitoring", () => {
-  it(
-    'gives succeeded snapshot sagas newest first, "" as the name ' + 'of sagas from before names were recorded',
-    async () => {
-      const t = testLedger();
-      const old = record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'succeeded', at: 1_000 });
-      const named = record(t, {
-        kind: 'snapshot',
-        inputs: { droplet_provider_id: 7, droplet_name: 'db-1' },
-        status: 'succeeded',
-        at: 2_000,
-        outputs: { snapshot_id: '70', snapshot_size_gigabytes: 3, pruned_snapshot_ids: ['60'] },
-      });
-      record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'rolled_back', at: 3_000 });
-      const facts = await t.ledger.monitoringFacts();
-      expect(
-        facts.succeeded.map((s) => [s.sagaId, s.dropletName, s.snapshotId, s.sizeGigabytes, s.finishedAt]),
-      ).toEqual([
-        [named, 'db-1', '70', 3, 2_000],
-        [old, '', null, null, 1_000],
-      ]);
-      expect([...facts.deletedSnapshotIds]).toEqual(['60']);
-      expect(facts.leakedSnapshots).toBeNull();
-    },
-  );
+describe.each(ledgerBackends())("the ledger's facts for monitoring on $name", (backend) => {
+  it('gives succeeded snapshot sagas newest first, "" as the name of sagas from before names', async () => {
+    const t = await backend.open();
+    const old = await record(t, {
+      kind: 'snapshot',
+      inputs: { droplet_provider_id: 7 },
+      status: 'succeeded',
+      at: 1_000,
+    });
+    const named = await record(t, {
+      kind: 'snapshot',
+      inputs: { droplet_provider_id: 7, droplet_name: 'db-1' },
+      status: 'succeeded',
+      at: 2_000,
+      outputs: { snapshot_id: '70', snapshot_size_gigabytes: 3, pruned_snapshot_ids: ['60'] },
+    });
+    await record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'rolled_back', at: 3_000 });
+    const facts = await t.ledger.monitoringFacts();
+    expect(facts.succeeded.map((s) => [s.sagaId, s.dropletName, s.snapshotId, s.sizeGigabytes, s.finishedAt])).toEqual([
+      [named, 'db-1', '70', 3, 2_000],
+      [old, '', null, null, 1_000],
+    ]);
+    expect([...facts.deletedSnapshotIds]).toEqual(['60']);
+    expect(facts.leakedSnapshots).toBeNull();
+  });
 
   it("counts the newest reconcile's leaks that no deletion removed since, a plain reconcile's too", async () => {
-    const t = testLedger();
+    const t = await backend.open();
     await t.ledger.recordReconcileReport(1_000, 'all', ['x']);
     await t.ledger.recordReconcileReport(2_000, 'tag:web', ['a', 'b', 'c']);
     expect((await t.ledger.monitoringFacts()).leakedSnapshots).toBe(3);
     // Its --delete saga removed one before it failed: two are left.
     const outputs = { deleted_snapshot_ids: ['a'] };
-    record(t, {
+    await record(t, {
       kind: 'reconcile',
       inputs: { snapshot_ids: ['a', 'b', 'c'] },
       status: 'rolled_back',
@@ -70,11 +67,24 @@ describe("the ledger's facts for monitoring", () => {
     expect((await t.ledger.monitoringFacts()).leakedSnapshots).toBe(0);
   });
 
-  it('skips a damaged context instead of failing the whole read', async () => {
-    const t = testLedger();
-    const id = record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 7 }, status: 'succeeded', at: 1_000 });
-    t.db.prepare(`UPDATE saga_runs SET context = '{not json' WHERE id = ?`).run(id);
-    record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 8 }, status: 'succeeded', at: 2_000 });
+  it('skips a saga whose droplet id is not a number instead of failing the whole read', async () => {
+    const t = await backend.open();
+    await record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 'seven' }, status: 'succeeded', at: 1_000 });
+    await record(t, { kind: 'snapshot', inputs: { droplet_provider_id: 8 }, status: 'succeeded', at: 2_000 });
     expect((await t.ledger.monitoringFacts()).succeeded.map((s) => s.dropletId)).toEqual([8]);
+  });
+});
+
+// Only SQLite can hold a context that is not JSON at all: PostgreSQL's jsonb column refuses one.
+describe("the SQLite ledger's facts for monitoring", () => {
+  it('skips a damaged context instead of failing the whole read', async () => {
+    const t = openTestLedger(tempHome().home);
+    onTestFinished(() => t.close());
+    const first = t.core.createSaga(newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'] }), 1);
+    t.db.prepare(`UPDATE saga_runs SET status = 'succeeded', context = '{not json' WHERE id = ?`).run(first.id);
+    const inputs = { droplet_provider_id: 8 };
+    const second = t.core.createSaga(newSaga({ kind: 'snapshot', stepNames: ['create_droplet_snapshot'], inputs }), 2);
+    t.db.prepare(`UPDATE saga_runs SET status = 'succeeded' WHERE id = ?`).run(second.id);
+    expect(t.core.monitoringFacts().succeeded.map((s) => s.dropletId)).toEqual([8]);
   });
 });

@@ -8,7 +8,9 @@ import { SqliteSagaLedger } from '../../src/db/sqlite-ledger.js';
 import { newSaga, openTestLedger, withLedger } from '../helpers/ledger.js';
 import { tempHome } from '../helpers/temp-home.js';
 
-const journal = JSON.parse(readFileSync(new URL('../../drizzle/meta/_journal.json', import.meta.url), 'utf8')) as {
+const journal = JSON.parse(
+  readFileSync(new URL('../../drizzle/sqlite/meta/_journal.json', import.meta.url), 'utf8'),
+) as {
   entries: { tag: string }[];
 };
 const KNOWN_MIGRATIONS = journal.entries.length;

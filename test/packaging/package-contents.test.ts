@@ -24,8 +24,10 @@ describe('the npm package', () => {
       expect.arrayContaining([
         'bin/arcadia.js',
         'dist/bundle/arcadia.mjs',
-        'drizzle/0000_init.sql',
-        'drizzle/meta/_journal.json',
+        'drizzle/sqlite/0000_init.sql',
+        'drizzle/sqlite/meta/_journal.json',
+        'drizzle/postgres/0000_init.sql',
+        'drizzle/postgres/meta/_journal.json',
         'README.md',
         'LICENSE',
         'package.json',

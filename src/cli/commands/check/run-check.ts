@@ -67,7 +67,7 @@ export class NothingToCheckError extends UsageError {
 }
 
 async function readFacts(ctx: CliContext): Promise<MonitoringFacts> {
-  const app = openLedgerApp(ctx, { readOnly: true });
+  const app = await openLedgerApp(ctx, { readOnly: true });
   try {
     return await app.ledger.monitoringFacts();
   } finally {

@@ -28,7 +28,7 @@ export function parseStatuses(value: string | undefined): SagaStatus[] {
 
 export async function runSagaList(opts: SagaListOptions, ctx: CliContext): Promise<ExitCode> {
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = openLedgerApp(ctx, { readOnly: true });
+  const app = await openLedgerApp(ctx, { readOnly: true });
   try {
     const sagas = await app.ledger.listSagas({
       status: opts.statuses,

@@ -13,7 +13,7 @@ export interface SagaShowOptions {
 
 export async function runSagaShow(opts: SagaShowOptions, ctx: CliContext): Promise<ExitCode> {
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
-  const app = openLedgerApp(ctx, { readOnly: true });
+  const app = await openLedgerApp(ctx, { readOnly: true });
   try {
     const id = await app.ledger.resolveSagaId(opts.ref);
     const saga = await app.ledger.getSaga(id);

@@ -20,7 +20,7 @@ function warn(ctx: CliContext, text: string): void {
 /** The ledger's view for the metrics, opened read-only afresh: the run's own app may never have opened. */
 async function readLedgerFacts(ctx: CliContext): Promise<MonitoringFacts | null> {
   try {
-    const app = openLedgerApp(ctx, { readOnly: true });
+    const app = await openLedgerApp(ctx, { readOnly: true });
     try {
       return await app.ledger.monitoringFacts();
     } finally {

@@ -1,0 +1,126 @@
+import { sql } from 'drizzle-orm';
+import { onTestFinished } from 'vitest';
+import { PgSagaLedger } from '../../src/db/pg-ledger.js';
+import type { ArcadiaLedger } from '../../src/db/ledger.js';
+import type { Json } from '../../src/engine/types.js';
+import { openTestLedger } from './ledger.js';
+import { fileDatabase, type TestDatabase } from './postgres.js';
+import { tempHome } from './temp-home.js';
+
+/** Either backend's ledger, by the interface the app holds it by. */
+export type AnyLedger = ArcadiaLedger;
+
+/**
+ * A ledger of one backend, fresh for one test, with what tests need to reach states the engine only reaches
+ * through crashes or damage (written behind the ledger's back, in each dialect's SQL).
+ */
+export interface BackendLedger {
+  ledger: AnyLedger;
+  /** Another connection to the same storage: a second process or host. Closed when the test ends. */
+  reopen(): Promise<AnyLedger>;
+  setSaga(id: string, fields: { status?: string; updatedAt?: number }): Promise<void>;
+  setStepStatus(id: string, idx: number, status: string): Promise<void>;
+  /** Merges `patch` into the saga's context (shallow, as the runner's outputs are). */
+  mergeContext(id: string, patch: Record<string, Json>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LedgerBackend {
+  name: 'sqlite' | 'postgres';
+  open(): Promise<BackendLedger>;
+}
+
+function sqliteBackend(): LedgerBackend {
+  return {
+    name: 'sqlite',
+    open: () => {
+      const { home } = tempHome();
+      const t = openTestLedger(home);
+      const others: { close(): void }[] = [];
+      const close = () => {
+        t.close();
+        for (const other of others) other.close();
+        return Promise.resolve();
+      };
+      onTestFinished(close);
+      return Promise.resolve({
+        ledger: t.ledger,
+        reopen: () => {
+          const other = openTestLedger(home);
+          others.push(other);
+          return Promise.resolve(other.ledger);
+        },
+        setSaga: (id, fields) => {
+          if (fields.status !== undefined)
+            t.db.prepare('UPDATE saga_runs SET status = ? WHERE id = ?').run(fields.status, id);
+          if (fields.updatedAt !== undefined)
+            t.db.prepare('UPDATE saga_runs SET updated_at = ? WHERE id = ?').run(fields.updatedAt, id);
+          return Promise.resolve();
+        },
+        setStepStatus: (id, idx, status) => {
+          t.db.prepare('UPDATE saga_step_results SET status = ? WHERE saga_id = ? AND idx = ?').run(status, id, idx);
+          return Promise.resolve();
+        },
+        mergeContext: (id, patch) => {
+          t.db
+            .prepare('UPDATE saga_runs SET context = json_patch(context, ?) WHERE id = ?')
+            .run(JSON.stringify(patch), id);
+          return Promise.resolve();
+        },
+        close,
+      });
+    },
+  };
+}
+
+const TABLES = 'saga_events, saga_step_results, saga_runs, reconcile_reports';
+
+function postgresBackend(database: () => Promise<TestDatabase>): LedgerBackend {
+  return {
+    name: 'postgres',
+    open: async () => {
+      const target = (await database()).target();
+      const ledger = await PgSagaLedger.open(target, { poolSize: 4 });
+      // One database per file; each test starts from empty tables (the file's tests run one at a time).
+      await ledger.db.execute(sql.raw(`TRUNCATE ${TABLES} RESTART IDENTITY`));
+      const others: PgSagaLedger[] = [];
+      const close = async () => {
+        for (const l of [ledger, ...others.splice(0)]) if (!l.pool.ended) await l.close();
+      };
+      onTestFinished(close);
+      return {
+        ledger,
+        reopen: async () => {
+          const other = await PgSagaLedger.open(target, { poolSize: 4 });
+          others.push(other);
+          return other;
+        },
+        setSaga: async (id, fields) => {
+          if (fields.status !== undefined)
+            await ledger.db.execute(sql`UPDATE saga_runs SET status = ${fields.status} WHERE id = ${id}`);
+          if (fields.updatedAt !== undefined)
+            await ledger.db.execute(sql`UPDATE saga_runs SET updated_at = ${fields.updatedAt} WHERE id = ${id}`);
+        },
+        setStepStatus: async (id, idx, status) => {
+          await ledger.db.execute(
+            sql`UPDATE saga_step_results SET status = ${status} WHERE saga_id = ${id} AND idx = ${idx}`,
+          );
+        },
+        mergeContext: async (id, patch) => {
+          await ledger.db.execute(
+            sql`UPDATE saga_runs SET context = context || ${JSON.stringify(patch)}::jsonb WHERE id = ${id}`,
+          );
+        },
+        close,
+      };
+    },
+  };
+}
+
+/**
+ * Both backends, for `describe.each(ledgerBackends())('%s', ...)`. Call it at the top of a test file: the
+ * PostgreSQL backend makes the file's database on first use and drops it after the file's last test.
+ */
+export function ledgerBackends(): LedgerBackend[] {
+  return [sqliteBackend(), postgresBackend(fileDatabase())];
+}
