@@ -114,6 +114,8 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
     windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs,
     reserveFraction: options.rateReserve ?? DEFAULT_RATE_RESERVE_PERCENT / 100,
     maxWaitMs: maxRateLimitWaitMs,
+    // a probe a minute at most in a real hour, scaled with it in tests
+    maxProbeGapMs: pace.quotaWindowMs / 60,
     now,
     sleep,
     onThrottle: options.onThrottle,

@@ -20,6 +20,8 @@ export interface PacerOptions {
   windowMs: number;
   /** The share of the hourly quota (0 to 0.99) never spent: left to the other tools using the token. */
   reserveFraction: number;
+  /** While the quota is below the reserve, the longest gap between two probes. Default a minute. */
+  maxProbeGapMs?: number;
   /** The longest single pacing wait; a longer one is taken in steps, re-deciding after each. */
   maxWaitMs: number;
   now: () => number;
@@ -60,6 +62,18 @@ function untilAborted(promise: Promise<void>, signal: AbortSignal | undefined): 
   });
 }
 
+/** One token's hourly budget as the pacer keeps it. */
+interface Budget {
+  known: RateLimit | undefined;
+  inFlight: number;
+  /** Below the reserve: the gap before the next probe, doubling from 1 s. */
+  probeGapMs: number;
+  probeNotBefore: number;
+}
+
+/** A probe a minute at most while another tool holds the quota below the reserve: 60 of 5,000 an hour. */
+const DEFAULT_MAX_PROBE_GAP_MS = 60_000;
+
 /** The budget of a pacer used for one token only. */
 const DEFAULT_TOKEN_KEY = 'token';
 
@@ -73,7 +87,7 @@ export class RequestPacer {
   private admitted: { at: number; token: string }[] = [];
   private queue: Promise<void> = Promise.resolve();
   /** Per token (DigitalOcean counts per token): what its replies said and its requests in flight. */
-  private readonly budgets = new Map<string, { known: RateLimit | undefined; inFlight: number }>();
+  private readonly budgets = new Map<string, Budget>();
   private blockedUntil = 0;
   /** Resolved (and replaced) whenever a reply comes in: what a request waiting for one listens to. */
   private replied = settable();
@@ -102,9 +116,10 @@ export class RequestPacer {
     };
   }
 
-  private budget(token: string): { known: RateLimit | undefined; inFlight: number } {
+  private budget(token: string): Budget {
     let budget = this.budgets.get(token);
-    if (!budget) this.budgets.set(token, (budget = { known: undefined, inFlight: 0 }));
+    if (!budget)
+      this.budgets.set(token, (budget = { known: undefined, inFlight: 0, probeGapMs: 0, probeNotBefore: 0 }));
     return budget;
   }
 
@@ -124,8 +139,10 @@ export class RequestPacer {
   quota(token?: string): QuotaState | undefined {
     const states = [...this.budgets]
       .filter(([key]) => token === undefined || key === token)
-      .flatMap(([, { known, inFlight }]) =>
-        known ? [{ ...known, reserve: reserveCount(known.limit, this.options.reserveFraction), inFlight }] : [],
+      .flatMap(([, { known, inFlight, probeNotBefore }]) =>
+        known
+          ? [{ ...known, reserve: reserveCount(known.limit, this.options.reserveFraction), inFlight, probeNotBefore }]
+          : [],
       );
     const headroom = (q: QuotaState): number => q.remaining - q.inFlight - q.reserve;
     return states.reduce<QuotaState | undefined>((a, b) => (a && headroom(a) <= headroom(b) ? a : b), undefined);
@@ -148,7 +165,19 @@ export class RequestPacer {
     const latest = { ...rateLimit, resetAt };
     if (!known || resetAt > known.resetAt) budget.known = latest;
     else if (resetAt === known.resetAt && latest.remaining < known.remaining) budget.known = latest;
+    this.spaceProbes(budget, latest);
     return 'hourly';
+  }
+
+  /** Below the reserve, each reply that finds it so doubles the gap before the next probe; above it, none. */
+  private spaceProbes(budget: Budget, latest: RateLimit): void {
+    if (latest.remaining >= reserveCount(latest.limit, this.options.reserveFraction)) {
+      budget.probeGapMs = 0;
+      budget.probeNotBefore = 0;
+      return;
+    }
+    budget.probeGapMs = Math.min(this.options.maxProbeGapMs ?? DEFAULT_MAX_PROBE_GAP_MS, 2 * budget.probeGapMs || 1000);
+    budget.probeNotBefore = this.options.now() + budget.probeGapMs;
   }
 
   /** After a 429: hold every request, not just the refused one, until the time the headers named. */

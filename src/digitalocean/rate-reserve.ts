@@ -31,6 +31,11 @@ export interface QuotaState {
   reserve: number;
   /** Requests sent whose replies have not come: the server may have counted them already. */
   inFlight: number;
+  /**
+   * While another tool keeps the count below the reserve, the earliest instant of the next probe (epoch ms): each
+   * probe that finds it still below waits twice as long, so arcadia does not claim every slot that frees.
+   */
+  probeNotBefore?: number;
 }
 
 /** What the pacer may do with one more request, decided from the quota alone. */
@@ -53,6 +58,9 @@ export function reserveDecision(quota: QuotaState | undefined, now: number, inFl
   const headroom = quota.remaining - quota.inFlight - quota.reserve;
   if (now < quota.resetAt) return headroom > 0 ? { kind: 'send' } : { kind: 'wait-reset', untilMs: quota.resetAt };
   // past the reset at least one request expired: one more than the headroom may go
-  if (headroom >= 0 || quota.inFlight === 0) return { kind: 'send' };
-  return { kind: 'wait-reply' };
+  if (headroom >= 0) return { kind: 'send' };
+  if (quota.inFlight > 0) return { kind: 'wait-reply' };
+  // below the reserve (another tool spent it): a probe, spaced out
+  const notBefore = quota.probeNotBefore ?? 0;
+  return now < notBefore ? { kind: 'wait-reset', untilMs: notBefore } : { kind: 'send' };
 }

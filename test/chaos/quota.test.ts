@@ -39,6 +39,14 @@ describe('quotaReserveViolations', () => {
     expect(quotaReserveViolations(seen, CHECK).violations).toHaveLength(1);
   });
 
+  it('below the reserve already (the consumer took it), a probe may take the slot that freed, no more', () => {
+    const taken = [own(0, 21), ...[100, 200, 300, 400, 500, 600].map(background), own(1000, 15)];
+    const probe = report([...taken, own(2000, 15)]);
+    expect(quotaReserveViolations(probe, CHECK).violations).toEqual([]);
+    const greedy = report([...taken, own(2000, 15), own(2001, 14)]);
+    expect(quotaReserveViolations(greedy, { ...CHECK, graceMs: 0 }).violations).toHaveLength(1);
+  });
+
   it('allows one blind first request per process, and keeps tokens apart', () => {
     const uses = report([own(0, 19), own(5, 50, 'tokens[1]')]);
     expect(quotaReserveViolations(uses, CHECK).violations).toHaveLength(1);

@@ -106,6 +106,22 @@ describe('RequestPacer', () => {
     expect(clock.now()).toBe(resetAt);
   });
 
+  it('below the reserve (another tool spent it), spaces its probes out, doubling up to the cap', async () => {
+    const { clock, pacer: p } = pacer({ requestsPerMinute: 1000, reserveFraction: 0.2, maxProbeGapMs: 4000 });
+    const sent: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const release = await p.acquire();
+      sent.push(clock.now() - START);
+      // each reply: still 1 of 10 left, the next oldest expiring 100 ms later
+      p.observe({ limit: 10, remaining: 1, resetAt: clock.now() + 100 }, 'reply');
+      release();
+    }
+    expect(sent).toEqual([0, 1000, 3000, 7000, 11_000]);
+    p.observe({ limit: 10, remaining: 5, resetAt: clock.now() + 200 }, 'reply'); // the other tool let go
+    (await p.acquire())();
+    expect(clock.now() - START).toBe(11_000);
+  });
+
   it('keeps the lowest count of one reset (replies come out of order) and believes no reset past an hour', () => {
     const { pacer: p } = pacer();
     p.observe({ limit: 5000, remaining: 100, resetAt: START + 10_000 }, 'reply');

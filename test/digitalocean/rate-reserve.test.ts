@@ -61,6 +61,12 @@ describe('reserveDecision', () => {
     ['at it, past the reset: one has expired, so one may go', quota(1000, 0, NOW - 1), 0, 'send'],
     ['at it, past the reset, one in flight: wait for its reply', quota(1000, 1, NOW), 0, 'wait-reply'],
     ['below it, past the reset, nothing in flight: a probe', quota(500, 0, NOW), 0, 'send'],
+    [
+      'below it, past the reset, the last probe too recent: wait',
+      { ...quota(500, 0, NOW), probeNotBefore: NOW + 5000 },
+      0,
+      'wait-reset',
+    ],
   ] as const)('%s', (_, state, inFlight, kind) => {
     const decision = reserveDecision(state, NOW, inFlight);
     expect(decision.kind).toBe(kind);

@@ -22,8 +22,9 @@ export interface ReserveFinding {
 
 /**
  * The quota reserve on the wire (ARCHITECTURE.md, "The budget"): after each request of arcadia's, the hourly quota
- * left must hold the reserve, less what the background consumer took that arcadia could not yet know of (since the
- * last of its own replies older than `graceMs`) and the blind first requests of its processes. Pure.
+ * left must hold the reserve (or, when the background consumer had already taken it, what arcadia last heard was
+ * left), less what the consumer took that arcadia could not yet know of (since the last of its own replies older
+ * than `graceMs`) and the blind first requests of its processes. Pure.
  */
 export function quotaReserveViolations(report: QuotaReport, check: ReserveCheck): ReserveFinding {
   if (report.limit === null) return { violations: [], lowestRemaining: undefined, reserve: undefined };
@@ -35,12 +36,18 @@ export function quotaReserveViolations(report: QuotaReport, check: ReserveCheck)
   for (const [token, uses] of byToken) {
     const own = uses.filter((u) => !u.background);
     const background = uses.filter((u) => u.background).map((u) => u.atMs);
-    for (const use of own) {
+    for (const [index, use] of own.entries()) {
       lowestRemaining = Math.min(lowestRemaining ?? use.remaining, use.remaining);
-      const known = own.filter((u) => u.atMs <= use.atMs - check.graceMs).at(-1);
+      const known = own
+        .slice(0, index)
+        .filter((u) => u.atMs <= use.atMs - check.graceMs)
+        .at(-1);
       const since = Math.max(known?.atMs ?? Number.NEGATIVE_INFINITY, use.atMs - report.hourWindowMs);
       const unseen = background.filter((at) => at > since && at <= use.atMs).length;
-      if (use.remaining < reserve - unseen - check.blindRequests) {
+      // Below the reserve already (the consumer took it), a probe may go: it takes the slot that freed, so it
+      // leaves no less than arcadia last heard of.
+      const floor = Math.min(reserve, known?.remaining ?? reserve) - unseen - check.blindRequests;
+      if (use.remaining < floor) {
         violations.push({
           rule: 'quota-reserve',
           message:
