@@ -49,7 +49,7 @@ describe('runPool', () => {
 });
 
 describe('runPool with a start gate', () => {
-  it('holds starts while the gate says no, until work under way ends; with nothing under way one always starts', async () => {
+  it('holds starts while the gate says no until work under way ends; with none under way one starts', async () => {
     let inFlight = 0;
     let most = 0;
     const asked: [number, number][] = [];

@@ -89,7 +89,7 @@ describe('client retries', () => {
     }
   });
 
-  it('a burst 429 without retry-after (the spec declares none) backs off instead of waiting for the reset', async () => {
+  it('a burst 429 without retry-after (the spec declares none) backs off, not waiting for the reset', async () => {
     const clock = virtualClock();
     const sim = await simulator({ clock: clock.now });
     const notices: RetryNotice[] = [];

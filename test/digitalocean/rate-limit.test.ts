@@ -88,7 +88,7 @@ describe('RequestPacer', () => {
     second();
   });
 
-  it('past the reset, at the reserve with nothing in flight, one probe goes; the next waits for its reply', async () => {
+  it('past the reset, at the reserve, nothing in flight: one probe goes, the next waits for its reply', async () => {
     const { clock, pacer: p } = pacer({ requestsPerMinute: 1000, reserveFraction: 0.5 });
     p.observe({ limit: 10, remaining: 5, resetAt: START + 1000 }, 'reply');
     const probe = await p.acquire();

@@ -44,7 +44,10 @@ describe('a batch under the hourly quota', () => {
     const notices = run.stderr.split('\n').filter((line) => line.includes('hourly API quota: '));
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatch(
-      /hourly API quota: \d+ of 100 left above the 20% reserve; this batch needs about [\d,]+ requests and will take about \d+ (s|min) longer/,
+      new RegExp(
+        'hourly API quota: \\d+ of 100 left above the 20% reserve; ' +
+          'this batch needs about [\\d,]+ requests and will take about \\d+ (s|min) longer',
+      ),
     );
     expect(run.stderr).not.toContain('arcadia-simulator-token');
 
@@ -64,7 +67,7 @@ describe('a batch under the hourly quota', () => {
     expect(invariantViolations(box.home, box.sim)).toEqual([]);
   }, 120_000);
 
-  it('shares the token with another tool: --json carries the notice, the reserve holds against its own requests', async () => {
+  it('beside another tool on the token: --json carries the notice, the reserve holds', async () => {
     box = await sandbox(scaledQuota({ backgroundConsumer: { requestsPerHour: 30 } }), {
       ...SCALED_ENV,
       ARCADIA_RATE_RESERVE: '25%',

@@ -340,7 +340,7 @@ describe('the hourly quota: a sliding window per token', () => {
     expect(sim.state().quota.backgroundRequests).toBe(3);
   });
 
-  it('scales: a burst window and an hour of seconds bind in seconds, with the burst 429 alone saying retry-after', async () => {
+  it('scales: a minute and an hour of seconds bind in seconds; only the burst 429 says retry-after', async () => {
     const clock = virtualClock();
     const sim = await simulator({
       clock: clock.now,

@@ -317,7 +317,10 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
     firstKill = { kind: 'failpoint', point: random.pick(extraPoints), nth: random.int(1, 2) };
   }
 
-  addHourlyQuota(random, sim, env, labels);
+  // Not with a pause: a request whose fence check passed just before the SIGSTOP is sent after the SIGCONT (the
+  // check and the send are not atomic), and a quota that holds requests in the pacer makes that window likely; the
+  // pause scenario keeps testing the fence on its own.
+  if (intruder.kind !== 'pause-takeover') addHourlyQuota(random, sim, env, labels);
 
   return { seed, scenario, args, sim, env, kill: firstKill, intruder, resumeKill, labels };
 }
@@ -343,7 +346,8 @@ function addHourlyQuota(
   env.ARCADIA_RATE_RESERVE = reserve;
   env.ARCADIA_RATE_QUOTA_WINDOW_MS = String(hourlyWindowMs);
   labels.push(
-    `hourly quota ${perHour}/${hourlyWindowMs}ms, reserve ${reserve}${background > 0 ? `, background ${background}` : ''}`,
+    `hourly quota ${perHour}/${hourlyWindowMs}ms, reserve ${reserve}` +
+      (background > 0 ? `, background ${background}` : ''),
   );
 }
 

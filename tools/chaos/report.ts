@@ -74,6 +74,7 @@ export function summaryText(
   options: Pick<ChaosOptions, 'concurrency' | 'scenarios' | 'strict'>,
 ): string {
   const f = summary.faults;
+  const lowest = summary.lowestAboveReserve === undefined ? '-' : `reserve ${signed(summary.lowestAboveReserve)}`;
   const lines = [
     `arcadia chaos: ${summary.runs} runs, ` +
       `seeds ${summary.firstSeed}..${summary.lastSeed}, ${options.concurrency} at a time, ${seconds(summary.ms)}`,
@@ -90,7 +91,7 @@ export function summaryText(
     `  pauses      ${summary.pauses} first commands SIGSTOPped, taken over and SIGCONTed (none may send a ` +
       `request after)`,
     `  quota       ${summary.quotaRuns} runs under a scaled hourly quota with a reserve; lowest left after ` +
-      `arcadia's requests: ${summary.lowestAboveReserve === undefined ? '-' : `reserve ${signed(summary.lowestAboveReserve)}`}`,
+      `arcadia's requests: ${lowest}`,
   ];
   if (!options.strict) {
     lines.push(
