@@ -58,9 +58,11 @@ export class LedgerBusyError extends ArcadiaError {
   constructor(
     readonly path: string,
     readonly waitedMs: number,
+    /** The setting that bounds the wait: SQLite's busy timeout, PostgreSQL's statement timeout. */
+    variable = 'ARCADIA_BUSY_TIMEOUT_MS',
   ) {
     super(
-      `the ledger at ${path} stayed locked by another process for ${waitedMs} ms (ARCADIA_BUSY_TIMEOUT_MS); ` +
+      `the ledger at ${path} stayed locked by another process for ${waitedMs} ms (${variable}); ` +
         `nothing was written, try again`,
     );
   }

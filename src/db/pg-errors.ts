@@ -75,7 +75,7 @@ function translateOne(error: unknown, target: PostgresTarget): unknown {
     if (unavailableState(state)) return new LedgerUnavailableError(target.location, message, RETRY_ADVICE);
     // A lock wait, deadlock or serialization failure: nothing was written.
     if (state === '55P03' || state === '40P01' || state === '40001' || state === '57014') {
-      return new LedgerBusyError(target.location, target.queryTimeoutMs);
+      return new LedgerBusyError(target.location, target.queryTimeoutMs, 'ARCADIA_DATABASE_QUERY_TIMEOUT_MS');
     }
     if (state === '42P01' || state === '42703') return new LedgerSchemaError(target.location, message);
     return error;

@@ -34,7 +34,7 @@ type PgQueries = PgLedgerDatabase | PgLedgerTransaction;
 /** pg_advisory_lock key of `exclusive`: check-then-create sections of all hosts serialize on it. */
 const EXCLUSIVE_LOCK = 0x61726361_0002n;
 
-/** Saga ids compare bytewise, as SQLite's do: the database's collation may ignore the dashes. */
+/** Saga ids compare byte by byte, as SQLite's do, whatever the database's collation (an id need not be a UUID). */
 const byteOrder = (column: typeof sagaRuns.id) => sql`${column} COLLATE "C"`;
 
 /**

@@ -12,79 +12,15 @@ import {
   type SagaEvent,
   type SagaOwner,
   type SagaRecord,
-  type SagaStatus,
-  type StepRecord,
-  type StepStatus,
 } from '../engine/types.js';
 import { LedgerRowError } from './errors.js';
 import { translateSqliteError } from './open.js';
-import { decodeContext, decodeSagaStatus, decodeStepNames, decodeStepStatus } from './row-decoding.js';
+import { decodeContext } from './row-decoding.js';
+import { SAGA_ID_PREFIX, stepProblem, toStep, toSummary } from './saga-rows.js';
 import { snapshotDurations } from './snapshot-history.js';
 import { monitoringFacts, type MonitoringFacts } from './monitoring-facts.js';
 import * as schema from './schema.js';
 import { sagaEvents, sagaRuns, sagaStepResults } from './schema.js';
-
-type SagaRow = typeof sagaRuns.$inferSelect;
-type StepRow = typeof sagaStepResults.$inferSelect;
-
-function ownerOf(row: SagaRow): SagaOwner | null {
-  if (row.ownerPid === null || row.ownerHost === null) return null;
-  return {
-    pid: row.ownerPid,
-    host: row.ownerHost,
-    processStartedAt: row.ownerStartedAt,
-    acquiredAt: row.ownerAcquiredAt ?? row.updatedAt,
-  };
-}
-
-function toStep(row: StepRow): StepRecord {
-  return {
-    idx: row.idx,
-    name: row.name,
-    // Checked by stepProblem before a record is handed out.
-    status: row.status as StepStatus,
-    attempts: row.attempts,
-    startedAt: row.startedAt,
-    finishedAt: row.finishedAt,
-    compensatedAt: row.compensatedAt,
-    error: row.error,
-  };
-}
-
-function stepProblem(rows: StepRow[]): string | null {
-  for (const row of rows) {
-    const status = decodeStepStatus(row.status, row.idx);
-    if (!status.ok) return status.problem;
-  }
-  return null;
-}
-
-/**
- * The row's summary and what makes it unreadable, if anything. An unreadable row's summary keeps the raw status
- * and an empty step list: it is only ever shown flagged as unreadable, never driven.
- */
-function toSummary(row: SagaRow): { summary: Omit<SagaRecord, 'steps' | 'context'>; problem: string | null } {
-  const stepNames = decodeStepNames(row.stepNames);
-  const status = decodeSagaStatus(row.status);
-  const problem = !status.ok ? status.problem : !stepNames.ok ? stepNames.problem : null;
-  const summary = {
-    id: row.id,
-    kind: row.kind,
-    status: status.ok ? status.value : (row.status as SagaStatus),
-    stepNames: stepNames.ok ? stepNames.value : [],
-    triggeredBy: row.triggeredBy,
-    deploymentId: row.deploymentId,
-    batchId: row.batchId,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-    leaseEpoch: row.leaseEpoch,
-    owner: ownerOf(row),
-    recoveryAttempts: row.recoveryAttempts,
-    cancelRequestedAt: row.cancelRequestedAt,
-    error: row.error,
-  };
-  return { summary, problem };
-}
 
 const p = (name: string) => sql.placeholder(name);
 
@@ -316,7 +252,7 @@ export class SqliteLedgerCore {
 
   resolveSagaId(ref: string): string {
     const prefix = ref.trim().toLowerCase();
-    if (!/^[0-9a-f-]{1,36}$/.test(prefix)) throw new SagaNotFoundError(ref);
+    if (!SAGA_ID_PREFIX.test(prefix)) throw new SagaNotFoundError(ref);
     // GLOB is case-sensitive, so SQLite can answer a prefix from the primary-key index.
     const rows = this.read(() =>
       this.db
@@ -339,7 +275,7 @@ export class SqliteLedgerCore {
 
   /** Sagas whose id starts with `prefix` (snapshot names carry 8 hex of their saga's id). */
   findSagasByIdPrefix(prefix: string): SagaRecord[] {
-    if (!/^[0-9a-f-]{1,36}$/.test(prefix)) return [];
+    if (!SAGA_ID_PREFIX.test(prefix)) return [];
     const rows = this.read(() =>
       this.db
         .select({ id: sagaRuns.id })

@@ -170,6 +170,7 @@ class Simulator {
             singlePageStyle: this.singlePageStyle++,
             maxPerPage: this.config.maxPerPage,
             endsErrored: () => this.faults.actionErrors(),
+            shuffledActionListing: () => this.faults.shuffledActionListing(),
           });
     }
     const entry = {

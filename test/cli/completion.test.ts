@@ -16,6 +16,9 @@ const COMMANDS = [
   ['saga', 'show'],
   ['saga', 'resume'],
   ['saga', 'cancel'],
+  ['ledger'],
+  ['ledger', 'info'],
+  ['ledger', 'copy'],
   ['simulator'],
   ['demo'],
   ['completion'],
@@ -30,6 +33,7 @@ const OPTIONS = [
   '--all',
   '--status',
   '--port',
+  '--to',
   '--json',
 ];
 

@@ -1,5 +1,7 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { parseJsonOutput, runArcadia, type ArcadiaResult } from '../helpers/arcadia.js';
+import { withLedger } from '../helpers/ledger.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { tempHome } from '../helpers/temp-home.js';
 
@@ -142,6 +144,17 @@ describe('arcadia ledger copy', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = await show(ids[2]!, { home, env });
     expect(after.status).toBe('succeeded');
+    // And no row of any table holds the password.
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      for (const table of ['saga_runs', 'saga_step_results', 'saga_events', 'reconcile_reports']) {
+        const rows = await client.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM ${table} t`);
+        for (const { row } of rows.rows) expect(row).not.toContain(database.password);
+      }
+    } finally {
+      await client.end();
+    }
   });
 
   it('refuses a target that already holds sagas (exit 2), copying nothing', async () => {
@@ -157,7 +170,7 @@ describe('arcadia ledger copy', () => {
     expect(info.sagas.total).toBe(3);
   });
 
-  it('says there is nothing to copy in a home without a ledger, and refuses a --to that is not PostgreSQL', async () => {
+  it('says there is nothing to copy in a home without a ledger; refuses a --to not PostgreSQL', async () => {
     const { home } = tempHome();
     const database = await createTestDatabase();
     const empty = await runArcadia(['ledger', 'copy', '--to', database.url], { home });
@@ -167,5 +180,23 @@ describe('arcadia ledger copy', () => {
     expect(mysql.code).toBe(2);
     expect(mysql.stderr).toMatch(/--to must start with postgres:\/\//);
     expect(mysql.stderr).not.toContain('s3cret-pw');
+  });
+});
+
+describe('arcadia ledger copy of a damaged ledger', () => {
+  it('names the saga whose context is not JSON and copies nothing (exit 4)', async () => {
+    const { home, ids } = await homeWithSagas();
+    withLedger(home, ({ db }) => {
+      db.prepare(`UPDATE saga_runs SET context = '{torn' WHERE id = ?`).run(ids[1]);
+    });
+    const database = await createTestDatabase();
+    const copy = await runArcadia(['ledger', 'copy', '--to', database.url, '--json'], { home });
+    expect(copy.code).toBe(4);
+    const error = parseJsonOutput<{ error: { code: string; message: string } }>(copy).error;
+    expect(error).toMatchObject({ code: 'ledger_row_unreadable' });
+    expect(error.message).toContain(ids[1]);
+    const env = { ARCADIA_DATABASE_URL: database.url };
+    const info = parseJsonOutput<InfoJson>(await runArcadia(['ledger', 'info', '--json'], { home, env }));
+    expect(info.sagas.total).toBe(0);
   });
 });

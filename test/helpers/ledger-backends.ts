@@ -73,7 +73,7 @@ function sqliteBackend(): LedgerBackend {
   };
 }
 
-const TABLES = 'saga_events, saga_step_results, saga_runs, reconcile_reports';
+const TABLES = 'saga_events, saga_step_results, saga_runs, reconcile_reports, batch_holds';
 
 function postgresBackend(database: () => Promise<TestDatabase>): LedgerBackend {
   return {

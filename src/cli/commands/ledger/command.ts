@@ -12,7 +12,8 @@ export function registerLedger(program: Command, ctx: CliContext, setExit: (code
     .option('--json', 'print it as JSON', false)
     .addHelpText(
       'after',
-      '\nExamples:\n  arcadia ledger info\n  ARCADIA_DATABASE_URL=postgres://arcadia@db/arcadia arcadia ledger info --json',
+      '\nExamples:\n  arcadia ledger info\n' +
+        '  ARCADIA_DATABASE_URL=postgres://arcadia@db/arcadia arcadia ledger info --json',
     )
     .action(async (o: { json: boolean }) => {
       setExit(await runLedgerInfo({ json: o.json }, ctx));
