@@ -18,7 +18,7 @@ function scaledQuota(extra: Partial<typeof FAST_SIMULATOR> = {}): typeof FAST_SI
   return {
     ...FAST_SIMULATOR,
     droplets: [],
-    fleet: { count: 40, tag: 'web', firstId: 30_000 },
+    fleet: { count: 120, tag: 'web', firstId: 30_000 },
     actionDurationMs: { snapshot: 200 },
     snapshotListingLagMs: 50,
     rateLimitPerHour: PER_HOUR,
@@ -57,7 +57,7 @@ describe('a batch under the hourly quota', () => {
     const reserve = quotaReserveViolations(state.quota, { reserveFraction: 0.2, blindRequests: 0, graceMs: 0 });
     expect(reserve.violations).toEqual([]);
     expect(reserve.reserve).toBe(20);
-    // more requests than one hour's quota above the reserve (40 sagas of at least 3 each): the quota bound this
+    // more requests than one hour's quota above the reserve (120 sagas of at least one POST each): the quota bound this
     // batch, the window freed and the batch went on
     console.log(
       `hourly quota e2e: ${state.quota.uses.length} requests, lowest left ${reserve.lowestRemaining} (reserve 20), ` +
@@ -75,7 +75,7 @@ describe('a batch under the hourly quota', () => {
     const run = await arcadia(['snapshot', '--tag', 'web', '--concurrency', '10', '--json'], box.env);
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const entries = JSON.parse(run.stdout) as { status: string; quota?: Record<string, unknown> }[];
-    expect(entries).toHaveLength(40);
+    expect(entries).toHaveLength(120);
     expect(entries.every((e) => e.status === 'succeeded')).toBe(true);
     expect(entries[0]?.quota).toMatchObject({ limit: 100, reservePercent: 25, neededRequests: expect.any(Number) });
     expect(String(entries[0]?.quota?.message)).toMatch(/^hourly API quota: .* left above the 25% reserve;/);

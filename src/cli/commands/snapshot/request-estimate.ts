@@ -8,12 +8,11 @@ export interface SnapshotWork {
 
 /**
  * Requests one snapshot saga of a batch costs, for pacing the batch to the hourly quota: the one estimate the batch
- * uses, to be fed by whatever watches the sagas (a fleet watcher sharing listings brings it to 1-2). Today's figure
- * is measured: 2,247 requests for a 200-droplet batch (`npm run bench`), 11.2 per snapshot; the extras are the
- * requests of each optional step with its polls.
+ * uses. Measured with the fleet watcher (`npm run bench`, tools/bench/fleet-watch.ts): 1.11 to 1.19 per snapshot
+ * for fleets of 200 and 500 (11.2 before it); the extras are the requests of each optional step with its polls.
  */
 export function requestsPerSnapshotSaga(work: SnapshotWork): number {
-  const MEASURED_PER_SNAPSHOT = 11.2;
+  const MEASURED_PER_SNAPSHOT = 1.2;
   return (
     MEASURED_PER_SNAPSHOT +
     (work.powerOff ? 6 : 0) +
