@@ -31,7 +31,7 @@ export interface CliContext {
 export interface LedgerApp {
   settings: Settings;
   ledger: ArcadiaLedger;
-  /** Who owns which saga and batch: lock files beside the SQLite ledger. */
+  /** Who owns which saga and batch: leases in the PostgreSQL ledger, or lock files beside the SQLite one. */
   leases: SagaLeases;
   clock: Clock;
   /** The SQLite file, or the PostgreSQL database as `host:port/dbname` (never a password). */
@@ -54,22 +54,36 @@ export interface App extends LedgerApp {
 }
 
 /**
- * The ledger ARCADIA_DATABASE_URL selects (PostgreSQL), else the home's SQLite file. The PostgreSQL code is loaded
- * only when selected: a SQLite user's commands do not pay for the driver at start-up.
+ * The ledger ARCADIA_DATABASE_URL selects (PostgreSQL), else the home's SQLite file, with the ownership that fits
+ * it: leases held in the database, which every host sees, or lock files beside the SQLite file. The PostgreSQL
+ * code is loaded only when selected: a SQLite user's commands do not pay for the driver at start-up.
  */
 async function openLedger(
   ctx: CliContext,
   settings: Settings,
   readOnly: boolean,
-): Promise<{ ledger: ArcadiaLedger; location: string }> {
+): Promise<{ ledger: ArcadiaLedger; leases: SagaLeases; location: string }> {
   const target = ledgerTargetFromEnv(ctx.env);
+  const identity = currentProcessIdentity(settings.hostId);
+  const { lockStaleMs: staleMs, heartbeatMs } = settings;
   if (target.backend === 'postgres') {
-    const { PgSagaLedger } = await import('../db/pg-ledger.js');
-    return { ledger: await PgSagaLedger.open(target), location: target.location };
+    const [{ PgSagaLedger }, { DatabaseLeases }] = await Promise.all([
+      import('../db/pg-ledger.js'),
+      import('../db/database-leases.js'),
+    ]);
+    const ledger = await PgSagaLedger.open(target);
+    return {
+      ledger,
+      leases: new DatabaseLeases(ledger, { staleMs, heartbeatMs, identity }),
+      location: target.location,
+    };
   }
   const path = ledgerPath(settings.home);
   const db = openLedgerDatabase({ home: settings.home, busyTimeoutMs: settings.busyTimeoutMs, readOnly });
-  return { ledger: new SqliteSagaLedger(db, path, settings.busyTimeoutMs), location: path };
+  const ledger = new SqliteSagaLedger(db, path, settings.busyTimeoutMs);
+  const locksDir = join(settings.home, 'locks');
+  const leases = lockFileLeases(ledger, { locksDir, staleMs, heartbeatMs, clock: ctx.clock, identity });
+  return { ledger, leases, location: path };
 }
 
 /**
@@ -78,22 +92,14 @@ async function openLedger(
  */
 export async function openLedgerApp(ctx: CliContext, options: { readOnly?: boolean } = {}): Promise<LedgerApp> {
   const settings = loadSettings(ctx.env);
-  const { ledger, location } = await openLedger(ctx, settings, options.readOnly === true);
-  const locksDir = join(settings.home, 'locks');
-  const leases = lockFileLeases(ledger, {
-    locksDir,
-    staleMs: settings.lockStaleMs,
-    heartbeatMs: settings.heartbeatMs,
-    clock: ctx.clock,
-    identity: currentProcessIdentity(settings.hostId),
-  });
+  const { ledger, leases, location } = await openLedger(ctx, settings, options.readOnly === true);
   return {
     settings,
     ledger,
     leases,
     clock: ctx.clock,
     ledgerPath: location,
-    locksDir,
+    locksDir: join(settings.home, 'locks'),
     close: () => ledger.close(),
   };
 }

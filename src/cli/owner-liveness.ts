@@ -14,6 +14,15 @@ export async function isSagaInGoodHands(
   app: LedgerApp,
   saga: { id: string; status: string; batchId: string | null },
 ): Promise<boolean> {
-  if (await app.leases.liveOwner(saga.id)) return true;
-  return saga.status === 'pending' && saga.batchId !== null && (await app.leases.isBatchLive(saga.batchId));
+  return (await responsibleFor(app, saga)) !== undefined;
+}
+
+/** Who is responsible for an unfinished saga right now: its executor, else the batch that made it, else nobody. */
+export async function responsibleFor(
+  app: LedgerApp,
+  saga: { id: string; status: string; batchId: string | null },
+): Promise<SagaOwner | undefined> {
+  const owner = await app.leases.liveOwner(saga.id);
+  if (owner) return owner;
+  return saga.status === 'pending' && saga.batchId !== null ? app.leases.batchHolder(saga.batchId) : undefined;
 }

@@ -7,6 +7,11 @@ import { ArcadiaError, UsageError } from '../errors.js';
  */
 export class LedgerUnavailableError extends ArcadiaError {
   readonly code = 'ledger_unavailable';
+  /**
+   * Halts the executor (isHaltingError): a database lost mid-step surfaces inside the step, whose requests check
+   * the lease in the ledger, and must stop it resumable, never fail it and start compensating.
+   */
+  readonly haltsExecutor = true;
   constructor(
     readonly path: string,
     reason: string,

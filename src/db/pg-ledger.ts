@@ -79,7 +79,17 @@ export class PgSagaLedger implements ArcadiaLedger {
   }
 
   async close(): Promise<void> {
-    await this.pool.end();
+    // pg's end() waits until every checked-out client is given back. A client whose connection died mid-query
+    // (the database stopped, the network cut) may never be, and its end() then never settles: with nothing else
+    // left to run, Node would quit with exit 13 instead of the command's own exit 4 naming the database. So the
+    // wait is bounded by the connect timeout; the dead sockets are gone anyway.
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.target.connectTimeoutMs)));
+    try {
+      await Promise.race([this.pool.end(), bound]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -89,10 +99,28 @@ export class PgSagaLedger implements ArcadiaLedger {
   async transaction<T>(work: (tx: PgLedgerTransaction) => Promise<T>, config?: PgTransactionConfig): Promise<T> {
     try {
       return this.queries === this.db
-        ? await this.db.transaction(work, config)
+        ? await this.onOwnClient((db) => db.transaction(work, config))
         : await (this.queries as PgLedgerTransaction).transaction(work);
     } catch (error) {
       throw translatePostgresError(error, this.target);
+    }
+  }
+
+  /**
+   * Runs `work` on a client checked out here and always given back, destroyed after a failure. drizzle's own
+   * pool transactions leak the client when BEGIN fails (a connection lost mid-saga), and `close` would then wait
+   * for it forever: the process hung instead of exiting 4.
+   */
+  private async onOwnClient<T>(work: (db: PgLedgerDatabase) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let failure: unknown;
+    try {
+      return await work(drizzle(client, { schema }) as unknown as PgLedgerDatabase);
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      client.release(failure instanceof Error ? failure : undefined);
     }
   }
 

@@ -1,6 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { lockTakeoverReason, readSagaLock, replaceLockFile, type SagaLockOptions } from './lock.js';
+import { lockTakeoverReason, ownerOfLock, readSagaLock, replaceLockFile, type SagaLockOptions } from './lock.js';
+import type { SagaOwner } from './types.js';
 import { ensureOwnDirectory } from '../file-safety.js';
 
 function batchKey(batchId: string): string {
@@ -52,7 +53,8 @@ export function holdBatchLock(
   };
 }
 
-export function isBatchLive(batchId: string, options: SagaLockOptions): boolean {
+/** The live process holding the batch's lock file, or undefined. */
+export function batchHolder(batchId: string, options: SagaLockOptions): SagaOwner | undefined {
   const lock = readSagaLock(options.locksDir, batchKey(batchId));
-  return lock !== undefined && lockTakeoverReason(lock, options) === null;
+  return lock !== undefined && lockTakeoverReason(lock, options) === null ? ownerOfLock(lock) : undefined;
 }

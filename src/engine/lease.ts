@@ -39,6 +39,6 @@ export interface SagaLeases {
   liveOwner(sagaId: string): Promise<SagaOwner | undefined>;
   /** Marks a batch's not-yet-started sagas as in good hands until `release`, renewing the mark every heartbeat. */
   holdBatch(batchId: string): Promise<BatchHold>;
-  /** Whether a live process holds the batch (its pending sagas are then not orphans). */
-  isBatchLive(batchId: string): Promise<boolean>;
+  /** The live process holding the batch (its pending sagas are then not orphans), or undefined. */
+  batchHolder(batchId: string): Promise<SagaOwner | undefined>;
 }

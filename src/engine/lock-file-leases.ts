@@ -1,4 +1,4 @@
-import { holdBatchLock, isBatchLive } from './batch-lock.js';
+import { batchHolder, holdBatchLock } from './batch-lock.js';
 import type { SagaLedger } from './ledger.js';
 import type { SagaLeases } from './lease.js';
 import { acquireSagaLock, lockTakeoverReason, ownerOfLock, readSagaLock, type SagaLockOptions } from './lock.js';
@@ -19,6 +19,6 @@ export function lockFileLeases(ledger: SagaLedger, options: SagaLockOptions & { 
       const hold = holdBatchLock(batchId, options);
       return { release: async () => hold.release() };
     },
-    isBatchLive: async (batchId) => isBatchLive(batchId, options),
+    batchHolder: async (batchId) => batchHolder(batchId, options),
   };
 }

@@ -14,7 +14,8 @@ import type { Clock } from './clock.js';
 import { SagaOwnedError } from './errors.js';
 import type { SagaLedger } from './ledger.js';
 import type { SagaLease } from './lease.js';
-import { processState, type OwnerProcessState, type ProcessIdentity } from './process-identity.js';
+import type { OwnerProcessState, ProcessIdentity } from './process-identity.js';
+import { takeoverReason } from './takeover.js';
 import type { SagaOwner } from './types.js';
 import { ensureOwnDirectory } from '../file-safety.js';
 
@@ -81,27 +82,14 @@ export function ownerOfLock(lock: SagaLockRecord): SagaOwner {
   return { pid: lock.pid, host: lock.host, processStartedAt: lock.processStartedAt, acquiredAt: lock.acquiredAt };
 }
 
-/**
- * Why a lock may be taken over, or null while its owner is alive and fresh.
- *
- * On another host only the heartbeat can tell: a lock older than `staleMs` is taken over. On this host the process
- * table is better evidence than the heartbeat. A gone owner is taken over at once. A running owner never is, however
- * old its heartbeat: a blocked event loop, a slow disk or a long heartbeat setting make a live owner's beat late,
- * and taking it over would run its step in two processes at once (it is the operator's to kill, and is named in
- * the refusal). A stopped owner (SIGSTOP, a debugger) is taken over once its heartbeat is stale, as the design's
- * paused owner must be: it cannot act until it is continued, and then the fencing stops it before anything leaves
- * the process (every ledger write, and every API request, checks the ledger's lease epoch first).
- */
+/** Why a lock may be taken over, or null while its owner is alive and fresh: `takeoverReason`'s rules. */
 export function lockTakeoverReason(lock: SagaLockRecord, options: SagaLockOptions): string | null {
   if (lock.epoch < 0) return 'unreadable lock file';
-  const age = options.clock.now() - lock.heartbeatAt;
-  const staleFor = `owner pid ${lock.pid} on ${lock.host} has not beaten for ${age} ms`;
-  if (lock.host === options.identity.host) {
-    const state = (options.processState ?? processState)(lock.pid, lock.processStartedAt);
-    if (state === 'gone') return `owner pid ${lock.pid} is gone`;
-    return state === 'stopped' && age > options.staleMs ? `${staleFor} (the process is stopped)` : null;
-  }
-  return age > options.staleMs ? staleFor : null;
+  return takeoverReason(lock, options.clock.now(), {
+    staleMs: options.staleMs,
+    hostId: options.identity.host,
+    ...(options.processState ? { processState: options.processState } : {}),
+  });
 }
 
 function writeTemp(locksDir: string, record: SagaLockRecord): string {
@@ -188,13 +176,43 @@ export async function acquireSagaLock(
     // A dead owner may have linked its lock file and died before claiming the epoch: accept either.
     const lockEpoch = existing.epoch < 0 ? await ledger.currentEpoch(sagaId) : existing.epoch;
     const record: SagaLockRecord = { sagaId, ...owner, heartbeatAt: now, epoch: lockEpoch + 1 };
-    if (!(await ledger.claimLease(sagaId, [lockEpoch, lockEpoch - 1], record.epoch, owner))) {
-      throw new SagaOwnedError(sagaId, (await ledger.getSaga(sagaId))?.owner ?? null);
+    if (await ledger.claimLease(sagaId, [lockEpoch, lockEpoch - 1], record.epoch, owner)) {
+      replaceLockFile(options.locksDir, path, record);
+      return makeLease(options, record, reason);
     }
-    replaceLockFile(options.locksDir, path, record);
-    return makeLease(options, record, reason);
+    const skipped = await takeOverUnwrittenClaim(ledger, sagaId, lockEpoch, owner, options);
+    if (skipped) {
+      replaceLockFile(options.locksDir, path, skipped.record);
+      return makeLease(options, skipped.record, skipped.reason);
+    }
+    throw new SagaOwnedError(sagaId, (await ledger.getSaga(sagaId))?.owner ?? null);
   }
   throw new SagaOwnedError(sagaId, (await ledger.getSaga(sagaId))?.owner ?? null);
+}
+
+/**
+ * A taker that claimed the epoch in the ledger and died before it rewrote the lock file leaves the file one epoch (or
+ * more) behind the ledger, naming the owner before it. Without this, every later taker would expect the file's epoch
+ * and be refused forever. The ledger's recorded owner is then the one to judge, by the same rule as a lock file's
+ * (its claim time standing in for a heartbeat); a released saga (no owner recorded) is free.
+ */
+async function takeOverUnwrittenClaim(
+  ledger: SagaLedger,
+  sagaId: string,
+  lockEpoch: number,
+  owner: SagaOwner,
+  options: SagaLockOptions,
+): Promise<{ record: SagaLockRecord; reason: string } | undefined> {
+  const saga = await ledger.getSaga(sagaId);
+  if (saga === undefined || saga.leaseEpoch <= lockEpoch) return undefined;
+  const claimer = saga.owner;
+  const reason =
+    claimer === null
+      ? `the lock file is behind the ledger's epoch ${saga.leaseEpoch}, which nobody holds`
+      : lockTakeoverReason({ sagaId, ...claimer, heartbeatAt: claimer.acquiredAt, epoch: saga.leaseEpoch }, options);
+  if (reason === null) return undefined;
+  const record: SagaLockRecord = { sagaId, ...owner, heartbeatAt: owner.acquiredAt, epoch: saga.leaseEpoch + 1 };
+  return (await ledger.claimLease(sagaId, [saga.leaseEpoch], record.epoch, owner)) ? { record, reason } : undefined;
 }
 
 function makeLease(options: SagaLockOptions, record: SagaLockRecord, takeoverReason: string | null): SagaLease {

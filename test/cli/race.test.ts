@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { lines, spawnArcadia } from '../helpers/arcadia.js';
-import { newSaga, readEvents, readSaga, withLedger } from '../helpers/ledger.js';
-import { tempHome } from '../helpers/temp-home.js';
+import { cliBackends } from '../helpers/ledger-backends.js';
+import { newSaga } from '../helpers/ledger.js';
 
 /**
  * Several executors started at once on one saga: exactly one runs it, the others exit 3 naming the owner.
@@ -11,17 +11,19 @@ import { tempHome } from '../helpers/temp-home.js';
  */
 const SLEEP_MS = 5_000;
 
-describe('race', () => {
+describe.each(cliBackends())('race ($name)', (backend) => {
   it(
     'lets exactly one of five simultaneous `saga resume` run the saga; four exit ' + '3 naming its pid and host',
     async () => {
-      const { home } = tempHome();
-      const id = withLedger(
-        home,
-        ({ core }) => core.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: SLEEP_MS } }), Date.now()).id,
+      const { home, env, ledger } = await backend.open();
+      const seeded = await ledger();
+      const created = await seeded.createSaga(
+        newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: SLEEP_MS } }),
+        Date.now(),
       );
+      const id = created.id;
 
-      const contenders = Array.from({ length: 5 }, () => spawnArcadia(['saga', 'resume', id], { home }));
+      const contenders = Array.from({ length: 5 }, () => spawnArcadia(['saga', 'resume', id], { home, env }));
       const results = await Promise.all(contenders.map((c) => c.done));
 
       const winners = contenders.filter((_, i) => results[i]!.code === 0);
@@ -38,11 +40,11 @@ describe('race', () => {
         );
       }
 
-      const saga = readSaga(home, id);
+      const saga = (await seeded.getSaga(id))!;
       expect(saga.status).toBe('succeeded');
       expect(saga.leaseEpoch).toBe(1);
       expect(saga.steps[0]!.attempts).toBe(1);
-      const events = readEvents(home, id);
+      const events = await seeded.listEvents(id);
       expect(events.filter((e) => e.to === 'owner')).toEqual([
         expect.objectContaining({ detail: `pid ${winner.pid} on ${hostname()}, epoch 1` }),
       ]);
@@ -51,17 +53,18 @@ describe('race', () => {
   );
 });
 
-describe('race of resumers', () => {
+describe.each(cliBackends())('race of resumers ($name)', (backend) => {
   it('three simultaneous `saga resume --all` report each orphan once between them, and run each once', async () => {
-    const { home } = tempHome();
+    const { home, env, ledger } = await backend.open();
+    const seeded = await ledger();
     // Short sleeps: each resumer is still going through its list when the others finish sagas on it.
-    const ids = withLedger(home, ({ core }) =>
-      Array.from({ length: 20 }, () => {
-        return core.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: 30 } }), Date.now()).id;
-      }),
-    );
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++)
+      ids.push((await seeded.createSaga(newSaga({ stepNames: ['sleep'], inputs: { sleep_ms: 30 } }), Date.now())).id);
 
-    const resumers = Array.from({ length: 3 }, () => spawnArcadia(['saga', 'resume', '--all', '--json'], { home }));
+    const resumers = Array.from({ length: 3 }, () =>
+      spawnArcadia(['saga', 'resume', '--all', '--json'], { home, env }),
+    );
     const results = await Promise.all(resumers.map((r) => r.done));
 
     const reported = results.flatMap((r) => (JSON.parse(r.stdout) as { id: string }[]).map((s) => s.id));
@@ -71,7 +74,7 @@ describe('race of resumers', () => {
     ).toEqual([0, 0, 0]);
     expect([...reported].sort()).toEqual([...ids].sort());
     for (const id of ids) {
-      const saga = readSaga(home, id);
+      const saga = (await seeded.getSaga(id))!;
       expect(saga.status).toBe('succeeded');
       expect(saga.steps[0]!.attempts).toBe(1);
     }

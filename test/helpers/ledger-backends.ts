@@ -4,7 +4,7 @@ import { PgSagaLedger } from '../../src/db/pg-ledger.js';
 import type { ArcadiaLedger } from '../../src/db/ledger.js';
 import type { Json } from '../../src/engine/types.js';
 import { openTestLedger } from './ledger.js';
-import { fileDatabase, type TestDatabase } from './postgres.js';
+import { createTestDatabase, fileDatabase, type TestDatabase } from './postgres.js';
 import { tempHome } from './temp-home.js';
 
 /** Either backend's ledger, by the interface the app holds it by. */
@@ -123,4 +123,64 @@ function postgresBackend(database: () => Promise<TestDatabase>): LedgerBackend {
  */
 export function ledgerBackends(): LedgerBackend[] {
   return [sqliteBackend(), postgresBackend(fileDatabase())];
+}
+
+/**
+ * A home for the built CLI on one backend, fresh for one test: `env` selects the ledger (ARCADIA_DATABASE_URL at a
+ * database of its own for PostgreSQL, none for SQLite, whose ledger is the home's file), and `ledger()` reads and
+ * seeds that same ledger from the test through the interface the app uses.
+ */
+export interface CliBackendHome {
+  backend: LedgerBackend['name'];
+  home: string;
+  env: NodeJS.ProcessEnv;
+  ledger(): Promise<AnyLedger>;
+}
+
+export interface CliBackend {
+  name: LedgerBackend['name'];
+  open(): Promise<CliBackendHome>;
+}
+
+function sqliteCliBackend(): CliBackend {
+  return {
+    name: 'sqlite',
+    open: () => {
+      const { home } = tempHome();
+      let opened: ReturnType<typeof openTestLedger> | undefined;
+      onTestFinished(() => opened?.close());
+      return Promise.resolve({
+        backend: 'sqlite',
+        home,
+        env: {},
+        ledger: () => Promise.resolve((opened ??= openTestLedger(home)).ledger),
+      });
+    },
+  };
+}
+
+function postgresCliBackend(): CliBackend {
+  return {
+    name: 'postgres',
+    open: async () => {
+      const { home } = tempHome();
+      const database = await createTestDatabase();
+      let opened: Promise<PgSagaLedger> | undefined;
+      // In whichever order it meets the database's drop (WITH FORCE cuts this pool's connections), it ends.
+      onTestFinished(async () => {
+        if (opened) await (await opened).close();
+      });
+      return {
+        backend: 'postgres',
+        home,
+        env: { ARCADIA_DATABASE_URL: database.url },
+        ledger: () => (opened ??= PgSagaLedger.open(database.target(), { poolSize: 4 })),
+      };
+    },
+  };
+}
+
+/** Both backends for the CLI's suites: `describe.each(cliBackends())('$name', (backend) => ...)`. */
+export function cliBackends(): CliBackend[] {
+  return [sqliteCliBackend(), postgresCliBackend()];
 }

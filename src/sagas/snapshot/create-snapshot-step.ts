@@ -1,4 +1,4 @@
-import { NotFoundError, OutcomeUnknownError, PendingEventError } from '../../digitalocean/errors.js';
+import { DigitalOceanError, NotFoundError, OutcomeUnknownError, PendingEventError } from '../../digitalocean/errors.js';
 import type { Action } from '../../digitalocean/types.js';
 import { StepFailedError } from '../../engine/errors.js';
 import { failpoint } from '../../engine/failpoint.js';
@@ -300,7 +300,11 @@ async function executeSnapshot(ctx: StepContext, deps: SnapshotStepDependencies)
         await ctx.sleep(deps.timings.pollIntervalMs);
         continue;
       }
-      progress = await advance(ctx, requestRefused(posting, outstanding));
+      // Only DigitalOcean's own answer is a refusal that started nothing. Anything else (an interruption or a lost
+      // lease aborting the fetch) may have let the request through: it stays outstanding, for the look-up to tell.
+      if (error instanceof DigitalOceanError && error.status !== null) {
+        progress = await advance(ctx, requestRefused(posting, outstanding));
+      }
       if (error instanceof PendingEventError) {
         await waitUntilUnlocked(api, ctx, dropletId, deps);
         continue;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SagaLedger } from '../../../engine/ledger.js';
-import type { SagaRecord } from '../../../engine/types.js';
+import type { SagaOwner, SagaRecord } from '../../../engine/types.js';
 import type { Output } from '../../../output/output.js';
 import type { RetentionPolicy } from '../../../sagas/snapshot/retention-policy.js';
 import { snapshotSagaTemplate } from '../../../sagas/snapshot/snapshot-saga.js';
 import type { App } from '../../app.js';
-import { isSagaInGoodHands } from '../../owner-liveness.js';
+import { responsibleFor } from '../../owner-liveness.js';
 import { dropletOf, type DropletOutcome } from './outcome.js';
 import type { SelectedDroplet } from './selection.js';
 
@@ -32,12 +32,16 @@ export interface SnapshotPlan {
 }
 
 /** Unfinished snapshot sagas per droplet whose owner is alive: cron overlapped with a run still working. */
-async function liveSnapshotSagas(app: App, ledger: SagaLedger): Promise<Map<number, string>> {
-  const live = new Map<number, string>();
+async function liveSnapshotSagas(
+  app: App,
+  ledger: SagaLedger,
+): Promise<Map<number, { sagaId: string; holder: SagaOwner }>> {
+  const live = new Map<number, { sagaId: string; holder: SagaOwner }>();
   for (const id of await ledger.listUnfinishedSagaIds({ kind: 'snapshot' })) {
     const saga = await ledger.getSaga(id);
     const dropletId = saga ? dropletOf(saga) : undefined;
-    if (saga && dropletId !== undefined && (await isSagaInGoodHands(app, saga))) live.set(dropletId, id);
+    const holder = saga && dropletId !== undefined ? await responsibleFor(app, saga) : undefined;
+    if (dropletId !== undefined && holder) live.set(dropletId, { sagaId: id, holder });
   }
   return live;
 }
@@ -67,8 +71,9 @@ export async function planSnapshots(
       }
       const owner = live.get(dropletId);
       if (owner) {
-        const reason = `saga ${owner} is already snapshotting this droplet`;
-        outcomes.push({ kind: 'skipped', dropletId, sagaId: owner, reason });
+        const by = `pid ${owner.holder.pid} on ${owner.holder.host}`;
+        const reason = `saga ${owner.sagaId} is already snapshotting this droplet (${by})`;
+        outcomes.push({ kind: 'skipped', dropletId, sagaId: owner.sagaId, reason });
         output.progress(`droplet ${dropletId}: skipped, ${reason}`);
         continue;
       }
