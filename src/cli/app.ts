@@ -111,12 +111,14 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
     import('../sagas/registry.js'),
     import('../engine/runner.js'),
   ]);
+  // Read before anything opens: a nonsensical ARCADIA_RATE_RESERVE (or another client setting) stops the command
+  // before any saga runs, instead of halting the first step that needs the API.
+  const clientOptions = ctx.createClient ? undefined : clientModule.clientOptionsFromEnv(ctx.env);
   const base = await openLedgerApp(ctx, options);
   const { settings, ledger, leases } = base;
   let client: DigitalOceanClient | undefined;
   const api = (): DigitalOceanClient => {
-    client ??=
-      ctx.createClient?.() ?? clientModule.createDigitalOceanClient(clientModule.clientOptionsFromEnv(ctx.env));
+    client ??= ctx.createClient?.() ?? clientModule.createDigitalOceanClient(clientOptions ?? {});
     return client;
   };
   let snapshotWatcher: SnapshotWatcher | undefined;

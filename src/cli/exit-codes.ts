@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { DigitalOceanAuthError } from '../digitalocean/errors.js';
+import { DigitalOceanAuthError, RateReserveError } from '../digitalocean/errors.js';
 import {
   LedgerBusyError,
   LedgerCorruptError,
@@ -56,6 +56,7 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof InterruptedError) return error.signalName === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (
     error instanceof UsageError ||
+    error instanceof RateReserveError ||
     error instanceof RestoreRefusedError ||
     error instanceof UnknownStepError ||
     error instanceof SagaNotFoundError ||

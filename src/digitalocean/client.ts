@@ -9,6 +9,7 @@ import {
 import { CLIENT_DEFAULTS, type DigitalOceanClientOptions } from './options.js';
 import { collectPages, nextPageNumber, PER_PAGE, type PageProblem } from './pagination.js';
 import { RequestPacer } from './rate-limit.js';
+import { DEFAULT_RATE_RESERVE_PERCENT, type QuotaState } from './rate-reserve.js';
 import {
   checkAccount,
   checkAction,
@@ -50,6 +51,10 @@ export type { RequestGuard, RequestKind } from './request-guard.js';
 export interface DigitalOceanClient {
   /** The rate-limit headers of the latest reply, if any came. */
   readonly rateLimit: RateLimit | undefined;
+  /** The hourly quota as the pacer keeps it (lowest count within a reset), its reserve and requests in flight. */
+  quota(): QuotaState | undefined;
+  /** The client's own burst budget and the hourly window's length, for estimating a batch against the quota. */
+  readonly pace: { requestsPerWindow: number; windowMs: number; quotaWindowMs: number };
   /** Requests sent so far by this client and every guarded copy of it, retries included. */
   readonly requestsSent: number;
   /** POST /v2/droplets/{id}/actions (201). Never re-posted after a lost reply: that surfaces as OutcomeUnknownError. */
@@ -123,6 +128,22 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
   const maxRateLimitWaitMs = options.maxRateLimitWaitMs ?? CLIENT_DEFAULTS.maxRateLimitWaitMs;
   const provisioningVariable = options.tokenVariables?.provisioning ?? 'ARCADIA_PROVISIONING_TOKEN';
   let rateLimit: RateLimit | undefined;
+  const pace = {
+    requestsPerWindow: requestsPerMinute,
+    windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs,
+    quotaWindowMs: options.quotaWindowMs ?? CLIENT_DEFAULTS.quotaWindowMs,
+  };
+  const pacer = new RequestPacer({
+    requestsPerMinute,
+    windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs,
+    reserveFraction: options.rateReserve ?? DEFAULT_RATE_RESERVE_PERCENT / 100,
+    maxWaitMs: maxRateLimitWaitMs,
+    // a probe a minute at most in a real hour, scaled with it in tests
+    maxProbeGapMs: pace.quotaWindowMs / 60,
+    now,
+    sleep,
+    onThrottle: options.onThrottle,
+  });
 
   const transport = new Transport({
     baseUrl,
@@ -151,15 +172,7 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       maxRateLimitWaitMs,
       random: options.random ?? Math.random,
     },
-    pacer: new RequestPacer({
-      requestsPerMinute,
-      windowMs: options.rateWindowMs ?? CLIENT_DEFAULTS.rateWindowMs,
-      lowRemaining: requestsPerMinute,
-      maxWaitMs: maxRateLimitWaitMs,
-      now,
-      sleep,
-      onThrottle: options.onThrottle,
-    }),
+    pacer,
     now,
     sleep,
     onRetry: options.onRetry,
@@ -245,6 +258,8 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       get rateLimit() {
         return rateLimit;
       },
+      quota: () => pacer.quota(),
+      pace,
       get requestsSent() {
         return transport.requestsSent;
       },

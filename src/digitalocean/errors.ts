@@ -232,3 +232,14 @@ function orList(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
+
+/** ARCADIA_RATE_RESERVE is not a percentage arcadia can keep: bad input, exit 2, before any saga runs. */
+export class RateReserveError extends ArcadiaError {
+  readonly code = 'bad_rate_reserve';
+  constructor(
+    readonly variable: string,
+    got: string,
+  ) {
+    super(`${variable} must be a percentage from 0 to 99 (like 20 or 20%), got "${got.slice(0, 40)}"`);
+  }
+}

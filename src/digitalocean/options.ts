@@ -2,6 +2,7 @@ import { integerFromEnv } from '../env-integer.js';
 import { VERSION } from '../version.js';
 import { DEFAULT_API_URL } from './api-url.js';
 import { DEFAULT_MAX_PAGES } from './pagination.js';
+import { parseRateReserve, RATE_RESERVE_VARIABLE } from './rate-reserve.js';
 import { DEFAULT_MAX_REPLY_BYTES } from './reply-body.js';
 import type { RetryNotice } from './transport.js';
 
@@ -33,6 +34,13 @@ export interface DigitalOceanClientOptions {
   requestsPerMinute?: number;
   /** The window `requestsPerMinute` counts over (default a minute); tests shorten it. */
   rateWindowMs?: number;
+  /**
+   * The share of the token's hourly quota (0 to 0.99) this client never spends, left to the other tools using the
+   * token. Default 0.2 (ARCADIA_RATE_RESERVE).
+   */
+  rateReserve?: number;
+  /** The hourly quota's window (an hour), for estimates only: the bench and tests run it scaled down. */
+  quotaWindowMs?: number;
   /** The longest wait a 429's or the rate-limit headers can impose at once. Default 300000. */
   maxRateLimitWaitMs?: number;
   /** Default `arcadia/<version>`. */
@@ -58,6 +66,7 @@ export const CLIENT_DEFAULTS = {
   maxPages: DEFAULT_MAX_PAGES,
   requestsPerMinute: 250,
   rateWindowMs: 60_000,
+  quotaWindowMs: 3_600_000,
   maxRateLimitWaitMs: 300_000,
   userAgent: `arcadia/${VERSION}`,
 } as const;
@@ -91,6 +100,8 @@ export function clientOptionsFromEnv(env: NodeJS.ProcessEnv): DigitalOceanClient
     maxPages: integerFromEnv(env, 'ARCADIA_MAX_PAGES', CLIENT_DEFAULTS.maxPages, 1),
     requestsPerMinute: integerFromEnv(env, 'ARCADIA_RATE_LIMIT_PER_MINUTE', CLIENT_DEFAULTS.requestsPerMinute, 1),
     rateWindowMs: integerFromEnv(env, 'ARCADIA_RATE_LIMIT_WINDOW_MS', CLIENT_DEFAULTS.rateWindowMs, 1),
+    rateReserve: parseRateReserve(env[RATE_RESERVE_VARIABLE]),
+    quotaWindowMs: integerFromEnv(env, 'ARCADIA_RATE_QUOTA_WINDOW_MS', CLIENT_DEFAULTS.quotaWindowMs, 1),
     userAgent: CLIENT_DEFAULTS.userAgent,
   };
 }

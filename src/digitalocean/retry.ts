@@ -38,10 +38,11 @@ export function retryDelayMs(
 }
 
 /**
- * The wait a reply's headers ask for: `retry-after` (seconds, or an HTTP date), else for a 429 without it (the
- * hourly quota) until `ratelimit-reset`, the epoch second when the oldest counted request expires.
+ * The wait a reply's headers ask for: `retry-after` (seconds, or an HTTP date), else for a 429 that says the hourly
+ * quota is spent until `ratelimit-reset`, the epoch second when the oldest counted request expires. A burst 429
+ * without retry-after (the spec declares it nowhere) names no wait: the caller's own backoff applies.
  */
-export function headerWaitMs(status: number, headers: Headers, now: number): number | undefined {
+export function headerWaitMs(status: number, headers: Headers, now: number, hourlyRefusal = true): number | undefined {
   const retryAfter = headers.get('retry-after');
   if (retryAfter !== null && retryAfter.trim() !== '') {
     const seconds = Number(retryAfter);
@@ -49,7 +50,7 @@ export function headerWaitMs(status: number, headers: Headers, now: number): num
     const date = Date.parse(retryAfter);
     if (Number.isFinite(date)) return Math.max(0, date - now);
   }
-  if (status === 429) {
+  if (status === 429 && hourlyRefusal) {
     const reset = Number(headers.get('ratelimit-reset') ?? NaN);
     if (Number.isFinite(reset)) return Math.max(0, reset * 1000 - now);
   }

@@ -12,7 +12,7 @@ import {
   type RequestFailure,
   type TokenPurpose,
 } from './errors.js';
-import { parseRateLimit, type RequestPacer } from './rate-limit.js';
+import { parseRateLimit, type QuotaSignal, type RequestPacer } from './rate-limit.js';
 import { redactDeep, redactorFor, type Redactor } from './redaction.js';
 import { readBodyCapped } from './reply-body.js';
 import { describeFailure, errorForReply } from './reply-errors.js';
@@ -65,7 +65,8 @@ export interface TransportOptions {
 }
 
 type Attempt =
-  | { kind: 'reply'; status: number; text: string; headers: Headers }
+  /** `hourly`: the reply's headers say the hourly quota is spent (a 429 then waits for the reset). */
+  | { kind: 'reply'; status: number; text: string; headers: Headers; hourly: boolean }
   | { kind: 'lost'; reason: string }
   | { kind: 'too-large'; status: number; limitBytes: number };
 
@@ -103,6 +104,12 @@ export class Transport {
     this.redact = redactorFor(this.secrets);
   }
 
+  /** DigitalOcean counts per token: a read token of its own has its own quota, the same token shares one. */
+  private budgetOf(purpose: TokenPurpose): string {
+    const { tokens } = this.options;
+    return purpose === 'read' && tokens.read.token !== tokens.provisioning.token ? 'read' : 'provisioning';
+  }
+
   url(path: string, query: ApiRequest['query']): URL {
     const url = new URL(this.options.baseUrl.href);
     url.pathname = `${url.pathname.replace(/\/+$/, '')}${path}`;
@@ -125,7 +132,9 @@ export class Transport {
         return { status: attempt.status, body: this.parse(attempt, request, path) };
       const error = this.errorOf(attempt, request, path, tokens.variable);
       const waitFromHeaders =
-        attempt.kind === 'reply' ? headerWaitMs(attempt.status, attempt.headers, this.options.now()) : undefined;
+        attempt.kind === 'reply'
+          ? headerWaitMs(attempt.status, attempt.headers, this.options.now(), attempt.hourly)
+          : undefined;
       const delayMs = retryDelayMs(policy, retry, error, waitFromHeaders);
       // a 429 is about the whole client's pace: the pacer holds every request (this one's retry included), even when
       // this request gives up, since the others sharing the client would be refused too
@@ -148,7 +157,8 @@ export class Transport {
       headers['X-Arcadia-Saga'] = guard.holder.sagaId;
       headers['X-Arcadia-Epoch'] = String(guard.holder.epoch);
     }
-    const release = await this.options.pacer.acquire(guard?.signal);
+    const budget = this.budgetOf(request.purpose);
+    const release = await this.options.pacer.acquire(guard?.signal, budget);
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     try {
       // The last moment before the request leaves the process, after every wait: a superseded executor stops here.
@@ -173,11 +183,13 @@ export class Transport {
       });
       const rateLimit = parseRateLimit(response.headers);
       if (rateLimit) this.options.onRateLimit(rateLimit);
-      this.options.pacer.observe(rateLimit, response.status === 429 && response.headers.has('retry-after'));
+      const signal: QuotaSignal =
+        response.status !== 429 ? 'reply' : response.headers.has('retry-after') ? 'burst-refusal' : 'refusal';
+      const hourly = this.options.pacer.observe(rateLimit, signal, budget) === 'hourly';
       const declaredLength = response.headers.get('content-length');
       const body = await readBodyCapped(response._data, this.options.maxReplyBytes, declaredLength);
       if (body.kind === 'too-large') return { kind: 'too-large', status: response.status, limitBytes: body.limitBytes };
-      return { kind: 'reply', status: response.status, text: body.text, headers: response.headers };
+      return { kind: 'reply', status: response.status, text: body.text, headers: response.headers, hourly };
     } catch (error) {
       // Aborted by the caller (a cancel, a lost lease): its reason, not a lost reply that might be retried.
       if (guard?.signal.aborted) throw guard.signal.reason;
@@ -203,7 +215,7 @@ export class Transport {
     const error = errorForReply(
       failure,
       tokenVariable,
-      headerWaitMs(attempt.status, attempt.headers, this.options.now()),
+      headerWaitMs(attempt.status, attempt.headers, this.options.now(), attempt.hourly),
     );
     // after a 5xx a POST may have taken effect; 501 says the server cannot do it at all
     if (request.body !== undefined && error instanceof ServerError && error.transient) {

@@ -38,6 +38,21 @@ const fleet: Check = (v) =>
     ? undefined
     : 'null, or a {count, tag} object or an array of them';
 
+const positive: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'a number greater than 0';
+const background: Check = (v) => {
+  if (v === null) return undefined;
+  const consumer = v as { requestsPerHour?: unknown; tokenIndex?: unknown } | undefined;
+  const fits =
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    Object.keys(v as object).every((k) => k === 'requestsPerHour' || k === 'tokenIndex') &&
+    typeof consumer?.requestsPerHour === 'number' &&
+    consumer.requestsPerHour >= 0 &&
+    (consumer.tokenIndex === undefined || (Number.isInteger(consumer.tokenIndex) && Number(consumer.tokenIndex) >= 0));
+  return fits ? undefined : 'null or {"requestsPerHour": N, "tokenIndex": I}';
+};
+
 const port: Check = (v) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535
     ? undefined
@@ -59,6 +74,9 @@ const TOP_LEVEL: Record<string, Check> = {
   shutdownIgnoredRate: rate,
   rateLimitPerMinute: limit,
   rateLimitPerHour: limit,
+  burstWindowMs: positive,
+  hourlyWindowMs: positive,
+  backgroundConsumer: background,
   faults: objectOrNull,
   volumeSnapshotsPerVolume: nonNegative,
   volumeSnapshotIntervalMs: nonNegative,

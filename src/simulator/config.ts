@@ -1,4 +1,5 @@
 import type { DropletActionType, ImageActionType } from '../digitalocean/types.js';
+import type { BackgroundConsumer } from './rate-limiter.js';
 
 export const DEFAULT_SIMULATOR_TOKEN = 'arcadia-simulator-token';
 
@@ -142,6 +143,13 @@ export interface SimulatorConfig {
   burstWindowMs: number;
   /** Per token, sliding hour; reported in `ratelimit-limit`. null turns the limit off. */
   rateLimitPerHour: number | null;
+  /**
+   * The hourly window `rateLimitPerHour` counts over: an hour, shortened (with the burst window) so a test or bench
+   * runs "an hour" in seconds.
+   */
+  hourlyWindowMs: number;
+  /** Another tool spending a token's quota at a steady pace; null for none. */
+  backgroundConsumer: BackgroundConsumer | null;
   faults: FaultConfig;
   /** DigitalOcean's limit of snapshots one volume may have. */
   volumeSnapshotsPerVolume: number;
@@ -233,6 +241,8 @@ export function defaultSimulatorConfig(): SimulatorConfig {
     rateLimitPerMinute: 250,
     burstWindowMs: 60_000,
     rateLimitPerHour: 5000,
+    hourlyWindowMs: 3_600_000,
+    backgroundConsumer: null,
     faults: { ...DEFAULT_FAULTS },
     volumeSnapshotsPerVolume: 25,
     volumeSnapshotIntervalMs: 600_000,

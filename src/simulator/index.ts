@@ -25,3 +25,4 @@ export type {
   VolumeSnapshotRecord,
 } from './state.js';
 export type { RequestLogEntry, SimulatorCounters } from './request-log.js';
+export type { BackgroundConsumer, QuotaReport, QuotaUse } from './rate-limiter.js';

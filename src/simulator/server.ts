@@ -79,11 +79,16 @@ class Simulator {
     this.config = resolveSimulatorConfig(input);
     this.world = new World(() => this.config, mulberry32(this.config.faults.seed + 1));
     this.faults = new FaultInjector(() => this.config.faults);
-    this.limiter = new SimRateLimiter(() => ({
-      perMinute: this.config.rateLimitPerMinute,
-      perHour: this.config.rateLimitPerHour,
-      burstWindowMs: this.config.burstWindowMs,
-    }));
+    this.limiter = new SimRateLimiter(
+      () => ({
+        perMinute: this.config.rateLimitPerMinute,
+        perHour: this.config.rateLimitPerHour,
+        burstWindowMs: this.config.burstWindowMs,
+        hourWindowMs: this.config.hourlyWindowMs,
+        background: this.config.backgroundConsumer,
+      }),
+      this.now(),
+    );
     this.log = new RequestLog(() => this.config.requestLogLimit);
     const now = this.now();
     for (const seed of this.config.droplets) this.world.addDroplet(seed, now);
@@ -102,10 +107,11 @@ class Simulator {
   }
 
   state(): SimulatorState {
-    return buildState(this.world, this.now(), this.log.entries, {
+    const state = buildState(this.world, this.now(), this.log.entries, {
       ...this.log.counters,
       faultsInjected: this.faults.injected,
     });
+    return { ...state, quota: this.limiter.report() };
   }
 
   /** Which configured token the header carries: a marker for logs and records, never the token. */

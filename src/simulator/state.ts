@@ -1,5 +1,6 @@
 import type { Action, Droplet } from '../digitalocean/types.js';
 import { isoSeconds, type SimDroplet, type SimImage } from './model.js';
+import type { QuotaReport } from './rate-limiter.js';
 import type { RequestLogEntry, SimulatorCounters } from './request-log.js';
 import { actionView, dropletView } from './views.js';
 import type { World } from './world.js';
@@ -83,6 +84,8 @@ export interface SimulatorState {
   volumeSnapshots: VolumeSnapshotRecord[];
   imageActions: ImageActionRecord[];
   requests: RequestLogEntry[];
+  /** Every request the hourly quota counted (the background consumer's too), with what was left after it. */
+  quota: QuotaReport;
   counters: SimulatorCounters & { actionsCreated: number; snapshotsDeleted: number };
 }
 
@@ -126,7 +129,7 @@ export function buildState(
   now: number,
   requests: readonly RequestLogEntry[],
   counters: SimulatorCounters,
-): SimulatorState {
+): Omit<SimulatorState, 'quota'> {
   world.settle(now);
   const existing = [...world.images.values()].filter((i) => now >= i.completedAt).sort((a, b) => a.id - b.id);
   const snapshots = existing.filter((i) => i.kind === 'snapshot');

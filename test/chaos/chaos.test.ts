@@ -303,6 +303,7 @@ function harmlessOutcome(): RunOutcome {
     intrusion: null,
     paused: false,
     requests: 0,
+    quota: { lowestRemaining: undefined, reserve: undefined },
     ms: 0,
     keptAt: null,
   };

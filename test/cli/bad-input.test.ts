@@ -146,6 +146,22 @@ const cases: Case[] = [
     errorCode: 'ledger_unavailable',
   },
   {
+    name: 'ARCADIA_RATE_RESERVE not a percentage',
+    args: ['saga', 'resume', '--all'],
+    env: { ARCADIA_RATE_RESERVE: 'lots' },
+    code: 2,
+    errorCode: 'bad_rate_reserve',
+    json: true,
+    says: 'ARCADIA_RATE_RESERVE must be a percentage from 0 to 99 (like 20 or 20%), got "lots"',
+  },
+  {
+    name: 'ARCADIA_RATE_RESERVE of 100% (nothing left to spend)',
+    args: ['snapshot', '1001'],
+    env: { ARCADIA_RATE_RESERVE: '100%' },
+    code: 2,
+    errorCode: 'bad_rate_reserve',
+  },
+  {
     name: 'malformed ARCADIA_LOCK_STALE_MS',
     args: ['saga', 'list'],
     env: { ARCADIA_LOCK_STALE_MS: 'abc' },

@@ -47,3 +47,33 @@ describe('runPool', () => {
     expect(finished).toEqual([2]);
   });
 });
+
+describe('runPool with a start gate', () => {
+  it('holds starts while the gate says no until work under way ends; with none under way one starts', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const asked: [number, number][] = [];
+    const gate = {
+      // room for one at a time only
+      mayStart: (running: number, waiting: number): boolean => {
+        asked.push([running, waiting]);
+        return running < 1;
+      },
+    };
+    const left = await runPool(
+      [1, 2, 3, 4],
+      3,
+      async () => {
+        most = Math.max(most, ++inFlight);
+        await tick();
+        inFlight--;
+      },
+      undefined,
+      gate,
+    );
+    expect(left).toEqual([]);
+    expect(most).toBe(1);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every(([running]) => running > 0)).toBe(true); // never asked with nothing under way
+  });
+});

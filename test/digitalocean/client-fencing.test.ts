@@ -119,7 +119,7 @@ describe('the pacer under aborts', () => {
     const pacer = new RequestPacer({
       requestsPerMinute: 1,
       windowMs: 1_000,
-      lowRemaining: 0,
+      reserveFraction: 0,
       maxWaitMs: 10_000,
       now: () => now,
       sleep: (ms, signal) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, OutcomeUnknownError, RateLimitedError, ServerError } from '../../src/digitalocean/errors.js';
 import type { RetryNotice } from '../../src/digitalocean/transport.js';
-import { clientFor, failure, requestsTo, simulator, virtualClock } from './helpers.js';
+import { clientFor, failure, raw, requestsTo, simulator, virtualClock } from './helpers.js';
 
 describe('client retries', () => {
   it('retries a 5xx GET with exponential backoff and jitter, then succeeds', async () => {
@@ -61,35 +61,45 @@ describe('client retries', () => {
     expect(throttles).toEqual([[50_000, expect.stringContaining('429')]]);
   });
 
-  it('429 without retry-after: waits until ratelimit-reset, capped by maxRateLimitWaitMs', async () => {
-    const clock = virtualClock();
-    const sim = await simulator({ clock: clock.now, rateLimitPerMinute: null, rateLimitPerHour: null });
-    const notices: RetryNotice[] = [];
-    const client = clientFor(sim, {
-      now: clock.now,
-      sleep: clock.sleep,
-      maxRateLimitWaitMs: 2 * 3_600_000,
-      onRetry: (n) => notices.push(n),
-    });
-    await client.getAccount();
-    clock.advance(600_000);
-    sim.configure({ faults: { failNextRequests: { status: 429, count: 1 } } });
-    await client.getAccount();
-    // the oldest counted request (the first one) expires an hour after it was made: 50 minutes from now
-    expect(notices.map((n) => n.delayMs)).toEqual([3_000_000]);
-    expect(notices[0]?.error).toBeInstanceOf(RateLimitedError);
-    expect((notices[0]?.error as RateLimitedError).retryAfterMs).toBe(3_000_000);
+  it('an hourly 429 (no retry-after, the quota read low): waits until ratelimit-reset, capped', async () => {
+    for (const [maxRateLimitWaitMs, expected] of [
+      [2 * 3_600_000, 3_000_000],
+      [5000, 5000],
+    ] as const) {
+      const clock = virtualClock();
+      const sim = await simulator({ clock: clock.now, rateLimitPerMinute: null, rateLimitPerHour: 3 });
+      const notices: RetryNotice[] = [];
+      const client = clientFor(sim, {
+        now: clock.now,
+        sleep: clock.sleep,
+        rateReserve: 0,
+        maxRateLimitWaitMs,
+        onRetry: (n) => notices.push(n),
+      });
+      await client.getAccount();
+      clock.advance(600_000);
+      // another tool on the same token spends the rest, unknown to this client until its next reply
+      await raw(sim, 'GET', '/v2/account');
+      await raw(sim, 'GET', '/v2/account');
+      await client.getAccount();
+      // the oldest counted request (the first one) expires an hour after it was made: 50 minutes from now
+      expect(notices.map((n) => n.delayMs)).toEqual([expected]);
+      expect(notices[0]?.error).toBeInstanceOf(RateLimitedError);
+      expect((notices[0]?.error as RateLimitedError).retryAfterMs).toBe(3_000_000); // what DigitalOcean said
+    }
+  });
 
-    const capped: RetryNotice[] = [];
-    const impatient = clientFor(sim, {
-      now: clock.now,
-      sleep: clock.sleep,
-      maxRateLimitWaitMs: 5000,
-      onRetry: (n) => capped.push(n),
-    });
+  it('a burst 429 without retry-after (the spec declares none) backs off, not waiting for the reset', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({ clock: clock.now });
+    const notices: RetryNotice[] = [];
+    const client = clientFor(sim, { now: clock.now, sleep: clock.sleep, onRetry: (n) => notices.push(n) });
+    await client.getAccount(); // 4,999 of 5,000 left: a refusal now cannot be the hourly quota
     sim.configure({ faults: { failNextRequests: { status: 429, count: 1 } } });
-    await impatient.getAccount();
-    expect(capped.map((n) => n.delayMs)).toEqual([5000]);
+    await client.getAccount();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.delayMs).toBeLessThan(1000); // the own backoff (base 10 ms here), not the hour
+    expect(sim.state().requests.map((r) => r.status)).toEqual([200, 429, 200]);
   });
 
   it('a 429 that is not retried still holds the other requests sharing the client', async () => {

@@ -12,7 +12,7 @@ import {
   REGION,
   SNAPSHOT,
 } from './schema.js';
-import { clientFor, failure, raw, requestsTo, simulator, TOKEN, virtualClock } from './helpers.js';
+import { clientFor, failure, raw, requestsTo, simulator, START, TOKEN, virtualClock } from './helpers.js';
 
 /**
  * The simulator answers with the shapes DigitalOcean documents, and the client sends what DigitalOcean documents.
@@ -164,6 +164,16 @@ describe('simulator responses match the spec', () => {
 
     // the three rate-limit headers on every response, errors included
     expect(replies.flatMap(([where, reply]) => rateLimitHeaderProblems(reply.headers, where))).toEqual([]);
+    // remaining counts down within the limit; reset is an epoch second within one hour of the reply (api-facts §3)
+    for (const [where, reply] of replies) {
+      const limit = Number(reply.headers.get('ratelimit-limit'));
+      const remaining = Number(reply.headers.get('ratelimit-remaining'));
+      const resetMs = Number(reply.headers.get('ratelimit-reset')) * 1000;
+      expect(remaining, where).toBeLessThanOrEqual(limit);
+      expect(resetMs - START, where).toBeGreaterThan(0);
+      expect(resetMs - clock.now(), where).toBeLessThanOrEqual(3_600_000 + 1000);
+    }
+    expect(limited.headers.get('ratelimit-limit')).toBe('5000');
     expect(
       replies.every(
         ([, reply]) => reply.status === 204 || reply.headers.get('content-type')?.startsWith('application/json'),

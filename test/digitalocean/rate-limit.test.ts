@@ -8,7 +8,7 @@ function pacer(options: Partial<ConstructorParameters<typeof RequestPacer>[0]> =
   const instance = new RequestPacer({
     requestsPerMinute: 3,
     windowMs: 60_000,
-    lowRemaining: 0,
+    reserveFraction: 0,
     maxWaitMs: 3_600_000,
     now: clock.now,
     // yield before moving time, so whoever was just admitted sees the instant it was admitted at
@@ -58,55 +58,117 @@ describe('RequestPacer', () => {
     expect(throttles[0]?.[1]).toContain('3 requests a minute');
   });
 
-  it('spreads the last hourly requests until the reset instead of spending them at once', async () => {
-    const { clock, pacer: p } = pacer({ requestsPerMinute: 1000, lowRemaining: 10 });
-    const admitted: number[] = [];
-    let remaining = 4;
-    p.observe({ limit: 5000, remaining, resetAt: START + 40_000 }, false);
+  it('keeps the reserve: stops when one more request would spend into it, and waits for the reset', async () => {
+    const { clock, pacer: p, throttles } = pacer({ requestsPerMinute: 1000, reserveFraction: 0.2 });
+    // limit 10: a reserve of 2; 4 left, so 2 may go
+    p.observe({ limit: 10, remaining: 4, resetAt: START + 40_000 }, 'reply');
+    const sent: number[] = [];
     for (let i = 0; i < 3; i += 1) {
       const release = await p.acquire();
-      admitted.push(clock.now() - START);
-      remaining -= 1; // each reply's headers count the request
-      p.observe({ limit: 5000, remaining, resetAt: START + 40_000 }, false);
+      sent.push(clock.now() - START);
+      p.observe({ limit: 10, remaining: 3 - i, resetAt: START + 40_000 }, 'reply');
       release();
     }
-    // the first at once, then the 3 left spread evenly over the 40 s
-    expect(admitted[0]).toBe(0);
-    expect(admitted[1]).toBeCloseTo(13_333, -1);
-    expect(admitted[2]).toBeCloseTo(26_667, -1);
+    expect(sent).toEqual([0, 0, 40_000]);
+    expect(throttles).toEqual([[40_000, expect.stringContaining('2 kept for other tools')]]);
   });
 
-  it('counts requests still in flight against the remaining quota', async () => {
-    const { pacer: p, throttles } = pacer({ requestsPerMinute: 1000, lowRemaining: 10 });
-    p.observe({ limit: 5000, remaining: 2, resetAt: START + 30_000 }, false);
-    await p.acquire();
-    await p.acquire(); // one unanswered: 1 left, so it waits the whole way (not half, as 2 left would)
-    expect(throttles).toEqual([[30_000, expect.stringContaining('only 1 of 5000')]]);
+  it('counts requests in flight as spent, and past the reset lets one probe go until its reply says more', async () => {
+    const { clock, pacer: p, throttles } = pacer({ requestsPerMinute: 1000, reserveFraction: 0.1 });
+    p.observe({ limit: 10, remaining: 3, resetAt: START + 30_000 }, 'reply');
+    const first = await p.acquire();
+    const second = await p.acquire(); // 3 left, 1 kept: one in flight leaves room for this one only
+    expect(clock.now()).toBe(START);
+    const third = p.acquire();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(throttles[0]).toEqual([30_000, expect.stringContaining('3 of 10 left')]);
+    await third; // past the reset: at least one expired, but two are still in flight
+    expect(clock.now()).toBe(START + 30_000);
+    first();
+    second();
+  });
+
+  it('past the reset, at the reserve, nothing in flight: one probe goes, the next waits for its reply', async () => {
+    const { clock, pacer: p } = pacer({ requestsPerMinute: 1000, reserveFraction: 0.5 });
+    p.observe({ limit: 10, remaining: 5, resetAt: START + 1000 }, 'reply');
+    const probe = await p.acquire();
+    expect(clock.now()).toBe(START + 1000);
+    let admitted = false;
+    const next = p.acquire().then((release) => ((admitted = true), release));
+    for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(admitted).toBe(false);
+    expect(clock.now()).toBe(START + 1000); // waiting for the reply, not for a time
+    // the probe's reply: one expired and the probe counted, the new oldest a second later
+    const resetAt = clock.now() + 1000;
+    p.observe({ limit: 10, remaining: 5, resetAt }, 'reply');
+    probe();
+    (await next)();
+    expect(clock.now()).toBe(resetAt);
+  });
+
+  it('below the reserve (another tool spent it), spaces its probes out, doubling up to the cap', async () => {
+    const { clock, pacer: p } = pacer({ requestsPerMinute: 1000, reserveFraction: 0.2, maxProbeGapMs: 4000 });
+    const sent: number[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const release = await p.acquire();
+      sent.push(clock.now() - START);
+      // each reply: still 1 of 10 left, the next oldest expiring 100 ms later
+      p.observe({ limit: 10, remaining: 1, resetAt: clock.now() + 100 }, 'reply');
+      release();
+    }
+    expect(sent).toEqual([0, 1000, 3000, 7000, 11_000]);
+    p.observe({ limit: 10, remaining: 5, resetAt: clock.now() + 200 }, 'reply'); // the other tool let go
+    (await p.acquire())();
+    expect(clock.now() - START).toBe(11_000);
+  });
+
+  it('keeps the lowest count of one reset (replies come out of order) and believes no reset past an hour', () => {
+    const { pacer: p } = pacer();
+    p.observe({ limit: 5000, remaining: 100, resetAt: START + 10_000 }, 'reply');
+    p.observe({ limit: 5000, remaining: 104, resetAt: START + 10_000 }, 'reply');
+    expect(p.quota()).toMatchObject({ remaining: 100 });
+    p.observe({ limit: 5000, remaining: 90, resetAt: START + 5_000 }, 'reply'); // an older reply, still lower
+    expect(p.quota()).toMatchObject({ remaining: 100 });
+    p.observe({ limit: 5000, remaining: 180, resetAt: START + 20_000 }, 'reply'); // requests expired since
+    expect(p.quota()).toMatchObject({ remaining: 180, reserve: 0 });
+    p.observe({ limit: 5000, remaining: 1, resetAt: START + 48 * 3_600_000 }, 'reply');
+    expect(p.quota()?.resetAt).toBe(START + 3_601_000);
+  });
+
+  it('a 429 says the hourly quota is spent only with no retry-after and the count already low', () => {
+    const { pacer: p } = pacer({ requestsPerMinute: 250 });
+    const refusal = { limit: 5000, remaining: 0, resetAt: START + 3_000_000 };
+    p.observe({ limit: 5000, remaining: 4000, resetAt: START + 3_000_000 }, 'reply');
+    expect(p.observe(refusal, 'burst-refusal')).toBe('burst');
+    expect(p.observe(refusal, 'refusal')).toBe('burst');
+    expect(p.quota()).toMatchObject({ remaining: 4000 });
+    p.observe({ limit: 5000, remaining: 200, resetAt: START + 3_000_000 }, 'reply');
+    expect(p.observe(refusal, 'refusal')).toBe('hourly');
+    expect(p.quota()).toMatchObject({ remaining: 0 });
+  });
+
+  it('keeps one budget per token: a read token at its reserve does not hold the provisioning token', async () => {
+    const { clock, pacer: p } = pacer({ requestsPerMinute: 1000, reserveFraction: 0.2 });
+    p.observe({ limit: 10, remaining: 2, resetAt: START + 60_000 }, 'reply', 'read');
+    p.observe({ limit: 10, remaining: 9, resetAt: START + 60_000 }, 'reply', 'provisioning');
+    (await p.acquire(undefined, 'provisioning'))();
+    expect(clock.now()).toBe(START);
+    expect(p.quota()).toMatchObject({ remaining: 2 }); // the tighter of the two
+    (await p.acquire(undefined, 'read'))();
+    expect(clock.now()).toBe(START + 60_000);
   });
 
   it('ignores the remaining 0 of a per-minute 429, and holds everyone after a 429', async () => {
     const { clock, pacer: p, throttles } = pacer({ requestsPerMinute: 1000 });
-    p.observe({ limit: 5000, remaining: 0, resetAt: START + 3_000_000 }, true);
-    await p.acquire();
+    p.observe({ limit: 5000, remaining: 0, resetAt: START + 3_000_000 }, 'burst-refusal');
+    (await p.acquire())();
     expect(throttles).toEqual([]);
     p.holdUntil(START + 29_000);
-    const both = await Promise.all([p.acquire(), p.acquire()]);
+    // (before any hourly count is known, one request at a time: each is released as its reply would be)
+    const both = await Promise.all([p.acquire().then((release) => release()), p.acquire().then((r) => r())]);
     expect(both).toHaveLength(2);
     expect(clock.now()).toBe(START + 29_000);
     expect(throttles).toEqual([[29_000, expect.stringContaining('429')]]);
-  });
-
-  it('spreads only in the last 5% of the hourly limit, however large the per-minute budget', async () => {
-    const { pacer: p, throttles } = pacer({
-      requestsPerMinute: Number.MAX_SAFE_INTEGER,
-      lowRemaining: Number.MAX_SAFE_INTEGER,
-    });
-    p.observe({ limit: 5000, remaining: 4990, resetAt: START + 3_000_000 }, false);
-    for (let i = 0; i < 5; i += 1) (await p.acquire())();
-    expect(throttles).toEqual([]);
-    p.observe({ limit: 5000, remaining: 250, resetAt: START + 3_000_000 }, false);
-    await p.acquire();
-    expect(throttles).toEqual([[12_000, expect.stringContaining('only 250 of 5000')]]);
   });
 
   it('caps one wait at maxWaitMs', async () => {
@@ -155,20 +217,31 @@ describe('client pacing against the simulator', () => {
     expect(throttles.length).toBeGreaterThan(0);
   });
 
-  it('spreads requests by the hourly headers so the hourly limit never refuses', async () => {
+  it('waits for the hourly window to free instead of spending the 20% reserve, and never meets a 429', async () => {
     const clock = virtualClock();
     const sim = await simulator({ clock: clock.now, rateLimitPerMinute: null, rateLimitPerHour: 20 });
-    const client = clientFor(sim, {
-      now: clock.now,
-      sleep: clock.sleep,
-      requestsPerMinute: 100,
-      maxRateLimitWaitMs: 7_200_000,
-    });
-    for (let i = 0; i < 25; i += 1) await client.getAccount();
-    expect(sim.state().counters.rateLimited).toBe(0);
-    expect(sim.state().requests).toHaveLength(25);
-    expect(client.rateLimit).toMatchObject({ limit: 20 });
-    // the 21st request had to wait for the first to expire, an hour after it was made
-    expect(clock.now() - START).toBeGreaterThanOrEqual(3_600_000);
+    const client = clientFor(sim, { now: clock.now, sleep: clock.sleep, requestsPerMinute: 100 });
+    for (let i = 0; i < 25; i += 1) {
+      await client.getAccount();
+      clock.advance(1000);
+    }
+    const { quota, counters } = sim.state();
+    expect(counters.rateLimited).toBe(0);
+    expect(quota.uses).toHaveLength(25);
+    expect(Math.min(...quota.uses.map((u) => u.remaining))).toBe(4); // 20% of 20 kept
+    expect(client.quota()).toMatchObject({ limit: 20, reserve: 4 });
+    // the 17th request had to wait for the first to expire, an hour after it was made
+    expect(quota.uses[16]?.atMs).toBe(START + 3_600_000);
+  });
+
+  it('many requests at once against a scaled hour: the reserve holds and no 429 comes', async () => {
+    // real time, an "hour" of 1.5 s: the client waits for resets given in epoch seconds, as DigitalOcean's are
+    const sim = await simulator({ rateLimitPerMinute: null, rateLimitPerHour: 30, hourlyWindowMs: 1500 });
+    const client = clientFor(sim, { rateReserve: 0.3, sleep: undefined });
+    await Promise.all(Array.from({ length: 40 }, () => client.getAccount()));
+    const { quota, counters } = sim.state();
+    expect(counters.rateLimited).toBe(0);
+    expect(quota.uses).toHaveLength(40);
+    expect(Math.min(...quota.uses.map((u) => u.remaining))).toBeGreaterThanOrEqual(9);
   });
 });

@@ -327,6 +327,119 @@ describe('simulated rate limits', () => {
   });
 });
 
+describe('the hourly quota: a sliding window per token', () => {
+  const header = (reply: { headers: Headers }, name: string): number => Number(reply.headers.get(name));
+
+  it('gives each request its own timer: one slot frees as each expires, and reset names the oldest', async () => {
+    const clock = virtualClock();
+    // "an hour" of 10 s, so the window is walked in a few steps
+    const sim = await simulator({
+      clock: clock.now,
+      rateLimitPerMinute: null,
+      rateLimitPerHour: 3,
+      hourlyWindowMs: 10_000,
+    });
+    const resets: number[] = [];
+    for (const gap of [0, 2000, 2000]) {
+      clock.advance(gap);
+      resets.push(header(await raw(sim, 'GET', '/v2/account'), 'ratelimit-reset'));
+    }
+    // the oldest request (at START) expires at START + 10 s, whichever request reports it
+    expect(resets).toEqual([(START + 10_000) / 1000, (START + 10_000) / 1000, (START + 10_000) / 1000]);
+    expect((await raw(sim, 'GET', '/v2/account')).status).toBe(429);
+    clock.advance(6000); // START + 10 s: the first has expired, the two later ones still count
+    const freed = await raw(sim, 'GET', '/v2/account');
+    expect(freed.status).toBe(200);
+    expect(header(freed, 'ratelimit-remaining')).toBe(0);
+    expect(header(freed, 'ratelimit-reset')).toBe((START + 12_000) / 1000); // the next oldest, 2 s later
+    expect((await raw(sim, 'GET', '/v2/account')).status).toBe(429);
+    clock.advance(2000);
+    expect(header(await raw(sim, 'GET', '/v2/account'), 'ratelimit-reset')).toBe((START + 14_000) / 1000);
+  });
+
+  it('keeps separate budgets for two tokens', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({
+      clock: clock.now,
+      rateLimitPerMinute: null,
+      rateLimitPerHour: 2,
+      tokens: [TOKEN, 'other'],
+    });
+    await raw(sim, 'GET', '/v2/account');
+    await raw(sim, 'GET', '/v2/account');
+    expect((await raw(sim, 'GET', '/v2/account')).status).toBe(429);
+    const other = await raw(sim, 'GET', '/v2/account', { token: 'other' });
+    expect(other.status).toBe(200);
+    expect(header(other, 'ratelimit-remaining')).toBe(1);
+  });
+
+  it('a background consumer spends its token quota at a steady pace; another token keeps its own', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({
+      clock: clock.now,
+      rateLimitPerMinute: null,
+      rateLimitPerHour: 100,
+      hourlyWindowMs: 100_000,
+      tokens: [TOKEN, 'other'],
+      backgroundConsumer: { requestsPerHour: 50 }, // one request every 2 s of the 100 s "hour"
+    });
+    await raw(sim, 'GET', '/v2/account'); // the consumer's first request comes at the same instant
+    clock.advance(10_000);
+    const after = await raw(sim, 'GET', '/v2/account');
+    // 6 of the consumer's (0, 2, ... 10 s) and 2 of ours
+    expect(header(after, 'ratelimit-remaining')).toBe(100 - 8);
+    expect(header(await raw(sim, 'GET', '/v2/account', { token: 'other' }), 'ratelimit-remaining')).toBe(99);
+    const { quota } = sim.state();
+    expect(quota.backgroundRequests).toBe(6);
+    expect(quota.uses.filter((u) => u.background).every((u) => u.token === 'tokens[0]')).toBe(true);
+    expect(quota.uses.filter((u) => !u.background).map((u) => [u.token, u.remaining])).toEqual([
+      ['tokens[0]', 98],
+      ['tokens[0]', 92],
+      ['tokens[1]', 99],
+    ]);
+  });
+
+  it('the background consumer is refused like any client: its refused requests are not counted', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({
+      clock: clock.now,
+      rateLimitPerMinute: null,
+      rateLimitPerHour: 3,
+      hourlyWindowMs: 10_000,
+      backgroundConsumer: { requestsPerHour: 10 }, // would be 10 per window: only 3 fit
+    });
+    clock.advance(9000);
+    const reply = await raw(sim, 'GET', '/v2/account');
+    expect(reply.status).toBe(429);
+    expect(sim.state().quota.backgroundRequests).toBe(3);
+  });
+
+  it('scales: a minute and an hour of seconds bind in seconds; only the burst 429 says retry-after', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({
+      clock: clock.now,
+      rateLimitPerMinute: 2,
+      burstWindowMs: 1000,
+      rateLimitPerHour: 3,
+      hourlyWindowMs: 5000,
+    });
+    await raw(sim, 'GET', '/v2/account');
+    await raw(sim, 'GET', '/v2/account');
+    const burst = await raw(sim, 'GET', '/v2/account');
+    expect([burst.status, burst.headers.get('retry-after'), header(burst, 'ratelimit-remaining')]).toEqual([
+      429,
+      '1',
+      0,
+    ]);
+    clock.advance(1000);
+    expect(header(await raw(sim, 'GET', '/v2/account'), 'ratelimit-remaining')).toBe(0);
+    clock.advance(1000);
+    const hourly = await raw(sim, 'GET', '/v2/account');
+    expect([hourly.status, hourly.headers.get('retry-after')]).toEqual([429, null]);
+    expect(header(hourly, 'ratelimit-reset')).toBe((START + 5000) / 1000);
+  });
+});
+
 describe('simulated faults', () => {
   async function statuses(seed: number): Promise<(number | null)[]> {
     const sim = await simulator({ faults: { seed, serverErrorRate: 0.3, serverErrorBurstLength: 2 } });
@@ -396,6 +509,8 @@ describe('simulator inspection and start-up', () => {
         fleet: { count: 2, tag: 'x' },
         actionDurationMs: { snapshot: 100 },
         faults: { seed: 3, dropNextPost: 1 },
+        hourlyWindowMs: 36_000,
+        backgroundConsumer: { requestsPerHour: 500, tokenIndex: 0 },
       }),
     );
     expect(loadSimulatorConfig(good)).toMatchObject({ fleet: { count: 2, tag: 'x' }, faults: { seed: 3 } });
@@ -403,6 +518,8 @@ describe('simulator inspection and start-up', () => {
       ['{"snapshotLagMs": 1}', 'snapshotLagMs is not a known setting'],
       ['{"faults": {"serverErrorRate": 2}}', 'faults.serverErrorRate must be a rate'],
       ['{"droplets": [{"name": "no id"}]}', 'droplets must be'],
+      ['{"hourlyWindowMs": 0}', 'hourlyWindowMs must be a number greater than 0'],
+      ['{"backgroundConsumer": {"perHour": 5}}', 'backgroundConsumer must be null or'],
       ['[1]', 'JSON object'],
       ['{nope', 'cannot read'],
     ] as const) {

@@ -2,6 +2,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchBatchRateLimit } from './batch-rate-limit.js';
 import { benchCliStartup } from './cli-startup.js';
+import { benchHourlyQuota } from './hourly-quota.js';
 import { benchClientOverhead } from './client-overhead.js';
 import { benchFleetWatch } from './fleet-watch.js';
 import { LedgerFixture } from './ledger-fixture.js';
@@ -30,6 +31,7 @@ await section('client overhead', () => benchClientOverhead());
 await section('requests per snapshot', () => benchSnapshotPolling());
 await section('batch under a rate limit', () => benchBatchRateLimit());
 await section('fleets with the watcher (200 and 500 droplets)', () => benchFleetWatch());
+await section('500-droplet batch under the hourly quota', () => benchHourlyQuota());
 // Ledgers of 1k, 10k and 100k sagas for the growth rows; the 100k one serves the start-up rows too.
 const ledgers: LedgerFixture[] = [];
 try {

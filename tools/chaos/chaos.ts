@@ -32,6 +32,13 @@ export interface ChaosSummary {
   pauses: number;
   faults: FaultCounts;
   requests: number;
+  /** Runs under a scaled hourly quota with a reserve (ARCADIA_RATE_RESERVE set by the plan). */
+  quotaRuns: number;
+  /**
+   * Over those runs, the lowest hourly count arcadia's requests left, less the reserve: negative only where the
+   * background consumer or a process's blind first request took it (the quota-reserve rule says which).
+   */
+  lowestAboveReserve: number | undefined;
   violations: SeededViolation[];
   /** Findings that page a human without breaking a promise (compensation_failed); violations under --strict. */
   attention: SeededViolation[];
@@ -67,6 +74,8 @@ export function summarize(
     pauses: 0,
     faults: emptyFaults(),
     requests: 0,
+    quotaRuns: 0,
+    lowestAboveReserve: undefined,
     violations: [],
     attention: [],
     ms,
@@ -87,6 +96,11 @@ export function summarize(
       summary.intrusions += 1;
     for (const key of Object.keys(summary.faults) as (keyof FaultCounts)[]) summary.faults[key] += run.faults[key];
     summary.requests += run.requests;
+    const { lowestRemaining, reserve } = run.quota;
+    if (run.plan.env.ARCADIA_RATE_RESERVE !== undefined && lowestRemaining !== undefined && reserve !== undefined) {
+      summary.quotaRuns += 1;
+      summary.lowestAboveReserve = Math.min(summary.lowestAboveReserve ?? Infinity, lowestRemaining - reserve);
+    }
     for (const v of run.violations)
       (isViolation(v, options) ? summary.violations : summary.attention).push({
         ...v,
@@ -112,6 +126,7 @@ function harnessFailure(plan: RunPlan, error: unknown): RunOutcome {
     intrusion: null,
     paused: false,
     requests: 0,
+    quota: { lowestRemaining: undefined, reserve: undefined },
     ms: 0,
     keptAt: null,
   };

@@ -22,6 +22,7 @@ export type ViolationRule =
   | 'retention' // --keep left the wrong number or the wrong snapshots
   | 'step-order' // step results recorded out of order
   | 'superseded-request' // a request of a saga's older lease epoch reached the provider after its successor's
+  | 'quota-reserve' // arcadia's own requests spent into the hourly quota's reserve
   | 'process'; // an arcadia process hung, crashed with an internal error, or exited with a code it must not
 
 /**

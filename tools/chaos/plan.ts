@@ -392,6 +392,11 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
   }
 
   if (scenario === 'restore' || scenario === 'drill') addRestoreTimings(random, sim, droplets, labels);
+  // Not with a pause: a request whose fence check passed just before the SIGSTOP is sent after the SIGCONT (the
+  // check and the send are not atomic), and a quota that holds requests in the pacer makes that window likely; the
+  // pause scenario keeps testing the fence on its own.
+  if (intruder.kind !== 'pause-takeover') addHourlyQuota(random, sim, env, labels);
+
   return {
     seed,
     scenario,
@@ -426,6 +431,32 @@ function addRestoreTimings(random: Random, sim: SimulatorConfigInput, droplets: 
   if (sim.createdDropletNotFoundMs > 0) labels.push(`GET 404 ${sim.createdDropletNotFoundMs}ms after create`);
   const first = droplets.find((d) => d.id === 3001);
   if (first) first.snapshots?.push({ id: GOLDEN_SNAPSHOT, name: 'golden-image', regions: ['nyc3'] });
+}
+
+/**
+ * Some runs get an hourly quota small enough to bind, over an "hour" of a few seconds, a reserve to keep, and
+ * sometimes a background consumer sharing the token; drawn last, so every seed's earlier draws stay what they were.
+ */
+function addHourlyQuota(
+  random: Random,
+  sim: SimulatorConfigInput,
+  env: Record<string, string>,
+  labels: string[],
+): void {
+  if (!random.chance(0.3)) return;
+  const hourlyWindowMs = random.int(2000, 4000);
+  const perHour = random.int(60, 160);
+  const reserve = random.pick(['10', '20%', '30']);
+  const background = random.chance(0.5) ? random.int(5, 30) : 0;
+  sim.rateLimitPerHour = perHour;
+  sim.hourlyWindowMs = hourlyWindowMs;
+  if (background > 0) sim.backgroundConsumer = { requestsPerHour: background };
+  env.ARCADIA_RATE_RESERVE = reserve;
+  env.ARCADIA_RATE_QUOTA_WINDOW_MS = String(hourlyWindowMs);
+  labels.push(
+    `hourly quota ${perHour}/${hourlyWindowMs}ms, reserve ${reserve}` +
+      (background > 0 ? `, background ${background}` : ''),
+  );
 }
 
 /**

@@ -7,6 +7,10 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+function signed(n: number): string {
+  return n < 0 ? `- ${-n}` : `+ ${n}`;
+}
+
 function counted(counts: Record<string, number>): string {
   const entries = Object.entries(counts).filter(([, n]) => n > 0);
   return entries.length === 0 ? 'none' : entries.map(([status, n]) => `${n} ${status}`).join(', ');
@@ -72,6 +76,7 @@ export function summaryText(
   options: Pick<ChaosOptions, 'concurrency' | 'scenarios' | 'strict'>,
 ): string {
   const f = summary.faults;
+  const lowest = summary.lowestAboveReserve === undefined ? '-' : `reserve ${signed(summary.lowestAboveReserve)}`;
   const lines = [
     `arcadia chaos: ${summary.runs} runs, ` +
       `seeds ${summary.firstSeed}..${summary.lastSeed}, ${options.concurrency} at a time, ${seconds(summary.ms)}`,
@@ -88,6 +93,8 @@ export function summaryText(
       `processes, ${summary.requests} requests to the simulator`,
     `  pauses      ${summary.pauses} first commands SIGSTOPped, taken over and SIGCONTed (none may send a ` +
       `request after)`,
+    `  quota       ${summary.quotaRuns} runs under a scaled hourly quota with a reserve; lowest left after ` +
+      `arcadia's requests: ${lowest}`,
   ];
   if (!options.strict) {
     lines.push(

@@ -12,6 +12,8 @@ import { isTerminal } from '../../src/engine/types.js';
 import { supersededRequests } from './fencing.js';
 import { checkInvariants, isViolation, type CheckedSaga, type Violation } from './invariants.js';
 import { readLedger } from './ledger.js';
+import { quotaReserveViolations } from './quota.js';
+import { parseRateReserve } from '../../src/digitalocean/rate-reserve.js';
 import type { Intruder, RunPlan } from './plan.js';
 import { runArcadia, sleep, type ProcessOutcome } from './process.js';
 
@@ -23,6 +25,8 @@ export const MAX_RESUMES = 6;
  * and again in compensation) share a rate limit of a few requests a second (seed 7011 needed over 150 s).
  */
 const HANG_MS = 300_000;
+/** Background requests this close to one of arcadia's own requests may have been unknown to it (reply in flight). */
+const QUOTA_GRACE_MS = 250;
 /** After the last resume, snapshot actions still running are given this long to finish before the second look. */
 const SETTLE_MS = 3_000;
 
@@ -54,6 +58,8 @@ export interface RunOutcome {
   /** Whether the first command was SIGSTOPped, taken over and SIGCONTed. */
   paused: boolean;
   requests: number;
+  /** The lowest hourly count arcadia's requests left, and the reserve it had to keep (of the run's quota). */
+  quota: { lowestRemaining: number | undefined; reserve: number | undefined };
   ms: number;
   /** Where the run's ledger and simulator state were kept (when it found a violation, or with --keep-homes). */
   keptAt: string | null;
@@ -327,6 +333,12 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
     // Second look: once in-flight actions completed, nothing may appear that nobody accounts for.
     const settled = await settle(sim);
     violations.push(...checkInvariants(readLedger(home), settled), ...supersededRequests(settled.requests));
+    const quota = quotaReserveViolations(settled.quota, {
+      reserveFraction: parseRateReserve(plan.env.ARCADIA_RATE_RESERVE),
+      blindRequests: processes.length,
+      graceMs: QUOTA_GRACE_MS,
+    });
+    violations.push(...quota.violations);
 
     const statuses: Record<string, number> = {};
     for (const saga of sagas) statuses[saga.status] = (statuses[saga.status] ?? 0) + 1;
@@ -361,6 +373,7 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
       intrusion: intrusion.what,
       paused: intrusion.paused ?? false,
       requests: settled.counters.requests,
+      quota: { lowestRemaining: quota.lowestRemaining, reserve: quota.reserve },
       ms: Date.now() - started,
       keptAt,
     };

@@ -1,5 +1,6 @@
 import { humanDuration, safeText } from '../format.js';
 import type { Output } from '../output.js';
+import { quotaNoticeJson, type QuotaForecast } from './quota-view.js';
 
 /**
  * One droplet's line in a snapshot run: the `snapshot --json` entry of ARCHITECTURE.md, "Interface", plus `resumed`.
@@ -69,9 +70,11 @@ function summaryLine(results: SnapshotResult[]): string {
   return parts.join('; ');
 }
 
-export function printSnapshotResults(output: Output, results: SnapshotResult[]): void {
+/** `quotaNotice`: the batch was slowed by the hourly quota; said on stderr already, and here in each JSON entry. */
+export function printSnapshotResults(output: Output, results: SnapshotResult[], quotaNotice?: QuotaForecast): void {
   if (output.mode === 'json') {
-    output.json(results.map(snapshotResultJson));
+    const quota = quotaNotice ? { quota: quotaNoticeJson(quotaNotice) } : {};
+    output.json(results.map((r) => ({ ...snapshotResultJson(r), ...quota })));
     return;
   }
   if (results.length === 1 && results[0]) {

@@ -19,7 +19,9 @@ import { RunMonitor } from './monitoring.js';
 import { dropletOf, exitCodeForRun, resultOf, type DropletOutcome } from './outcome.js';
 import { planSnapshots, type SnapshotPlanRequest } from './planning.js';
 import { previewRetention } from './retention-preview.js';
+import { requestsPerSnapshotSaga } from './request-estimate.js';
 import { runPlannedSagas } from './running.js';
+import type { QuotaForecast } from '../../../output/views/quota-view.js';
 import { selectDroplets } from './selection.js';
 
 export interface SnapshotOptions {
@@ -106,10 +108,10 @@ async function previewOrRun(
       printRetentionPreview(output, preview, describePolicy(opts.retention));
       return EXIT.ok;
     }
-    const outcomes = await snapshotBatch(app, output, ids, batchId, { ...opts, label });
+    const { outcomes, quotaNotice } = await snapshotBatch(app, output, ids, batchId, { ...opts, label });
     const results = outcomes.map(resultOf);
     if (watched) watched.statuses = results.map((result) => result.status);
-    printSnapshotResults(output, results);
+    printSnapshotResults(output, results, quotaNotice);
     const interruption = interruptionOf(app.stop);
     if (interruption && !opts.detach) {
       const unfinished = results.flatMap((r) => (r.status === 'interrupted' && r.sagaId !== null ? [r.sagaId] : []));
@@ -131,7 +133,7 @@ async function snapshotBatch(
   ids: number[],
   batchId: string,
   opts: SnapshotOptions,
-): Promise<DropletOutcome[]> {
+): Promise<{ outcomes: DropletOutcome[]; quotaNotice: QuotaForecast | undefined }> {
   const batchLock = await app.leases.holdBatch(batchId);
   // One watcher answers every saga of this run, orphans resumed included: the fleet pays per listing, not per saga.
   app.useSnapshotWatcher(batchWatcher(app));
@@ -157,9 +159,16 @@ async function snapshotBatch(
     if (opts.detach) {
       for (const { sagaId } of plan.toRun) output.progress(`saga ${sagaId} recorded, not run (--detach)`);
     }
-    const ran = opts.detach
-      ? new Map<string, DropletOutcome>()
-      : await runPlannedSagas(app, output, plan.toRun, opts.concurrency);
+    const work = {
+      powerOff: opts.powerOff,
+      withVolumes: opts.withVolumes ?? false,
+      copyTo: opts.copyTo ?? [],
+      retention: opts.retention !== undefined,
+    };
+    const batch = opts.detach
+      ? { outcomes: new Map<string, DropletOutcome>(), quotaNotice: undefined }
+      : await runPlannedSagas(app, output, plan.toRun, opts.concurrency, requestsPerSnapshotSaga(work));
+    const ran = batch.outcomes;
     const own = plan.outcomes.map((outcome) =>
       outcome.kind === 'pending' ? (ran.get(outcome.sagaId) ?? outcome) : outcome,
     );
@@ -173,7 +182,7 @@ async function snapshotBatch(
       const dropletId = error instanceof LedgerRowError ? null : ((await dropletOfSagaId(app, error.sagaId)) ?? null);
       refusedOrphans.push({ kind: 'interrupted', dropletId, sagaId: error.sagaId, error });
     }
-    return [...own, ...otherOrphans, ...refusedOrphans];
+    return { outcomes: [...own, ...otherOrphans, ...refusedOrphans], quotaNotice: batch.quotaNotice };
   } finally {
     app.useSnapshotWatcher(undefined);
     await batchLock.release();
