@@ -19,6 +19,12 @@ import { drillResultOf, sourceDropletOf } from './outcome.js';
 import { liveDrillSagas, planDrills } from './planning.js';
 import { chooseDrillTargets } from './selection.js';
 
+/**
+ * What one drill costs in requests, for the quota pacing: a create, the polls until active, a delete and its
+ * confirmation, and the tag look-up before the create (about 8 measured against the simulator with 5 s to active).
+ */
+const REQUESTS_PER_DRILL = 8;
+
 export interface DrillOptions {
   dropletIds: string[];
   tag: string | undefined;
@@ -99,7 +105,7 @@ async function drillBatch(
     const selection = chooseDrillTargets(candidates, facts, await listedSnapshots(app), sample);
     const triggeredBy = opts.triggeredBy ?? (opts.tag !== undefined ? `cron:${opts.tag}` : 'manual');
     const plan = await planDrills(app, output, selection.toDrill, { batchId, triggeredBy });
-    const ran = await runPlannedSagas(app, output, plan.toRun, opts.concurrency);
+    const ran = (await runPlannedSagas(app, output, plan.toRun, opts.concurrency, REQUESTS_PER_DRILL)).outcomes;
     const own = plan.outcomes.map((o) => (o.kind === 'pending' ? (ran.get(o.sagaId) ?? o) : o));
     const resumed: DropletOutcome[] = orphans.map((saga) => ({
       kind: 'ran',
