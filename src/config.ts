@@ -10,6 +10,8 @@ export interface Settings {
   /** This host's name in lease records and lock files (ARCADIA_HOST_ID, default the hostname). */
   hostId: string;
   pollIntervalMs: number;
+  /** Without a history, each poll waits this percentage of the time already waited (at least the poll interval). */
+  pollGrowthPercent: number;
   actionTimeoutMs: number;
   lookupAttempts: number;
   lookupIntervalMs: number;
@@ -25,6 +27,10 @@ export interface Settings {
   /** DigitalOcean's limits per volume, checked before a volume snapshot's POST. */
   volumeSnapshotLimit: number;
   volumeSnapshotIntervalMs: number;
+  /** How long a restored droplet may take to become active (and to be gone after its delete). */
+  restoreTimeoutMs: number;
+  /** 404s tolerated from `GET /v2/droplets/{id}` right after a create (api-facts §12.1: it happens). */
+  restoreNotFoundChecks: number;
 }
 
 /** The heartbeat must fit this many times into the lock's stale time. */
@@ -57,6 +63,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     home: defaultHome(env),
     hostId: hostIdFromEnv(env),
     pollIntervalMs: integerFromEnv(env, 'ARCADIA_POLL_INTERVAL_MS', 5_000, 1),
+    pollGrowthPercent: integerFromEnv(env, 'ARCADIA_POLL_GROWTH_PERCENT', 12, 1),
     actionTimeoutMs: integerFromEnv(env, 'ARCADIA_ACTION_TIMEOUT_MS', 1_800_000, 1),
     lookupAttempts: integerFromEnv(env, 'ARCADIA_LOOKUP_ATTEMPTS', 12, 1),
     lookupIntervalMs: integerFromEnv(env, 'ARCADIA_LOOKUP_INTERVAL_MS', 5_000, 0),
@@ -71,5 +78,7 @@ export function loadSettings(env: NodeJS.ProcessEnv): Settings {
     interruptGraceMs: interruptGraceMs(env),
     volumeSnapshotLimit: integerFromEnv(env, 'ARCADIA_VOLUME_SNAPSHOT_LIMIT', 25, 1),
     volumeSnapshotIntervalMs: integerFromEnv(env, 'ARCADIA_VOLUME_SNAPSHOT_INTERVAL_MS', 600_000, 0),
+    restoreTimeoutMs: integerFromEnv(env, 'ARCADIA_RESTORE_TIMEOUT_MS', 3_600_000, 1),
+    restoreNotFoundChecks: integerFromEnv(env, 'ARCADIA_RESTORE_NOT_FOUND_CHECKS', 60, 0),
   };
 }

@@ -12,6 +12,7 @@ import type { RunnerProgress, SagaRunner } from '../engine/runner.js';
 import type { StepRegistry } from '../engine/step.js';
 import type { OutputStreams } from '../output/output.js';
 import type { DigitalOceanClient } from '../digitalocean/client.js';
+import type { SnapshotWatcher } from '../sagas/snapshot/fleet-watcher.js';
 
 /** What every command may need; built lazily so `--help` and bad input never touch the ledger. */
 export interface CliContext {
@@ -48,6 +49,8 @@ export interface App extends LedgerApp {
   runner(onProgress?: (progress: RunnerProgress) => void): SagaRunner;
   /** The process-wide stop (CliContext.stop): pools start nothing once it has aborted. */
   stop: AbortSignal | undefined;
+  /** Makes the snapshot steps of this process wait and look through `watcher` (a batch's), or not (undefined). */
+  useSnapshotWatcher(watcher: SnapshotWatcher | undefined): void;
 }
 
 /**
@@ -116,10 +119,12 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
       ctx.createClient?.() ?? clientModule.createDigitalOceanClient(clientModule.clientOptionsFromEnv(ctx.env));
     return client;
   };
+  let snapshotWatcher: SnapshotWatcher | undefined;
   const registry = buildStepRegistry({
     settings,
     api,
     snapshotHistory: (dropletId, diskGigabytes) => ledger.snapshotDurations(dropletId, diskGigabytes),
+    snapshotWatcher: () => snapshotWatcher,
   });
   return {
     ...base,
@@ -127,6 +132,9 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
     api,
     apiRequestsSent: () => client?.requestsSent ?? 0,
     stop: ctx.stop,
+    useSnapshotWatcher: (watcher) => {
+      snapshotWatcher = watcher;
+    },
     runner: (onProgress) =>
       new SagaRunner({
         ledger,

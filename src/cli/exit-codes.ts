@@ -19,6 +19,7 @@ import {
   UnknownStepError,
 } from '../engine/errors.js';
 import type { SagaStatus } from '../engine/types.js';
+import { RestoreRefusedError } from '../sagas/restore/plan-errors.js';
 import { SagaTemplateMismatchError } from '../sagas/template-errors.js';
 import { ArcadiaError, ConfigError, UsageError } from '../errors.js';
 import { UnsafePathError } from '../file-safety.js';
@@ -55,6 +56,7 @@ export function exitCodeForError(error: unknown): ExitCode {
   if (error instanceof InterruptedError) return error.signalName === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
   if (
     error instanceof UsageError ||
+    error instanceof RestoreRefusedError ||
     error instanceof UnknownStepError ||
     error instanceof SagaNotFoundError ||
     error instanceof AmbiguousSagaIdError ||

@@ -15,6 +15,7 @@ type Register = (program: Command, ctx: CliContext, setExit: (code: ExitCode) =>
 const COMMANDS: Record<string, () => Promise<Register>> = {
   snapshot: async () => (await import('./commands/snapshot/command.js')).registerSnapshot,
   reconcile: async () => (await import('./commands/reconcile/reconcile.js')).registerReconcile,
+  restore: async () => (await import('./commands/restore/command.js')).registerRestore,
   saga: async () => (await import('./commands/saga/index.js')).registerSaga,
   ledger: async () => (await import('./commands/ledger/command.js')).registerLedger,
   check: async () => (await import('./commands/check/command.js')).registerCheck,

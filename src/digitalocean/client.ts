@@ -7,12 +7,13 @@ import {
   type RequestFailure,
 } from './errors.js';
 import { CLIENT_DEFAULTS, type DigitalOceanClientOptions } from './options.js';
-import { collectPages, PER_PAGE, type PageProblem } from './pagination.js';
+import { collectPages, nextPageNumber, PER_PAGE, type PageProblem } from './pagination.js';
 import { RequestPacer } from './rate-limit.js';
 import {
   checkAccount,
   checkAction,
   checkDroplet,
+  checkDropletCreated,
   checkDropletSnapshot,
   checkEach,
   checkLinks,
@@ -27,7 +28,9 @@ import {
   postedWrite,
   type Account,
   type Action,
+  type CreatedDroplet,
   type Droplet,
+  type DropletCreateRequest,
   type DropletActionRequest,
   type DropletSnapshot,
   type ImageActionRequest,
@@ -54,6 +57,11 @@ export interface DigitalOceanClient {
   getAction(actionId: number): Promise<Action>;
   getDropletAction(dropletId: number, actionId: number): Promise<Action>;
   listDropletActions(dropletId: number): Promise<Action[]>;
+  /**
+   * One page (200 actions) of GET /v2/actions, every action of the account: the list only grows, so a watcher reads
+   * the first pages, never all. `next` is the page `links.pages.next` names, absent on the last page.
+   */
+  listActionsPage(page: number): Promise<{ actions: Action[]; next: number | undefined }>;
   /** Snapshots and backups of one droplet, integer ids. */
   listDropletSnapshots(dropletId: number): Promise<DropletSnapshot[]>;
   /** Snapshots of the account, string ids; never backups. */
@@ -79,6 +87,14 @@ export interface DigitalOceanClient {
   listImageActions(imageId: number): Promise<Action[]>;
   getDroplet(id: number): Promise<Droplet>;
   listDroplets(filter?: { tagName?: string }): Promise<Droplet[]>;
+  /**
+   * POST /v2/droplets (202): one droplet, `new`, with the id of its create action. There is no idempotency key
+   * (api-facts §13): a lost reply surfaces as OutcomeUnknownError and is never re-posted; look the droplet up by its
+   * tag instead.
+   */
+  createDroplet(body: DropletCreateRequest): Promise<CreatedDroplet>;
+  /** DELETE /v2/droplets/{id} (204). A 404 surfaces as NotFoundError: callers decide it means "already gone". */
+  deleteDroplet(id: number): Promise<void>;
   /** GET /v2/account: a cheap way to check a token. */
   getAccount(): Promise<Account>;
   /**
@@ -90,6 +106,14 @@ export interface DigitalOceanClient {
 
 const PROVISIONING_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
 const READ_HINT = ['DIGITALOCEAN_ACCESS_TOKEN', 'ARCADIA_READ_TOKEN', 'ARCADIA_PROVISIONING_TOKEN'] as const;
+
+/** The droplet and its create action's id from a reply checkDropletCreated accepted. */
+function createdDropletOf(reply: Record<string, unknown>): CreatedDroplet {
+  const links = reply.links as { actions?: { id: number; rel: string }[] };
+  const actions = links.actions ?? [];
+  const create = actions.find((link) => link.rel === 'create') ?? actions[0];
+  return { droplet: reply.droplet as Droplet, actionId: create?.id };
+}
 
 export function createDigitalOceanClient(options: DigitalOceanClientOptions): DigitalOceanClient {
   const baseUrl = validateApiUrl(options.apiUrl ?? CLIENT_DEFAULTS.apiUrl);
@@ -233,6 +257,17 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       getDropletAction: (dropletId, actionId) =>
         one<Action>(`/v2/droplets/${dropletId}/actions/${actionId}`, 'action', checkAction),
       listDropletActions: (dropletId) => all<Action>(`/v2/droplets/${dropletId}/actions`, 'actions', checkAction),
+      async listActionsPage(page) {
+        const request = read('/v2/actions', { page, per_page: PER_PAGE });
+        const { value, links } = await rooted<Action[]>(request, 'actions', 'array', checkAction);
+        if (value.length > PER_PAGE) {
+          const problem: PageProblem = { kind: 'oversized-page', items: value.length, perPage: PER_PAGE };
+          throw pageError(request, `page ${page} has ${value.length} actions, more than ${PER_PAGE}`, problem);
+        }
+        const next = nextPageNumber(links);
+        if (typeof next === 'object') throw pageError(request, next.malformed, { kind: 'malformed-next' });
+        return { actions: value, next: next !== undefined && next > page ? next : undefined };
+      },
       listDropletSnapshots: (dropletId) =>
         all<DropletSnapshot>(`/v2/droplets/${dropletId}/snapshots`, 'snapshots', checkDropletSnapshot),
       listSnapshots: (filter) =>
@@ -271,6 +306,16 @@ export function createDigitalOceanClient(options: DigitalOceanClientOptions): Di
       getDroplet: (id) => one<Droplet>(`/v2/droplets/${id}`, 'droplet', checkDroplet),
       listDroplets: (filter) => all<Droplet>('/v2/droplets', 'droplets', checkDroplet, { tag_name: filter?.tagName }),
       getAccount: () => one<Account>('/v2/account', 'account', checkAccount),
+      async createDroplet(body) {
+        const request: ApiRequest = { method: 'POST', path: '/v2/droplets', body, purpose: 'provisioning', guard };
+        const { status, body: reply } = await transport.send(request);
+        const problem = checkDropletCreated(reply, 'reply');
+        if (problem !== undefined || !isRecord(reply)) throw malformed(request, status, problem ?? 'no reply body');
+        return createdDropletOf(reply);
+      },
+      async deleteDroplet(id) {
+        await transport.send({ method: 'DELETE', path: `/v2/droplets/${id}`, purpose: 'provisioning', guard });
+      },
       withGuard: (next) => build(next),
     };
   }

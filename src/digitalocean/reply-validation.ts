@@ -132,6 +132,23 @@ export const checkSnapshot: ShapeCheck = (value, where) => {
   return `${where}.resource_type is ${shown(value.resource_type)}, not "droplet" or "volume"`;
 };
 
+const actionLink = shape({ id: positiveInteger, rel: text });
+
+/**
+ * The reply to `POST /v2/droplets`: `{droplet, links: {actions: [{id, rel, href}]}}`, both keys required
+ * (api-facts §12.1). The action links are checked for the ids arcadia polls; the href is never followed.
+ */
+export const checkDropletCreated: ShapeCheck = (value, where) => {
+  if (!isRecord(value)) return `${where} is ${shown(value)}, not an object`;
+  const problem = checkDroplet(value.droplet, `${where}.droplet`);
+  if (problem !== undefined) return problem;
+  if (!isRecord(value.links)) return `${where}.links is ${shown(value.links)}, not an object`;
+  const actions = value.links.actions;
+  if (actions === undefined) return undefined;
+  if (!Array.isArray(actions)) return `${where}.links.actions is ${shown(actions)}, not an array`;
+  return checkEach(actions, actionLink, `${where}.links.actions`);
+};
+
 /** Only its presence is used (a token check). */
 export const checkAccount: ShapeCheck = shape({});
 

@@ -20,14 +20,34 @@ export interface VolumeSnapshotRequest {
   name: string;
 }
 
+/**
+ * The body of `POST /v2/droplets` for one droplet made from a droplet snapshot (api-facts §12.1): `image` is the
+ * snapshot's numeric id, `region` one of the snapshot's regions, `size` a slug whose disk fits its `min_disk_size`.
+ */
+export interface DropletCreateRequest {
+  name: string;
+  region: string;
+  size: string;
+  image: number;
+  tags: string[];
+}
+
 /** Any body arcadia POSTs. */
-export type PostBody = DropletActionRequest | ImageActionRequest | VolumeSnapshotRequest;
+export type PostBody = DropletActionRequest | ImageActionRequest | VolumeSnapshotRequest | DropletCreateRequest;
 
 /** What a POST was for, named in an OutcomeUnknownError. */
-export type PostedWrite = DropletActionType | ImageActionType | 'volume_snapshot';
+export type PostedWrite = DropletActionType | ImageActionType | 'volume_snapshot' | 'droplet_create';
 
 export function postedWrite(body: PostBody): PostedWrite {
-  return 'type' in body ? body.type : 'volume_snapshot';
+  if ('type' in body) return body.type;
+  return 'image' in body ? 'droplet_create' : 'volume_snapshot';
+}
+
+/** The reply to `POST /v2/droplets` (202): the new droplet, `new`, and the id of its `create` action. */
+export interface CreatedDroplet {
+  droplet: Droplet;
+  /** From `links.actions` (rel `create`); undefined when the reply names none. */
+  actionId: number | undefined;
 }
 
 /** A block-storage volume as `/v2/volumes` lists it; at most one droplet holds it. */
@@ -87,6 +107,8 @@ export interface Droplet {
   size_slug: string;
   /** UUIDs of the attached volumes. */
   volume_ids?: string[];
+  /** When the next backup may run; null with backups off. */
+  next_backup_window?: { start: string; end: string } | null;
   features?: string[];
 }
 

@@ -11,6 +11,8 @@ export const SAGA_KINDS = [
   'test',
   'snapshot',
   'reconcile',
+  'restore',
+  'drill',
 ] as const;
 export type SagaKind = (typeof SAGA_KINDS)[number];
 

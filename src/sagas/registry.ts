@@ -6,6 +6,7 @@ import type { DigitalOceanClient } from '../digitalocean/client.js';
 import { requestGuardOf, type SnapshotApi } from './snapshot/api.js';
 import { createCopyStep } from './snapshot/copy-step.js';
 import { createSnapshotStep } from './snapshot/create-snapshot-step.js';
+import type { SnapshotWatcher } from './snapshot/fleet-watcher.js';
 import { createPowerOffStep, createPowerOnStep } from './snapshot/power-steps.js';
 import { createPruneStep } from './snapshot/prune-step.js';
 import { testSteps } from './test-steps.js';
@@ -13,12 +14,20 @@ import { createDeleteLeaksStep } from './reconcile-step.js';
 import { snapshotStepVariants } from './snapshot/snapshot-saga.js';
 import { createVolumeSnapshotsStep } from './snapshot/volume-snapshot-step.js';
 import { SagaTemplateMismatchError } from './template-errors.js';
+import type { RestoreApi } from './restore/api.js';
+import { createDropletFromSnapshotStep } from './restore/create-droplet-step.js';
+import { deleteRestoredDropletStep } from './restore/delete-droplet-step.js';
+import { DRILL_SAGA } from './restore/drill-saga.js';
+import { RESTORE_SAGA } from './restore/restore-saga.js';
+import { waitDropletActiveStep } from './restore/wait-active-step.js';
 
 export interface StepDependencies {
   settings: Settings;
   /** The DigitalOcean client, created on first use so sagas of test steps need no token. */
   api(): Pick<DigitalOceanClient, 'withGuard'>;
   snapshotHistory(dropletId: number, diskGigabytes?: number): Promise<number[]>;
+  /** The running batch's fleet watcher, if any (ARCHITECTURE.md, "The fleet watcher"). */
+  snapshotWatcher?(): SnapshotWatcher | undefined;
 }
 
 /** Every step arcadia knows, by the stable name stored in the ledger. */
@@ -28,8 +37,10 @@ export function buildStepRegistry(deps: StepDependencies): StepRegistry {
   const snapshotDeps = {
     api,
     snapshotHistory: deps.snapshotHistory,
+    watcher: () => deps.snapshotWatcher?.(),
     timings: {
       pollIntervalMs: deps.settings.pollIntervalMs,
+      pollGrowth: deps.settings.pollGrowthPercent / 100,
       actionTimeoutMs: deps.settings.actionTimeoutMs,
       lookupAttempts: deps.settings.lookupAttempts,
       lookupIntervalMs: deps.settings.lookupIntervalMs,
@@ -49,6 +60,19 @@ export function buildStepRegistry(deps: StepDependencies): StepRegistry {
   registry.register(createCopyStep(snapshotDeps));
   registry.register(createPruneStep(snapshotDeps));
   registry.register(createDeleteLeaksStep(api));
+  const restoreDeps = {
+    api: (ctx: StepContext): RestoreApi => deps.api().withGuard(requestGuardOf(ctx)),
+    timings: {
+      pollIntervalMs: deps.settings.pollIntervalMs,
+      lookupAttempts: deps.settings.lookupAttempts,
+      lookupIntervalMs: deps.settings.lookupIntervalMs,
+      restoreTimeoutMs: deps.settings.restoreTimeoutMs,
+      notFoundChecks: deps.settings.restoreNotFoundChecks,
+    },
+  };
+  registry.register(createDropletFromSnapshotStep(restoreDeps));
+  registry.register(waitDropletActiveStep(restoreDeps));
+  registry.register(deleteRestoredDropletStep(restoreDeps));
   return registry;
 }
 
@@ -63,6 +87,8 @@ function builtStepLists(): ReadonlyMap<string, string[][]> {
   return new Map([
     ['snapshot', snapshotStepVariants()],
     [RECONCILE_SAGA.kind, [[...RECONCILE_SAGA.stepNames]]],
+    [RESTORE_SAGA.kind, [[...RESTORE_SAGA.stepNames]]],
+    [DRILL_SAGA.kind, [[...DRILL_SAGA.stepNames]]],
   ]);
 }
 

@@ -65,6 +65,9 @@ const TOP_LEVEL: Record<string, Check> = {
   volumeLimitStatus: (v) =>
     typeof v === 'number' && Number.isInteger(v) && v >= 400 && v <= 599 ? undefined : 'an HTTP error status',
   imageActionDurationMs: objectOrNull,
+  dropletCreateMs: nonNegative,
+  createdDropletNotFoundMs: nonNegative,
+  deletedDropletLingerMs: nonNegative,
   linkBaseUrl: urlOrNull,
   requestLogLimit: nonNegative,
 };
@@ -78,6 +81,7 @@ const FAULTS: Record<keyof typeof DEFAULT_FAULTS, Check> = {
   dropPostReplyRate: rate,
   postServerErrorAfterEffectRate: rate,
   erroredActionRate: rate,
+  shuffledActionListingRate: rate,
   dropNextPost: nonNegative,
   dropNextDelete: nonNegative,
   serverErrorAfterNextPost: nonNegative,

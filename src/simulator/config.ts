@@ -9,6 +9,10 @@ export interface ImageSeed {
   /** ISO time; default one day before start. */
   createdAt?: string;
   sizeGigabytes?: number;
+  /** Default the droplet's region only. */
+  regions?: string[];
+  /** Default the droplet's disk. */
+  minDiskSize?: number;
 }
 
 /** A volume snapshot that exists before the simulator starts. */
@@ -88,12 +92,14 @@ export interface FaultConfig {
   postServerErrorAfterEffectRate: number;
   /** Chance that an action ends `errored` (an errored snapshot makes no snapshot). */
   erroredActionRate: number;
+  /** Chance that one page of GET /v2/actions comes from a shuffled list (the order is undocumented upstream). */
+  shuffledActionListingRate: number;
   /**
-   * One-shot: drop the replies of the next N creating POSTs (droplet and image actions, volume snapshots) after
-   * applying them.
+   * One-shot: drop the replies of the next N creating POSTs (droplet and image actions, volume snapshots, droplet
+   * creates) after applying them.
    */
   dropNextPost: number;
-  /** One-shot: drop the replies of the next N snapshot DELETEs after deleting. */
+  /** One-shot: drop the replies of the next N DELETEs (snapshots, volume snapshots, droplets) after deleting. */
   dropNextDelete: number;
   /** One-shot: answer the next N creating POSTs with 500 after applying them. */
   serverErrorAfterNextPost: number;
@@ -145,6 +151,12 @@ export interface SimulatorConfig {
   volumeLimitStatus: number;
   /** How long an image action (`transfer`, `convert`) runs. */
   imageActionDurationMs: Record<ImageActionType, number>;
+  /** A droplet made by `POST /v2/droplets` is `new` and locked this long (plus jitter), then `active`. */
+  dropletCreateMs: number;
+  /** Right after a create, `GET /v2/droplets/{id}` answers 404 this long (listings show it at once). */
+  createdDropletNotFoundMs: number;
+  /** A deleted droplet is still listed and found by id this long after its DELETE. */
+  deletedDropletLingerMs: number;
   /** per_page is clamped to this: DigitalOcean's 200, lower so a test gets several pages from a few hundred items. */
   maxPerPage: number;
   /** The origin put in `links.pages` URLs; default the simulator's own URL. */
@@ -179,6 +191,7 @@ export const DEFAULT_FAULTS: FaultConfig = {
   dropPostReplyRate: 0,
   postServerErrorAfterEffectRate: 0,
   erroredActionRate: 0,
+  shuffledActionListingRate: 0,
   dropNextPost: 0,
   dropNextDelete: 0,
   serverErrorAfterNextPost: 0,
@@ -225,6 +238,9 @@ export function defaultSimulatorConfig(): SimulatorConfig {
     volumeSnapshotIntervalMs: 600_000,
     volumeLimitStatus: 422,
     imageActionDurationMs: { transfer: 1500, convert: 500 },
+    dropletCreateMs: 1500,
+    createdDropletNotFoundMs: 200,
+    deletedDropletLingerMs: 300,
     maxPerPage: 200,
     linkBaseUrl: null,
     requestLogLimit: 20_000,

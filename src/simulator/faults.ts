@@ -115,4 +115,15 @@ export class FaultInjector {
     if (errored) this.injected += 1;
     return errored;
   }
+
+  /**
+   * The order one account-wide action listing is served in this time: usually newest first, but DigitalOcean
+   * documents no order, so a fault serves some listings shuffled (seeded), and paging through them meets duplicates
+   * and gaps.
+   */
+  shuffledActionListing(): (() => number) | undefined {
+    if (!this.chance(this.faults().shuffledActionListingRate)) return undefined;
+    this.injected += 1;
+    return this.random;
+  }
 }

@@ -16,5 +16,12 @@ export {
 export { loadSimulatorConfig } from './config-file.js';
 export { runSimulatorServer } from './run.js';
 export { startSimulator, STATE_PATH, type RunningSimulator } from './server.js';
-export type { ActionRecord, ImageActionRecord, ImageRecord, SimulatorState, VolumeSnapshotRecord } from './state.js';
+export type {
+  ActionRecord,
+  DropletRecord,
+  ImageActionRecord,
+  ImageRecord,
+  SimulatorState,
+  VolumeSnapshotRecord,
+} from './state.js';
 export type { RequestLogEntry, SimulatorCounters } from './request-log.js';

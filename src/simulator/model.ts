@@ -15,12 +15,35 @@ export interface SimDroplet {
   region: string;
   sizeSlug: string;
   createdAt: number;
+  /** Set for a droplet made by `POST /v2/droplets`; seeded droplets have none. */
+  creation?: DropletCreation;
+  /** Set by `DELETE /v2/droplets/{id}`. */
+  deletion?: DropletDeletion;
+}
+
+/** How a created droplet came to be, with the instants its visibility changes (droplet-creation.ts). */
+export interface DropletCreation {
+  /** The snapshot it was made from. */
+  imageId: number;
+  actionId: number;
+  /** Marker of the token whose POST made it. */
+  createdBy: string;
+  /** Until then `GET /v2/droplets/{id}` answers 404, as DigitalOcean sometimes does right after a create. */
+  gettableAt: number;
+}
+
+export interface DropletDeletion {
+  at: number;
+  by: string;
+  /** Until then it is still listed and found by id (api-facts §12.2); then it is gone. */
+  goneAt: number;
 }
 
 export interface SimAction {
   id: number;
   dropletId: number;
-  type: DropletActionType;
+  /** `create` is the action of a droplet create; the others are posted on a droplet. */
+  type: DropletActionType | 'create';
   startedAt: number;
   completesAt: number;
   outcome: 'completed' | 'errored';

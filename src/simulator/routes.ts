@@ -1,7 +1,9 @@
 import type { DropletActionType } from '../digitalocean/types.js';
 import type { SimulatorConfig } from './config.js';
+import { DROPLET_CREATE_ROUTES } from './droplet-create-routes.js';
 import type { SimImage } from './model.js';
 import { paginate, parsePaging } from './paginate.js';
+import { FLEET_ROUTES } from './fleet-routes.js';
 import { VOLUME_ROUTES, volumeSnapshotById } from './volume-routes.js';
 import { imageActionView, volumeSnapshotView } from './volume-views.js';
 import { accountView, actionView, dropletSnapshotView, dropletView, snapshotView } from './views.js';
@@ -37,6 +39,8 @@ export interface RequestContext {
   maxPerPage: number;
   /** Decides whether a new action will end errored. */
   endsErrored: () => boolean;
+  /** A seeded random source when this action listing is to be served shuffled (a fault), else undefined. */
+  shuffledActionListing?: () => (() => number) | undefined;
 }
 
 export function errorReply(status: number, id: string, message: string): Reply {
@@ -137,7 +141,7 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
     method: 'GET',
     pattern: /^\/v2\/droplets\/(\d+)$/,
     handler: (ctx, [id]) => {
-      const droplet = ctx.world.droplets.get(Number(id));
+      const droplet = ctx.world.gettableDroplet(Number(id), ctx.now);
       return droplet ? { status: 200, json: { droplet: dropletView(ctx.world, droplet, ctx.now) } } : NOT_FOUND();
     },
   },
@@ -224,7 +228,7 @@ const ROUTES: { method: string; pattern: RegExp; handler: Handler }[] = [
 export function route(ctx: RequestContext): Reply {
   ctx.world.settle(ctx.now);
   let pathMatched = false;
-  for (const { method, pattern, handler } of [...ROUTES, ...VOLUME_ROUTES]) {
+  for (const { method, pattern, handler } of [...ROUTES, ...FLEET_ROUTES, ...VOLUME_ROUTES, ...DROPLET_CREATE_ROUTES]) {
     const match = pattern.exec(ctx.path);
     if (!match) continue;
     pathMatched = true;

@@ -164,6 +164,7 @@ class Simulator {
             singlePageStyle: this.singlePageStyle++,
             maxPerPage: this.config.maxPerPage,
             endsErrored: () => this.faults.actionErrors(),
+            shuffledActionListing: () => this.faults.shuffledActionListing(),
           });
     }
     const entry = {

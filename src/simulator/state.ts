@@ -1,5 +1,5 @@
 import type { Action, Droplet } from '../digitalocean/types.js';
-import { isoSeconds, type SimImage } from './model.js';
+import { isoSeconds, type SimDroplet, type SimImage } from './model.js';
 import type { RequestLogEntry, SimulatorCounters } from './request-log.js';
 import { actionView, dropletView } from './views.js';
 import type { World } from './world.js';
@@ -48,10 +48,31 @@ export interface ImageActionRecord {
   postedBy: string;
 }
 
+/** Every droplet the simulator has known, seeded or created, with who made and deleted it. */
+export interface DropletRecord {
+  id: number;
+  name: string;
+  tags: string[];
+  region: string;
+  sizeSlug: string;
+  createdAt: string;
+  /** Marker of the token whose `POST /v2/droplets` made it; null for a seeded droplet. */
+  createdBy: string | null;
+  /** The snapshot it was made from; null for a seeded droplet. */
+  imageId: number | null;
+  createActionId: number | null;
+  deletedAt: string | null;
+  deletedBy: string | null;
+  /** Still listed and found by id (false once a deleted droplet's linger has passed). */
+  listed: boolean;
+}
+
 export interface SimulatorState {
   now: string;
   nowMs: number;
   droplets: Droplet[];
+  /** Every droplet ever, deleted ones included (`droplets` is what a listing shows now). */
+  dropletHistory: DropletRecord[];
   actions: ActionRecord[];
   /** Every snapshot that has come into existence (in-progress ones are in `actions`), deleted ones included. */
   snapshots: ImageRecord[];
@@ -63,6 +84,23 @@ export interface SimulatorState {
   imageActions: ImageActionRecord[];
   requests: RequestLogEntry[];
   counters: SimulatorCounters & { actionsCreated: number; snapshotsDeleted: number };
+}
+
+function dropletRecord(droplet: SimDroplet, listed: boolean): DropletRecord {
+  return {
+    id: droplet.id,
+    name: droplet.name,
+    tags: [...droplet.tags],
+    region: droplet.region,
+    sizeSlug: droplet.sizeSlug,
+    createdAt: new Date(droplet.createdAt).toISOString(),
+    createdBy: droplet.creation?.createdBy ?? null,
+    imageId: droplet.creation?.imageId ?? null,
+    createActionId: droplet.creation?.actionId ?? null,
+    deletedAt: droplet.deletion ? new Date(droplet.deletion.at).toISOString() : null,
+    deletedBy: droplet.deletion?.by ?? null,
+    listed,
+  };
 }
 
 function imageRecord(world: World, image: SimImage, now: number): ImageRecord {
@@ -96,6 +134,10 @@ export function buildState(
     now: new Date(now).toISOString(),
     nowMs: now,
     droplets: [...world.droplets.values()].sort((a, b) => a.id - b.id).map((d) => dropletView(world, d, now)),
+    dropletHistory: [
+      ...[...world.droplets.values()].map((d) => dropletRecord(d, true)),
+      ...[...world.goneDroplets.values()].map((d) => dropletRecord(d, false)),
+    ].sort((a, b) => a.id - b.id),
     actions: [...world.actions.values()].map((a) => ({
       ...actionView(world, a, now),
       postedBy: a.postedBy,

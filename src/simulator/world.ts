@@ -1,7 +1,7 @@
 import type { DropletActionType, ImageActionType } from '../digitalocean/types.js';
 import type { DropletSeed, FleetSeed, ImageSeed, SimulatorConfig } from './config.js';
 import { settleImageActions, type SimImageAction } from './image-actions.js';
-import type { SimAction, SimDroplet, SimImage } from './model.js';
+import type { DropletCreation, SimAction, SimDroplet, SimImage } from './model.js';
 import { VolumeStore } from './volumes.js';
 
 const DAY_MS = 86_400_000;
@@ -23,6 +23,8 @@ export class World {
   readonly images = new Map<number, SimImage>();
   readonly volumes = new VolumeStore();
   readonly imageActions = new Map<number, SimImageAction>();
+  /** Deleted droplets past their linger: out of every listing, kept for the state's history. */
+  readonly goneDroplets = new Map<number, SimDroplet>();
   private readonly actionsByDroplet = new Map<number, SimAction[]>();
   private nextActionId = FIRST_ACTION_ID;
   private nextImageId = FIRST_IMAGE_ID;
@@ -88,8 +90,8 @@ export class World {
       deletedAt: null,
       delistAt: null,
       sizeGigabytes: seed.sizeGigabytes ?? round2(droplet.disk * 0.2),
-      minDiskSize: droplet.disk,
-      regions: [droplet.region],
+      minDiskSize: seed.minDiskSize ?? droplet.disk,
+      regions: seed.regions ? [...seed.regions] : [droplet.region],
       createdByActionId: null,
       createdBy: null,
       deletedBy: null,
@@ -104,12 +106,42 @@ export class World {
     return now >= action.completesAt ? action.outcome : 'in-progress';
   }
 
-  status(droplet: SimDroplet, now: number): 'active' | 'off' {
+  status(droplet: SimDroplet, now: number): 'new' | 'active' | 'off' {
+    const create = this.creationActionOf(droplet);
+    // `new` until its create completes; an errored create leaves it `new` for good
+    if (create && (now < create.completesAt || create.outcome === 'errored')) return 'new';
     let status = droplet.initialStatus;
     for (const action of this.dropletActions(droplet.id)) {
       if (action.setsStatus && action.statusAt !== undefined && now >= action.statusAt) status = action.setsStatus;
     }
     return status;
+  }
+
+  /** The `create` action of a droplet made by `POST /v2/droplets`. */
+  creationActionOf(droplet: SimDroplet): SimAction | undefined {
+    return droplet.creation ? this.actions.get(droplet.creation.actionId) : undefined;
+  }
+
+  /**
+   * Adds a droplet made by `POST /v2/droplets` with its `create` action (droplet-creation.ts decides the instants).
+   * Returns the action, its id assigned here so create actions and droplet actions share one sequence.
+   */
+  addCreatedDroplet(
+    droplet: Omit<SimDroplet, 'creation'>,
+    creation: Omit<DropletCreation, 'actionId'>,
+    action: Omit<SimAction, 'id' | 'dropletId'>,
+  ): SimAction {
+    const created: SimAction = { ...action, id: this.nextActionId++, dropletId: droplet.id };
+    this.droplets.set(droplet.id, { ...droplet, creation: { ...creation, actionId: created.id } });
+    this.actions.set(created.id, created);
+    this.actionsByDroplet.set(droplet.id, [created]);
+    return created;
+  }
+
+  /** A droplet as `GET /v2/droplets/{id}` finds it: not in the 404 window just after its create. */
+  gettableDroplet(id: number, now: number): SimDroplet | undefined {
+    const droplet = this.droplets.get(id);
+    return droplet && (droplet.creation === undefined || now >= droplet.creation.gettableAt) ? droplet : undefined;
   }
 
   locked(droplet: SimDroplet, now: number): boolean {
@@ -233,6 +265,12 @@ export class World {
   /** Lands the effects of image actions completed by `now`; every request and state view calls it first. */
   settle(now: number): void {
     settleImageActions(this.imageActions.values(), this.images, now);
+    for (const droplet of this.droplets.values()) {
+      if (droplet.deletion && now >= droplet.deletion.goneAt) {
+        this.droplets.delete(droplet.id);
+        this.goneDroplets.set(droplet.id, droplet);
+      }
+    }
   }
 
   deleteImage(image: SimImage, now: number, deletedBy: string): void {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ACCOUNT,
   ACTION,
+  ACTION_LINK,
   DROPLET,
   DROPLET_SNAPSHOT,
   ERROR_BODY,
@@ -170,6 +171,43 @@ describe('simulator responses match the spec', () => {
     ).toBe(true);
   });
 
+  it('lists every action of the account newest first, and answers a bulk action with one action per droplet', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({ clock: clock.now, fleet: { count: 3, tag: 'web', firstId: 11 } });
+    const bulk = await raw(sim, 'POST', '/v2/droplets/actions?tag_name=web', {
+      body: { type: 'snapshot', name: 'fleet-snap' },
+    });
+    expect(bulk.status, bulk.text).toBe(201);
+    const bulkBody = body(bulk);
+    expect(Object.keys(bulkBody)).toEqual(['actions']); // no links, no meta
+    const created = bulkBody.actions as Record<string, unknown>[];
+    expect(created.flatMap((a, i) => problems(a, ACTION, `actions[${i}].`))).toEqual([]);
+    expect(created.map((a) => a.resource_id)).toEqual([11, 12, 13]);
+    expect(created.every((a) => a.status === 'in-progress' && a.type === 'snapshot')).toBe(true);
+
+    clock.advance(1000);
+    const single = await raw(sim, 'POST', '/v2/droplets/11/actions', { body: { type: 'power_off' } });
+    expect(single.status).toBe(422); // still locked by the bulk snapshot
+    const listed = body(await raw(sim, 'GET', '/v2/actions?per_page=2'));
+    expect(listed.meta).toEqual({ total: 3 });
+    const page = listed.actions as Record<string, unknown>[];
+    expect(page.flatMap((a, i) => problems(a, ACTION, `actions[${i}].`))).toEqual([]);
+    expect(page.map((a) => a.id)).toEqual([created[2]?.id, created[1]?.id]);
+    expect((listed.links as { pages: Record<string, string> }).pages.next).toContain('page=2');
+
+    for (const refused of ['/v2/droplets/actions', '/v2/droplets/actions?tag_name=']) {
+      const reply = await raw(sim, 'POST', refused, { body: { type: 'snapshot' } });
+      expect(reply.status).toBe(422);
+      expect(problems(reply.json, ERROR_BODY)).toEqual([]);
+    }
+    expect((await raw(sim, 'POST', '/v2/droplets/actions?tag_name=web', { body: { type: 'rebuild' } })).status).toBe(
+      422,
+    );
+    const none = await raw(sim, 'POST', '/v2/droplets/actions?tag_name=db', { body: { type: 'snapshot' } });
+    expect(none.status).toBe(201);
+    expect(none.json).toEqual({ actions: [] });
+  });
+
   it('paginates with meta.total and absolute links that apply, and sends all three single-page shapes', async () => {
     const sim = await simulator({ fleet: { count: 45, tag: 'batch' } });
     const first = body(await raw(sim, 'GET', '/v2/droplets?tag_name=batch&per_page=20'));
@@ -200,6 +238,95 @@ describe('simulator responses match the spec', () => {
     const clamped = body(await raw(sim, 'GET', '/v2/droplets?per_page=500'));
     expect((clamped.droplets as unknown[]).length).toBe(45);
     expect((await raw(sim, 'GET', '/v2/droplets?page=0')).status).toBe(400);
+  });
+});
+
+describe('droplet create and delete match the spec (api-facts §12)', () => {
+  it('POST /v2/droplets answers 202 {droplet, links.actions}; DELETE, 204 empty with a content-type', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({
+      clock: clock.now,
+      droplets: [{ id: 7, name: 'web-07', snapshots: [{ id: 901, name: 'arcadia-snap-7-0123abcd' }] }],
+    });
+    const create = {
+      name: 'restore-web-07',
+      size: 's-1vcpu-1gb',
+      image: 901,
+      region: 'nyc3',
+      tags: ['arcadia-saga-x'],
+    };
+    const created = await raw(sim, 'POST', '/v2/droplets', { body: create });
+    expect(created.status).toBe(202);
+    expect(created.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(rateLimitHeaderProblems(created.headers, 'POST /v2/droplets')).toEqual([]);
+    const reply = body(created);
+    expect(Object.keys(reply).sort()).toEqual(['droplet', 'links']);
+    const droplet = reply.droplet as Record<string, unknown>;
+    expect(problems(droplet, DROPLET, 'droplet.')).toEqual([]);
+    expect(problems(droplet.region, REGION, 'droplet.region.')).toEqual([]);
+    expect(droplet).toMatchObject({ status: 'new', snapshot_ids: [], backup_ids: [], volume_ids: [] });
+    const links = (reply.links as { actions: unknown[] }).actions;
+    expect(links).toHaveLength(1);
+    expect(problems(links[0], ACTION_LINK, 'links.actions[0].')).toEqual([]);
+    const link = links[0] as { id: number; rel: string; href: string };
+    expect(link.rel).toBe('create');
+    expect(new URL(link.href).pathname).toBe(`/v2/actions/${link.id}`);
+    const action = body(await raw(sim, 'GET', `/v2/actions/${link.id}`)).action;
+    expect(problems(action, ACTION, 'action.')).toEqual([]);
+    expect(action).toMatchObject({ type: 'create', resource_id: droplet.id, resource_type: 'droplet' });
+
+    const deleted = await raw(sim, 'DELETE', `/v2/droplets/${String(droplet.id)}`);
+    expect(deleted.status).toBe(204);
+    expect(deleted.text).toBe('');
+    expect(deleted.headers.get('content-type')).not.toBeNull();
+    expect(rateLimitHeaderProblems(deleted.headers, 'DELETE /v2/droplets/{id}')).toEqual([]);
+
+    const errors: [Raw, number, string][] = [
+      [await raw(sim, 'DELETE', '/v2/droplets/424242'), 404, 'not_found'],
+      [
+        await raw(sim, 'POST', '/v2/droplets', { body: { ...create, image: 'snap-name' } }),
+        422,
+        'unprocessable_entity',
+      ],
+      [await raw(sim, 'POST', '/v2/droplets', { body: { ...create, region: 'sfo3' } }), 422, 'unprocessable_entity'],
+      [await raw(sim, 'POST', '/v2/droplets', { body: create, token: null }), 401, 'unauthorized'],
+    ];
+    for (const [error, status, id] of errors) {
+      expect(error.status, error.text).toBe(status);
+      expect(problems(error.json, ERROR_BODY), error.text).toEqual([]);
+      expect(error.json).toMatchObject({ id });
+    }
+  });
+
+  it('the client sends the documented create and delete, reads the create action id and never re-posts', async () => {
+    const sim = await simulator({
+      droplets: [{ id: 7, name: 'web-07', snapshots: [{ id: 901, name: 'arcadia-snap-7-0123abcd' }] }],
+    });
+    const client = clientFor(sim);
+    const request = { name: 'restore-web-07', region: 'nyc3', size: 's-1vcpu-1gb', image: 901, tags: ['t'] };
+    const created = await client.createDroplet(request);
+    expect(created.droplet).toMatchObject({ name: 'restore-web-07', status: 'new' });
+    expect(created.actionId).toBe(sim.state().dropletHistory.find((d) => d.name === 'restore-web-07')?.createActionId);
+    await client.deleteDroplet(created.droplet.id);
+    sim.configure({ faults: { dropNextPost: 1 } });
+    const lost = await failure(client.createDroplet({ ...request, name: 'lost-reply' }));
+    expect(lost.name).toBe('OutcomeUnknownError');
+    expect(lost.message).toContain('droplet_create');
+    const gone = await failure(client.deleteDroplet(created.droplet.id));
+    expect(gone.name).toBe('NotFoundError');
+    const log = sim
+      .state()
+      .requests.filter((r) => r.path.startsWith('/v2/droplets'))
+      .map((r) => ({ method: r.method, path: r.path, body: r.body }));
+    expect(log).toEqual([
+      { method: 'POST', path: '/v2/droplets', body: request },
+      { method: 'DELETE', path: `/v2/droplets/${created.droplet.id}`, body: null },
+      { method: 'POST', path: '/v2/droplets', body: { ...request, name: 'lost-reply' } },
+      { method: 'DELETE', path: `/v2/droplets/${created.droplet.id}`, body: null },
+    ]);
+    expect(requestsTo(sim, 'POST', '/v2/droplets').every((r) => r.headers['content-type'] === 'application/json')).toBe(
+      true,
+    );
   });
 });
 

@@ -79,6 +79,9 @@ export const ACTION: Schema = {
   region_slug: 'string|null',
 };
 
+/** `links.actions[]` of a droplet create (shared/models/action_link.yml). */
+export const ACTION_LINK: Schema = { id: 'integer', rel: 'string', href: 'string' };
+
 export const DROPLET: Schema = {
   id: 'integer',
   name: 'string',
@@ -94,6 +97,7 @@ export const DROPLET: Schema = {
   region: 'object',
   size_slug: 'string',
   volume_ids: 'string[]',
+  next_backup_window: 'object|null',
   features: 'string[]',
   networks: 'object',
   image: 'object',

@@ -30,6 +30,8 @@ describe('crash matrix: SIGKILL at a named point, then saga resume --all', () =>
     ['right after the POST, before its action id is checkpointed', 'snapshot.after-post'],
     ['right after the action id checkpoint', 'snapshot.after-checkpoint'],
     ['during polling', 'action.polled'],
+    ['while the watcher holds a listing of finished actions no saga has recorded', 'watcher.actions-listed'],
+    ['while the watcher holds a snapshot listing no saga has recorded', 'watcher.snapshots-listed'],
     ['after completion, before the lookup', 'snapshot.after-complete'],
     ['during the lookup (listing lag)', 'snapshot.lookup-missed'],
     ['after the snapshot was found, before it is recorded', 'runner.step-returned'],

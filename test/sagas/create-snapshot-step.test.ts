@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSnapshotStep } from '../../src/sagas/snapshot/create-snapshot-step.js';
 import { SnapshotActionUnfinishedError } from '../../src/sagas/snapshot/errors.js';
+import { FleetWatcher, type WatcherApi } from '../../src/sagas/snapshot/fleet-watcher.js';
 import { snapshotName } from '../../src/sagas/snapshot/naming.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { DROPLET_ID, FakeDroplet, SAGA_ID, stepContext, stepDependencies } from './fake-droplet.js';
@@ -82,5 +83,49 @@ describe('create_droplet_snapshot resumes what the previous version recorded', (
     const { clock, droplet, step } = world('in-progress');
     expect(await step.execute(stepContext(clock, { snapshot_id: '42', snapshot_name: OURS }))).toEqual({});
     expect(droplet.actions).toHaveLength(0);
+  });
+});
+
+describe('create_droplet_snapshot through a fleet watcher', () => {
+  it('one POST, one look at the action once its history says it is done, our snapshot found by name', async () => {
+    const clock = new FakeClock();
+    const droplet = new FakeDroplet(clock, { durationMs: 30_000, runningStatus: 'in-progress' });
+    droplet.start('someone-elses-snapshot', 1_000); // a snapshot of another name on the droplet is never taken
+    clock.advance(2_000);
+    const calls: string[] = [];
+    const api = droplet.api();
+    const counted = new Proxy(api, {
+      get: (target, key: string) => {
+        const value = target[key as keyof typeof target];
+        return typeof value === 'function'
+          ? (...args: unknown[]) => {
+              calls.push(key);
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            }
+          : value;
+      },
+    });
+    const watcher = new FleetWatcher({
+      api: (): WatcherApi => ({
+        getAction: (id) => counted.getAction(id),
+        listDropletSnapshots: (id) => counted.listDropletSnapshots(id),
+        listSnapshots: (filter) => counted.listSnapshots(filter),
+        listActionsPage: async () => {
+          throw new Error('a lone action is asked for by id, never through the account listing');
+        },
+      }),
+      clock,
+      schedule: { pollIntervalMs: 1_000, growth: 0.12 },
+      lookupIntervalMs: 1_000,
+    });
+    const deps = {
+      ...stepDependencies(droplet),
+      api: () => counted,
+      watcher: () => watcher,
+      snapshotHistory: async () => [30_000],
+    };
+    const output = await createSnapshotStep(deps).execute(stepContext(clock));
+    expect(output).toMatchObject({ snapshot_name: OURS, snapshot_id: String(droplet.snapshots[1]?.id) });
+    expect(calls).toEqual(['postDropletAction', 'getAction', 'listDropletSnapshots']);
   });
 });

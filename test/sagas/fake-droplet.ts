@@ -126,6 +126,7 @@ export function stepDependencies(
     volumeLimits: { snapshotsPerVolume: 25, intervalMs: 600_000 },
     timings: {
       pollIntervalMs: 1000,
+      pollGrowth: 0.12,
       actionTimeoutMs: 60_000,
       lookupAttempts: 3,
       lookupIntervalMs: 1000,

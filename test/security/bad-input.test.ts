@@ -52,7 +52,7 @@ const CASES: Case[] = [
   p('snapshot with an id of spaces', ['snapshot', ' 1001 '], /not a droplet id/),
   // snapshot: numbers out of range or malformed
   p('--concurrency 0', ['snapshot', '1001', '--concurrency', '0'], /--concurrency/),
-  p('--concurrency 999', ['snapshot', '1001', '--concurrency', '999'], /--concurrency.*1 to 50/),
+  p('--concurrency 1001', ['snapshot', '1001', '--concurrency', '1001'], /--concurrency.*1 to 1000/),
   p('--concurrency -1', ['snapshot', '1001', '--concurrency', '-1']),
   p('--concurrency abc', ['snapshot', '1001', '--concurrency', 'abc'], /--concurrency/),
   p('--concurrency 2.5', ['snapshot', '1001', '--concurrency', '2.5'], /--concurrency/),
@@ -179,7 +179,7 @@ describe('bad input: exit 2, one line (or one JSON error), nothing changed', () 
 
   const SAMPLE = [
     'snapshot -5',
-    '--concurrency 999',
+    '--concurrency 1001',
     'unknown droplet among known ones',
     'simulator --port 70000',
     'misspelt command',

@@ -211,6 +211,80 @@ describe('simulated droplets', () => {
   });
 });
 
+describe('simulated fleet listings', () => {
+  it('carry snapshot_ids only after the listing lag, and locked while an action is pending', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({
+      clock: clock.now,
+      droplets: [{ id: 7, tags: ['web'], snapshots: [{ id: 901, name: 'old' }] }],
+      actionDurationMs: { snapshot: 1000 },
+      actionJitterMs: 0,
+      snapshotListingLagMs: 500,
+      unlockLagMs: 100,
+    });
+    const listed = async (): Promise<Droplet> =>
+      (await get<Droplet[]>(sim, '/v2/droplets?tag_name=web', 'droplets'))[0] as Droplet;
+    expect(await listed()).toMatchObject({ snapshot_ids: [901], locked: false, backup_ids: [], volume_ids: [] });
+    expect((await listed()).next_backup_window).toBeNull();
+    await snapshotAction(sim, 7, 'new');
+    expect(await listed()).toMatchObject({ snapshot_ids: [901], locked: true });
+    clock.advance(1050); // completed, still locked
+    expect(await listed()).toMatchObject({ snapshot_ids: [901], locked: true });
+    clock.advance(100); // unlocked, the listing still lags
+    expect(await listed()).toMatchObject({ snapshot_ids: [901], locked: false });
+    clock.advance(400);
+    const after = (await listed()).snapshot_ids;
+    expect(after).toHaveLength(2);
+    expect(after).toContain(901);
+  });
+
+  it('list all actions newest first, so a new action shifts the later pages by one', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({ clock: clock.now, fleet: { count: 5, tag: 'web', firstId: 1 } });
+    const ids: number[] = [];
+    for (let id = 1; id <= 4; id++) {
+      ids.push((await snapshotAction(sim, id, `s${id}`)).id);
+      clock.advance(1000);
+    }
+    const page = async (n: number): Promise<number[]> =>
+      (await get<Action[]>(sim, `/v2/actions?per_page=2&page=${n}`, 'actions')).map((a) => a.id);
+    expect(await page(1)).toEqual([ids[3], ids[2]]);
+    const newest = (await snapshotAction(sim, 5, 's5')).id;
+    // the oldest action of page 1 now opens page 2: paging on without keying by id would count it twice
+    expect(await page(2)).toEqual([ids[2], ids[1]]);
+    expect(await page(1)).toEqual([newest, ids[3]]);
+  });
+
+  it('serve the action listing out of order under the shuffle fault (DigitalOcean documents no order)', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({ clock: clock.now, fleet: { count: 12, tag: 'web', firstId: 1 } });
+    for (let id = 1; id <= 12; id++) await snapshotAction(sim, id, `s${id}`);
+    const listed = async (): Promise<number[]> =>
+      (await get<Action[]>(sim, '/v2/actions?per_page=200', 'actions')).map((a) => a.id);
+    const newestFirst = await listed();
+    expect(newestFirst).toEqual([...newestFirst].sort((a, b) => b - a));
+    sim.configure({ faults: { shuffledActionListingRate: 1 } });
+    const shuffled = await listed();
+    expect(shuffled).not.toEqual(newestFirst);
+    expect([...shuffled].sort()).toEqual([...newestFirst].sort());
+    expect(sim.state().counters.faultsInjected).toBeGreaterThan(0);
+  });
+
+  it('apply a bulk snapshot to every tagged droplet not busy, all with the one name', async () => {
+    const clock = virtualClock();
+    const sim = await simulator({ clock: clock.now, fleet: { count: 3, tag: 'web', firstId: 1 } });
+    await snapshotAction(sim, 2, 'busy');
+    const reply = await raw(sim, 'POST', '/v2/droplets/actions?tag_name=web', {
+      body: { type: 'snapshot', name: 'n' },
+    });
+    expect(reply.status).toBe(201);
+    expect((reply.json as { actions: Action[] }).actions.map((a) => a.resource_id)).toEqual([1, 3]);
+    clock.advance(60_000);
+    const names = sim.state().snapshots.map((s) => `${s.dropletId}:${s.name}`);
+    expect(names.sort()).toEqual(['1:n', '2:busy', '3:n']);
+  });
+});
+
 describe('simulated rate limits', () => {
   it(
     'count down per token over a sliding hour, reset at the oldest request + 1 h, and refuse past the burst ' + 'limit',

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { benchBatchRateLimit } from './batch-rate-limit.js';
 import { benchCliStartup } from './cli-startup.js';
 import { benchClientOverhead } from './client-overhead.js';
+import { benchFleetWatch } from './fleet-watch.js';
 import { LedgerFixture } from './ledger-fixture.js';
 import { GROWTH_SIZES, benchLedgerGrowth } from './ledger-growth.js';
 import { benchRunnerOverhead } from './runner-overhead.js';
@@ -28,6 +29,7 @@ await section('runner overhead', () => benchRunnerOverhead());
 await section('client overhead', () => benchClientOverhead());
 await section('requests per snapshot', () => benchSnapshotPolling());
 await section('batch under a rate limit', () => benchBatchRateLimit());
+await section('fleets with the watcher (200 and 500 droplets)', () => benchFleetWatch());
 // Ledgers of 1k, 10k and 100k sagas for the growth rows; the 100k one serves the start-up rows too.
 const ledgers: LedgerFixture[] = [];
 try {

@@ -33,7 +33,11 @@ export function scaledSimulatorEnv(home: string, url: string, extra: NodeJS.Proc
   });
 }
 
-const TARGET_REQUESTS = 8;
+const TARGET_REQUESTS = 5;
+/** With history, completion is noticed within this fraction of the action's time (DESIGN: 10 %). */
+const TARGET_LATE_FRACTION = 0.1;
+/** ARCADIA_POLL_GROWTH_PERCENT settings a first-ever snapshot is shown with: requests against lateness. */
+const GROWTH_SETTINGS = [5, 12, 25];
 /** Three homes (ledgers), each snapshotting its own droplet twice and then a droplet new to it. */
 const REPEATS = 3;
 const FIRST_DROPLET = 7101;
@@ -119,8 +123,8 @@ function analyse(sim: RunningSimulator, dropletId: number, fromSeq: number): Sna
 }
 
 /**
- * `targeted`: the <= 8 target assumes a history to time the wait by (ARCHITECTURE.md, "The snapshot step"); a
- * first-ever snapshot has none.
+ * `targeted`: the targets (<= 5 requests, noticed within 10 % of the action) assume a history to time the wait by
+ * (ARCHITECTURE.md, "The fleet watcher"); a first-ever snapshot has none and shows a trade-off instead.
  */
 function summary(label: string, runs: SnapshotRequests[], targeted: boolean): BenchRow[] {
   const totals = runs.map((r) => r.total);
@@ -130,6 +134,7 @@ function summary(label: string, runs: SnapshotRequests[], targeted: boolean): Be
   const fixedPolls = Math.ceil(REAL_ACTION_MS / REAL_POLL_MS);
   const baseline = fixedPolls + typical.listings + typical.other;
   const noticedReal = runs.map((r) => (r.noticedAfterMs * TIME_SCALE) / 1000);
+  const lateLimitS = (REAL_ACTION_MS * TARGET_LATE_FRACTION) / 1000;
   return [
     {
       name: `snapshot API requests, ${label}`,
@@ -152,10 +157,12 @@ function summary(label: string, runs: SnapshotRequests[], targeted: boolean): Be
       value: median(noticedReal),
       unit: 's (real time)',
       note:
+        (targeted
+          ? `target <= ${lateLimitS} s (10 % of the action): ${met(Math.max(...noticedReal) <= lateLimitS)}; `
+          : '') +
         `runs ${noticedReal.map((s) => s.toFixed(1)).join(', ')} s = ` +
         `measured ${runs.map((r) => r.noticedAfterMs).join(', ')} ms x${TIME_SCALE}; ` +
-        `completion (POST + action time) to the poll that saw "completed"; no numeric target (the design: ` +
-        `"within seconds"; a fixed 5 s poll: <= 5 s)`,
+        `completion (POST + action time) to the poll that saw "completed"`,
     },
   ];
 }
@@ -180,8 +187,12 @@ export async function benchSnapshotPolling(): Promise<BenchRow[]> {
   const proxy = await startAligningProxy(sim.url);
   sim.configure({ linkBaseUrl: proxy.url });
   const homes = own.map(() => mkdtempSync(join(tmpdir(), 'arcadia-bench-poll-')));
-  const snapshot = async (home: string, dropletId: number): Promise<SnapshotRequests> => {
-    const env = scaledSimulatorEnv(home, proxy.url);
+  const snapshot = async (
+    home: string,
+    dropletId: number,
+    extra: NodeJS.ProcessEnv = {},
+  ): Promise<SnapshotRequests> => {
+    const env = scaledSimulatorEnv(home, proxy.url, extra);
     const fromSeq = sim.state().counters.requests;
     expectExit(await runArcadia(['snapshot', String(dropletId)], env), `arcadia snapshot ${dropletId}`);
     return analyse(sim, dropletId, fromSeq);
@@ -195,11 +206,22 @@ export async function benchSnapshotPolling(): Promise<BenchRow[]> {
     const first = await each(own);
     const second = await each(own);
     const newcomer = await each(fresh);
-    return [
-      ...summary('first, empty ledger', first, false),
+    const rows = [
+      ...summary('first, empty ledger (default growth 12 %)', first, false),
       ...summary('second of a droplet (its history)', second, true),
       ...summary('new droplet, similar-disk history', newcomer, true),
     ];
+    // First-ever snapshots (each into an empty ledger) under other growth settings: fewer polls, a later notice.
+    for (const growth of GROWTH_SETTINGS.filter((g) => g !== 12)) {
+      const runs: SnapshotRequests[] = [];
+      for (const id of own) {
+        const home = mkdtempSync(join(tmpdir(), 'arcadia-bench-growth-'));
+        homes.push(home);
+        runs.push(await snapshot(home, id, { ARCADIA_POLL_GROWTH_PERCENT: String(growth) }));
+      }
+      rows.push(...summary(`first, empty ledger, ARCADIA_POLL_GROWTH_PERCENT=${growth}`, runs, false));
+    }
+    return rows;
   } finally {
     await proxy.close();
     await sim.close();

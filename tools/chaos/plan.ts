@@ -95,6 +95,8 @@ const VOLUME_POINTS = [
   'volume-snapshot.compensate-before-delete',
 ] as const;
 const TRANSFER_POINTS = ['transfer.before-post', 'transfer.after-post', 'transfer.after-checkpoint'] as const;
+/** Where the batch's fleet watcher holds answers its sagas have not recorded (src/sagas/snapshot/fleet-watcher.ts). */
+const WATCHER_POINTS = ['watcher.actions-listed', 'watcher.snapshots-listed'] as const;
 
 const DAY_MS = 86_400_000;
 /** ARCADIA_LOCK_STALE_MS in runs that pause the first command. */
@@ -315,6 +317,17 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
   env.ARCADIA_VOLUME_SNAPSHOT_INTERVAL_MS = '0';
   if (extraPoints.length > 0 && firstKill.kind === 'failpoint' && random.chance(0.6)) {
     firstKill = { kind: 'failpoint', point: random.pick(extraPoints), nth: random.int(1, 2) };
+  }
+
+  // The fleet watcher, drawn last for the same reason: batches killed while it holds answers, listings out of order.
+  if (scenario === 'batch') {
+    if (firstKill.kind === 'failpoint' && random.chance(0.5)) {
+      firstKill = { kind: 'failpoint', point: random.pick(WATCHER_POINTS), nth: random.int(1, 3) };
+    }
+    if (random.chance(0.4)) {
+      faults.shuffledActionListingRate = random.between(0.3, 1);
+      labels.push('action listings shuffled');
+    }
   }
 
   return { seed, scenario, args, sim, env, kill: firstKill, intruder, resumeKill, labels };

@@ -152,7 +152,19 @@ function stepStatusLabel(saga: SagaRecord, step: StepRecord): string {
   return step.status;
 }
 
-export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEvent[], ownerAlive: boolean | null): void {
+/** `restore`, for a restore saga: what it restores, shown under the saga's kind. */
+export interface SagaSubject {
+  label: string;
+  text: string;
+}
+
+export function printSagaShow(
+  output: Output,
+  saga: SagaRecord,
+  events: SagaEvent[],
+  ownerAlive: boolean | null,
+  subject?: SagaSubject,
+): void {
   if (output.mode === 'json') {
     output.json(sagaJson(saga, events));
     return;
@@ -163,6 +175,7 @@ export function printSagaShow(output: Output, saga: SagaRecord, events: SagaEven
     : 'none';
   output.print(`Saga     ${saga.id}`);
   output.print(`Kind     ${saga.kind}`);
+  if (subject) output.print(`${subject.label.padEnd(8)} ${subject.text}`);
   output.print(terminal`Status   ${colourStatus(output, saga.status)}${saga.error ? ` (${saga.error})` : ''}`);
   const deployment = saga.deploymentId ? `, deployment ${saga.deploymentId}` : '';
   output.print(`Trigger  ${saga.triggeredBy}${deployment}${saga.batchId ? `, batch ${saga.batchId}` : ''}`);

@@ -1,5 +1,6 @@
 import type { DigitalOceanClient, RequestGuard } from '../../digitalocean/client.js';
 import type { StepContext } from '../../engine/step.js';
+import type { SnapshotWatcher } from './fleet-watcher.js';
 
 /** The part of the DigitalOcean client the snapshot saga uses: narrow, so tests can see what it depends on. */
 export type SnapshotApi = Pick<
@@ -28,6 +29,8 @@ export interface VolumeLimits {
 
 export interface SnapshotTimings {
   pollIntervalMs: number;
+  /** How much polls space out without a history: a fraction of the time waited (ARCADIA_POLL_GROWTH_PERCENT). */
+  pollGrowth: number;
   actionTimeoutMs: number;
   lookupAttempts: number;
   lookupIntervalMs: number;
@@ -45,6 +48,8 @@ export interface SnapshotStepDependencies {
   volumeLimits: VolumeLimits;
   /** How long earlier snapshots of this droplet (else of droplets with a similar disk) took (ms), newest first. */
   snapshotHistory(dropletId: number, diskGigabytes?: number): Promise<number[]>;
+  /** The batch's fleet watcher, when the command runs one: the step waits and looks through it. */
+  watcher?(): SnapshotWatcher | undefined;
 }
 
 /** A step's lease and signal as the client's request guard: every request checks the lease right before it goes. */

@@ -14,6 +14,7 @@ import {
   type NamedSnapshot,
 } from './attribution.js';
 import { SnapshotActionUnfinishedError } from './errors.js';
+import type { SnapshotSighting, SnapshotWatcher } from './fleet-watcher.js';
 import { snapshotName } from './naming.js';
 import {
   actionStarted,
@@ -163,6 +164,41 @@ async function lookUp(
   return undefined;
 }
 
+/**
+ * `lookUp` through the batch's watcher, for an action from our own POST's reply: a snapshot carrying our name on the
+ * droplet is ours. The first look waits out a listing lag after the completion; a droplet gone meanwhile (404) is
+ * looked up as `lookUp` does, in the account's listing.
+ */
+async function lookUpWatched(
+  watcher: SnapshotWatcher,
+  api: SnapshotApi,
+  ctx: StepContext,
+  { dropletId, name, done }: { dropletId: number; name: string; done: Action },
+  deps: SnapshotStepDependencies,
+): Promise<LookUpResult> {
+  const { lookupAttempts, lookupIntervalMs } = deps.timings;
+  const completedAt = Date.parse(done.completed_at ?? '');
+  let notBefore = Math.max(ctx.clock.now(), (Number.isFinite(completedAt) ? completedAt : 0) + lookupIntervalMs);
+  for (let attempt = 1; attempt <= lookupAttempts; attempt++) {
+    let sighting: SnapshotSighting;
+    try {
+      sighting = await watcher.snapshotsOf({ dropletId, notBefore, signal: ctx.signal });
+    } catch (error) {
+      if (error instanceof NotFoundError) return lookUp(api, ctx, dropletId, name, deps);
+      throw error;
+    }
+    const [ours] =
+      sighting.source === 'account'
+        ? snapshotsNamedGlobally(sighting.snapshots, name, dropletId)
+        : snapshotsNamed(sighting.snapshots, name);
+    if (ours) return { found: ours };
+    failpoint('snapshot.lookup-missed');
+    ctx.progress(`snapshot ${name} not listed yet (${attempt}/${lookupAttempts})`);
+    notBefore = ctx.clock.now() + lookupIntervalMs;
+  }
+  return undefined;
+}
+
 /** The step's output once the snapshot is found, or the progress after an adopted action was set aside. */
 type Finished = { output: SagaContext } | { unaccounted: Posting | NotPosted };
 
@@ -176,18 +212,26 @@ async function finish(
   action: Action,
   deps: SnapshotStepDependencies,
 ): Promise<Finished> {
-  const done = await waitForAction(
-    api,
-    ctx,
-    action,
-    deps.timings,
-    expectedDuration(await deps.snapshotHistory(dropletId, diskInput(ctx))),
-  );
+  const expectedMs = expectedDuration(await deps.snapshotHistory(dropletId, diskInput(ctx)));
+  const watcher = deps.watcher?.();
+  const done = watcher
+    ? await watcher.awaitAction({
+        action,
+        expectedMs,
+        timeoutMs: deps.timings.actionTimeoutMs,
+        signal: ctx.signal,
+        progress: (message) => ctx.progress(message),
+      })
+    : await waitForAction(api, ctx, action, deps.timings, expectedMs);
   failpoint('snapshot.after-complete');
   if (done.status === 'errored')
     throw new StepFailedError(`DigitalOcean reports snapshot action ${done.id} for droplet ${dropletId} errored`);
   const adopted = awaiting.adopted ? awaiting : undefined;
-  const result = await lookUp(api, ctx, dropletId, name, deps, adopted && done);
+  // An adopted action may have made someone else's snapshot: only the droplet's own listings can show it.
+  const result =
+    watcher && !adopted
+      ? await lookUpWatched(watcher, api, ctx, { dropletId, name, done }, deps)
+      : await lookUp(api, ctx, dropletId, name, deps, adopted && done);
   if (!result) {
     throw new StepFailedError(
       `snapshot action ${done.id} completed but no snapshot named ${name} was listed ` +

@@ -3,6 +3,9 @@ import type { StepContext } from '../../engine/step.js';
 import { StepFailedError } from '../../engine/errors.js';
 import { failpoint } from '../../engine/failpoint.js';
 import type { SnapshotApi, SnapshotTimings } from './api.js';
+import { DEFAULT_POLL_GROWTH, nextLookDelay } from './poll-schedule.js';
+
+export { expectedDuration } from './poll-schedule.js';
 
 export class ActionTimeoutError extends StepFailedError {
   constructor(
@@ -40,43 +43,28 @@ export class ActionErroredError extends StepFailedError {
   }
 }
 
-/** Typical duration from history: the median keeps one odd run from skewing the wait. */
-export function expectedDuration(history: number[]): number | undefined {
-  const recent = history
-    .slice(0, 5)
-    .filter((ms) => Number.isFinite(ms) && ms > 0)
-    .sort((a, b) => a - b);
-  return recent.length ? recent[Math.floor(recent.length / 2)] : undefined;
-}
-
 /**
  * Waits for an action to finish (completed or errored; any other status keeps it waiting), spending few requests:
- * with a history it sleeps through most of the expected duration and then polls every `pollIntervalMs`; without
- * one, polls space out with the time already waited (an eighth of it), so a long action costs a handful of polls and
- * its end is still seen promptly. Throws ActionTimeoutError past `actionTimeoutMs`.
+ * the looks follow `nextLookDelay` (poll-schedule.ts): at the expected time from history, then briskly; without one,
+ * spaced out with the time already waited. Throws ActionTimeoutError past `actionTimeoutMs`.
  */
 export async function waitForAction(
-  api: SnapshotApi,
+  api: Pick<SnapshotApi, 'getAction'>,
   ctx: Pick<StepContext, 'sleep' | 'clock' | 'progress'>,
   action: Action,
-  timings: Pick<SnapshotTimings, 'pollIntervalMs' | 'actionTimeoutMs'>,
+  timings: Pick<SnapshotTimings, 'pollIntervalMs' | 'actionTimeoutMs'> & { pollGrowth?: number },
   expectedMs?: number,
 ): Promise<FinishedAction> {
   const startedAt = Date.parse(action.started_at ?? '') || ctx.clock.now();
   const waitStart = ctx.clock.now();
+  const schedule = { pollIntervalMs: timings.pollIntervalMs, growth: timings.pollGrowth ?? DEFAULT_POLL_GROWTH };
   let current = action;
-  let polls = 0;
   while (!isFinished(current)) {
     const waited = ctx.clock.now() - waitStart;
     if (waited > timings.actionTimeoutMs) throw new ActionTimeoutError(current.id, current.status, waited);
-    const elapsed = Math.max(0, ctx.clock.now() - startedAt);
-    let delay = Math.max(timings.pollIntervalMs, Math.floor(elapsed / 8));
-    if (polls === 0 && expectedMs !== undefined)
-      delay = Math.max(timings.pollIntervalMs, Math.floor(expectedMs * 0.9) - elapsed);
-    else if (expectedMs !== undefined && elapsed < expectedMs * 1.5) delay = timings.pollIntervalMs;
+    const delay = nextLookDelay(ctx.clock.now() - startedAt, expectedMs, schedule);
     await ctx.sleep(Math.min(delay, Math.max(1, timings.actionTimeoutMs - waited + 1)));
     current = await api.getAction(current.id);
-    polls++;
     failpoint('action.polled');
     ctx.progress(
       `${current.type} action ${current.id} ${current.status} ` +

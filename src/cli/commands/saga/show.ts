@@ -5,6 +5,8 @@ import { openLedgerApp, type CliContext } from '../../app.js';
 import { EXIT, type ExitCode } from '../../exit-codes.js';
 import { liveOwnerOf } from '../../owner-liveness.js';
 import { SagaNotFoundError } from '../../../engine/errors.js';
+import { isRestoreKind, restoreFactsOf } from '../../../sagas/restore/facts.js';
+import { restoreFactsLine } from '../../../output/views/restore-view.js';
 
 export interface SagaShowOptions {
   ref: string;
@@ -19,7 +21,10 @@ export async function runSagaShow(opts: SagaShowOptions, ctx: CliContext): Promi
     const saga = await app.ledger.getSaga(id);
     if (!saga) throw new SagaNotFoundError(opts.ref);
     const alive = saga.owner ? (await liveOwnerOf(app, id)) !== undefined : null;
-    printSagaShow(output, saga, await app.ledger.listEvents(id), alive);
+    const subject = isRestoreKind(saga.kind)
+      ? { label: saga.kind === 'drill' ? 'Drill' : 'Restore', text: restoreFactsLine(restoreFactsOf(saga)) }
+      : undefined;
+    printSagaShow(output, saga, await app.ledger.listEvents(id), alive, subject);
     return EXIT.ok;
   } finally {
     await app.close();

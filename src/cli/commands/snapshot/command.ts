@@ -91,7 +91,7 @@ export function registerSnapshot(program: Command, ctx: CliContext, setExit: (co
     .option('--tz <zone>', 'time zone of the retention calendar buckets (default UTC), e.g. Europe/Paris')
     .option('--with-volumes', 'also snapshot every volume attached to the droplet, in the same saga', false)
     .option('--copy-to <region>', 'copy the snapshot to this region once taken (repeatable)', collectRegion, [])
-    .option('--concurrency <n>', 'droplets snapshotted at once', intInRange(1, 50), 5)
+    .option('--concurrency <n>', 'droplets snapshotted at once', intInRange(1, 1000), 5)
     .option('--triggered-by <who>', 'recorded on each saga (default manual, or cron:<tag> with --tag)')
     .option('--dry-run', 'with a --keep-* option: show what retention keeps or deletes, and why; change nothing', false)
     .option('--detach', 'record the sagas without running them (run later with saga resume --all)', false)

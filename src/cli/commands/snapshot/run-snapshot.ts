@@ -14,6 +14,7 @@ import { throwIfInterrupted } from '../../interruption.js';
 import { interruptionOf } from '../../../engine/errors.js';
 import { printResumeHint } from '../../../output/views/interrupt-view.js';
 import { monitoringSettings } from '../../../monitoring/settings.js';
+import { batchWatcher } from './batch-watcher.js';
 import { RunMonitor } from './monitoring.js';
 import { dropletOf, exitCodeForRun, resultOf, type DropletOutcome } from './outcome.js';
 import { planSnapshots, type SnapshotPlanRequest } from './planning.js';
@@ -132,6 +133,8 @@ async function snapshotBatch(
   opts: SnapshotOptions,
 ): Promise<DropletOutcome[]> {
   const batchLock = await app.leases.holdBatch(batchId);
+  // One watcher answers every saga of this run, orphans resumed included: the fleet pays per listing, not per saga.
+  app.useSnapshotWatcher(batchWatcher(app));
   try {
     const droplets = await selectDroplets(app.api(), ids, opts.tag);
     if (droplets.length === 0) throw new UsageError(`no droplets carry the tag ${opts.tag}`);
@@ -172,6 +175,7 @@ async function snapshotBatch(
     }
     return [...own, ...otherOrphans, ...refusedOrphans];
   } finally {
+    app.useSnapshotWatcher(undefined);
     await batchLock.release();
   }
 }
