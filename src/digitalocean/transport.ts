@@ -163,8 +163,12 @@ export class Transport {
     try {
       // The last moment before the request leaves the process, after every wait: a superseded executor stops here.
       guard?.signal.throwIfAborted();
-      await guard?.beforeRequest(requestKind(request.method));
-      guard?.signal.throwIfAborted();
+      const check = guard?.beforeRequest(requestKind(request.method));
+      // A check that answered at once is not awaited: nothing may run between it and the send.
+      if (check) {
+        await check;
+        guard?.signal.throwIfAborted();
+      }
     } catch (error) {
       release();
       throw error;

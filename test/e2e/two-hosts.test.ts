@@ -70,7 +70,7 @@ function snapshotsPerDroplet(b: Sandbox): Map<number, number> {
 
 describe('two hosts over one PostgreSQL ledger', () => {
   it('overlapping batches over one tag: one saga and one snapshot per droplet, the other host skips naming it', async () => {
-    const { database, a, b } = await twoHosts(2_000);
+    const { database, a, b } = await twoHosts(10_000);
     const first = start(['snapshot', '--tag', 'web', '--concurrency', '6', '--json'], a);
     await waitFor(async () => (await sagasIn(database)).length === 6, { what: "host-a's sagas", timeoutMs: 30_000 });
     const second = await arcadia(['snapshot', '--tag', 'web', '--concurrency', '6', '--json'], b);
