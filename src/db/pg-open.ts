@@ -36,6 +36,9 @@ export function createPool(target: PostgresTarget, options: { max?: number } = {
     ...(target.password !== undefined ? { password: target.password } : {}),
     connectionTimeoutMillis: target.connectTimeoutMs,
     query_timeout: target.queryTimeoutMs,
+    // A process stopped (SIGSTOP, a debugger) inside a transaction would hold its row locks for as long as its
+    // connection lives, and every other host's lease take-over would wait on them: the server ends such a session.
+    idle_in_transaction_session_timeout: Math.max(1_000, Math.floor(target.queryTimeoutMs / 2)),
     application_name: 'arcadia',
     max: options.max ?? 10,
     idleTimeoutMillis: 10_000,
