@@ -174,11 +174,12 @@ export class Transport {
       throw error;
     }
     this.sent += 1;
+    const lateCheck: LateCheck = { refusal: undefined };
     try {
       const response = await ofetch.raw<ReadableStream<Uint8Array>, 'stream'>(url.href, {
         method: request.method,
         headers,
-        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        body: request.body === undefined ? undefined : requestBody(JSON.stringify(request.body), guard, lateCheck),
         responseType: 'stream',
         retry: false,
         ignoreResponseError: true,
@@ -197,6 +198,7 @@ export class Transport {
     } catch (error) {
       // Aborted by the caller (a cancel, a lost lease): its reason, not a lost reply that might be retried.
       if (guard?.signal.aborted) throw guard.signal.reason;
+      if (lateCheck.refusal !== undefined) throw lateCheck.refusal;
       return { kind: 'lost', reason: this.redact(lostReason(error, timeout.aborted, this.options.timeoutMs)) };
     } finally {
       release();
@@ -252,4 +254,41 @@ function tooLargeError(attempt: Extract<Attempt, { kind: 'too-large' }>, request
   const failure: RequestFailure = { method: request.method, path, status: attempt.status, providerMessage: message };
   if (request.body !== undefined) return new OutcomeUnknownError(failure, postedWrite(request.body));
   return new ReplyTooLargeError(failure, attempt.limitBytes);
+}
+
+/** Why the check inside a write's body refused it, once it has. */
+interface LateCheck {
+  refusal: unknown;
+}
+
+/**
+ * A write's body, fenced once more at the last moment: fetch pulls it only once the connection is open and the
+ * headers are on their way, so a process stopped (SIGSTOP) between the check above and the send, then continued
+ * after its lease was taken over, fails here and the request never completes (a chunked body that never ends is no
+ * request to the server). The window left is the microtasks between this check and the bytes reaching the socket.
+ */
+function requestBody(
+  text: string,
+  guard: RequestGuard | undefined,
+  lateCheck: LateCheck,
+): string | ReadableStream<Uint8Array> {
+  if (!guard) return text;
+  const bytes = new TextEncoder().encode(text);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          await guard.beforeRequest('write');
+          guard.signal.throwIfAborted();
+        } catch (error) {
+          lateCheck.refusal = error; // fetch reports its own "fetch failed": the caller needs the fence's reason
+          throw error;
+        }
+        controller.enqueue(bytes);
+        controller.close();
+      },
+    },
+    // Not pulled ahead of the reader: the default high-water mark would run the check before the connection exists.
+    { highWaterMark: 0 },
+  );
 }

@@ -32,7 +32,8 @@ describe('client fencing (a guard from the caller)', () => {
     const client = clientFor(sim).withGuard(guard);
     await client.getDroplet(3164444);
     await client.postDropletAction(3164444, body);
-    expect(guard.checks).toEqual(['read', 'write']);
+    // A write is checked twice: before the send, and when its body is about to leave.
+    expect(guard.checks).toEqual(['read', 'write', 'write']);
     const headers = sim.state().requests.map((r) => [r.headers['x-arcadia-saga'], r.headers['x-arcadia-epoch']]);
     expect(headers).toEqual([
       ['aaaaaaaa-0000-4000-8000-000000000001', '7'],
@@ -54,6 +55,36 @@ describe('client fencing (a guard from the caller)', () => {
     expect(error).toBeInstanceOf(Superseded);
     expect(requestsTo(sim, 'POST', '/v2/droplets')).toHaveLength(0);
     expect(sim.state().actions).toHaveLength(0);
+  });
+
+  it('checks once more when the body is about to leave: a POST superseded after the first check never completes', async () => {
+    const sim = await simulator();
+    const guard = testGuard();
+    // The lease goes between the check before the send and the send itself (a SIGSTOP there, then a takeover).
+    const lateGuard: RequestGuard = {
+      ...guard,
+      beforeRequest(kind) {
+        const checked = guard.beforeRequest(kind);
+        guard.supersede();
+        return checked;
+      },
+    };
+    const client = clientFor(sim).withGuard(lateGuard);
+    const error = await failure(client.postDropletAction(3164444, body));
+    expect(error).toBeInstanceOf(Superseded);
+    expect(guard.checks).toEqual(['write', 'write']);
+    expect(requestsTo(sim, 'POST', '/v2/droplets')).toHaveLength(0);
+    expect(sim.state().actions).toHaveLength(0);
+  });
+
+  it('sends a guarded write whose lease holds, body and all', async () => {
+    const sim = await simulator();
+    const guard = testGuard();
+    const action = await clientFor(sim).withGuard(guard).postDropletAction(3164444, body);
+    expect(action.type).toBe('snapshot');
+    expect(guard.checks).toEqual(['write', 'write']);
+    expect(sim.state().snapshots.filter((s) => s.name === body.name)).toHaveLength(0); // still running
+    expect(sim.state().actions).toHaveLength(1);
   });
 
   it('checks again after a retry wait: a DELETE retried after a 503 is not sent by a superseded caller', async () => {
