@@ -35,24 +35,30 @@ describe('ARCADIA_HOST_ID', () => {
     expect((await owner.done).code).toBe(143);
   });
 
-  it('decides what "this host" is: a gone pid is proof only to its own host, another waits for the heartbeat', async () => {
-    const { home, id, observer, lockFile } = homeWithSaga(['noop']);
-    // A fresh lock of bastion-a held by a pid that does not exist on this machine.
-    const record = { pid: 4_194_000, host: 'bastion-a', processStartedAt: null, acquiredAt: Date.now() };
-    expect(observer.core.claimLease(id, [0], 1, record)).toBe(true);
-    mkdirSync(join(home, 'locks'), { recursive: true, mode: 0o700 });
-    const lock: SagaLockRecord = { sagaId: id, ...record, heartbeatAt: Date.now(), epoch: 1 };
-    writeFileSync(lockFile, JSON.stringify(lock), { mode: 0o600 });
+  it(
+    'decides what "this host" is: a gone pid is proof only ' + 'to its own host, another waits for the heartbeat',
+    async () => {
+      const { home, id, observer, lockFile } = homeWithSaga(['noop']);
+      // A fresh lock of bastion-a held by a pid that does not exist on this machine.
+      const record = { pid: 4_194_000, host: 'bastion-a', processStartedAt: null, acquiredAt: Date.now() };
+      expect(observer.core.claimLease(id, [0], 1, record)).toBe(true);
+      mkdirSync(join(home, 'locks'), { recursive: true, mode: 0o700 });
+      const lock: SagaLockRecord = { sagaId: id, ...record, heartbeatAt: Date.now(), epoch: 1 };
+      writeFileSync(lockFile, JSON.stringify(lock), { mode: 0o600 });
 
-    const elsewhere = await runArcadia(['saga', 'resume', id], { home, env: { ...env, ARCADIA_HOST_ID: 'bastion-b' } });
-    expect(elsewhere.code, elsewhere.stderr).toBe(3);
-    expect(observer.core.getSaga(id)).toMatchObject({ status: 'pending', leaseEpoch: 1 });
+      const elsewhere = await runArcadia(['saga', 'resume', id], {
+        home,
+        env: { ...env, ARCADIA_HOST_ID: 'bastion-b' },
+      });
+      expect(elsewhere.code, elsewhere.stderr).toBe(3);
+      expect(observer.core.getSaga(id)).toMatchObject({ status: 'pending', leaseEpoch: 1 });
 
-    const here = await runArcadia(['saga', 'resume', id], { home, env: { ...env, ARCADIA_HOST_ID: 'bastion-a' } });
-    expect(here.code, here.stderr).toBe(0);
-    expect(observer.core.getSaga(id)).toMatchObject({ status: 'succeeded', leaseEpoch: 2 });
-    expect(observer.core.listEvents(id).find((e) => e.to === 'owner')?.detail).toContain(
-      'took over: owner pid 4194000 is gone',
-    );
-  });
+      const here = await runArcadia(['saga', 'resume', id], { home, env: { ...env, ARCADIA_HOST_ID: 'bastion-a' } });
+      expect(here.code, here.stderr).toBe(0);
+      expect(observer.core.getSaga(id)).toMatchObject({ status: 'succeeded', leaseEpoch: 2 });
+      expect(observer.core.listEvents(id).find((e) => e.to === 'owner')?.detail).toContain(
+        'took over: owner pid 4194000 is gone',
+      );
+    },
+  );
 });

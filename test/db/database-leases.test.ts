@@ -74,23 +74,28 @@ describe('leases held in the PostgreSQL ledger', () => {
     expect(await a.ledger.currentEpoch(id)).toBe(1);
   });
 
-  it('lets another host take over once the heartbeat is older than the stale time; the old lease is fenced', async () => {
-    const { a, b, id, age } = await setup();
-    const old = await a.leases.acquire(id);
-    await age(STALE_MS + 1_000);
-    expect(await b.leases.liveOwner(id)).toBeUndefined();
-    // On its own host a running owner is alive whatever its heartbeat says.
-    expect(await a.leases.liveOwner(id)).toMatchObject({ pid: 101 });
-    const taken = await b.leases.acquire(id);
-    expect(taken.epoch).toBe(2);
-    expect(taken.takeoverReason).toMatch(/^owner pid 101 on bastion-a has not beaten for \d+ ms$/);
-    expect(await b.ledger.getSaga(id)).toMatchObject({ leaseEpoch: 2, owner: { pid: 202, host: 'bastion-b' } });
-    // The old owner learns it at its next beat, and none of its writes lands.
-    expect(await old.beat()).toBe(false);
-    await expect(a.ledger.apply(id, 1, { event: { from: null, to: 'owner' } }, 2_000)).rejects.toThrow(LeaseLostError);
-    await old.release(); // never removes its successor's lease
-    expect(await b.leases.liveOwner(id)).toMatchObject({ pid: 202, host: 'bastion-b' });
-  });
+  it(
+    'lets another host take over once the heartbeat is older ' + 'than the stale time; the old lease is fenced',
+    async () => {
+      const { a, b, id, age } = await setup();
+      const old = await a.leases.acquire(id);
+      await age(STALE_MS + 1_000);
+      expect(await b.leases.liveOwner(id)).toBeUndefined();
+      // On its own host a running owner is alive whatever its heartbeat says.
+      expect(await a.leases.liveOwner(id)).toMatchObject({ pid: 101 });
+      const taken = await b.leases.acquire(id);
+      expect(taken.epoch).toBe(2);
+      expect(taken.takeoverReason).toMatch(/^owner pid 101 on bastion-a has not beaten for \d+ ms$/);
+      expect(await b.ledger.getSaga(id)).toMatchObject({ leaseEpoch: 2, owner: { pid: 202, host: 'bastion-b' } });
+      // The old owner learns it at its next beat, and none of its writes lands.
+      expect(await old.beat()).toBe(false);
+      await expect(a.ledger.apply(id, 1, { event: { from: null, to: 'owner' } }, 2_000)).rejects.toThrow(
+        LeaseLostError,
+      );
+      await old.release(); // never removes its successor's lease
+      expect(await b.leases.liveOwner(id)).toMatchObject({ pid: 202, host: 'bastion-b' });
+    },
+  );
 
   it('on the same host, takes over a gone owner at once but never a running one for staleness alone', async () => {
     const database = await createTestDatabase();

@@ -36,28 +36,31 @@ describe('SqliteSagaLedger.exclusive', () => {
     expect(t.core.getSaga(saga.id)).toBeUndefined();
   });
 
-  it("makes the process's other calls wait for its end, so none becomes part of a section that rolls back", async () => {
-    const t = setup();
-    const outsider = newSaga({ stepNames: ['noop'] });
-    const order: string[] = [];
-    let release!: () => void;
-    const holding = new Promise<void>((resolve) => (release = resolve));
-    const section = t.ledger.exclusive(async (ledger) => {
-      await ledger.createSaga(newSaga({ stepNames: ['noop'] }), 1_000);
-      order.push('section wrote');
-      await holding;
-      throw new Error('rolled back');
-    });
-    const outside = t.ledger.createSaga(outsider, 2_000).then(() => order.push('outsider wrote'));
-    await settle();
-    expect(order).toEqual(['section wrote']); // the outsider is still waiting
-    release();
-    await expect(section).rejects.toThrow('rolled back');
-    await outside;
-    expect(order).toEqual(['section wrote', 'outsider wrote']);
-    // The outsider's saga survived the rollback, the section's did not.
-    expect(t.core.listSagas({}).map((s) => s.id)).toEqual([outsider.id]);
-  });
+  it(
+    "makes the process's other calls wait for its end, " + 'so none becomes part of a section that rolls back',
+    async () => {
+      const t = setup();
+      const outsider = newSaga({ stepNames: ['noop'] });
+      const order: string[] = [];
+      let release!: () => void;
+      const holding = new Promise<void>((resolve) => (release = resolve));
+      const section = t.ledger.exclusive(async (ledger) => {
+        await ledger.createSaga(newSaga({ stepNames: ['noop'] }), 1_000);
+        order.push('section wrote');
+        await holding;
+        throw new Error('rolled back');
+      });
+      const outside = t.ledger.createSaga(outsider, 2_000).then(() => order.push('outsider wrote'));
+      await settle();
+      expect(order).toEqual(['section wrote']); // the outsider is still waiting
+      release();
+      await expect(section).rejects.toThrow('rolled back');
+      await outside;
+      expect(order).toEqual(['section wrote', 'outsider wrote']);
+      // The outsider's saga survived the rollback, the section's did not.
+      expect(t.core.listSagas({}).map((s) => s.id)).toEqual([outsider.id]);
+    },
+  );
 
   it('runs sections one after another, and close waits for a running one', async () => {
     const t = setup();

@@ -57,25 +57,28 @@ describe('client fencing (a guard from the caller)', () => {
     expect(sim.state().actions).toHaveLength(0);
   });
 
-  it('checks once more when the body is about to leave: a POST superseded after the first check never completes', async () => {
-    const sim = await simulator();
-    const guard = testGuard();
-    // The lease goes between the check before the send and the send itself (a SIGSTOP there, then a takeover).
-    const lateGuard: RequestGuard = {
-      ...guard,
-      beforeRequest(kind) {
-        const checked = guard.beforeRequest(kind);
-        guard.supersede();
-        return checked;
-      },
-    };
-    const client = clientFor(sim).withGuard(lateGuard);
-    const error = await failure(client.postDropletAction(3164444, body));
-    expect(error).toBeInstanceOf(Superseded);
-    expect(guard.checks).toEqual(['write', 'write']);
-    expect(requestsTo(sim, 'POST', '/v2/droplets')).toHaveLength(0);
-    expect(sim.state().actions).toHaveLength(0);
-  });
+  it(
+    'checks once more when the body is about to leave: a POST ' + 'superseded after the first check never completes',
+    async () => {
+      const sim = await simulator();
+      const guard = testGuard();
+      // The lease goes between the check before the send and the send itself (a SIGSTOP there, then a takeover).
+      const lateGuard: RequestGuard = {
+        ...guard,
+        beforeRequest(kind) {
+          const checked = guard.beforeRequest(kind);
+          guard.supersede();
+          return checked;
+        },
+      };
+      const client = clientFor(sim).withGuard(lateGuard);
+      const error = await failure(client.postDropletAction(3164444, body));
+      expect(error).toBeInstanceOf(Superseded);
+      expect(guard.checks).toEqual(['write', 'write']);
+      expect(requestsTo(sim, 'POST', '/v2/droplets')).toHaveLength(0);
+      expect(sim.state().actions).toHaveLength(0);
+    },
+  );
 
   it('sends a guarded write whose lease holds, body and all', async () => {
     const sim = await simulator();

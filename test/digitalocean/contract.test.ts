@@ -181,42 +181,45 @@ describe('simulator responses match the spec', () => {
     ).toBe(true);
   });
 
-  it('lists every action of the account newest first, and answers a bulk action with one action per droplet', async () => {
-    const clock = virtualClock();
-    const sim = await simulator({ clock: clock.now, fleet: { count: 3, tag: 'web', firstId: 11 } });
-    const bulk = await raw(sim, 'POST', '/v2/droplets/actions?tag_name=web', {
-      body: { type: 'snapshot', name: 'fleet-snap' },
-    });
-    expect(bulk.status, bulk.text).toBe(201);
-    const bulkBody = body(bulk);
-    expect(Object.keys(bulkBody)).toEqual(['actions']); // no links, no meta
-    const created = bulkBody.actions as Record<string, unknown>[];
-    expect(created.flatMap((a, i) => problems(a, ACTION, `actions[${i}].`))).toEqual([]);
-    expect(created.map((a) => a.resource_id)).toEqual([11, 12, 13]);
-    expect(created.every((a) => a.status === 'in-progress' && a.type === 'snapshot')).toBe(true);
+  it(
+    'lists every action of the account newest first, and ' + 'answers a bulk action with one action per droplet',
+    async () => {
+      const clock = virtualClock();
+      const sim = await simulator({ clock: clock.now, fleet: { count: 3, tag: 'web', firstId: 11 } });
+      const bulk = await raw(sim, 'POST', '/v2/droplets/actions?tag_name=web', {
+        body: { type: 'snapshot', name: 'fleet-snap' },
+      });
+      expect(bulk.status, bulk.text).toBe(201);
+      const bulkBody = body(bulk);
+      expect(Object.keys(bulkBody)).toEqual(['actions']); // no links, no meta
+      const created = bulkBody.actions as Record<string, unknown>[];
+      expect(created.flatMap((a, i) => problems(a, ACTION, `actions[${i}].`))).toEqual([]);
+      expect(created.map((a) => a.resource_id)).toEqual([11, 12, 13]);
+      expect(created.every((a) => a.status === 'in-progress' && a.type === 'snapshot')).toBe(true);
 
-    clock.advance(1000);
-    const single = await raw(sim, 'POST', '/v2/droplets/11/actions', { body: { type: 'power_off' } });
-    expect(single.status).toBe(422); // still locked by the bulk snapshot
-    const listed = body(await raw(sim, 'GET', '/v2/actions?per_page=2'));
-    expect(listed.meta).toEqual({ total: 3 });
-    const page = listed.actions as Record<string, unknown>[];
-    expect(page.flatMap((a, i) => problems(a, ACTION, `actions[${i}].`))).toEqual([]);
-    expect(page.map((a) => a.id)).toEqual([created[2]?.id, created[1]?.id]);
-    expect((listed.links as { pages: Record<string, string> }).pages.next).toContain('page=2');
+      clock.advance(1000);
+      const single = await raw(sim, 'POST', '/v2/droplets/11/actions', { body: { type: 'power_off' } });
+      expect(single.status).toBe(422); // still locked by the bulk snapshot
+      const listed = body(await raw(sim, 'GET', '/v2/actions?per_page=2'));
+      expect(listed.meta).toEqual({ total: 3 });
+      const page = listed.actions as Record<string, unknown>[];
+      expect(page.flatMap((a, i) => problems(a, ACTION, `actions[${i}].`))).toEqual([]);
+      expect(page.map((a) => a.id)).toEqual([created[2]?.id, created[1]?.id]);
+      expect((listed.links as { pages: Record<string, string> }).pages.next).toContain('page=2');
 
-    for (const refused of ['/v2/droplets/actions', '/v2/droplets/actions?tag_name=']) {
-      const reply = await raw(sim, 'POST', refused, { body: { type: 'snapshot' } });
-      expect(reply.status).toBe(422);
-      expect(problems(reply.json, ERROR_BODY)).toEqual([]);
-    }
-    expect((await raw(sim, 'POST', '/v2/droplets/actions?tag_name=web', { body: { type: 'rebuild' } })).status).toBe(
-      422,
-    );
-    const none = await raw(sim, 'POST', '/v2/droplets/actions?tag_name=db', { body: { type: 'snapshot' } });
-    expect(none.status).toBe(201);
-    expect(none.json).toEqual({ actions: [] });
-  });
+      for (const refused of ['/v2/droplets/actions', '/v2/droplets/actions?tag_name=']) {
+        const reply = await raw(sim, 'POST', refused, { body: { type: 'snapshot' } });
+        expect(reply.status).toBe(422);
+        expect(problems(reply.json, ERROR_BODY)).toEqual([]);
+      }
+      expect((await raw(sim, 'POST', '/v2/droplets/actions?tag_name=web', { body: { type: 'rebuild' } })).status).toBe(
+        422,
+      );
+      const none = await raw(sim, 'POST', '/v2/droplets/actions?tag_name=db', { body: { type: 'snapshot' } });
+      expect(none.status).toBe(201);
+      expect(none.json).toEqual({ actions: [] });
+    },
+  );
 
   it('paginates with meta.total and absolute links that apply, and sends all three single-page shapes', async () => {
     const sim = await simulator({ fleet: { count: 45, tag: 'batch' } });

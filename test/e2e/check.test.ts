@@ -163,16 +163,19 @@ describe('arcadia check --drill-warn', () => {
     expect(details).toContain('OK: droplet 1001 (web-1): last drill 2d ago (snapshot 777 restored, active after 41s)');
   });
 
-  it('WARNING (1) when the last drill is older, or the droplet was never drilled; a CRITICAL stays CRITICAL', async () => {
-    const old = await checkAt(2 * HOUR, ['1001', ...THRESHOLDS, '--drill-warn', '1d']);
-    expect(old.code).toBe(1);
-    expect(old.stdout).toMatch(/^ARCADIA WARNING - 1 droplet, newest snapshot 2h ago, 1 drill overdue \|/);
-    expect(old.stdout).toContain('WARNING: droplet 1001 (web-1): last drill 2d ago');
-    const never = await checkAt(2 * HOUR, ['1001', '1002', ...THRESHOLDS, '--drill-warn', '8d']);
-    expect(never.code).toBe(2);
-    expect(never.stdout).toContain('drill_age_1002=U;691200');
-    expect(never.stdout).toContain('WARNING: droplet 1002: never drilled');
-  });
+  it(
+    'WARNING (1) when the last drill is older, or the droplet ' + 'was never drilled; a CRITICAL stays CRITICAL',
+    async () => {
+      const old = await checkAt(2 * HOUR, ['1001', ...THRESHOLDS, '--drill-warn', '1d']);
+      expect(old.code).toBe(1);
+      expect(old.stdout).toMatch(/^ARCADIA WARNING - 1 droplet, newest snapshot 2h ago, 1 drill overdue \|/);
+      expect(old.stdout).toContain('WARNING: droplet 1001 (web-1): last drill 2d ago');
+      const never = await checkAt(2 * HOUR, ['1001', '1002', ...THRESHOLDS, '--drill-warn', '8d']);
+      expect(never.code).toBe(2);
+      expect(never.stdout).toContain('drill_age_1002=U;691200');
+      expect(never.stdout).toContain('WARNING: droplet 1002: never drilled');
+    },
+  );
 
   it('--json carries the drills beside the snapshots; a bad --drill-warn is UNKNOWN', async () => {
     const result = await checkAt(2 * HOUR, ['1001', ...THRESHOLDS, '--drill-warn', '1d', '--json']);

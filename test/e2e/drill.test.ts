@@ -49,32 +49,40 @@ function created(): { id: number; deletedAt: string | null; tags: string[] }[] {
 }
 
 describe('arcadia drill', () => {
-  it('restores the newest snapshot of one droplet (never drilled, lowest id first), times it and deletes it', async () => {
-    const { code, report, stderr } = await drill(['--tag', 'web']);
-    expect(code, stderr).toBe(0);
-    expect(report.drills).toHaveLength(1);
-    const [only] = report.drills;
-    expect(only).toMatchObject({ dropletId: 1001, status: 'succeeded', snapshotId: snapshotOf(1001), resumed: false });
-    expect(only?.activeAfterMs).toBeGreaterThan(0);
-    expect(only?.lifetimeMs).toBeGreaterThanOrEqual(only?.activeAfterMs ?? 0);
-    expect(only?.sizeSlug).toBe('s-1vcpu-1gb');
-    expect(only?.costUsd).toBe(0.01);
-    expect(report.costUsd).toBe(0.01);
-    expect(report.notSampled).toEqual([1002]);
-    expect(report.notDrilled).toEqual([
-      {
-        dropletId: 1003,
-        dropletName: 'web-3',
-        reason: 'no arcadia snapshot of it in the ledger that the provider still lists',
-      },
-    ]);
-    const temporary = created();
-    expect(temporary).toHaveLength(1);
-    expect(temporary[0]?.id).toBe(only?.restoredDropletId);
-    expect(temporary[0]?.deletedAt).not.toBeNull();
-    expect(temporary[0]?.tags).toEqual(expect.arrayContaining([`arcadia-saga-${only?.sagaId}`, 'arcadia-drill']));
-    expect(invariantViolations(box.home, box.sim)).toEqual([]);
-  });
+  it(
+    'restores the newest snapshot of one droplet (never ' + 'drilled, lowest id first), times it and deletes it',
+    async () => {
+      const { code, report, stderr } = await drill(['--tag', 'web']);
+      expect(code, stderr).toBe(0);
+      expect(report.drills).toHaveLength(1);
+      const [only] = report.drills;
+      expect(only).toMatchObject({
+        dropletId: 1001,
+        status: 'succeeded',
+        snapshotId: snapshotOf(1001),
+        resumed: false,
+      });
+      expect(only?.activeAfterMs).toBeGreaterThan(0);
+      expect(only?.lifetimeMs).toBeGreaterThanOrEqual(only?.activeAfterMs ?? 0);
+      expect(only?.sizeSlug).toBe('s-1vcpu-1gb');
+      expect(only?.costUsd).toBe(0.01);
+      expect(report.costUsd).toBe(0.01);
+      expect(report.notSampled).toEqual([1002]);
+      expect(report.notDrilled).toEqual([
+        {
+          dropletId: 1003,
+          dropletName: 'web-3',
+          reason: 'no arcadia snapshot of it in the ledger that the provider still lists',
+        },
+      ]);
+      const temporary = created();
+      expect(temporary).toHaveLength(1);
+      expect(temporary[0]?.id).toBe(only?.restoredDropletId);
+      expect(temporary[0]?.deletedAt).not.toBeNull();
+      expect(temporary[0]?.tags).toEqual(expect.arrayContaining([`arcadia-saga-${only?.sagaId}`, 'arcadia-drill']));
+      expect(invariantViolations(box.home, box.sim)).toEqual([]);
+    },
+  );
 
   it('next drills the droplet never drilled, then the one drilled longest ago', async () => {
     const second = await drill(['--tag', 'web']);
@@ -119,22 +127,25 @@ describe('arcadia drill', () => {
     expect(report.notDrilled.map((d) => d.dropletId)).toEqual([1003]);
   });
 
-  it('a drill killed right after its create POST is finished (and counted) by the next run: one droplet, deleted', async () => {
-    const killed = await arcadia(['drill', '1001'], { ...box.env, ARCADIA_FAILPOINTS: 'restore.after-post' });
-    expect(killed.signal).toBe('SIGKILL');
-    const orphan = readSagas(box.home).find((s) => s.kind === 'drill' && s.status === 'running');
-    expect(orphan).toBeDefined();
-    // The finished orphan is this run's drill of 1001 and fills its sample of one: 1002 waits for the next run.
-    const next = await drill(['1001', '1002']);
-    expect(next.code, next.stderr).toBe(0);
-    expect(next.report.drills.map((d) => [d.dropletId, d.status, d.resumed])).toEqual([[1001, 'succeeded', true]]);
-    expect(next.report.notSampled).toEqual([1002]);
-    const other = await drill(['1002']);
-    expect(other.report.drills.map((d) => [d.dropletId, d.status, d.resumed])).toEqual([[1002, 'succeeded', false]]);
-    expect(created().filter((d) => d.tags.includes(`arcadia-saga-${orphan?.id}`))).toHaveLength(1);
-    expect(created().every((d) => d.deletedAt !== null)).toBe(true);
-    expect(invariantViolations(box.home, box.sim)).toEqual([]);
-  });
+  it(
+    'a drill killed right after its create POST is finished ' + '(and counted) by the next run: one droplet, deleted',
+    async () => {
+      const killed = await arcadia(['drill', '1001'], { ...box.env, ARCADIA_FAILPOINTS: 'restore.after-post' });
+      expect(killed.signal).toBe('SIGKILL');
+      const orphan = readSagas(box.home).find((s) => s.kind === 'drill' && s.status === 'running');
+      expect(orphan).toBeDefined();
+      // The finished orphan is this run's drill of 1001 and fills its sample of one: 1002 waits for the next run.
+      const next = await drill(['1001', '1002']);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.report.drills.map((d) => [d.dropletId, d.status, d.resumed])).toEqual([[1001, 'succeeded', true]]);
+      expect(next.report.notSampled).toEqual([1002]);
+      const other = await drill(['1002']);
+      expect(other.report.drills.map((d) => [d.dropletId, d.status, d.resumed])).toEqual([[1002, 'succeeded', false]]);
+      expect(created().filter((d) => d.tags.includes(`arcadia-saga-${orphan?.id}`))).toHaveLength(1);
+      expect(created().every((d) => d.deletedAt !== null)).toBe(true);
+      expect(invariantViolations(box.home, box.sim)).toEqual([]);
+    },
+  );
 
   it('a droplet whose snapshot no size fits is reported with the reason, not drilled', async () => {
     const snapshot = await arcadia(['snapshot', '1004'], box.env);

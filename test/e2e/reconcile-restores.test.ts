@@ -135,17 +135,21 @@ describe('reconcile: leaked restores', () => {
     expect(result.stdout).toContain('never (see why)');
   });
 
-  it('--delete removes only the leak of a finished saga of this ledger, as a recorded saga; exit 5 while one is left', async () => {
-    const { code, report } = await reconcile(['--delete']);
-    expect(code).toBe(5);
-    expect(report.deletedDroplets).toEqual([drillLeak]);
-    expect(report.sagaId).not.toBeNull();
-    expect(alive(drillLeak)).toBe(false);
-    expect(alive(unknownLeak)).toBe(true);
-    expect(alive(kept)).toBe(true);
-    const deleted = box.sim.state().dropletHistory.filter((d) => d.deletedAt !== null);
-    expect(deleted.map((d) => d.id)).toEqual([drillLeak]);
-    const again = await reconcile([]);
-    expect(again.report.leakedRestores.map((l) => l.dropletId)).toEqual([unknownLeak]);
-  });
+  it(
+    '--delete removes only the leak of a finished saga of this ' +
+      'ledger, as a recorded saga; exit 5 while one is left',
+    async () => {
+      const { code, report } = await reconcile(['--delete']);
+      expect(code).toBe(5);
+      expect(report.deletedDroplets).toEqual([drillLeak]);
+      expect(report.sagaId).not.toBeNull();
+      expect(alive(drillLeak)).toBe(false);
+      expect(alive(unknownLeak)).toBe(true);
+      expect(alive(kept)).toBe(true);
+      const deleted = box.sim.state().dropletHistory.filter((d) => d.deletedAt !== null);
+      expect(deleted.map((d) => d.id)).toEqual([drillLeak]);
+      const again = await reconcile([]);
+      expect(again.report.leakedRestores.map((l) => l.dropletId)).toEqual([unknownLeak]);
+    },
+  );
 });

@@ -298,25 +298,28 @@ describe('acquireSagaLock', () => {
     expect(await s.ledger.currentEpoch(s.sagaId)).toBe(3);
   });
 
-  it('takes over from a taker that claimed the epoch in the ledger but died before rewriting the lock file', async () => {
-    const s = setup();
-    await acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 })); // lock file and ledger at epoch 1
-    s.gonePids.add(101);
-    // The taker's compare-and-set went through (epoch 2, owner 202), then it was killed: the file still says 101/1.
-    expect(
-      await s.ledger.claimLease(s.sagaId, [1, 0], 2, { pid: 202, host: HOST, processStartedAt: 1, acquiredAt: 0 }),
-    ).toBe(true);
-    expect(s.readLock()).toMatchObject({ pid: 101, epoch: 1 });
+  it(
+    'takes over from a taker that claimed the epoch in the ' + 'ledger but died before rewriting the lock file',
+    async () => {
+      const s = setup();
+      await acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 101 })); // lock file and ledger at epoch 1
+      s.gonePids.add(101);
+      // The taker's compare-and-set went through (epoch 2, owner 202), then it was killed: the file still says 101/1.
+      expect(
+        await s.ledger.claimLease(s.sagaId, [1, 0], 2, { pid: 202, host: HOST, processStartedAt: 1, acquiredAt: 0 }),
+      ).toBe(true);
+      expect(s.readLock()).toMatchObject({ pid: 101, epoch: 1 });
 
-    // While the taker may be alive (about to write its file), it keeps the saga.
-    await expect(acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 303 }))).rejects.toBeInstanceOf(SagaOwnedError);
+      // While the taker may be alive (about to write its file), it keeps the saga.
+      await expect(acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 303 }))).rejects.toBeInstanceOf(SagaOwnedError);
 
-    s.gonePids.add(202);
-    const lease = await acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 303 }));
+      s.gonePids.add(202);
+      const lease = await acquireSagaLock(s.ledger, s.sagaId, s.options({ pid: 303 }));
 
-    expect(lease.epoch).toBe(3);
-    expect(lease.takeoverReason).toBe('owner pid 202 is gone');
-    expect(s.readLock()).toMatchObject({ pid: 303, epoch: 3 });
-    expect(await s.ledger.getSaga(s.sagaId)).toMatchObject({ leaseEpoch: 3, owner: { pid: 303 } });
-  });
+      expect(lease.epoch).toBe(3);
+      expect(lease.takeoverReason).toBe('owner pid 202 is gone');
+      expect(s.readLock()).toMatchObject({ pid: 303, epoch: 3 });
+      expect(await s.ledger.getSaga(s.sagaId)).toMatchObject({ leaseEpoch: 3, owner: { pid: 303 } });
+    },
+  );
 });

@@ -681,39 +681,42 @@ describe('halting errors: a configuration problem stops the executor and leaves 
     return Object.assign(new Error(message), { haltsExecutor: true });
   }
 
-  it('halts on a ledger lost mid-step (its lease check fails inside a request): the saga is not compensated', async () => {
-    const h = harness();
-    let lost = false;
-    const ledger = new Proxy(h.ledger, {
-      get(target, prop) {
-        const value: unknown = Reflect.get(target, prop, target);
-        if (prop !== 'currentEpoch' || typeof value !== 'function') return value;
-        return (sagaId: string) =>
-          lost
-            ? Promise.reject(new LedgerUnavailableError('db.internal:5432/arcadia', 'Connection terminated'))
-            : (value as (id: string) => Promise<number>).call(target, sagaId);
-      },
-    });
-    h.step('a', {
-      execute: async (ctx) => {
-        lost = true;
-        try {
-          await ctx.lease.assertHeld('read'); // what a request does right before it leaves
-        } finally {
-          lost = false; // the database is back for the runner's own writes
-        }
-        return {};
-      },
-    });
-    const id = h.create(['a']);
-    await expect(h.runner(ledger, { heartbeatMs: 3_600_000 }).run(id)).rejects.toBeInstanceOf(LedgerUnavailableError);
-    expect(h.saga(id)).toMatchObject({ status: 'running', owner: null });
-    expect(statuses(h.saga(id))).toEqual(['running']);
-    expect(h.counts.get('compensate:a')).toBeUndefined();
-    expect(
-      h.events(id).some((e) => e.detail?.startsWith('stopped, resumable: cannot use the ledger at db.internal')),
-    ).toBe(true);
-  });
+  it(
+    'halts on a ledger lost mid-step (its lease check fails ' + 'inside a request): the saga is not compensated',
+    async () => {
+      const h = harness();
+      let lost = false;
+      const ledger = new Proxy(h.ledger, {
+        get(target, prop) {
+          const value: unknown = Reflect.get(target, prop, target);
+          if (prop !== 'currentEpoch' || typeof value !== 'function') return value;
+          return (sagaId: string) =>
+            lost
+              ? Promise.reject(new LedgerUnavailableError('db.internal:5432/arcadia', 'Connection terminated'))
+              : (value as (id: string) => Promise<number>).call(target, sagaId);
+        },
+      });
+      h.step('a', {
+        execute: async (ctx) => {
+          lost = true;
+          try {
+            await ctx.lease.assertHeld('read'); // what a request does right before it leaves
+          } finally {
+            lost = false; // the database is back for the runner's own writes
+          }
+          return {};
+        },
+      });
+      const id = h.create(['a']);
+      await expect(h.runner(ledger, { heartbeatMs: 3_600_000 }).run(id)).rejects.toBeInstanceOf(LedgerUnavailableError);
+      expect(h.saga(id)).toMatchObject({ status: 'running', owner: null });
+      expect(statuses(h.saga(id))).toEqual(['running']);
+      expect(h.counts.get('compensate:a')).toBeUndefined();
+      expect(
+        h.events(id).some((e) => e.detail?.startsWith('stopped, resumable: cannot use the ledger at db.internal')),
+      ).toBe(true);
+    },
+  );
 
   it('rethrows from run() with the step still running, compensates nothing, and the next run finishes it', async () => {
     const h = harness();

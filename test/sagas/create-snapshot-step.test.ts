@@ -79,29 +79,32 @@ describe('create_droplet_snapshot resumes what the previous version recorded', (
     ]);
   });
 
-  it('a POST aborted by an interruption stays outstanding: the resumed step adopts its action, never posts again', async () => {
-    const { clock, droplet, step } = world('in-progress');
-    const api = droplet.api();
-    const aborted = stepDependencies(droplet);
-    // The request reached DigitalOcean, then the fetch was aborted (Ctrl-C, a lost lease): no answer came back.
-    const interrupted = createSnapshotStep({
-      ...aborted,
-      api: () => ({
-        ...api,
-        postDropletAction: async (id, request) => {
-          await api.postDropletAction(id, request);
-          throw new DOMException('This operation was aborted', 'AbortError');
-        },
-      }),
-    });
-    const ctx = stepContext(clock);
-    await expect(interrupted.execute(ctx)).rejects.toThrow('aborted');
-    expect(ctx.context.snapshot_posting_at).toEqual(expect.any(Number));
+  it(
+    'a POST aborted by an interruption stays outstanding: the ' + 'resumed step adopts its action, never posts again',
+    async () => {
+      const { clock, droplet, step } = world('in-progress');
+      const api = droplet.api();
+      const aborted = stepDependencies(droplet);
+      // The request reached DigitalOcean, then the fetch was aborted (Ctrl-C, a lost lease): no answer came back.
+      const interrupted = createSnapshotStep({
+        ...aborted,
+        api: () => ({
+          ...api,
+          postDropletAction: async (id, request) => {
+            await api.postDropletAction(id, request);
+            throw new DOMException('This operation was aborted', 'AbortError');
+          },
+        }),
+      });
+      const ctx = stepContext(clock);
+      await expect(interrupted.execute(ctx)).rejects.toThrow('aborted');
+      expect(ctx.context.snapshot_posting_at).toEqual(expect.any(Number));
 
-    const output = await step.execute(stepContext(clock, { ...ctx.context }));
-    expect(output).toMatchObject({ snapshot_name: OURS, snapshot_id: expect.any(String) });
-    expect(droplet.actions).toHaveLength(1);
-  });
+      const output = await step.execute(stepContext(clock, { ...ctx.context }));
+      expect(output).toMatchObject({ snapshot_name: OURS, snapshot_id: expect.any(String) });
+      expect(droplet.actions).toHaveLength(1);
+    },
+  );
 
   it('a recorded snapshot is done: nothing is asked of DigitalOcean', async () => {
     const { clock, droplet, step } = world('in-progress');

@@ -99,69 +99,75 @@ describe('the fleet watcher', () => {
     expect(served(sim, fromSeq)).toEqual(['GET /vN/actions/N', 'GET /vN/droplets/N/snapshots']);
   });
 
-  it('asks for an action by id when the listing pages did not show it (actions of others pushed it further)', async () => {
-    const clock = sharedClock();
-    const sim = await simulator({
-      clock: clock.now,
-      fleet: [
-        { count: 3, tag: 'ours', firstId: 1 },
-        { count: 450, tag: 'theirs', firstId: 100 },
-      ],
-      actionDurationMs: { snapshot: 10_000, power_off: 100_000 },
-      rateLimitPerMinute: null,
-    });
-    const ours = await Promise.all([1, 2, 3].map((id) => snapshotOf(sim, id, `ours-${id}`)));
-    const api = clientFor(sim);
-    clock.advance(1_000);
-    for (let id = 100; id < 550; id++) await api.postDropletAction(id, { type: 'power_off' });
-    const watcher = watcherFor(sim, clock);
-    const done = await Promise.all(
-      ours.map((action) =>
-        watcher.awaitAction({ action, expectedMs: 10_000, timeoutMs: 60_000, signal: never, progress: quiet }),
-      ),
-    );
-    expect(done.map((a) => a.status)).toEqual(['completed', 'completed', 'completed']);
-    expect(watcher.requests.actionPages).toBe(2); // 3 watched: 1 page, and one to spare
-    expect(watcher.requests.single).toBe(3);
-  });
+  it(
+    'asks for an action by id when the listing pages did ' + 'not show it (actions of others pushed it further)',
+    async () => {
+      const clock = sharedClock();
+      const sim = await simulator({
+        clock: clock.now,
+        fleet: [
+          { count: 3, tag: 'ours', firstId: 1 },
+          { count: 450, tag: 'theirs', firstId: 100 },
+        ],
+        actionDurationMs: { snapshot: 10_000, power_off: 100_000 },
+        rateLimitPerMinute: null,
+      });
+      const ours = await Promise.all([1, 2, 3].map((id) => snapshotOf(sim, id, `ours-${id}`)));
+      const api = clientFor(sim);
+      clock.advance(1_000);
+      for (let id = 100; id < 550; id++) await api.postDropletAction(id, { type: 'power_off' });
+      const watcher = watcherFor(sim, clock);
+      const done = await Promise.all(
+        ours.map((action) =>
+          watcher.awaitAction({ action, expectedMs: 10_000, timeoutMs: 60_000, signal: never, progress: quiet }),
+        ),
+      );
+      expect(done.map((a) => a.status)).toEqual(['completed', 'completed', 'completed']);
+      expect(watcher.requests.actionPages).toBe(2); // 3 watched: 1 page, and one to spare
+      expect(watcher.requests.single).toBe(3);
+    },
+  );
 
-  it('times droplets without history by the fleet: after the first completion, the others are looked at then', async () => {
-    const clock = sharedClock();
-    const sim = await simulator({
-      clock: clock.now,
-      fleet: { count: 2, tag: 'web', firstId: 1 },
-      actionDurationMs: { snapshot: 600_000 },
-    });
-    const watcher = new FleetWatcher({
-      api: () => clientFor(sim),
-      clock,
-      schedule: { pollIntervalMs: 1_000, growth: 0.5 },
-      lookupIntervalMs: 500,
-    });
-    const first = await snapshotOf(sim, 1, 'a');
-    const firstDone = watcher.awaitAction({
-      action: first,
-      expectedMs: 600_000,
-      timeoutMs: 3_600_000,
-      signal: never,
-      progress: quiet,
-    });
-    clock.advance(200_000);
-    const second = await snapshotOf(sim, 2, 'b');
-    const seen: number[] = [];
-    const secondDone = watcher.awaitAction({
-      action: second,
-      expectedMs: undefined,
-      timeoutMs: 3_600_000,
-      signal: never,
-      progress: () => seen.push(clock.now()),
-    });
-    await firstDone;
-    await secondDone;
-    const secondEnd = Date.parse(second.started_at ?? '') + 600_000;
-    // growth 0.5 alone would look at 200 s, 300 s, 450 s, 675 s of its run: 75 s late; the fleet's 600 s is exact
-    expect(seen[seen.length - 1]).toBeLessThanOrEqual(secondEnd + 1_000);
-  });
+  it(
+    'times droplets without history by the fleet: after the ' + 'first completion, the others are looked at then',
+    async () => {
+      const clock = sharedClock();
+      const sim = await simulator({
+        clock: clock.now,
+        fleet: { count: 2, tag: 'web', firstId: 1 },
+        actionDurationMs: { snapshot: 600_000 },
+      });
+      const watcher = new FleetWatcher({
+        api: () => clientFor(sim),
+        clock,
+        schedule: { pollIntervalMs: 1_000, growth: 0.5 },
+        lookupIntervalMs: 500,
+      });
+      const first = await snapshotOf(sim, 1, 'a');
+      const firstDone = watcher.awaitAction({
+        action: first,
+        expectedMs: 600_000,
+        timeoutMs: 3_600_000,
+        signal: never,
+        progress: quiet,
+      });
+      clock.advance(200_000);
+      const second = await snapshotOf(sim, 2, 'b');
+      const seen: number[] = [];
+      const secondDone = watcher.awaitAction({
+        action: second,
+        expectedMs: undefined,
+        timeoutMs: 3_600_000,
+        signal: never,
+        progress: () => seen.push(clock.now()),
+      });
+      await firstDone;
+      await secondDone;
+      const secondEnd = Date.parse(second.started_at ?? '') + 600_000;
+      // growth 0.5 alone would look at 200 s, 300 s, 450 s, 675 s of its run: 75 s late; the fleet's 600 s is exact
+      expect(seen[seen.length - 1]).toBeLessThanOrEqual(secondEnd + 1_000);
+    },
+  );
 
   it('gives up on an action past the timeout, and lets an aborted saga go without touching the others', async () => {
     const clock = sharedClock();

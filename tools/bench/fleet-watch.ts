@@ -76,7 +76,8 @@ function row(count: number, label: string, run: FleetRun, target: number): Bench
     baseline: 11.2,
     ratio: perSnapshot / 11.2,
     note:
-      `target <= ${target}: ${met(perSnapshot <= target)}; ${run.requests - run.deletes} requests (${parts.join(', ')}); ` +
+      `target <= ${target}: ${met(perSnapshot <= target)}; ` +
+      `${run.requests - run.deletes} requests (${parts.join(', ')}); ` +
       `--concurrency ${count}, 2-min snapshots (+ up to 30 s), 5 s listing lag, 250/min, at 1/${TIME_SCALE} time, ` +
       `${run.seconds.toFixed(1)} s wall; baseline: 11.2 per snapshot before the watcher (200 droplets)`,
   };

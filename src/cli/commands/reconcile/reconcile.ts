@@ -175,8 +175,9 @@ export function registerReconcile(program: Command, ctx: CliContext, setExit: (c
       '\nLeaked restores: droplets tagged arcadia-saga-<id> that no live saga accounts for (a rolled-back restore, ' +
         'a finished drill, a saga this ledger does not know). --delete removes only those whose saga is in this ' +
         "ledger, finished, and should have left none; another home's are listed, never deleted." +
-        '\nExit code 5 when leaks remain or a --copy-to region is missing (listed), 0 when there are none or all were ' +
-        'deleted.\n\nExamples:\n  arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json',
+        '\nExit code 5 when leaks remain or a --copy-to region is missing (listed), ' +
+        '0 when there are none or all were deleted.' +
+        '\n\nExamples:\n  arcadia reconcile --tag web\n  arcadia reconcile 123456 --delete --json',
     )
     .action(async (dropletIds: string[], o: { tag?: string; delete: boolean; json: boolean }) => {
       setExit(await runReconcile({ dropletIds, tag: o.tag, delete: o.delete, json: o.json }, ctx));
