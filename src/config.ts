@@ -29,7 +29,7 @@ export interface Settings {
   volumeSnapshotIntervalMs: number;
   /** How long a restored droplet may take to become active (and to be gone after its delete). */
   restoreTimeoutMs: number;
-  /** 404s tolerated from `GET /v2/droplets/{id}` right after a create (api-facts §12.1: it happens). */
+  /** 404s tolerated from `GET /v2/droplets/{id}` right after a create (ARCHITECTURE.md: it happens). */
   restoreNotFoundChecks: number;
 }
 

@@ -94,7 +94,7 @@ export interface DigitalOceanClient {
   listDroplets(filter?: { tagName?: string }): Promise<Droplet[]>;
   /**
    * POST /v2/droplets (202): one droplet, `new`, with the id of its create action. There is no idempotency key
-   * (api-facts §13): a lost reply surfaces as OutcomeUnknownError and is never re-posted; look the droplet up by its
+   * (ARCHITECTURE.md): a lost reply surfaces as OutcomeUnknownError and is never re-posted; look the droplet up by its
    * tag instead.
    */
   createDroplet(body: DropletCreateRequest): Promise<CreatedDroplet>;

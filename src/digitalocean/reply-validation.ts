@@ -136,7 +136,7 @@ const actionLink = shape({ id: positiveInteger, rel: text });
 
 /**
  * The reply to `POST /v2/droplets`: `{droplet, links: {actions: [{id, rel, href}]}}`, both keys required
- * (api-facts §12.1). The action links are checked for the ids arcadia polls; the href is never followed.
+ * (ARCHITECTURE.md). The action links are checked for the ids arcadia polls; the href is never followed.
  */
 export const checkDropletCreated: ShapeCheck = (value, where) => {
   if (!isRecord(value)) return `${where} is ${shown(value)}, not an object`;

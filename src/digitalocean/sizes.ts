@@ -1,8 +1,8 @@
 /**
  * DigitalOcean's standard droplet sizes: the slug, its disk and its monthly list price in USD. A restore picks the
- * cheapest size whose disk fits the snapshot's `min_disk_size` (api-facts §12.1), and a drill's cost is read here.
+ * cheapest size whose disk fits the snapshot's `min_disk_size` (ARCHITECTURE.md), and a drill's cost is read here.
  * The prices are DigitalOcean's published list prices (digitalocean.com/pricing/droplets, Basic droplets), which
- * api-facts does not verify; `GET /v2/sizes` (`price_monthly`) is the authority. Plain data, no imports: the
+ * nothing here verifies; `GET /v2/sizes` (`price_monthly`) is the authority. Plain data, no imports: the
  * simulator serves the same table, so the two cannot disagree.
  */
 export interface DropletSize {
@@ -42,7 +42,7 @@ export const BILLING_HOURS_PER_MONTH = 672;
 
 /**
  * What running a droplet of `size` for `ms` costs in USD: billed per second since 2026-01-01 with a minimum of 60
- * seconds or $0.01, whichever is higher (api-facts §12.3).
+ * seconds or $0.01, whichever is higher (ARCHITECTURE.md).
  */
 export function dropletCostUsd(size: DropletSize, ms: number): number {
   const perSecond = size.priceMonthlyUsd / (BILLING_HOURS_PER_MONTH * 3600);

@@ -21,7 +21,7 @@ export interface VolumeSnapshotRequest {
 }
 
 /**
- * The body of `POST /v2/droplets` for one droplet made from a droplet snapshot (api-facts §12.1): `image` is the
+ * The body of `POST /v2/droplets` for one droplet made from a droplet snapshot (ARCHITECTURE.md): `image` is the
  * snapshot's numeric id, `region` one of the snapshot's regions, `size` a slug whose disk fits its `min_disk_size`.
  */
 export interface DropletCreateRequest {

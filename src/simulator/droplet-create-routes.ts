@@ -3,7 +3,7 @@ import type { Handler, Reply, RequestContext } from './routes.js';
 import { errorReply, NOT_FOUND } from './routes.js';
 import { dropletView } from './views.js';
 
-/** `POST /v2/droplets` and `DELETE /v2/droplets/{id}` (api-facts §12). */
+/** `POST /v2/droplets` and `DELETE /v2/droplets/{id}` (ARCHITECTURE.md). */
 
 function postDroplet(ctx: RequestContext): Reply {
   const request = parseCreateBody(ctx.body);

@@ -4,7 +4,7 @@ import type { SimAction, SimDroplet } from './model.js';
 import type { World } from './world.js';
 
 /**
- * `POST /v2/droplets` for one droplet made from a droplet snapshot, as DigitalOcean answers it (api-facts §12.1):
+ * `POST /v2/droplets` for one droplet made from a droplet snapshot, as DigitalOcean answers it (ARCHITECTURE.md):
  * what it refuses, with which words, and what it schedules when it accepts.
  */
 
@@ -17,7 +17,7 @@ export type CreateRefusal = { status: 400 | 422; id: string; message: string };
 const invalid = (message: string): CreateRefusal => ({ status: 422, id: 'unprocessable_entity', message });
 export const INVALID_IMAGE = 'You specified an invalid image for Droplet creation.';
 export const INVALID_SIZE = 'You specified an invalid size for Droplet creation.';
-/** DigitalOcean's answer to a region the snapshot is not in: generic, like a capacity error (api-facts §12.1). */
+/** DigitalOcean's answer to a region the snapshot is not in: generic, like a capacity error (ARCHITECTURE.md). */
 export const REGION_UNAVAILABLE =
   'Sorry, we were unable to create your Droplet in this region. Please try again later or select a different region.';
 

@@ -5,7 +5,7 @@ import { actionView } from './views.js';
 import { imageActionView } from './volume-views.js';
 
 /**
- * The account-wide action listing and the tag-based bulk action (api-facts.md sections 8.2 and 9): what a fleet
+ * The account-wide action listing and the tag-based bulk action (ARCHITECTURE.md): what a fleet
  * watcher reads and what a fleet could post instead of one action per droplet.
  */
 

@@ -35,7 +35,7 @@ export interface DropletCreation {
 export interface DropletDeletion {
   at: number;
   by: string;
-  /** Until then it is still listed and found by id (api-facts §12.2); then it is gone. */
+  /** Until then it is still listed and found by id (ARCHITECTURE.md); then it is gone. */
   goneAt: number;
 }
 

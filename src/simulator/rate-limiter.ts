@@ -130,7 +130,7 @@ export class SimRateLimiter {
     const oldest = times[0] ?? now;
     if (perMinute !== null && inMinute.length >= perMinute) {
       const frees = inMinute[inMinute.length - perMinute] ?? now;
-      // DigitalOcean's burst 429 reads remaining 0 although hourly quota is left (api-facts §3)
+      // DigitalOcean's burst 429 reads remaining 0 although hourly quota is left (ARCHITECTURE.md)
       return {
         allowed: false,
         headers: headers(0, oldest),

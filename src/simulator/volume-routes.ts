@@ -4,7 +4,7 @@ import type { Handler, Reply, RequestContext } from './routes.js';
 import { errorReply, listReply, NOT_FOUND } from './routes.js';
 import { imageActionView, volumeSnapshotView, volumeView } from './volume-views.js';
 
-/** Volumes, volume snapshots and image actions (api-facts §10 and §11). */
+/** Volumes, volume snapshots and image actions (ARCHITECTURE.md). */
 
 const BAD_BODY = (): Reply => errorReply(400, 'bad_request', 'error parsing request body');
 const UUID = '([0-9a-fA-F-]{36})';

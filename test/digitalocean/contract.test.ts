@@ -164,7 +164,7 @@ describe('simulator responses match the spec', () => {
 
     // the three rate-limit headers on every response, errors included
     expect(replies.flatMap(([where, reply]) => rateLimitHeaderProblems(reply.headers, where))).toEqual([]);
-    // remaining counts down within the limit; reset is an epoch second within one hour of the reply (api-facts §3)
+    // remaining counts down within the limit; reset is an epoch second within one hour of the reply (ARCHITECTURE.md)
     for (const [where, reply] of replies) {
       const limit = Number(reply.headers.get('ratelimit-limit'));
       const remaining = Number(reply.headers.get('ratelimit-remaining'));
@@ -254,7 +254,7 @@ describe('simulator responses match the spec', () => {
   });
 });
 
-describe('droplet create and delete match the spec (api-facts §12)', () => {
+describe('droplet create and delete match the spec (ARCHITECTURE.md)', () => {
   it('POST /v2/droplets answers 202 {droplet, links.actions}; DELETE, 204 empty with a content-type', async () => {
     const clock = virtualClock();
     const sim = await simulator({

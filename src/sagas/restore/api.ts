@@ -9,7 +9,7 @@ export type RestoreApi = Pick<
 
 export interface RestoreTimings {
   pollIntervalMs: number;
-  /** Listings may lag a create (api-facts §5.6): after a request of ours went unanswered, look this many times. */
+  /** Listings may lag a create (ARCHITECTURE.md): after a request of ours went unanswered, look this many times. */
   lookupAttempts: number;
   lookupIntervalMs: number;
   /** How long the droplet may take to become active, and to be gone after its DELETE. */

@@ -33,7 +33,7 @@ async function advance<T extends CreateProgress>(ctx: StepContext, next: T): Pro
 
 /**
  * The droplet carrying the saga's tag and name, if one is listed. After a request of ours went unanswered the
- * listing may lag the create (api-facts §5.6), so it is asked `lookupAttempts` times before it counts as empty.
+ * listing may lag the create (ARCHITECTURE.md), so it is asked `lookupAttempts` times before it counts as empty.
  * A conflict (a droplet the saga cannot prove it made) throws; a recorded droplet is still returned alongside it.
  */
 async function findOwn(
@@ -79,7 +79,7 @@ function requestBody(inputs: RestoreInputs, progress: { name: string; tag: strin
 }
 
 /**
- * Reconcile before act (ARCHITECTURE.md, "The restore saga"): a recorded droplet is done; otherwise the saga's tag is
+ * Reconcile before act (ARCHITECTURE.md): a recorded droplet is done; otherwise the saga's tag is
  * listed and a droplet carrying it and the name is adopted; only when none is found is the create posted, its time
  * checkpointed before it goes and the droplet's id the moment the reply comes. A lost reply is never re-posted
  * blind: the next round lists the tag first.

@@ -9,7 +9,7 @@ import { recordedDroplet } from './recorded.js';
 
 /**
  * A drill's last step: deletes the droplet the saga restored (404 is success, a repeat after a crash included), then
- * polls until `GET` says 404, since a deleted droplet stays visible a short while (api-facts §12.2). Only the
+ * polls until `GET` says 404, since a deleted droplet stays visible a short while (ARCHITECTURE.md). Only the
  * recorded droplet, which the create step proved its own, is deleted.
  */
 async function executeDelete(ctx: StepContext, deps: RestoreStepDependencies): Promise<SagaContext> {

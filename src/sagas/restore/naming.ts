@@ -19,7 +19,7 @@ export function defaultRestoreName(sagaId: string): string {
   return `arcadia-restore-${sagaId.replace(/-/g, '').slice(0, 8)}`;
 }
 
-/** DigitalOcean's droplet name rule (api-facts §12.1): no underscores, ends with a letter or digit, at most 255. */
+/** DigitalOcean's droplet name rule (ARCHITECTURE.md): no underscores, ends with a letter or digit, at most 255. */
 const DROPLET_NAME = /^[a-zA-Z0-9]?[a-z0-9A-Z.-]*[a-z0-9A-Z]$/;
 
 export function isDropletName(name: string): boolean {

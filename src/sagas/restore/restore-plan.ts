@@ -34,7 +34,7 @@ export function knownSize(sizeSlug: string): DropletSize {
 }
 
 /**
- * Where and how big the restored droplet is, or why DigitalOcean would refuse it (api-facts §12.1): the region must
+ * Where and how big the restored droplet is, or why DigitalOcean would refuse it (ARCHITECTURE.md): the region must
  * be one of the snapshot's, the size's disk at least its `min_disk_size`. Decided before any saga exists.
  */
 export function planRestore(snapshot: Snapshot, request: RestoreRequest): RestorePlan {

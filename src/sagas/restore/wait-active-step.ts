@@ -8,7 +8,7 @@ import { RESTORE_KEYS } from './progress.js';
 import { recordedDroplet } from './recorded.js';
 
 /**
- * Waits until the restored droplet is `active` and unlocked (api-facts §12.1): the create action is polled while it
+ * Waits until the restored droplet is `active` and unlocked (ARCHITECTURE.md): the create action is polled while it
  * runs (an errored one fails the step, and compensation deletes the droplet), then the droplet itself, whose GET may
  * answer 404 for a while right after the create. Records `active_after_ms`, from the request to the first poll that
  * saw the droplet up (so at most a poll interval late, later after a crash).

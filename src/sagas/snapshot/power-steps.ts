@@ -35,7 +35,7 @@ async function postPowerAction(
   }
 }
 
-/** The droplet's status lags its power actions a little: wait for the status itself (api-facts 5.3). */
+/** The droplet's status lags its power actions a little: wait for the status itself (ARCHITECTURE.md). */
 async function waitForStatus(
   api: SnapshotApi,
   ctx: StepContext,
