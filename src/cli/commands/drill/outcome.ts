@@ -1,10 +1,9 @@
 import { dropletCostUsd, dropletSize } from '../../../digitalocean/sizes.js';
-import { errorMessage } from '../../../engine/errors.js';
 import { INPUTS_KEY, type SagaRecord } from '../../../engine/types.js';
 import type { DrillResult } from '../../../output/views/drill-view.js';
 import { RESTORE_INPUTS } from '../../../sagas/restore/inputs.js';
 import { RESTORE_KEYS } from '../../../sagas/restore/progress.js';
-import type { DropletOutcome } from '../snapshot/outcome.js';
+import { unranOutcomeFields, type DropletOutcome } from '../snapshot/outcome.js';
 
 function inputOf(saga: SagaRecord, key: string): unknown {
   const inputs = saga.context[INPUTS_KEY];
@@ -60,6 +59,7 @@ function sagaResult(saga: SagaRecord, dropletId: number | null, resumed: boolean
 
 /** A drill's line in the summary and `--json`, from what became of its saga. */
 export function drillResultOf(outcome: DropletOutcome): DrillResult {
+  if (outcome.kind === 'ran') return sagaResult(outcome.saga, outcome.dropletId, outcome.resumed);
   const none = {
     snapshotId: null,
     restoredDropletId: null,
@@ -69,26 +69,5 @@ export function drillResultOf(outcome: DropletOutcome): DrillResult {
     costUsd: null,
     resumed: false,
   };
-  switch (outcome.kind) {
-    case 'ran':
-      return sagaResult(outcome.saga, outcome.dropletId, outcome.resumed);
-    case 'pending':
-      return { ...none, dropletId: outcome.dropletId, sagaId: outcome.sagaId, status: 'pending', error: null };
-    case 'skipped':
-      return {
-        ...none,
-        dropletId: outcome.dropletId,
-        sagaId: outcome.sagaId,
-        status: 'skipped',
-        error: outcome.reason,
-      };
-    case 'interrupted':
-      return {
-        ...none,
-        dropletId: outcome.dropletId,
-        sagaId: outcome.sagaId,
-        status: 'interrupted',
-        error: `${outcome.notStarted ? 'not started: ' : ''}${errorMessage(outcome.error)}`,
-      };
-  }
+  return { ...none, ...unranOutcomeFields(outcome) };
 }

@@ -53,37 +53,38 @@ function sagaResult(saga: SagaRecord, dropletId: number | null, resumed: boolean
   };
 }
 
-/** The outcome as the summary table and `--json` show it. */
-export function resultOf(outcome: DropletOutcome): SnapshotResult {
-  const empty = { snapshotId: null, snapshotName: null, resumed: false };
+/** What every result shows of an outcome whose saga did not run here; the rest of the result is the kind's own. */
+export interface UnranOutcomeFields {
+  dropletId: number | null;
+  sagaId: string;
+  status: 'pending' | 'skipped' | 'interrupted';
+  error: string | null;
+}
+
+/** Pending, skipped or interrupted, as the summary tables and `--json` of every batch command show it. */
+export function unranOutcomeFields(outcome: Exclude<DropletOutcome, { kind: 'ran' }>): UnranOutcomeFields {
+  const { dropletId, sagaId } = outcome;
   switch (outcome.kind) {
-    case 'ran':
-      return sagaResult(outcome.saga, outcome.dropletId, outcome.resumed);
     case 'pending':
-      return { ...empty, dropletId: outcome.dropletId, sagaId: outcome.sagaId, status: 'pending', error: null };
+      return { dropletId, sagaId, status: 'pending', error: null };
     case 'skipped':
-      return {
-        ...empty,
-        dropletId: outcome.dropletId,
-        sagaId: outcome.sagaId,
-        status: 'skipped',
-        error: outcome.reason,
-      };
+      return { dropletId, sagaId, status: 'skipped', error: outcome.reason };
     case 'interrupted':
       return {
-        ...empty,
-        dropletId: outcome.dropletId,
-        sagaId: outcome.sagaId,
+        dropletId,
+        sagaId,
         status: 'interrupted',
         error: `${outcome.notStarted ? 'not started: ' : ''}${errorMessage(outcome.error)}`,
       };
   }
 }
 
-/**
- * Skipped and pending count as fine (another run has it; `saga resume` will run it); an interruption exits as its
- * error does (a rejected token or a busy ledger is 4); a retention failure leaves old snapshots behind: attention.
- */
+/** The outcome as the summary table and `--json` show it. */
+export function resultOf(outcome: DropletOutcome): SnapshotResult {
+  if (outcome.kind === 'ran') return sagaResult(outcome.saga, outcome.dropletId, outcome.resumed);
+  return { snapshotId: null, snapshotName: null, resumed: false, ...unranOutcomeFields(outcome) };
+}
+
 export function exitCodeForOutcome(outcome: DropletOutcome): ExitCode {
   switch (outcome.kind) {
     case 'skipped':
