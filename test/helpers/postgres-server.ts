@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -91,13 +91,26 @@ async function waitUntilReady(url: string, server: ChildProcess, timeoutMs: numb
   }
 }
 
+/**
+ * The server user must be able to reach the binaries: a checkout in a folder only root may enter (a `mktemp -d`
+ * clone, as CI makes) hides node_modules from it, so binaries from inside the checkout are copied (bin, lib, share)
+ * into the server's own folder first. The machine's install is reachable as it is.
+ */
+function reachableBinaries(binaries: string, root: string, asOtherUser: boolean): string {
+  if (!asOtherUser || binaries.startsWith('/usr/')) return binaries;
+  const install = dirname(binaries);
+  const copy = join(root, 'install');
+  cpSync(install, copy, { recursive: true, dereference: true });
+  return join(copy, 'bin');
+}
+
 export async function startPrivateServer(env: NodeJS.ProcessEnv = process.env): Promise<PrivateServer> {
-  const binaries = postgresBinaries(env);
   const root = mkdtempSync(join(tmpdir(), 'arcadia-test-pg-'));
   const data = join(root, 'data');
   const user = serverUser();
   const ids = user ? { uid: user.uid, gid: user.gid } : {};
   if (user) chownSync(root, user.uid, user.gid);
+  const binaries = reachableBinaries(postgresBinaries(env), root, user !== undefined);
   const password = randomBytes(12).toString('hex');
   const passwordFile = join(root, 'password');
   writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
