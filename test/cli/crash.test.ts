@@ -22,9 +22,10 @@ function succeededOnce(events: SagaEvent[]): number[] {
   );
 }
 
-describe.each(cliBackends())('crash and resume ($name)', (backend) => {
-  it('finishes a saga killed at several points, each step recorded succeeded exactly once and in order', async () => {
-    const { home, env, ledger, lease } = await backend.open();
+// The backends run at once: the test mostly waits on its steps' sleeps.
+describe.concurrent.each(cliBackends())('crash and resume ($name)', (backend) => {
+  it('finishes a saga killed at several points, each step recorded succeeded exactly once and in order', async (t) => {
+    const { home, env, ledger, lease } = await backend.open(t);
     // On SQLite the observer reads alongside the children in WAL mode, blocking nobody.
     const observer = await ledger();
     const look = async (): Promise<SagaRecord | undefined> => {
@@ -37,6 +38,7 @@ describe.each(cliBackends())('crash and resume ($name)', (backend) => {
     const starter = spawnArcadia(['saga', 'start', '--kind', 'test', ...stepArgs, '--input', `sleep_ms=${SLEEP_MS}`], {
       home,
       env: { ...env, ARCADIA_FAILPOINTS: 'runner.step-returned@2' },
+      test: t,
     });
     const first = await starter.done;
     expect(first.signal).toBe('SIGKILL');
@@ -52,7 +54,7 @@ describe.each(cliBackends())('crash and resume ($name)', (backend) => {
     }
 
     // 2. A resume is killed from outside in the middle of a later step's sleep.
-    const second = spawnArcadia(['saga', 'resume', id], { home, env });
+    const second = spawnArcadia(['saga', 'resume', id], { home, env, test: t });
     await waitFor(async () => (await look())?.steps[2]?.status === 'running', {
       what: 'step 2 to start',
       timeoutMs: 30_000,
@@ -68,12 +70,13 @@ describe.each(cliBackends())('crash and resume ($name)', (backend) => {
     const third = await runArcadia(['saga', 'resume', '--all'], {
       home,
       env: { ...env, ARCADIA_FAILPOINTS: 'runner.step-recorded@1' },
+      test: t,
     });
     expect(third.signal).toBe('SIGKILL');
     expect((await look())!.status).toBe('running');
 
     // 4. The last resume finishes it.
-    const last = await runArcadia(['saga', 'resume', id, '--json'], { home, env });
+    const last = await runArcadia(['saga', 'resume', id, '--json'], { home, env, test: t });
     expect(last.code, last.stderr).toBe(0);
     expect(parseJsonOutput<{ status: string }>(last).status).toBe('succeeded');
 
