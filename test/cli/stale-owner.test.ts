@@ -2,10 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ledgerPath } from '../../src/db/open.js';
 import { lockPath } from '../../src/engine/lock.js';
 import { lines, parseJsonOutput, runArcadia, spawnArcadia, waitFor } from '../helpers/arcadia.js';
+import type { TestFinisher } from '../helpers/cleanup.js';
 import { cliBackends } from '../helpers/ledger-backends.js';
 import { newSaga } from '../helpers/ledger.js';
 
@@ -13,9 +14,10 @@ const STALE_MS = 600;
 const staleEnv = { ARCADIA_LOCK_STALE_MS: String(STALE_MS), ARCADIA_HEARTBEAT_MS: '100' };
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-describe.each(cliBackends())('stale owner ($name)', (backend) => {
-  it('takes over a paused owner after the stale time; the woken old owner exits 3 having written nothing', async () => {
-    const { home, env: backendEnv, ledger, lease } = await backend.open();
+// The backends run at once here and below: the tests mostly wait on sleeps and staleness.
+describe.concurrent.each(cliBackends())('stale owner ($name)', (backend) => {
+  it('takes over a paused owner once stale; the woken old owner exits 3 having written nothing', async (t) => {
+    const { home, env: backendEnv, ledger, lease } = await backend.open(t);
     const env = { ...backendEnv, ...staleEnv };
     const observer = await ledger();
     const { id } = await observer.createSaga(
@@ -23,7 +25,7 @@ describe.each(cliBackends())('stale owner ($name)', (backend) => {
       Date.now(),
     );
 
-    const old = spawnArcadia(['saga', 'resume', id], { home, env });
+    const old = spawnArcadia(['saga', 'resume', id], { home, env, test: t });
     await waitFor(async () => (await observer.getSaga(id))?.steps[1]?.status === 'running', {
       what: 'step 1 to start',
       timeoutMs: 30_000,
@@ -46,7 +48,7 @@ describe.each(cliBackends())('stale owner ($name)', (backend) => {
       intervalMs: 25,
     });
 
-    const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env });
+    const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env, test: t });
     expect(takeover.code, takeover.stderr).toBe(0);
     expect(parseJsonOutput<{ status: string }>(takeover).status).toBe('succeeded');
     const afterTakeover = { saga: await observer.getSaga(id), events: await observer.listEvents(id) };
@@ -79,13 +81,13 @@ describe.each(cliBackends())('stale owner ($name)', (backend) => {
  * The owner here is a real process that never beats, holding epoch 1 of a saga through a lease planted for it (a
  * lock file, or the row's owner columns).
  */
-describe.each(cliBackends())('a live owner on the same host with a stale heartbeat ($name)', (backend) => {
-  async function ownedByIdleProcess() {
-    const { home, env: backendEnv, ledger, plantOwner } = await backend.open();
+describe.concurrent.each(cliBackends())('a live owner on the same host with a stale heartbeat ($name)', (backend) => {
+  async function ownedByIdleProcess(t: TestFinisher) {
+    const { home, env: backendEnv, ledger, plantOwner } = await backend.open(t);
     const env = { ...backendEnv, ...staleEnv };
     const owner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => owner.on('exit', resolve));
-    onTestFinished(async () => {
+    t.onTestFinished(async () => {
       owner.kill('SIGKILL');
       await exited;
     });
@@ -104,20 +106,20 @@ describe.each(cliBackends())('a live owner on the same host with a stale heartbe
     return { home, env, id, owner, pid, observer };
   }
 
-  it('is not taken over while it runs, however old its heartbeat: exit 3 naming it', async () => {
-    const { home, env, id, pid, observer } = await ownedByIdleProcess();
-    const refused = await runArcadia(['saga', 'resume', id], { home, env });
+  it('is not taken over while it runs, however old its heartbeat: exit 3 naming it', async (t) => {
+    const { home, env, id, pid, observer } = await ownedByIdleProcess(t);
+    const refused = await runArcadia(['saga', 'resume', id], { home, env, test: t });
     expect(refused.code, refused.stderr).toBe(3);
     expect(refused.stderr).toContain(`owned by pid ${pid} on ${hostname()}`);
     expect(await observer.getSaga(id)).toMatchObject({ status: 'pending', leaseEpoch: 1 });
   });
 
-  it('is taken over once it is stopped (SIGSTOP) and its heartbeat is stale', async () => {
-    const { home, env, id, owner, pid, observer } = await ownedByIdleProcess();
+  it('is taken over once it is stopped (SIGSTOP) and its heartbeat is stale', async (t) => {
+    const { home, env, id, owner, pid, observer } = await ownedByIdleProcess(t);
     owner.kill('SIGSTOP');
     const stopped = (): boolean => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('T') === true;
     await waitFor(stopped, { what: 'the stop' });
-    const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env });
+    const takeover = await runArcadia(['saga', 'resume', id, '--json'], { home, env, test: t });
     expect(takeover.code, takeover.stderr).toBe(0);
     expect(await observer.getSaga(id)).toMatchObject({ status: 'succeeded', leaseEpoch: 2 });
     const owned = (await observer.listEvents(id)).find((e) => e.to === 'owner');
