@@ -264,7 +264,7 @@ describe.each([lockFileBackend(ledgerBackend('sqlite')), databaseBackend(ledgerB
       expect(await old.beat()).toBe(false);
     });
 
-    it('on the same host, never takes over a running owner for staleness alone, however old its heartbeat', async () => {
+    it('on the same host, never takes over a running owner for staleness alone, however old its beat', async () => {
       const { world, id, a } = await setup();
       await a.acquire(id);
       await world.elapse(STALE_MS * 100);
@@ -364,7 +364,7 @@ describe.each([lockFileBackend(ledgerBackend('sqlite')), databaseBackend(ledgerB
       expect(await world.ledger.getSaga(id)).toMatchObject({ leaseEpoch: 2, owner: { pid: A2.pid } });
     });
 
-    it('frees the saga on release: the next process takes it at once at the next epoch, without a takeover', async () => {
+    it('frees the saga on release: the next process takes it at the next epoch, without a takeover', async () => {
       const { world, id, a, b } = await setup();
       const lease = await a.acquire(id);
 
