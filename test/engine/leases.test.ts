@@ -264,7 +264,7 @@ describe.each([lockFileBackend(ledgerBackend('sqlite')), databaseBackend(ledgerB
       expect(await old.beat()).toBe(false);
     });
 
-    it('on the same host, never takes over a running owner for staleness alone, however old its beat', async () => {
+    it('on the same host, never takes over a running owner, however old its heartbeat', async () => {
       const { world, id, a } = await setup();
       await a.acquire(id);
       await world.elapse(STALE_MS * 100);
