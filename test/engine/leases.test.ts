@@ -3,7 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { DatabaseLeases } from '../../src/db/database-leases.js';
 import type { ArcadiaLedger } from '../../src/db/ledger.js';
 import { PgSagaLedger } from '../../src/db/pg-ledger.js';
-import { LeaseLostError, SagaOwnedError } from '../../src/engine/errors.js';
+import { LeaseLostError, SagaNotFoundError, SagaOwnedError } from '../../src/engine/errors.js';
 import type { SagaLease, SagaLeases } from '../../src/engine/lease.js';
 import { lockFileLeases } from '../../src/engine/lock-file-leases.js';
 import type { OwnerProcessState, ProcessIdentity } from '../../src/engine/process-identity.js';
@@ -203,6 +203,15 @@ describe.each([lockFileBackend(ledgerBackend('sqlite')), databaseBackend(ledgerB
       expect(await world.ledger.getSaga(id)).toMatchObject({ leaseEpoch: 1, owner: { pid: A.pid, host: A.host } });
       expect(await b.liveOwner(id)).toMatchObject({ pid: A.pid, host: A.host });
       expect(await a.liveOwner(id)).toMatchObject({ pid: A.pid, host: A.host });
+    });
+
+    it('refuses a saga the ledger does not hold, and claims nothing for it', async () => {
+      const { a, b } = await setup();
+
+      await expect(a.acquire('no-such-saga')).rejects.toBeInstanceOf(SagaNotFoundError);
+
+      expect(await b.liveOwner('no-such-saga')).toBeUndefined();
+      await expect(b.acquire('no-such-saga')).rejects.toBeInstanceOf(SagaNotFoundError);
     });
 
     it('refuses a fresh owner elsewhere up to the stale time, naming it, and changes nothing', async () => {
