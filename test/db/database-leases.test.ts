@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { DatabaseLeases } from '../../src/db/database-leases.js';
@@ -6,7 +7,7 @@ import { batchHolds, sagaRuns } from '../../src/db/pg-schema.js';
 import { SagaOwnedError } from '../../src/engine/errors.js';
 import type { ProcessIdentity } from '../../src/engine/process-identity.js';
 import { newSaga } from '../helpers/ledger.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { fileDatabase, type TestDatabase } from '../helpers/postgres.js';
 
 // What every SagaLeases implementation promises is proved for these leases in test/engine/leases.test.ts; here is
 // what only they have: the row's columns, and the database's clock as the one every host judges by.
@@ -28,8 +29,10 @@ async function host(database: TestDatabase, identity: Pick<ProcessIdentity, 'hos
   return { ledger, leases };
 }
 
+const sharedDatabase = fileDatabase();
+
 async function setup() {
-  const database = await createTestDatabase();
+  const database = await sharedDatabase();
   const a = await host(database, { host: 'bastion-a', pid: 101 });
   const b = await host(database, { host: 'bastion-b', pid: 202 });
   const id = (await a.ledger.createSaga(newSaga({ stepNames: ['noop'] }), 1_000)).id;
@@ -95,21 +98,24 @@ describe('leases held in the PostgreSQL ledger', () => {
 
   it("keeps a batch's hold in a batch_holds row, stamped by the database's clock, deleted on release", async () => {
     const { a } = await setup();
-    const held = await stamped(a.ledger, () => a.leases.holdBatch('batch-1'));
-    const [row] = await a.ledger.db.select().from(batchHolds);
-    expect(row).toMatchObject({ batchId: 'batch-1', ownerPid: 101, ownerHost: 'bastion-a', ownerStartedAt: 1_000 });
+    const batchId = randomUUID();
+    const rows = () => a.ledger.db.select().from(batchHolds).where(eq(batchHolds.batchId, batchId));
+    const held = await stamped(a.ledger, () => a.leases.holdBatch(batchId));
+    const [row] = await rows();
+    expect(row).toMatchObject({ batchId, ownerPid: 101, ownerHost: 'bastion-a', ownerStartedAt: 1_000 });
     expect(row?.acquiredAt).toBeGreaterThanOrEqual(held.before);
     expect(row?.acquiredAt).toBeLessThanOrEqual(held.after);
     expect(row?.heartbeatAt).toBe(row?.acquiredAt);
 
     await held.result.release();
-    expect(await a.ledger.db.select().from(batchHolds)).toEqual([]);
+    expect(await rows()).toEqual([]);
   });
 
   it("judges heartbeats by the database's clock: a host whose own clock runs ahead sees a fresh owner", async () => {
     const { a, b, id } = await setup();
     await a.leases.acquire(id);
-    const hold = await a.leases.holdBatch('batch-1');
+    const batchId = randomUUID();
+    const hold = await a.leases.holdBatch(batchId);
     onTestFinished(() => hold.release());
     vi.useFakeTimers({ toFake: ['Date'] });
     onTestFinished(() => {
@@ -119,6 +125,6 @@ describe('leases held in the PostgreSQL ledger', () => {
 
     await expect(b.leases.acquire(id)).rejects.toBeInstanceOf(SagaOwnedError);
     expect(await b.leases.liveOwner(id)).toMatchObject({ pid: 101, host: 'bastion-a' });
-    expect(await b.leases.batchHolder('batch-1')).toMatchObject({ pid: 101, host: 'bastion-a' });
+    expect(await b.leases.batchHolder(batchId)).toMatchObject({ pid: 101, host: 'bastion-a' });
   });
 });
