@@ -176,23 +176,22 @@ function sqliteCliBackend(): CliBackend {
       const locks = join(home, 'locks');
       let opened: ReturnType<typeof openTestLedger> | undefined;
       cleanupAfterTest(() => opened?.close(), test);
-      const db = () => (opened ??= openTestLedger(home)).db;
+      const open = () => (opened ??= openTestLedger(home));
       return Promise.resolve({
         backend: 'sqlite',
         home,
         env: {},
-        ledger: () => Promise.resolve((opened ??= openTestLedger(home)).ledger),
+        ledger: () => Promise.resolve(open().ledger),
         setSagaStatus: (id, status) => {
-          db().prepare('UPDATE saga_runs SET status = ? WHERE id = ?').run(status, id);
+          open().db.prepare('UPDATE saga_runs SET status = ? WHERE id = ?').run(status, id);
           return Promise.resolve();
         },
         plantOwner: (sagaId, owner) => {
-          db()
-            .prepare(
-              `UPDATE saga_runs SET lease_epoch = ?, owner_pid = ?, owner_host = ?, owner_started_at = ?,
-                 owner_acquired_at = ? WHERE id = ?`,
-            )
-            .run(owner.epoch, owner.pid, owner.host, owner.processStartedAt, owner.acquiredAt, sagaId);
+          const { db } = open();
+          db.prepare(
+            `UPDATE saga_runs SET lease_epoch = ?, owner_pid = ?, owner_host = ?, owner_started_at = ?,
+               owner_acquired_at = ? WHERE id = ?`,
+          ).run(owner.epoch, owner.pid, owner.host, owner.processStartedAt, owner.acquiredAt, sagaId);
           mkdirSync(locks, { recursive: true, mode: 0o700 });
           const record: SagaLockRecord = { sagaId, ...owner };
           writeFileSync(lockPath(locks, sagaId), JSON.stringify(record), { mode: 0o600 });
@@ -229,12 +228,12 @@ function postgresCliBackend(): CliBackend {
         env: { ARCADIA_DATABASE_URL: database.url },
         ledger,
         setSagaStatus: async (id, status) => {
-          await (await ledger()).db.execute(sql`UPDATE saga_runs SET status = ${status} WHERE id = ${id}`);
+          const { db } = await ledger();
+          await db.execute(sql`UPDATE saga_runs SET status = ${status} WHERE id = ${id}`);
         },
         plantOwner: async (sagaId, owner) => {
-          await (
-            await ledger()
-          ).db
+          const { db } = await ledger();
+          await db
             .update(sagaRuns)
             .set({
               leaseEpoch: owner.epoch,
@@ -247,9 +246,8 @@ function postgresCliBackend(): CliBackend {
             .where(eq(sagaRuns.id, sagaId));
         },
         lease: async (sagaId) => {
-          const [row] = await (
-            await ledger()
-          ).db
+          const { db } = await ledger();
+          const [row] = await db
             .select({
               pid: sagaRuns.ownerPid,
               host: sagaRuns.ownerHost,
