@@ -17,7 +17,7 @@ const mode = (path: string) => statSync(path).mode & 0o777;
 // The backends run at once here and below: the tests mostly wait on sleeps and staleness.
 describe.concurrent.each(cliBackends())('stale owner ($name)', (backend) => {
   it('takes over a paused owner once stale; the woken old owner exits 3 having written nothing', async (t) => {
-    const { home, env: backendEnv, ledger, lease } = await backend.open(t);
+    const { home, env: backendEnv, ledger, lease, leaseClock } = await backend.open(t);
     const env = { ...backendEnv, ...staleEnv };
     const observer = await ledger();
     const { id } = await observer.createSaga(
@@ -43,8 +43,8 @@ describe.concurrent.each(cliBackends())('stale owner ($name)', (backend) => {
     }
     const frozen = (await lease(id))!;
     expect(frozen).toMatchObject({ pid: old.pid, epoch: 1 });
-    await waitFor(() => Date.now() > frozen.heartbeatAt + STALE_MS + 150, {
-      what: 'the lock to go stale',
+    await waitFor(async () => (await leaseClock()) > frozen.heartbeatAt + STALE_MS + 150, {
+      what: 'the lease to go stale',
       intervalMs: 25,
     });
 

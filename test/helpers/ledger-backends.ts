@@ -160,6 +160,8 @@ export interface CliBackendHome {
   plantOwner(sagaId: string, owner: PlantedOwner): Promise<void>;
   /** The saga's lease as the CLI's leases see it now (lock file, or row), undefined when nobody holds it. */
   lease(sagaId: string): Promise<PlantedOwner | undefined>;
+  /** Now by the clock leases are stamped and judged by: this machine's for lock files, the database's for rows. */
+  leaseClock(): Promise<number>;
 }
 
 export interface CliBackend {
@@ -205,6 +207,7 @@ function sqliteCliBackend(): CliBackend {
           ) as SagaLockRecord;
           return Promise.resolve({ pid, host, processStartedAt, acquiredAt, heartbeatAt, epoch });
         },
+        leaseClock: () => Promise.resolve(Date.now()),
       });
     },
   };
@@ -262,6 +265,14 @@ function postgresCliBackend(): CliBackend {
           // As DatabaseLeases reads a row: a lease claimed without a beat yet is as old as its acquisition.
           const acquiredAt = row.acquiredAt ?? 0;
           return { ...row, pid: row.pid, host: row.host, acquiredAt, heartbeatAt: row.heartbeatAt ?? acquiredAt };
+        },
+        leaseClock: async () => {
+          const { db } = await ledger();
+          // float8: the driver hands bigint over as text.
+          const result = await db.execute<{ now: number }>(
+            sql`SELECT floor(extract(epoch from clock_timestamp()) * 1000)::float8 AS now`,
+          );
+          return result.rows[0]!.now;
         },
       };
     },
