@@ -21,6 +21,7 @@ import { backoffMs } from '../../src/backoff.js';
 import { SagaRunner, type SagaRunnerOptions } from '../../src/engine/runner.js';
 import { StepRegistry, type StepContext, type StepDefinition } from '../../src/engine/step.js';
 import type { SagaContext, SagaEvent, SagaOwner, SagaRecord } from '../../src/engine/types.js';
+import { waitFor } from '../helpers/arcadia.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { newSaga } from '../helpers/ledger.js';
 import { ledgerBackends, type AnyLedger, type BackendLedger, type LedgerBackend } from '../helpers/ledger-backends.js';
@@ -136,6 +137,26 @@ async function openHarness(backend: LedgerBackend, options: { clock?: FakeClock 
     events: (id) => observer.listEvents(id),
     leases,
     liveOwner: (id) => leases.liveOwner(id),
+  };
+}
+
+/** The leases, calling `onBeat` once each heartbeat of a lease they gave out has been answered. */
+function watchingBeats(leases: SagaLeases, onBeat: () => void): SagaLeases {
+  return {
+    acquire: async (sagaId) => {
+      const lease = await leases.acquire(sagaId);
+      return {
+        ...lease,
+        beat: async () => {
+          const held = await lease.beat();
+          onBeat();
+          return held;
+        },
+      };
+    },
+    liveOwner: (sagaId) => leases.liveOwner(sagaId),
+    holdBatch: (batchId) => leases.holdBatch(batchId),
+    batchHolder: (batchId) => leases.batchHolder(batchId),
   };
 }
 
@@ -930,10 +951,13 @@ describe.each(ledgerBackends())('the runner on $name', (backend) => {
       });
       const id = await h.create(['a', 'b']);
 
-      const running = h.runner().run(id);
+      let beats = 0;
+      const running = h.runner(h.ledger, { leases: watchingBeats(h.leases, () => beats++) }).run(id);
       await clock.waitForSleepers(1);
       await h.observer.requestCancel(id, clock.now());
-      await new Promise((r) => setTimeout(r, 30)); // several heartbeats
+      // A beat answered after the cancel is followed by its heartbeat's look for a cancel; the next beat: that ended.
+      const seen = beats;
+      await waitFor(() => beats >= seen + 2, { intervalMs: 1, what: 'two heartbeats after the cancel' });
       expect(clock.pending).toBe(1);
       clock.advance(10_000);
       const done = await running;
@@ -1144,23 +1168,14 @@ describe.each(ledgerBackends())('the runner on $name', (backend) => {
       });
       const id = await h.create(['a']);
       let released = false;
-      let beatAfterRelease!: () => void;
-      const beaten = new Promise<void>((resolve) => (beatAfterRelease = resolve));
-      const leases: SagaLeases = {
-        ...h.leases,
-        acquire: async (sagaId) => {
-          const lease = await h.leases.acquire(sagaId);
-          return {
-            ...lease,
-            beat: async () => {
-              const held = await lease.beat();
-              if (released) beatAfterRelease();
-              return held;
-            },
-          };
-        },
-      };
-      // The saga's last transaction (which lets go of the owner) waits for a heartbeat to land after it.
+      let beatsAfterRelease = 0;
+      let beatenTwice!: () => void;
+      const beaten = new Promise<void>((resolve) => (beatenTwice = resolve));
+      const leases = watchingBeats(h.leases, () => {
+        if (released && ++beatsAfterRelease === 2) beatenTwice();
+      });
+      // The saga's last transaction (which lets go of the owner) waits for a heartbeat begun after it: the second
+      // beat answered after it (heartbeats do not overlap).
       const ledger = new Proxy(h.ledger, {
         get(target, prop) {
           const value: unknown = Reflect.get(target, prop, target);
