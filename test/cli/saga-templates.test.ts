@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newSaga, readEvents, readSaga, withLedger } from '../helpers/ledger.js';
-import { tempHome } from '../helpers/temp-home.js';
+import { cliBackends, sagaHoldings, type CliBackendHome, type SagaHoldings } from '../helpers/ledger-backends.js';
+import { newSaga } from '../helpers/ledger.js';
 import { expectJsonError, inProcess, ledgerBytes } from '../security/util.js';
 
 /**
@@ -8,86 +8,121 @@ import { expectJsonError, inProcess, ledgerBytes } from '../security/util.js';
  * anything runs: exit 4, the saga left as it was, and under --all the other orphans still run.
  */
 
-function env(home: string): NodeJS.ProcessEnv {
-  return { ARCADIA_HOME: home, HOME: home, NO_COLOR: '1', PATH: process.env.PATH ?? '/usr/bin:/bin' };
+function cliEnv(h: CliBackendHome): NodeJS.ProcessEnv {
+  return { ARCADIA_HOME: h.home, HOME: h.home, NO_COLOR: '1', PATH: process.env.PATH ?? '/usr/bin:/bin', ...h.env };
 }
 
-function seed(home: string, kind: string, stepNames: string[]): string {
+async function seed(h: CliBackendHome, kind: string, stepNames: string[]): Promise<string> {
   const saga = newSaga({ kind, stepNames, inputs: { droplet_provider_id: 7 } });
-  return withLedger(home, ({ core }) => core.createSaga(saga, 1_000).id);
+  return (await (await h.ledger()).createSaga(saga, 1_000)).id;
 }
 
-describe('resuming a saga arcadia would not build', () => {
-  it('refuses a snapshot saga of nothing but power_off_droplet: exit 4, nothing run, ledger untouched', async () => {
-    const { home } = tempHome();
-    const id = seed(home, 'snapshot', ['power_off_droplet']);
-    const before = ledgerBytes(home);
+/** What the ledger holds for the saga, and on SQLite also the ledger file's bytes. */
+interface Untouched {
+  holdings: SagaHoldings;
+  bytes?: Record<string, string>;
+}
 
-    const run = await inProcess(['saga', 'resume', id, '--json'], env(home));
+/**
+ * The main file and its WAL (where the test's own open connection leaves the seeded rows, and where any write of the
+ * command would land); not the shared-memory index, into which every reader writes its read marks.
+ */
+function fileBytes(home: string): Record<string, string> {
+  const { 'arcadia.db-shm': _readMarks, ...files } = ledgerBytes(home);
+  return files;
+}
+
+async function untouched(h: CliBackendHome, id: string): Promise<Untouched> {
+  const holdings = await sagaHoldings(await h.ledger(), id);
+  return h.backend === 'sqlite' ? { holdings, bytes: fileBytes(h.home) } : { holdings };
+}
+
+// Each test has its own home (and database): the backends and tests run at once.
+describe.concurrent.each(cliBackends())('resuming a saga arcadia would not build ($name)', (backend) => {
+  it('refuses a snapshot saga of nothing but power_off_droplet: exit 4, nothing run, ledger untouched', async (t) => {
+    const h = await backend.open(t);
+    const id = await seed(h, 'snapshot', ['power_off_droplet']);
+    const before = await untouched(h, id);
+
+    const run = await inProcess(['saga', 'resume', id, '--json'], cliEnv(h));
 
     expect(run.code).toBe(4);
     const error = expectJsonError(run, 'template mismatch');
     expect(error.code).toBe('saga_template_mismatch');
     expect(error.message).toContain(id);
     expect(error.message).toContain('power_off_droplet');
-    expect(ledgerBytes(home)).toEqual(before);
+    expect(await untouched(h, id)).toEqual(before);
   });
 
-  it('saga cancel refuses it too, before recording the cancel request', async () => {
-    const { home } = tempHome();
-    const id = seed(home, 'snapshot', ['power_off_droplet']);
-    const before = ledgerBytes(home);
+  it('saga cancel refuses it too, before recording the cancel request', async (t) => {
+    const h = await backend.open(t);
+    const id = await seed(h, 'snapshot', ['power_off_droplet']);
+    const before = await untouched(h, id);
 
-    const run = await inProcess(['saga', 'cancel', id, '--json'], env(home));
+    const run = await inProcess(['saga', 'cancel', id, '--json'], cliEnv(h));
 
     expect(run.code).toBe(4);
     expect(expectJsonError(run, 'cancel of a forged saga').code).toBe('saga_template_mismatch');
-    expect(ledgerBytes(home)).toEqual(before);
+    expect(await untouched(h, id)).toEqual(before);
+    expect(before.holdings.saga?.cancelRequestedAt).toBeNull();
   });
 
-  it('refuses a saga whose step rows differ from its recorded step list', async () => {
-    const { home } = tempHome();
-    const id = seed(home, 'snapshot', ['create_droplet_snapshot']);
-    withLedger(home, ({ db }) => {
-      db.prepare(`UPDATE saga_step_results SET name = 'power_off_droplet' WHERE saga_id = ?`).run(id);
-    });
+  it('refuses a saga whose step rows differ from its recorded step list', async (t) => {
+    const h = await backend.open(t);
+    const id = await seed(h, 'snapshot', ['create_droplet_snapshot']);
+    await h.setStepName(id, 0, 'power_off_droplet');
+    const before = await untouched(h, id);
 
-    const run = await inProcess(['saga', 'resume', id], env(home));
+    const run = await inProcess(['saga', 'resume', id], cliEnv(h));
 
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('step rows differ');
-    expect(readSaga(home, id)).toMatchObject({ status: 'pending', leaseEpoch: 0 });
+    expect(await untouched(h, id)).toEqual(before);
+    expect(before.holdings.saga).toMatchObject({ status: 'pending', leaseEpoch: 0, owner: null });
   });
 
-  it('halts on a step this version does not know: exit 4 naming it, the saga untouched, resumable', async () => {
-    const { home } = tempHome();
-    const id = seed(home, 'test', ['noop', 'teleport_droplet']);
-    const before = ledgerBytes(home);
+  it('halts on a step this version does not know: exit 4 naming it, the saga untouched, resumable', async (t) => {
+    const h = await backend.open(t);
+    const id = await seed(h, 'test', ['noop', 'teleport_droplet']);
+    const before = await untouched(h, id);
 
-    const run = await inProcess(['saga', 'resume', id, '--json'], env(home));
+    const run = await inProcess(['saga', 'resume', id, '--json'], cliEnv(h));
 
     expect(run.code).toBe(4);
     const error = expectJsonError(run, 'unknown step');
     expect(error.code).toBe('step_not_known');
     expect(error.message).toContain('"teleport_droplet"');
-    expect(ledgerBytes(home)).toEqual(before);
-    expect(readEvents(home, id).map((e) => e.to)).toEqual(['pending']);
+    expect(await untouched(h, id)).toEqual(before);
+    expect(before.holdings.events.map((e) => e.to)).toEqual(['pending']);
   });
 
-  it('under --all, refuses those (exit 4) and still runs the other orphans', async () => {
-    const { home } = tempHome();
-    const forged = seed(home, 'snapshot', ['power_off_droplet']);
-    const future = seed(home, 'test', ['teleport_droplet']);
-    const fine = seed(home, 'test', ['noop']);
+  it('under --all, refuses those (exit 4) and still runs the other orphans', async (t) => {
+    const h = await backend.open(t);
+    const forged = await seed(h, 'snapshot', ['power_off_droplet']);
+    const future = await seed(h, 'test', ['teleport_droplet']);
+    const fine = await seed(h, 'test', ['noop']);
+    const ledger = await h.ledger();
+    const refusedBefore = await Promise.all([forged, future].map((id) => sagaHoldings(ledger, id)));
 
-    const run = await inProcess(['saga', 'resume', '--all', '--json'], env(home));
+    const run = await inProcess(['saga', 'resume', '--all', '--json'], cliEnv(h));
 
     expect(run.code, run.stderr).toBe(4);
     expect((JSON.parse(run.stdout) as { id: string }[]).map((s) => s.id)).toEqual([fine]);
-    expect(readSaga(home, fine).status).toBe('succeeded');
-    for (const id of [forged, future]) expect(readSaga(home, id)).toMatchObject({ status: 'pending', leaseEpoch: 0 });
+    expect((await ledger.getSaga(fine))?.status).toBe('succeeded');
+    expect(await Promise.all([forged, future].map((id) => sagaHoldings(ledger, id)))).toEqual(refusedBefore);
+    for (const { saga } of refusedBefore) expect(saga).toMatchObject({ status: 'pending', leaseEpoch: 0 });
   });
 
+  it('saga start refuses a snapshot-kind saga with steps no snapshot saga has (exit 2, nothing recorded)', async (t) => {
+    const h = await backend.open(t);
+    const run = await inProcess(['saga', 'start', '--kind', 'snapshot', '--step', 'power_off_droplet'], cliEnv(h));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('matches no saga arcadia builds');
+    expect(await (await h.ledger()).listSagas({})).toEqual([]);
+  });
+});
+
+describe('the template check', () => {
   it('accepts every variant of the snapshot saga arcadia builds (the check stops no real saga)', async () => {
     const { sagaTemplateProblem } = await import('../../src/sagas/registry.js');
     const { snapshotSagaTemplate } = await import('../../src/sagas/snapshot/snapshot-saga.js');
@@ -105,13 +140,5 @@ describe('resuming a saga arcadia would not build', () => {
     expect(sagaTemplateProblem('test', ['create_droplet_snapshot', 'fail'])).toBeNull();
     expect(sagaTemplateProblem('snapshot', ['create_droplet_snapshot', 'fail'])).not.toBeNull();
     expect(sagaTemplateProblem('nonsense', ['noop'])).not.toBeNull();
-  });
-
-  it('saga start refuses a snapshot-kind saga with steps no snapshot saga has (exit 2, nothing recorded)', async () => {
-    const { home } = tempHome();
-    const run = await inProcess(['saga', 'start', '--kind', 'snapshot', '--step', 'power_off_droplet'], env(home));
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain('matches no saga arcadia builds');
-    expect(withLedger(home, ({ core }) => core.listSagas({}))).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { PgSagaLedger } from '../../src/db/pg-ledger.js';
 import { sagaRuns } from '../../src/db/pg-schema.js';
 import { lockPath, type SagaLockRecord } from '../../src/engine/lock.js';
 import type { ArcadiaLedger } from '../../src/db/ledger.js';
-import type { Json } from '../../src/engine/types.js';
+import type { Json, SagaEvent, SagaRecord } from '../../src/engine/types.js';
 import { cleanupAfterTest, type TestFinisher } from './cleanup.js';
 import { openTestLedger } from './ledger.js';
 import { createTestDatabase, fileDatabase, type TestDatabase } from './postgres.js';
@@ -14,6 +14,23 @@ import { tempHome } from './temp-home.js';
 
 /** Either backend's ledger, by the interface the app holds it by. */
 export type AnyLedger = ArcadiaLedger;
+
+/** What a ledger holds for one saga: its row (status, owner, epoch, cancel request, ...), its steps, its events. */
+export interface SagaHoldings {
+  saga: SagaRecord | undefined;
+  events: SagaEvent[];
+}
+
+/** Read through the ledger's interface, so "the command left this saga as it was" reads alike on both backends. */
+export async function sagaHoldings(ledger: AnyLedger, id: string): Promise<SagaHoldings> {
+  return { saga: await ledger.getSaga(id), events: await ledger.listEvents(id) };
+}
+
+/** Every saga's holdings, oldest first: "the command changed nothing in the ledger". */
+export async function ledgerHoldings(ledger: AnyLedger): Promise<SagaHoldings[]> {
+  const sagas = await ledger.listSagas({ limit: 10_000 });
+  return Promise.all(sagas.reverse().map((s) => sagaHoldings(ledger, s.id)));
+}
 
 /**
  * A ledger of one backend, fresh for one test, with what tests need to reach states the engine only reaches
@@ -153,6 +170,8 @@ export interface CliBackendHome {
   env: NodeJS.ProcessEnv;
   ledger(): Promise<AnyLedger>;
   setSagaStatus(id: string, status: string): Promise<void>;
+  /** Renames one step row, leaving the saga's recorded step list as it was (a ledger damaged or hand-edited). */
+  setStepName(id: string, idx: number, name: string): Promise<void>;
   /**
    * Makes `owner` the holder of the saga's lease, as if it had taken it: the ledger's owner columns and epoch, and
    * on SQLite the lock file (which is the lease there); on PostgreSQL the row is the lease, heartbeat included.
@@ -186,6 +205,10 @@ function sqliteCliBackend(): CliBackend {
         ledger: () => Promise.resolve(open().ledger),
         setSagaStatus: (id, status) => {
           open().db.prepare('UPDATE saga_runs SET status = ? WHERE id = ?').run(status, id);
+          return Promise.resolve();
+        },
+        setStepName: (id, idx, name) => {
+          open().db.prepare('UPDATE saga_step_results SET name = ? WHERE saga_id = ? AND idx = ?').run(name, id, idx);
           return Promise.resolve();
         },
         plantOwner: (sagaId, owner) => {
@@ -233,6 +256,10 @@ function postgresCliBackend(): CliBackend {
         setSagaStatus: async (id, status) => {
           const { db } = await ledger();
           await db.execute(sql`UPDATE saga_runs SET status = ${status} WHERE id = ${id}`);
+        },
+        setStepName: async (id, idx, name) => {
+          const { db } = await ledger();
+          await db.execute(sql`UPDATE saga_step_results SET name = ${name} WHERE saga_id = ${id} AND idx = ${idx}`);
         },
         plantOwner: async (sagaId, owner) => {
           const { db } = await ledger();
