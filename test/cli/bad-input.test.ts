@@ -1,13 +1,23 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { ledgerPath } from '../../src/db/open.js';
 import { lines, runArcadia, type ArcadiaResult } from '../helpers/arcadia.js';
-import { homeSnapshot, newSaga, withLedger } from '../helpers/ledger.js';
-import { tempHome, type TempHome } from '../helpers/temp-home.js';
+import type { TestFinisher } from '../helpers/cleanup.js';
+import {
+  cliBackends,
+  ledgerHoldings,
+  sqliteLedgerBytes,
+  type CliBackend,
+  type CliBackendHome,
+  type SagaHoldings,
+} from '../helpers/ledger-backends.js';
+import { homeSnapshot, newSaga } from '../helpers/ledger.js';
+import { tempHome } from '../helpers/temp-home.js';
 
 /**
  * Bad input must be refused with the right exit code, one line of explanation (or one JSON error object) and no
- * change to the ledger. Each case runs in its own copy of a fixture home holding a few sagas.
+ * change to the ledger. Each case runs in a home of its own, most holding a few sagas; the cases that reach the ledger
+ * run on both backends, those refused before it opens (or about the SQLite file itself) once, on SQLite.
  */
 
 const A1 = 'abcd1111-0000-4000-8000-000000000001';
@@ -32,7 +42,8 @@ interface Case {
 
 const START = ['saga', 'start', '--kind', 'test'];
 
-const cases: Case[] = [
+/** Cases that reach the ledger (resolving a saga id, looking a step up in the app's registry, opening it). */
+const ledgerCases: Case[] = [
   {
     name: 'unknown step',
     args: [...START, '--step', 'noop', '--step', 'nope'],
@@ -41,15 +52,6 @@ const cases: Case[] = [
     json: true,
     says: 'unknown step "nope"',
   },
-  {
-    name: 'unknown kind',
-    args: ['saga', 'start', '--kind', 'nope', '--step', 'noop'],
-    code: 2,
-    errorCode: 'usage',
-    json: true,
-    says: 'unknown kind "nope"',
-  },
-  { name: 'no step', args: [...START], code: 2, errorCode: 'usage' },
   {
     name: 'unknown saga id (show)',
     args: ['saga', 'show', UNKNOWN],
@@ -71,6 +73,27 @@ const cases: Case[] = [
   },
   { name: 'ambiguous prefix (resume)', args: ['saga', 'resume', 'abcd'], code: 2, errorCode: 'ambiguous_saga_id' },
   { name: 'cancel of a finished saga', args: ['saga', 'cancel', DONE], code: 2, errorCode: 'saga_not_resumable' },
+  {
+    name: 'ledger from a newer arcadia',
+    args: ['saga', 'show', A1],
+    home: 'too-new',
+    code: 4,
+    errorCode: 'ledger_too_new',
+    json: true,
+  },
+];
+
+/** Cases refused before any ledger opens (arguments, settings), or about the SQLite file itself: run once. */
+const parseCases: Case[] = [
+  {
+    name: 'unknown kind',
+    args: ['saga', 'start', '--kind', 'nope', '--step', 'noop'],
+    code: 2,
+    errorCode: 'usage',
+    json: true,
+    says: 'unknown kind "nope"',
+  },
+  { name: 'no step', args: [...START], code: 2, errorCode: 'usage' },
   {
     name: 'malformed --input (no =)',
     args: [...START, '--step', 'noop', '--input', 'foo'],
@@ -121,14 +144,6 @@ const cases: Case[] = [
     home: 'corrupt',
     code: 4,
     errorCode: 'ledger_corrupt',
-  },
-  {
-    name: 'ledger from a newer arcadia',
-    args: ['saga', 'show', A1],
-    home: 'too-new',
-    code: 4,
-    errorCode: 'ledger_too_new',
-    json: true,
   },
   {
     name: 'read-only ARCADIA_HOME',
@@ -241,24 +256,20 @@ const cases: Case[] = [
   },
 ];
 
-let fixture: TempHome;
-let fixtureLedger: string;
+const backends = cliBackends();
+const sqlite = backends.find((b) => b.name === 'sqlite')!;
 
-beforeAll(() => {
-  fixture = tempHome({ prefix: 'arcadia-fixture-', autoCleanup: false });
-  withLedger(fixture.home, ({ core, db }) => {
-    core.createSaga(newSaga({ id: A1, stepNames: ['noop'] }), 1_000);
-    core.createSaga(newSaga({ id: A2, stepNames: ['noop', 'sleep'] }), 2_000);
-    core.createSaga(newSaga({ id: DONE, stepNames: ['noop'] }), 3_000);
-    db.prepare(`UPDATE saga_runs SET status = 'succeeded' WHERE id = ?`).run(DONE);
-  });
-  fixtureLedger = ledgerPath(fixture.home);
-});
+/** Three sagas: two whose ids share the prefix "abcd", and one finished. */
+async function seedFixture(h: CliBackendHome): Promise<void> {
+  const ledger = await h.ledger();
+  await ledger.createSaga(newSaga({ id: A1, stepNames: ['noop'] }), 1_000);
+  await ledger.createSaga(newSaga({ id: A2, stepNames: ['noop', 'sleep'] }), 2_000);
+  await ledger.createSaga(newSaga({ id: DONE, stepNames: ['noop'] }), 3_000);
+  await h.setSagaStatus(DONE, 'succeeded');
+}
 
-afterAll(() => fixture.cleanup());
-
-/** A home for one run: its path and what "unchanged" means for it. */
-function prepareHome(kind: HomeKind, test: { onTestFinished(fn: () => void): void }): string {
+/** A home whose SQLite ledger cannot be opened: there is no ledger a test could seed or read back. */
+function unusableHome(kind: 'corrupt' | 'read-only' | 'under-a-file', test: TestFinisher): string {
   if (kind === 'read-only') {
     // Root ignores permission bits (chmod 0500 would not stop it). /proc/self is an existing directory in which
     // nobody, root included, can create a file. (Not a missing path under /proc: Node's recursive mkdir spins
@@ -273,70 +284,91 @@ function prepareHome(kind: HomeKind, test: { onTestFinished(fn: () => void): voi
     writeFileSync(t.path('a-file'), 'not a folder');
     return t.path('a-file', 'home');
   }
-  if (kind === 'corrupt') {
-    writeFileSync(ledgerPath(t.home), Buffer.from('SQLite format 2\u0000 but not really; '.repeat(300)), {
-      mode: 0o600,
-    });
-    return t.home;
-  }
-  copyFileSync(fixtureLedger, ledgerPath(t.home));
-  if (kind === 'too-new') {
-    withLedger(t.home, ({ db }) =>
-      db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('future', 0),
-    );
-  }
+  writeFileSync(ledgerPath(t.home), Buffer.from('SQLite format 2\u0000 but not really; '.repeat(300)), { mode: 0o600 });
   return t.home;
 }
 
-function sagaCounts(home: string): { sagas: number; events: number; steps: number } {
-  return withLedger(home, ({ db }) => ({
-    sagas: (db.prepare('SELECT count(*) AS n FROM saga_runs').get() as { n: number }).n,
-    events: (db.prepare('SELECT count(*) AS n FROM saga_events').get() as { n: number }).n,
-    steps: (db.prepare('SELECT count(*) AS n FROM saga_step_results').get() as { n: number }).n,
-  }));
+/** A home for one run, and the ledger the test seeded into it (none for the unusable homes). */
+interface PreparedHome {
+  home: string;
+  env: NodeJS.ProcessEnv;
+  seeded?: CliBackendHome;
 }
 
-async function runCase(
-  c: Case,
-  json: boolean,
-  test: { onTestFinished(fn: () => void): void },
-): Promise<{ result: ArcadiaResult; home: string }> {
-  const home = prepareHome(c.home ?? 'fixture', test);
-  const proc = home.startsWith('/proc/');
+async function prepareHome(c: Case, backend: CliBackend, test: TestFinisher): Promise<PreparedHome> {
+  const kind = c.home ?? 'fixture';
+  if (kind !== 'fixture' && kind !== 'too-new') return { home: unusableHome(kind, test), env: {} };
+  const seeded = await backend.open(test);
+  await seedFixture(seeded);
+  if (kind === 'too-new') await seeded.recordNewerMigration();
+  return { home: seeded.home, env: seeded.env, seeded };
+}
+
+/**
+ * What "no change" compares: the home's files, SQLite's ledger file and WAL (which the test's open connection
+ * keeps), and every saga the ledger holds, read through the ledger's interface on either backend.
+ */
+async function observe(p: PreparedHome): Promise<{
+  files: Record<string, string>;
+  ledgerFiles: Record<string, string>;
+  holdings?: SagaHoldings[];
+}> {
+  const files = { files: homeSnapshot(p.home), ledgerFiles: sqliteLedgerBytes(p.home) };
+  return p.seeded ? { ...files, holdings: await ledgerHoldings(await p.seeded.ledger()) } : files;
+}
+
+async function runCase(c: Case, json: boolean, backend: CliBackend, test: TestFinisher): Promise<ArcadiaResult> {
+  const p = await prepareHome(c, backend, test);
+  const proc = p.home.startsWith('/proc/');
   // (Files under /proc cannot be read as plain files: there, the proof is that no ledger appeared.)
-  const before = proc ? {} : homeSnapshot(home);
-  const countsBefore = c.home === undefined || c.home === 'fixture' ? sagaCounts(home) : undefined;
-  const result = await runArcadia(json ? [...c.args, '--json'] : c.args, { home, env: c.env ?? {}, test });
-  if (proc) expect(existsSync(ledgerPath(home))).toBe(false);
-  else expect(homeSnapshot(home), 'files in the home changed').toEqual(before);
-  if (countsBefore) expect(sagaCounts(home)).toEqual(countsBefore);
-  if (!proc && c.home !== 'under-a-file') {
+  const before = proc ? undefined : await observe(p);
+  const args = json ? [...c.args, '--json'] : c.args;
+  const result = await runArcadia(args, { home: p.home, env: { ...p.env, ...c.env }, test });
+  if (proc) expect(existsSync(ledgerPath(p.home))).toBe(false);
+  else expect(await observe(p), 'the home or the ledger changed').toEqual(before);
+  if (!proc && c.home !== 'under-a-file' && existsSync(p.home)) {
     // No lock files, no temporary files: nothing was started.
-    expect(readdirSync(home).filter((f) => !f.startsWith('arcadia.db'))).toEqual([]);
+    expect(readdirSync(p.home).filter((f) => !f.startsWith('arcadia.db'))).toEqual([]);
   }
-  return { result, home };
+  return result;
+}
+
+function expectOneLine(c: Case, result: ArcadiaResult): void {
+  expect(result.code, result.stderr).toBe(c.code);
+  expect(result.stdout).toBe('');
+  const errorLines = lines(result.stderr);
+  expect(errorLines, result.stderr).toHaveLength(1);
+  expect(errorLines[0]).toMatch(/^error: \S/);
+  if (c.says) expect(errorLines[0]).toMatch(c.says);
+}
+
+function expectJsonError(c: Case, result: ArcadiaResult): void {
+  expect(result.code, result.stdout + result.stderr).toBe(c.code);
+  expect(result.stderr).toBe('');
+  expect(lines(result.stdout)).toHaveLength(1);
+  const body = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
+  expect(body.error.code).toBe(c.errorCode);
+  expect(body.error.message.length).toBeGreaterThan(5);
 }
 
 describe.concurrent('bad input is refused with one line and no change', () => {
-  it.for(cases)('$name -> exit $code', async (c, test) => {
-    const { result } = await runCase(c, false, test);
-    expect(result.code, result.stderr).toBe(c.code);
-    expect(result.stdout).toBe('');
-    const errorLines = lines(result.stderr);
-    expect(errorLines, result.stderr).toHaveLength(1);
-    expect(errorLines[0]).toMatch(/^error: \S/);
-    if (c.says) expect(errorLines[0]).toMatch(c.says);
+  it.for(parseCases)('$name -> exit $code', async (c, test) => {
+    expectOneLine(c, await runCase(c, false, sqlite, test));
   });
 
-  it.for(cases.filter((c) => c.json))('$name --json -> JSON error $errorCode, exit $code', async (c, test) => {
-    const { result } = await runCase(c, true, test);
-    expect(result.code, result.stdout + result.stderr).toBe(c.code);
-    expect(result.stderr).toBe('');
-    expect(lines(result.stdout)).toHaveLength(1);
-    const body = JSON.parse(result.stdout) as { error: { code: string; message: string } };
-    expect(Object.keys(body)).toEqual(['error']);
-    expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
-    expect(body.error.code).toBe(c.errorCode);
-    expect(body.error.message.length).toBeGreaterThan(5);
+  it.for(parseCases.filter((c) => c.json))('$name --json -> JSON error $errorCode, exit $code', async (c, test) => {
+    expectJsonError(c, await runCase(c, true, sqlite, test));
+  });
+});
+
+describe.concurrent.each(backends)('bad input that reaches the ledger ($name)', (backend) => {
+  it.for(ledgerCases)('$name -> exit $code, the ledger unchanged', async (c, test) => {
+    expectOneLine(c, await runCase(c, false, backend, test));
+  });
+
+  it.for(ledgerCases.filter((c) => c.json))('$name --json -> JSON error $errorCode, exit $code', async (c, test) => {
+    expectJsonError(c, await runCase(c, true, backend, test));
   });
 });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { cliBackends, sagaHoldings, type CliBackendHome, type SagaHoldings } from '../helpers/ledger-backends.js';
+import {
+  cliBackends,
+  sagaHoldings,
+  sqliteLedgerBytes,
+  type CliBackendHome,
+  type SagaHoldings,
+} from '../helpers/ledger-backends.js';
 import { newSaga } from '../helpers/ledger.js';
-import { expectJsonError, inProcess, ledgerBytes } from '../security/util.js';
+import { expectJsonError, inProcess } from '../security/util.js';
 
 /**
  * A saga in the ledger that this arcadia would not have built (hand-written, or by a newer version) is refused before
@@ -23,18 +29,9 @@ interface Untouched {
   bytes?: Record<string, string>;
 }
 
-/**
- * The main file and its WAL (where the test's own open connection leaves the seeded rows, and where any write of the
- * command would land); not the shared-memory index, into which every reader writes its read marks.
- */
-function fileBytes(home: string): Record<string, string> {
-  const { 'arcadia.db-shm': _readMarks, ...files } = ledgerBytes(home);
-  return files;
-}
-
 async function untouched(h: CliBackendHome, id: string): Promise<Untouched> {
   const holdings = await sagaHoldings(await h.ledger(), id);
-  return h.backend === 'sqlite' ? { holdings, bytes: fileBytes(h.home) } : { holdings };
+  return h.backend === 'sqlite' ? { holdings, bytes: sqliteLedgerBytes(h.home) } : { holdings };
 }
 
 // Each test has its own home (and database): the backends and tests run at once.

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { PgSagaLedger } from '../../src/db/pg-ledger.js';
+import { PG_MIGRATIONS_TABLE } from '../../src/db/pg-open.js';
 import { sagaRuns } from '../../src/db/pg-schema.js';
 import { lockPath, type SagaLockRecord } from '../../src/engine/lock.js';
 import type { ArcadiaLedger } from '../../src/db/ledger.js';
@@ -24,6 +25,19 @@ export interface SagaHoldings {
 /** Read through the ledger's interface, so "the command left this saga as it was" reads alike on both backends. */
 export async function sagaHoldings(ledger: AnyLedger, id: string): Promise<SagaHoldings> {
   return { saga: await ledger.getSaga(id), events: await ledger.listEvents(id) };
+}
+
+/**
+ * The bytes of a home's SQLite ledger file and its WAL (where a test's open connection leaves what it seeded, and
+ * where any write of a command would land); not the shared-memory index, into which every reader writes its marks.
+ */
+export function sqliteLedgerBytes(home: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const name of ['arcadia.db', 'arcadia.db-wal']) {
+    const path = join(home, name);
+    if (existsSync(path)) files[name] = readFileSync(path).toString('base64');
+  }
+  return files;
 }
 
 /** Every saga's holdings, oldest first: "the command changed nothing in the ledger". */
@@ -172,6 +186,8 @@ export interface CliBackendHome {
   setSagaStatus(id: string, status: string): Promise<void>;
   /** Renames one step row, leaving the saga's recorded step list as it was (a ledger damaged or hand-edited). */
   setStepName(id: string, idx: number, name: string): Promise<void>;
+  /** Records one migration more than this arcadia knows, as a newer arcadia that migrated the ledger would. */
+  recordNewerMigration(): Promise<void>;
   /**
    * Makes `owner` the holder of the saga's lease, as if it had taken it: the ledger's owner columns and epoch, and
    * on SQLite the lock file (which is the lease there); on PostgreSQL the row is the lease, heartbeat included.
@@ -209,6 +225,10 @@ function sqliteCliBackend(): CliBackend {
         },
         setStepName: (id, idx, name) => {
           open().db.prepare('UPDATE saga_step_results SET name = ? WHERE saga_id = ? AND idx = ?').run(name, id, idx);
+          return Promise.resolve();
+        },
+        recordNewerMigration: () => {
+          open().db.prepare(`INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('newer', 0)`).run();
           return Promise.resolve();
         },
         plantOwner: (sagaId, owner) => {
@@ -260,6 +280,10 @@ function postgresCliBackend(): CliBackend {
         setStepName: async (id, idx, name) => {
           const { db } = await ledger();
           await db.execute(sql`UPDATE saga_step_results SET name = ${name} WHERE saga_id = ${id} AND idx = ${idx}`);
+        },
+        recordNewerMigration: async () => {
+          const { db } = await ledger();
+          await db.execute(sql.raw(`INSERT INTO public.${PG_MIGRATIONS_TABLE} (hash, created_at) VALUES ('newer', 0)`));
         },
         plantOwner: async (sagaId, owner) => {
           const { db } = await ledger();
