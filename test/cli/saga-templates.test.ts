@@ -110,7 +110,7 @@ describe.concurrent.each(cliBackends())('resuming a saga arcadia would not build
     for (const { saga } of refusedBefore) expect(saga).toMatchObject({ status: 'pending', leaseEpoch: 0 });
   });
 
-  it('saga start refuses a snapshot-kind saga with steps no snapshot saga has (exit 2, nothing recorded)', async (t) => {
+  it('saga start refuses a snapshot-kind saga of steps no snapshot saga has (exit 2, nothing recorded)', async (t) => {
     const h = await backend.open(t);
     const run = await inProcess(['saga', 'start', '--kind', 'snapshot', '--step', 'power_off_droplet'], cliEnv(h));
     expect(run.code).toBe(2);
