@@ -304,6 +304,8 @@ function harmlessOutcome(): RunOutcome {
     paused: false,
     requests: 0,
     quota: { lowestRemaining: undefined, reserve: undefined },
+    hostProcesses: { local: 2 },
+    database: null,
     ms: 0,
     keptAt: null,
   };
