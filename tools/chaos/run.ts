@@ -38,6 +38,12 @@ export const HOST_B = 'chaos-b';
  * heartbeat only, judged by the database's clock, and the last beat may have landed just before the kill.
  */
 const STALE_MARGIN_MS = 300;
+/**
+ * ARCADIA_DATABASE_QUERY_TIMEOUT_MS of a PostgreSQL run, below the default 30 s: a first command SIGSTOPped inside
+ * a transaction keeps its row locks until the server cuts its session after half of this, and its successor waits
+ * that long. Every statement of a chaos run on the loopback server takes milliseconds.
+ */
+const PG_QUERY_TIMEOUT_MS = 10_000;
 
 /**
  * One bastion of a run. On SQLite both hosts are one (one home, one host id); on PostgreSQL each has its own home
@@ -178,6 +184,21 @@ async function foreignSnapshot(sim: RunningSimulator, dropletId: number): Promis
   }
 }
 
+function isLedgerError(outcome: ProcessOutcome, code: 'ledger_busy' | 'ledger_unavailable'): boolean {
+  return new RegExp(`"code"\\s*:\\s*"${code}"`).test(outcome.stdout);
+}
+
+/**
+ * On PostgreSQL a first command SIGSTOPped inside a transaction (a heartbeat, a checkpoint) holds row locks, and
+ * the server ends its session once it has idled in the transaction for half the query timeout (the pool's
+ * idle_in_transaction_session_timeout, src/db/pg-open.ts): the successor's lock wait then ends and it goes on,
+ * while the first command, continued, finds its connection gone and exits 4 with `ledger_unavailable`, as for any
+ * database lost mid-saga (resumable, nothing compensated; the saga is the successor's by then).
+ */
+function sessionCutWhileStopped(main: HostedOutcome, paused: boolean): boolean {
+  return paused && main.host === HOST_A && main.code === 4 && isLedgerError(main, 'ledger_unavailable');
+}
+
 /** A process's outcome with the host it ran on. */
 type HostedOutcome = ProcessOutcome & { host: string };
 
@@ -224,9 +245,11 @@ async function pauseAndTakeOver(
     await sleep(Number(plan.env.ARCADIA_LOCK_STALE_MS) + 400);
     const successor = await runOn(intruder, ['saga', 'resume', '--all', '--json'], { hangMs: HANG_MS });
     const what = `SIGSTOP ${afterMs} ms after its first request, resume --all, SIGCONT`;
-    // Stopped inside a ledger transaction, the owner holds the write lock: the successor then waits out the busy
-    // timeout and stops with exit 4, as documented (the resumes after the run finish the saga).
-    if (successor.code === 4 && /"code"\s*:\s*"ledger_busy"/.test(successor.stdout)) {
+    // On SQLite, stopped inside a ledger transaction, the owner holds the write lock: the successor then waits out
+    // the busy timeout and stops with exit 4, as documented (the resumes after the run finish the saga). PostgreSQL
+    // never gets here: the server cuts the stopped owner's session (see `sessionCutWhileStopped`), and the
+    // successor, whose query timeout is longer, goes on.
+    if (!intruder.env.ARCADIA_DATABASE_URL && successor.code === 4 && isLedgerError(successor, 'ledger_busy')) {
       return { outcomes: [], what: `${what} (the ledger was busy: stopped mid-transaction)`, paused: true };
     }
     return { outcomes: [successor], what, paused: true };
@@ -354,7 +377,13 @@ function hostsOf(
     mkdirSync(home);
     return {
       id,
-      env: { ...base, ARCADIA_HOME: home, ARCADIA_HOST_ID: id, ARCADIA_DATABASE_URL: database.url },
+      env: {
+        ...base,
+        ARCADIA_HOME: home,
+        ARCADIA_HOST_ID: id,
+        ARCADIA_DATABASE_URL: database.url,
+        ARCADIA_DATABASE_QUERY_TIMEOUT_MS: String(PG_QUERY_TIMEOUT_MS),
+      },
       staleAt: 0,
     };
   };
@@ -440,7 +469,9 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
       onSpawn: (child) => (mainChild = child),
     });
     const intrusion = await intrude(plan.intruder, plan, b, sim, { done: main, child: () => mainChild });
-    processes.push(await main, ...intrusion.outcomes);
+    const mainOutcome = await main;
+    processes.push(mainOutcome, ...intrusion.outcomes);
+    const cut = sessionCutWhileStopped(mainOutcome, intrusion.paused ?? false);
 
     const resumed = await resumeUntilDone(plan, { a, b }, sim, ledger);
     processes.push(...resumed.outcomes);
@@ -448,7 +479,8 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
     // First look: right after the last resume (a rolled-back saga must not leave an action running).
     const sagas = await readLedger(ledger);
     const now = sim.state();
-    const violations = [...processes.flatMap(processViolations), ...checkInvariants(sagas, now)];
+    const checked = cut ? processes.filter((p) => p !== mainOutcome) : processes;
+    const violations = [...checked.flatMap(processViolations), ...checkInvariants(sagas, now)];
     // Second look: once in-flight actions completed, nothing may appear that nobody accounts for.
     const settled = await settle(sim);
     const settledSagas = await readLedger(ledger);
@@ -481,7 +513,9 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
       resumes: resumed.resumes,
       faults: faultCounts(settled),
       sagas: statuses,
-      intrusion: intrusion.what,
+      intrusion: cut
+        ? `${intrusion.what} (its database session was cut while stopped mid-transaction)`
+        : intrusion.what,
       paused: intrusion.paused ?? false,
       requests: settled.counters.requests,
       quota: { lowestRemaining: quota.lowestRemaining, reserve: quota.reserve },
