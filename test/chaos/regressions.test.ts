@@ -44,7 +44,8 @@ describe('chaos findings', () => {
   });
 
   it('a snapshot someone else is taking when arcadia posts (422) is waited for, not adopted', async () => {
-    const box = await setUp({ actionDurationMs: { snapshot: 2500 }, snapshotListingLagMs: 100 });
+    // Long enough that arcadia's start-up, even on a loaded machine, ends while the other snapshot is running.
+    const box = await setUp({ actionDurationMs: { snapshot: 6000 }, snapshotListingLagMs: 100 });
     const byHand = await fetch(`${box.sim.url}/v2/droplets/1001/actions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${DEFAULT_SIMULATOR_TOKEN}`, 'content-type': 'application/json' },

@@ -304,9 +304,9 @@ describe('a snapshot someone else started on the droplet at the same time', () =
     expect(created.code, created.stderr).toBe(0);
     const sagaId = (JSON.parse(created.stdout) as { sagaId: string }[])[0]?.sagaId ?? '';
     // Warm up (module loading) so that nothing slow stands between the other POST and ours; the other snapshot takes
-    // 2.5 s, ours is quick.
+    // 6 s (room for a loaded machine), ours is quick.
     expect((await inProcess(['saga', 'show', sagaId], b.env)).code).toBe(0);
-    b.sim.configure({ actionDurationMs: { snapshot: 2500 } });
+    b.sim.configure({ actionDurationMs: { snapshot: 6000 } });
     const foreign = await fetch(`${b.sim.url}/v2/droplets/1001/actions`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${b.env.DIGITALOCEAN_ACCESS_TOKEN ?? ''}`, 'Content-Type': 'application/json' },

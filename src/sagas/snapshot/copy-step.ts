@@ -46,10 +46,13 @@ function recordedTransfers(context: Readonly<SagaContext>): Record<string, numbe
   );
 }
 
-/** A transfer of this image to `region` still running: a lost reply's, or an earlier executor's. */
-async function runningTransfer(api: SnapshotApi, imageId: number, region: string): Promise<Action | undefined> {
+/**
+ * A transfer of this image to `region` that did not error: a lost reply's, or an earlier executor's. A completed one
+ * counts too: it may have completed after the regions were read, and posting again would copy twice.
+ */
+async function liveTransfer(api: SnapshotApi, imageId: number, region: string): Promise<Action | undefined> {
   const actions = await api.listImageActions(imageId);
-  return actions.find((a) => a.type === 'transfer' && a.status === 'in-progress' && a.region_slug === region);
+  return actions.find((a) => a.type === 'transfer' && a.status !== 'errored' && a.region_slug === region);
 }
 
 /** The image's actions; none once the image is gone. */
@@ -82,7 +85,7 @@ async function copyTo(
   let posted = 0;
   for (;;) {
     if (await listsRegion(api, snapshotId, region)) return;
-    let actionId = transfers[region] ?? (await runningTransfer(api, imageId, region))?.id;
+    let actionId = transfers[region] ?? (await liveTransfer(api, imageId, region))?.id;
     if (actionId === undefined) {
       if (posted >= MAX_TRANSFERS) throw new TransferFailedError(snapshotId, region, posted);
       posted++;
