@@ -184,19 +184,25 @@ async function foreignSnapshot(sim: RunningSimulator, dropletId: number): Promis
   }
 }
 
-function isLedgerError(outcome: ProcessOutcome, code: 'ledger_busy' | 'ledger_unavailable'): boolean {
-  return new RegExp(`"code"\\s*:\\s*"${code}"`).test(outcome.stdout);
-}
-
 /**
  * On PostgreSQL a first command SIGSTOPped inside a transaction (a heartbeat, a checkpoint) holds row locks, and
  * the server ends its session once it has idled in the transaction for half the query timeout (the pool's
  * idle_in_transaction_session_timeout, src/db/pg-open.ts): the successor's lock wait then ends and it goes on,
  * while the first command, continued, finds its connection gone and exits 4 with `ledger_unavailable`, as for any
- * database lost mid-saga (resumable, nothing compensated; the saga is the successor's by then).
+ * database lost mid-saga (resumable, nothing compensated; the saga is the successor's by then). A single command
+ * says so as its error's code; a batch or drill as the error of the saga that met it (LedgerUnavailableError's
+ * message, naming the run's database).
  */
-function sessionCutWhileStopped(main: HostedOutcome, paused: boolean): boolean {
-  return paused && main.host === HOST_A && main.code === 4 && isLedgerError(main, 'ledger_unavailable');
+export function sessionCutWhileStopped(
+  main: Pick<ProcessOutcome, 'code' | 'stdout'>,
+  paused: boolean,
+  database: Pick<RunDatabase, 'target'> | undefined,
+): boolean {
+  if (!paused || !database || main.code !== 4) return false;
+  return (
+    /"code"\s*:\s*"ledger_unavailable"/.test(main.stdout) ||
+    main.stdout.includes(`"error": "cannot use the ledger at ${database.target.location}: `)
+  );
 }
 
 /** A process's outcome with the host it ran on. */
@@ -249,7 +255,11 @@ async function pauseAndTakeOver(
     // the busy timeout and stops with exit 4, as documented (the resumes after the run finish the saga). PostgreSQL
     // never gets here: the server cuts the stopped owner's session (see `sessionCutWhileStopped`), and the
     // successor, whose query timeout is longer, goes on.
-    if (!intruder.env.ARCADIA_DATABASE_URL && successor.code === 4 && isLedgerError(successor, 'ledger_busy')) {
+    if (
+      !intruder.env.ARCADIA_DATABASE_URL &&
+      successor.code === 4 &&
+      /"code"\s*:\s*"ledger_busy"/.test(successor.stdout)
+    ) {
       return { outcomes: [], what: `${what} (the ledger was busy: stopped mid-transaction)`, paused: true };
     }
     return { outcomes: [successor], what, paused: true };
@@ -471,7 +481,7 @@ export async function executeRun(plan: RunPlan, options: RunOptions = {}): Promi
     const intrusion = await intrude(plan.intruder, plan, b, sim, { done: main, child: () => mainChild });
     const mainOutcome = await main;
     processes.push(mainOutcome, ...intrusion.outcomes);
-    const cut = sessionCutWhileStopped(mainOutcome, intrusion.paused ?? false);
+    const cut = sessionCutWhileStopped(mainOutcome, intrusion.paused ?? false, database);
 
     const resumed = await resumeUntilDone(plan, { a, b }, sim, ledger);
     processes.push(...resumed.outcomes);
