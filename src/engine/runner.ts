@@ -141,7 +141,9 @@ class SagaExecution {
       // The ledger first, also after a pause: a superseded owner must not rewrite its successor's lock file, and
       // losing the lease aborts every wait and request of the step at once.
       if ((await this.ledger.currentEpoch(this.sagaId)) !== this.epoch || !(await this.lease.beat())) {
-        this.loseLease();
+        // Once the last transaction let go of the owner, a database-held lease has nothing left to renew: that is
+        // this executor's own release, not a takeover (the last transaction is fenced, so a real one fails it).
+        if (!this.ownerReleased) this.loseLease();
         return;
       }
       if (!this.executeAbort.signal.aborted && (await this.ledger.isCancelRequested(this.sagaId))) {
