@@ -1,11 +1,10 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lockPath } from '../../src/engine/lock.js';
 import type { SagaEvent, SagaRecord } from '../../src/engine/types.js';
 import { parseJsonOutput, runArcadia, spawnArcadia, waitFor } from '../helpers/arcadia.js';
-import { openTestLedger } from '../helpers/ledger.js';
-import { tempHome } from '../helpers/temp-home.js';
+import { cliBackends } from '../helpers/ledger-backends.js';
 
 /**
  * A real `arcadia` process is SIGKILLed at several points of a saga of sleep steps (exact points through
@@ -23,59 +22,66 @@ function succeededOnce(events: SagaEvent[]): number[] {
   );
 }
 
-describe('crash and resume', () => {
-  it('finishes a saga killed at several points, each step recorded succeeded exactly once and in order', async () => {
-    const { home } = tempHome();
-    const observer = openTestLedger(home); // WAL: reading alongside the children blocks nobody
-    onTestFinished(() => observer.close());
-    const look = (): SagaRecord | undefined => {
-      const [only] = observer.core.listSagas({});
-      return only ? observer.core.getSaga(only.id) : undefined;
+// The backends run at once: the test mostly waits on its steps' sleeps.
+describe.concurrent.each(cliBackends())('crash and resume ($name)', (backend) => {
+  it('finishes a saga killed at several points, each step recorded succeeded exactly once and in order', async (t) => {
+    const { home, env, ledger, lease } = await backend.open(t);
+    // On SQLite the observer reads alongside the children in WAL mode, blocking nobody.
+    const observer = await ledger();
+    const look = async (): Promise<SagaRecord | undefined> => {
+      const [only] = await observer.listSagas({});
+      return only ? observer.getSaga(only.id) : undefined;
     };
     const stepArgs = Array.from({ length: STEPS }, () => ['--step', 'sleep']).flat();
 
     // 1. The starting process dies right after step 1 returned, before its result was written.
-    const first = await runArcadia(
-      ['saga', 'start', '--kind', 'test', ...stepArgs, '--input', `sleep_ms=${SLEEP_MS}`],
-      {
-        home,
-        env: { ARCADIA_FAILPOINTS: 'runner.step-returned@2' },
-      },
-    );
+    const starter = spawnArcadia(['saga', 'start', '--kind', 'test', ...stepArgs, '--input', `sleep_ms=${SLEEP_MS}`], {
+      home,
+      env: { ...env, ARCADIA_FAILPOINTS: 'runner.step-returned@2' },
+      test: t,
+    });
+    const first = await starter.done;
     expect(first.signal).toBe('SIGKILL');
-    const afterFirst = look()!;
+    const afterFirst = (await look())!;
     expect(afterFirst.status).toBe('running');
     expect(afterFirst.steps.map((s) => s.status)).toEqual(['succeeded', 'running', 'pending', 'pending', 'pending']);
     const id = afterFirst.id;
-    // The dead executor's lock file is still there, owner-only.
-    expect(statSync(lockPath(join(home, 'locks'), id)).mode & 0o777).toBe(0o600);
-    expect(statSync(join(home, 'arcadia.db')).mode & 0o777).toBe(0o600);
+    // The dead executor's lease is still held: its lock file, or its row's owner columns.
+    expect(await lease(id)).toMatchObject({ pid: starter.pid, epoch: 1 });
+    if (backend.name === 'sqlite') {
+      expect(statSync(lockPath(join(home, 'locks'), id)).mode & 0o777).toBe(0o600);
+      expect(statSync(join(home, 'arcadia.db')).mode & 0o777).toBe(0o600);
+    }
 
     // 2. A resume is killed from outside in the middle of a later step's sleep.
-    const second = spawnArcadia(['saga', 'resume', id], { home });
-    await waitFor(() => look()?.steps[2]?.status === 'running', { what: 'step 2 to start', timeoutMs: 30_000 });
+    const second = spawnArcadia(['saga', 'resume', id], { home, env, test: t });
+    await waitFor(async () => (await look())?.steps[2]?.status === 'running', {
+      what: 'step 2 to start',
+      timeoutMs: 30_000,
+    });
     await new Promise((r) => setTimeout(r, SLEEP_MS / 4));
     const killed = await second.kill('SIGKILL');
     expect(killed.signal).toBe('SIGKILL');
-    const afterSecond = look()!;
+    const afterSecond = (await look())!;
     expect(afterSecond.status).toBe('running');
     expect(afterSecond.steps.slice(0, 2).map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
 
     // 3. `resume --all` dies right after writing a step's result (and the next step's intent).
     const third = await runArcadia(['saga', 'resume', '--all'], {
       home,
-      env: { ARCADIA_FAILPOINTS: 'runner.step-recorded@1' },
+      env: { ...env, ARCADIA_FAILPOINTS: 'runner.step-recorded@1' },
+      test: t,
     });
     expect(third.signal).toBe('SIGKILL');
-    expect(look()!.status).toBe('running');
+    expect((await look())!.status).toBe('running');
 
     // 4. The last resume finishes it.
-    const last = await runArcadia(['saga', 'resume', id, '--json'], { home });
+    const last = await runArcadia(['saga', 'resume', id, '--json'], { home, env, test: t });
     expect(last.code, last.stderr).toBe(0);
     expect(parseJsonOutput<{ status: string }>(last).status).toBe('succeeded');
 
-    const saga = look()!;
-    const events = observer.core.listEvents(id);
+    const saga = (await look())!;
+    const events = await observer.listEvents(id);
     expect(saga.status).toBe('succeeded');
     expect(saga.owner).toBeNull();
     expect(saga.steps.map((s) => s.status)).toEqual(Array(STEPS).fill('succeeded'));
@@ -92,6 +98,6 @@ describe('crash and resume', () => {
     expect(events.filter((e) => e.to === 'owner').map((e) => e.epoch)).toEqual([1, 2, 3, 4]);
     expect(saga.recoveryAttempts).toBe(3);
     expect(saga.steps[1]!.attempts).toBe(2); // re-executed after the first crash
-    expect(existsSync(lockPath(join(home, 'locks'), id))).toBe(false);
+    expect(await lease(id)).toBeUndefined();
   });
 });

@@ -1,8 +1,13 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { PgSagaLedger } from '../../src/db/pg-ledger.js';
+import { sagaRuns } from '../../src/db/pg-schema.js';
+import { lockPath, type SagaLockRecord } from '../../src/engine/lock.js';
 import type { ArcadiaLedger } from '../../src/db/ledger.js';
 import type { Json } from '../../src/engine/types.js';
+import { cleanupAfterTest, type TestFinisher } from './cleanup.js';
 import { openTestLedger } from './ledger.js';
 import { createTestDatabase, fileDatabase, type TestDatabase } from './postgres.js';
 import { tempHome } from './temp-home.js';
@@ -125,35 +130,84 @@ export function ledgerBackends(): LedgerBackend[] {
   return [sqliteBackend(), postgresBackend(fileDatabase())];
 }
 
+/** A saga's owner as the CLI's leases read it: its lock file on SQLite, its row's owner columns on PostgreSQL. */
+export interface PlantedOwner {
+  pid: number;
+  host: string;
+  processStartedAt: number | null;
+  acquiredAt: number;
+  heartbeatAt: number;
+  epoch: number;
+}
+
 /**
  * A home for the built CLI on one backend, fresh for one test: `env` selects the ledger (ARCADIA_DATABASE_URL at a
  * database of its own for PostgreSQL, none for SQLite, whose ledger is the home's file), and `ledger()` reads and
- * seeds that same ledger from the test through the interface the app uses.
+ * seeds that same ledger from the test through the interface the app uses. The rest reaches, behind the ledger's
+ * back and in each dialect's own terms, states the CLI only reaches through crashes.
  */
 export interface CliBackendHome {
   backend: LedgerBackend['name'];
+  /** Not created yet: the CLI (or the first `ledger()` on SQLite) creates it. */
   home: string;
   env: NodeJS.ProcessEnv;
   ledger(): Promise<AnyLedger>;
+  setSagaStatus(id: string, status: string): Promise<void>;
+  /**
+   * Makes `owner` the holder of the saga's lease, as if it had taken it: the ledger's owner columns and epoch, and
+   * on SQLite the lock file (which is the lease there); on PostgreSQL the row is the lease, heartbeat included.
+   */
+  plantOwner(sagaId: string, owner: PlantedOwner): Promise<void>;
+  /** The saga's lease as the CLI's leases see it now (lock file, or row), undefined when nobody holds it. */
+  lease(sagaId: string): Promise<PlantedOwner | undefined>;
+  /** Now by the clock leases are stamped and judged by: this machine's for lock files, the database's for rows. */
+  leaseClock(): Promise<number>;
 }
 
 export interface CliBackend {
   name: LedgerBackend['name'];
-  open(): Promise<CliBackendHome>;
+  /** Pass the test context in concurrent tests (the home, database and connections end with that test). */
+  open(test?: TestFinisher): Promise<CliBackendHome>;
 }
 
 function sqliteCliBackend(): CliBackend {
   return {
     name: 'sqlite',
-    open: () => {
-      const { home } = tempHome();
+    open: (test) => {
+      const home = join(tempHome({ test }).home, 'home');
+      const locks = join(home, 'locks');
       let opened: ReturnType<typeof openTestLedger> | undefined;
-      onTestFinished(() => opened?.close());
+      cleanupAfterTest(() => opened?.close(), test);
+      const open = () => (opened ??= openTestLedger(home));
       return Promise.resolve({
         backend: 'sqlite',
         home,
         env: {},
-        ledger: () => Promise.resolve((opened ??= openTestLedger(home)).ledger),
+        ledger: () => Promise.resolve(open().ledger),
+        setSagaStatus: (id, status) => {
+          open().db.prepare('UPDATE saga_runs SET status = ? WHERE id = ?').run(status, id);
+          return Promise.resolve();
+        },
+        plantOwner: (sagaId, owner) => {
+          const { db } = open();
+          db.prepare(
+            `UPDATE saga_runs SET lease_epoch = ?, owner_pid = ?, owner_host = ?, owner_started_at = ?,
+               owner_acquired_at = ? WHERE id = ?`,
+          ).run(owner.epoch, owner.pid, owner.host, owner.processStartedAt, owner.acquiredAt, sagaId);
+          mkdirSync(locks, { recursive: true, mode: 0o700 });
+          const record: SagaLockRecord = { sagaId, ...owner };
+          writeFileSync(lockPath(locks, sagaId), JSON.stringify(record), { mode: 0o600 });
+          return Promise.resolve();
+        },
+        lease: (sagaId) => {
+          const path = lockPath(locks, sagaId);
+          if (!existsSync(path)) return Promise.resolve(undefined);
+          const { pid, host, processStartedAt, acquiredAt, heartbeatAt, epoch } = JSON.parse(
+            readFileSync(path, 'utf8'),
+          ) as SagaLockRecord;
+          return Promise.resolve({ pid, host, processStartedAt, acquiredAt, heartbeatAt, epoch });
+        },
+        leaseClock: () => Promise.resolve(Date.now()),
       });
     },
   };
@@ -162,19 +216,64 @@ function sqliteCliBackend(): CliBackend {
 function postgresCliBackend(): CliBackend {
   return {
     name: 'postgres',
-    open: async () => {
-      const { home } = tempHome();
-      const database = await createTestDatabase();
+    open: async (test) => {
+      const home = join(tempHome({ test }).home, 'home');
+      const database = await createTestDatabase({ test });
       let opened: Promise<PgSagaLedger> | undefined;
       // In whichever order it meets the database's drop (WITH FORCE cuts this pool's connections), it ends.
-      onTestFinished(async () => {
+      cleanupAfterTest(async () => {
         if (opened) await (await opened).close();
-      });
+      }, test);
+      const ledger = () => (opened ??= PgSagaLedger.open(database.target(), { poolSize: 4 }));
       return {
         backend: 'postgres',
         home,
         env: { ARCADIA_DATABASE_URL: database.url },
-        ledger: () => (opened ??= PgSagaLedger.open(database.target(), { poolSize: 4 })),
+        ledger,
+        setSagaStatus: async (id, status) => {
+          const { db } = await ledger();
+          await db.execute(sql`UPDATE saga_runs SET status = ${status} WHERE id = ${id}`);
+        },
+        plantOwner: async (sagaId, owner) => {
+          const { db } = await ledger();
+          await db
+            .update(sagaRuns)
+            .set({
+              leaseEpoch: owner.epoch,
+              ownerPid: owner.pid,
+              ownerHost: owner.host,
+              ownerStartedAt: owner.processStartedAt,
+              ownerAcquiredAt: owner.acquiredAt,
+              ownerHeartbeatAt: owner.heartbeatAt,
+            })
+            .where(eq(sagaRuns.id, sagaId));
+        },
+        lease: async (sagaId) => {
+          const { db } = await ledger();
+          const [row] = await db
+            .select({
+              pid: sagaRuns.ownerPid,
+              host: sagaRuns.ownerHost,
+              processStartedAt: sagaRuns.ownerStartedAt,
+              acquiredAt: sagaRuns.ownerAcquiredAt,
+              heartbeatAt: sagaRuns.ownerHeartbeatAt,
+              epoch: sagaRuns.leaseEpoch,
+            })
+            .from(sagaRuns)
+            .where(eq(sagaRuns.id, sagaId));
+          if (!row || row.pid === null || row.host === null) return undefined;
+          // As DatabaseLeases reads a row: a lease claimed without a beat yet is as old as its acquisition.
+          const acquiredAt = row.acquiredAt ?? 0;
+          return { ...row, pid: row.pid, host: row.host, acquiredAt, heartbeatAt: row.heartbeatAt ?? acquiredAt };
+        },
+        leaseClock: async () => {
+          const { db } = await ledger();
+          // float8: the driver hands bigint over as text.
+          const result = await db.execute<{ now: number }>(
+            sql`SELECT floor(extract(epoch from clock_timestamp()) * 1000)::float8 AS now`,
+          );
+          return result.rows[0]!.now;
+        },
       };
     },
   };
