@@ -8,6 +8,7 @@ import {
 } from '../../tools/chaos/invariants.js';
 import { parseChaosArgs, ChaosUsageError, LONG_RUNS, SHORT_RUNS, SHORT_SEED } from '../../tools/chaos/options.js';
 import { planRun, SCENARIOS } from '../../tools/chaos/plan.js';
+import { replayCommand } from '../../tools/chaos/report.js';
 import type { RunOutcome } from '../../tools/chaos/run.js';
 import type { StepRecord } from '../../src/engine/types.js';
 
@@ -304,6 +305,8 @@ function harmlessOutcome(): RunOutcome {
     paused: false,
     requests: 0,
     quota: { lowestRemaining: undefined, reserve: undefined },
+    hostProcesses: { local: 2 },
+    database: null,
     ms: 0,
     keptAt: null,
   };
@@ -331,6 +334,14 @@ describe('chaos plans and flags', () => {
     expect(() => parseChaosArgs(['--scenario', 'nope'])).toThrow(ChaosUsageError);
     expect(() => parseChaosArgs(['--short', '--long'])).toThrow(ChaosUsageError);
     expect(() => parseChaosArgs(['--frobnicate'])).toThrow(ChaosUsageError);
+  });
+
+  it('--postgres is off by default, and a PostgreSQL finding replays on PostgreSQL with its seed', () => {
+    expect(parseChaosArgs([]).postgres).toBe(false);
+    const options = parseChaosArgs(['--short', '--postgres']);
+    expect(options).toMatchObject({ postgres: true, runs: SHORT_RUNS, seed: SHORT_SEED });
+    expect(replayCommand(7, options)).toBe('npm run chaos -- --postgres --seed 7 --runs 1');
+    expect(replayCommand(7, { ...options, postgres: false })).toBe('npm run chaos -- --seed 7 --runs 1');
   });
 });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkInvariants } from '../../tools/chaos/invariants.js';
-import { readLedger } from '../../tools/chaos/ledger.js';
+import { readSqliteLedger } from '../../tools/chaos/ledger.js';
 import { runArcadia } from '../../tools/chaos/process.js';
 import { DEFAULT_SIMULATOR_TOKEN, type SimulatorConfigInput } from '../../src/simulator/index.js';
 import { FAST_SIMULATOR, sandbox, type Sandbox } from '../e2e/harness.js';
@@ -40,7 +40,7 @@ describe('chaos findings', () => {
     const state = box.sim.state();
     expect(state.actions.filter((a) => a.type === 'snapshot')).toHaveLength(1);
     expect(state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-'))).toHaveLength(1);
-    expect(checkInvariants(readLedger(box.home), state)).toEqual([]);
+    expect(checkInvariants(readSqliteLedger(box.home), state)).toEqual([]);
   });
 
   it('a snapshot someone else is taking when arcadia posts (422) is waited for, not adopted', async () => {
@@ -64,7 +64,7 @@ describe('chaos findings', () => {
       1,
     );
     expect(state.snapshots.find((s) => s.name === 'web-1-by-hand')?.deletedAt).toBeNull();
-    expect(checkInvariants(readLedger(box.home), state)).toEqual([]);
+    expect(checkInvariants(readSqliteLedger(box.home), state)).toEqual([]);
   });
 
   it(
@@ -95,9 +95,9 @@ describe('chaos findings', () => {
         state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-') && s.deletedAt === null),
       ).toHaveLength(1);
       expect(state.snapshots.find((s) => s.name === 'web-1-by-hand')?.deletedAt).toBeNull();
-      const saga = readLedger(box.home)[0];
+      const saga = readSqliteLedger(box.home)[0];
       expect(saga?.context.snapshot_foreign_action_ids).toHaveLength(1);
-      expect(checkInvariants(readLedger(box.home), state)).toEqual([]);
+      expect(checkInvariants(readSqliteLedger(box.home), state)).toEqual([]);
     },
   );
 
@@ -134,7 +134,7 @@ describe('chaos findings', () => {
         state.snapshots.filter((s) => s.name.startsWith('arcadia-snap-1001-') && s.deletedAt === null),
       ).toHaveLength(1);
       expect(state.snapshots.find((s) => s.name === 'web-1-by-hand')?.deletedAt).toBeNull();
-      expect(checkInvariants(readLedger(box.home), state)).toEqual([]);
+      expect(checkInvariants(readSqliteLedger(box.home), state)).toEqual([]);
     },
   );
 });

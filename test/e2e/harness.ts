@@ -12,7 +12,7 @@ import {
 } from '../../src/simulator/index.js';
 import type { SagaRecord } from '../../src/engine/types.js';
 import { checkInvariants, isViolation } from '../../tools/chaos/invariants.js';
-import { readLedger } from '../../tools/chaos/ledger.js';
+import { readSqliteLedger } from '../../tools/chaos/ledger.js';
 import { ARCADIA_BIN, spawnArcadia } from '../../tools/lib/spawn-arcadia.js';
 
 export const BIN = ARCADIA_BIN;
@@ -111,7 +111,7 @@ export function readSagas(home: string): SagaRecord[] {
  * is a documented outcome (exit 5), not a broken promise, as in `npm run chaos` without --strict.
  */
 export function invariantViolations(home: string, sim: RunningSimulator): string[] {
-  return checkInvariants(readLedger(home), sim.state())
+  return checkInvariants(readSqliteLedger(home), sim.state())
     .filter((v) => isViolation(v, {}))
     .map((v) => v.message);
 }

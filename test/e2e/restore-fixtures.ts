@@ -1,7 +1,7 @@
 import type { SimulatorConfigInput } from '../../src/simulator/index.js';
 import { checkRestores } from '../../tools/chaos/restore-invariants.js';
 import { isViolation } from '../../tools/chaos/invariants.js';
-import { readLedger } from '../../tools/chaos/ledger.js';
+import { readSqliteLedger } from '../../tools/chaos/ledger.js';
 import type { Sandbox } from './harness.js';
 import { FAST_SIMULATOR, invariantViolations } from './harness.js';
 
@@ -53,7 +53,7 @@ export const DRILL = [
 
 /** Every promise: the snapshot checker's and the restore checker's, against the whole history. */
 export function restoreViolations(box: Sandbox): string[] {
-  const restores = checkRestores(readLedger(box.home), box.sim.state())
+  const restores = checkRestores(readSqliteLedger(box.home), box.sim.state())
     .filter((v) => isViolation(v, {}))
     .map((v) => v.message);
   return [...invariantViolations(box.home, box.sim), ...restores];

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startPrivateServer } from './postgres-server.js';
+import { startPrivateServer } from '../../tools/lib/postgres-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

