@@ -144,6 +144,7 @@ export async function openApp(ctx: CliContext, options: { readOnly?: boolean } =
         clock: ctx.clock,
         leases,
         heartbeatMs: settings.heartbeatMs,
+        staleMs: settings.lockStaleMs,
         retry: {
           attempts: settings.stepRetryAttempts,
           baseMs: settings.retryBaseMs,

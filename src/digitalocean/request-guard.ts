@@ -15,6 +15,12 @@ export interface RequestGuard {
    */
   beforeRequest(kind: RequestKind): Promise<void> | void;
   /**
+   * How long a check that passed now stays good: once this has gone by, nobody can say the lease is still held, so a
+   * request whose connection is ready later is not written and is checked again (send-gate.ts). Without it, a checked
+   * request is written whenever its connection is ready.
+   */
+  sendWindowMs?(): number;
+  /**
    * Sent as `x-arcadia-saga` and `x-arcadia-epoch`, so a provider's request log (the simulator's) can tell a
    * superseded executor's requests from its successor's. Neither is a secret.
    */

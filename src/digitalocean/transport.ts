@@ -17,6 +17,7 @@ import { redactDeep, redactorFor, type Redactor } from './redaction.js';
 import { readBodyCapped } from './reply-body.js';
 import { describeFailure, errorForReply } from './reply-errors.js';
 import { requestKind, type RequestGuard } from './request-guard.js';
+import { sendGate } from './send-gate.js';
 import { headerWaitMs, isRetryable, retryDelayMs, type RetryPolicy } from './retry.js';
 import { postedWrite, type PostBody, type RateLimit } from './types.js';
 
@@ -68,7 +69,15 @@ type Attempt =
   /** `hourly`: the reply's headers say the hourly quota is spent (a 429 then waits for the reset). */
   | { kind: 'reply'; status: number; text: string; headers: Headers; hourly: boolean }
   | { kind: 'lost'; reason: string }
-  | { kind: 'too-large'; status: number; limitBytes: number };
+  | { kind: 'too-large'; status: number; limitBytes: number }
+  /** The send gate stopped it before its bytes were written: the lease must be checked again. */
+  | { kind: 'unsent'; reason: string };
+
+/**
+ * Checks and gate closures in a row before an attempt counts as lost: a gate closes after a pause (then the next
+ * check refuses) or on a machine too slow to connect within the window (then it is a network problem).
+ */
+const MAX_UNSENT_ATTEMPTS = 3;
 
 /** Walks an error's causes for the most telling description (undici hides ECONNRESET two levels down). */
 function lostReason(error: unknown, timedOut: boolean, timeoutMs: number): string {
@@ -126,7 +135,7 @@ export class Transport {
     const path = url.pathname + url.search;
     const { retry: policy } = this.options;
     for (let retry = 0; ; retry += 1) {
-      const attempt = await this.attempt(url, request, tokens.token);
+      const attempt = await this.checkedAttempt(url, request, tokens.token);
       if (attempt.kind === 'too-large') throw tooLargeError(attempt, request, path);
       if (attempt.kind === 'reply' && attempt.status >= 200 && attempt.status < 300)
         return { status: attempt.status, body: this.parse(attempt, request, path) };
@@ -142,6 +151,19 @@ export class Transport {
       if (!isRetryable(request.method, error) || retry >= policy.retries) throw error;
       this.options.onRetry?.({ method: request.method, path, retry: retry + 1, delayMs, error });
       if (!(error instanceof RateLimitedError)) await this.options.sleep(delayMs, request.guard?.signal);
+    }
+  }
+
+  /** An attempt, checked again (without a retry's wait) each time the send gate stopped it. */
+  private async checkedAttempt(
+    url: URL,
+    request: ApiRequest,
+    token: string,
+  ): Promise<Exclude<Attempt, { kind: 'unsent' }>> {
+    for (let unsent = 1; ; unsent += 1) {
+      const attempt = await this.attempt(url, request, token);
+      if (attempt.kind !== 'unsent') return attempt;
+      if (unsent >= MAX_UNSENT_ATTEMPTS) return { kind: 'lost', reason: `${attempt.reason} (${unsent} times)` };
     }
   }
 
@@ -173,13 +195,14 @@ export class Transport {
       release();
       throw error;
     }
-    this.sent += 1;
-    const lateCheck: LateCheck = { refusal: undefined };
+    // Opened after the check: the request is written only while the check is still good (send-gate.ts).
+    const gate = guard?.sendWindowMs === undefined ? undefined : sendGate(guard.sendWindowMs());
     try {
       const response = await ofetch.raw<ReadableStream<Uint8Array>, 'stream'>(url.href, {
         method: request.method,
         headers,
-        body: request.body === undefined ? undefined : requestBody(JSON.stringify(request.body), guard, lateCheck),
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        dispatcher: gate?.dispatcher,
         responseType: 'stream',
         retry: false,
         ignoreResponseError: true,
@@ -198,15 +221,16 @@ export class Transport {
     } catch (error) {
       // Aborted by the caller (a cancel, a lost lease): its reason, not a lost reply that might be retried.
       if (guard?.signal.aborted) throw guard.signal.reason;
-      if (lateCheck.refusal !== undefined) throw lateCheck.refusal;
+      if (gate?.refusal) return { kind: 'unsent', reason: gate.refusal.message };
       return { kind: 'lost', reason: this.redact(lostReason(error, timeout.aborted, this.options.timeoutMs)) };
     } finally {
       release();
+      if (!gate?.refusal) this.sent += 1;
     }
   }
 
   private errorOf(
-    attempt: Exclude<Attempt, { kind: 'too-large' }>,
+    attempt: Exclude<Attempt, { kind: 'too-large' | 'unsent' }>,
     request: ApiRequest,
     path: string,
     tokenVariable: string,
@@ -256,39 +280,3 @@ function tooLargeError(attempt: Extract<Attempt, { kind: 'too-large' }>, request
   return new ReplyTooLargeError(failure, attempt.limitBytes);
 }
 
-/** Why the check inside a write's body refused it, once it has. */
-interface LateCheck {
-  refusal: unknown;
-}
-
-/**
- * A write's body, fenced once more at the last moment: fetch pulls it only once the connection is open and the
- * headers are on their way, so a process stopped (SIGSTOP) between the check above and the send, then continued
- * after its lease was taken over, fails here and the request never completes (a chunked body that never ends is no
- * request to the server). The window left is the microtasks between this check and the bytes reaching the socket.
- */
-function requestBody(
-  text: string,
-  guard: RequestGuard | undefined,
-  lateCheck: LateCheck,
-): string | ReadableStream<Uint8Array> {
-  if (!guard) return text;
-  const bytes = new TextEncoder().encode(text);
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          await guard.beforeRequest('write');
-          guard.signal.throwIfAborted();
-        } catch (error) {
-          lateCheck.refusal = error; // fetch reports its own "fetch failed": the caller needs the fence's reason
-          throw error;
-        }
-        controller.enqueue(bytes);
-        controller.close();
-      },
-    },
-    // Not pulled ahead of the reader: the default high-water mark would run the check before the connection exists.
-    { highWaterMark: 0 },
-  );
-}

@@ -42,6 +42,8 @@ export interface SagaRunnerOptions {
   leases: SagaLeases;
   /** How often the owner renews its lease and looks for a cancel request or a lost lease. */
   heartbeatMs: number;
+  /** How long after its last renewal a lease may be taken over (ARCADIA_LOCK_STALE_MS): bounds `sendWindowMs`. */
+  staleMs: number;
   retry: RetryPolicy;
   /** Resumes of an unfinished saga beyond this count stop it instead of trying again. */
   maxRecoveryAttempts: number;
@@ -73,8 +75,9 @@ export class SagaRunner {
     const early = interruptionOf(this.options.stop);
     if (early) throw new SagaInterruptedError(sagaId, early.signalName);
     await this.refuseUnknownSteps(sagaId);
+    const claimedAt = this.options.clock.now();
     const lease = await this.options.leases.acquire(sagaId);
-    const execution = new SagaExecution(this.options, lease);
+    const execution = new SagaExecution(this.options, lease, claimedAt);
     try {
       await execution.drive();
     } finally {
@@ -110,6 +113,8 @@ class SagaExecution {
   /** The saga's recovery count before this execution: a halt gives back the attempt this execution took. */
   private recoveryAttemptsAtStart = 0;
   private ownerReleased = false;
+  /** When the last renewal that succeeded (or the claim) began: the lease is this executor's until a stale time on. */
+  private renewedAt: number;
   private stepNames: string[] = [];
   private readonly onStop = (): void => {
     const reason = interruptionOf(this.options.stop);
@@ -124,7 +129,9 @@ class SagaExecution {
   constructor(
     private readonly options: SagaRunnerOptions,
     private readonly lease: SagaLease,
+    claimedAt: number,
   ) {
+    this.renewedAt = claimedAt;
     this.ledger = options.ledger;
     this.sagaId = lease.sagaId;
     this.epoch = lease.epoch;
@@ -138,6 +145,7 @@ class SagaExecution {
     if (this.ticking || this.leaseLost) return;
     this.ticking = true;
     try {
+      const beganAt = this.options.clock.now();
       // The ledger first, also after a pause: a superseded owner must not rewrite its successor's lock file, and
       // losing the lease aborts every wait and request of the step at once.
       if ((await this.ledger.currentEpoch(this.sagaId)) !== this.epoch || !(await this.lease.beat())) {
@@ -146,6 +154,7 @@ class SagaExecution {
         if (!this.ownerReleased) this.loseLease();
         return;
       }
+      this.renewedAt = beganAt;
       if (!this.executeAbort.signal.aborted && (await this.ledger.isCancelRequested(this.sagaId))) {
         this.executeAbort.abort(new SagaCancelledError(this.sagaId));
       }
@@ -172,6 +181,11 @@ class SagaExecution {
     // The read may have waited (a remote ledger): what happened meanwhile counts too.
     if (this.leaseLost) throw new LeaseLostError(this.sagaId, this.epoch);
     signal.throwIfAborted();
+  }
+
+  /** StepLease.sendWindowMs: half the stale time after the last renewal, the other half a margin for clock drift. */
+  private sendWindowMs(): number {
+    return this.renewedAt + this.options.staleMs / 2 - this.options.clock.now();
   }
 
   private loseLease(): void {
@@ -562,7 +576,11 @@ class SagaExecution {
       context,
       startedAt,
       signal,
-      lease: { epoch: this.epoch, assertHeld: (kind) => this.assertHeld(kind, signal) },
+      lease: {
+        epoch: this.epoch,
+        assertHeld: (kind) => this.assertHeld(kind, signal),
+        sendWindowMs: () => this.sendWindowMs(),
+      },
       clock,
       input: (key) => (inputs && typeof inputs === 'object' && !Array.isArray(inputs) ? inputs[key] : undefined),
       checkpoint: async (values) => {

@@ -36,6 +36,11 @@ export interface StepLease {
    * alike read the ledger's epoch, so a process woken from a pause neither acts nor looks (SagaExecution.assertHeld).
    */
   assertHeld(kind: RemoteWorkKind): Promise<void>;
+  /**
+   * How long from now a passed `assertHeld` stays good: until half the stale time after the last renewal that
+   * succeeded, since no other executor may take the lease over before the whole stale time has passed.
+   */
+  sendWindowMs(): number;
 }
 
 export interface RetryPolicy {

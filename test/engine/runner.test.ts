@@ -123,6 +123,7 @@ async function openHarness(backend: LedgerBackend, options: { clock?: FakeClock 
         clock,
         leases,
         heartbeatMs: HEARTBEAT_MS,
+        staleMs: STALE_MS,
         retry: { attempts: 3, baseMs: 100, maxMs: 1_000 },
         maxRecoveryAttempts: 2,
         random: () => 0.5,
@@ -1088,6 +1089,27 @@ describe.each(ledgerBackends())('the runner on $name', (backend) => {
 
       expect(seen[0]).toBe('read while held');
       expect(seen[1]).toBeInstanceOf(LeaseLostError);
+    });
+
+    it('bounds how long a passed check stays good: half the stale time after the last renewal', async () => {
+      const clock = new FakeClock({ autoAdvance: false });
+      const h = await harness({ clock });
+      const windows: number[] = [];
+      h.step('a', {
+        execute: async (ctx) => {
+          windows.push(ctx.lease.sendWindowMs());
+          clock.advance(10_000); // no renewal yet: the window shrinks with the time gone by
+          windows.push(ctx.lease.sendWindowMs());
+          await new Promise((resolve) => setTimeout(resolve, 100)); // real heartbeats renew the lease
+          windows.push(ctx.lease.sendWindowMs());
+          return {};
+        },
+      });
+      const id = await h.create(['a']);
+
+      await h.runner().run(id);
+
+      expect(windows).toEqual([STALE_MS / 2, STALE_MS / 2 - 10_000, STALE_MS / 2]);
     });
 
     it('stops remote work after a cancel: assertHeld throws the cancel', async () => {

@@ -150,7 +150,7 @@ export function stepContext(clock: FakeClock, context: SagaContext = {}): StepCo
     context: full,
     startedAt: clock.now(),
     signal,
-    lease: { epoch: 1, assertHeld: async () => {} },
+    lease: { epoch: 1, assertHeld: async () => {}, sendWindowMs: () => 60_000 },
     clock,
     checkpoints,
     input: (key) => {

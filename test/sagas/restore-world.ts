@@ -84,7 +84,7 @@ export function stepContext(
     context,
     startedAt: clock.now(),
     signal,
-    lease: { epoch: 1, assertHeld: async () => {} },
+    lease: { epoch: 1, assertHeld: async () => {}, sendWindowMs: () => 60_000 },
     clock,
     checkpoints,
     input: (key) => inputs[key],

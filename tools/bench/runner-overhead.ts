@@ -88,6 +88,7 @@ async function runnerSteps(dir: string): Promise<{ burst(ms: number): Promise<Bu
     ledger,
     registry: new StepRegistry().register(noopStep),
     clock: systemClock,
+    staleMs: 30_000,
     leases: lockFileLeases(ledger, {
       locksDir: join(home, 'locks'),
       staleMs: 30_000,

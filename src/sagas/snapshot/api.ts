@@ -57,6 +57,7 @@ export function requestGuardOf(ctx: Pick<StepContext, 'sagaId' | 'signal' | 'lea
   return {
     signal: ctx.signal,
     beforeRequest: (kind) => ctx.lease.assertHeld(kind),
+    sendWindowMs: () => ctx.lease.sendWindowMs(),
     holder: { sagaId: ctx.sagaId, epoch: ctx.lease.epoch },
   };
 }
