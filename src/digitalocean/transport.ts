@@ -279,4 +279,3 @@ function tooLargeError(attempt: Extract<Attempt, { kind: 'too-large' }>, request
   if (request.body !== undefined) return new OutcomeUnknownError(failure, postedWrite(request.body));
   return new ReplyTooLargeError(failure, attempt.limitBytes);
 }
-

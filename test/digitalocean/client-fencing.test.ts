@@ -56,7 +56,7 @@ describe('client fencing (a guard from the caller)', () => {
     expect(sim.state().actions).toHaveLength(0);
   });
 
-  it('does not write a request whose check expired before its connection was ready; the next check stops it', async () => {
+  it('does not write a request whose check expired before its connection opened; the next check stops it', async () => {
     const sim = await simulator();
     const guard = testGuard();
     // As after a pause between the check and the connection, long enough for a takeover: the first window is gone

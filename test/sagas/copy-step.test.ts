@@ -100,7 +100,7 @@ function copyStep(image: FakeImage, clock: FakeClock, loseFirstReply: boolean) {
 }
 
 describe('copy_snapshot_to_regions', () => {
-  it('adopts a transfer whose reply was lost and that completed between the regions read and the actions read', async () => {
+  it('adopts a lost-reply transfer that completed between the regions read and the actions read', async () => {
     const clock = new FakeClock();
     const image = new FakeImage();
     // After the lost reply, the step reads the snapshot's regions (no sfo3 yet), then the image's actions: the
