@@ -101,6 +101,17 @@ function builtStepLists(): ReadonlyMap<string, string[][]> {
   ]);
 }
 
+/**
+ * The names of the steps `buildStepRegistry` registers, known before anything opens, so a mistyped step is refused
+ * before the ledger is touched. Building a step uses none of its dependencies; running one would.
+ */
+export function registeredStepNames(settings: Settings): string[] {
+  const unused = (): never => {
+    throw new Error('listing step names needs no dependency');
+  };
+  return buildStepRegistry({ settings, api: unused, snapshotHistory: unused }).names();
+}
+
 /** Why a kind and step list match no registered saga template, or null when they match one. */
 export function sagaTemplateProblem(kind: string, stepNames: readonly string[]): string | null {
   if (!(SAGA_KINDS as readonly string[]).includes(kind)) return `"${kind.slice(0, 40)}" is not a saga kind`;

@@ -42,16 +42,8 @@ interface Case {
 
 const START = ['saga', 'start', '--kind', 'test'];
 
-/** Cases that reach the ledger (resolving a saga id, looking a step up in the app's registry, opening it). */
+/** Cases that reach the ledger (resolving a saga id, opening it). */
 const ledgerCases: Case[] = [
-  {
-    name: 'unknown step',
-    args: [...START, '--step', 'noop', '--step', 'nope'],
-    code: 2,
-    errorCode: 'unknown_step',
-    json: true,
-    says: 'unknown step "nope"',
-  },
   {
     name: 'unknown saga id (show)',
     args: ['saga', 'show', UNKNOWN],
@@ -85,6 +77,14 @@ const ledgerCases: Case[] = [
 
 /** Cases refused before any ledger opens (arguments, settings), or about the SQLite file itself: run once. */
 const parseCases: Case[] = [
+  {
+    name: 'unknown step',
+    args: [...START, '--step', 'noop', '--step', 'nope'],
+    code: 2,
+    errorCode: 'unknown_step',
+    json: true,
+    says: 'unknown step "nope"',
+  },
   {
     name: 'unknown kind',
     args: ['saga', 'start', '--kind', 'nope', '--step', 'noop'],
@@ -370,5 +370,20 @@ describe.concurrent.each(backends)('bad input that reaches the ledger ($name)', 
 
   it.for(ledgerCases.filter((c) => c.json))('$name --json -> JSON error $errorCode, exit $code', async (c, test) => {
     expectJsonError(c, await runCase(c, true, backend, test));
+  });
+});
+
+describe('a mistyped step', () => {
+  it('is refused before any ledger opens: no ledger file in a new home, no database needed to say so', async () => {
+    const home = tempHome().path('new-home');
+    const args = [...START, '--step', 'noop', '--step', 'nope'];
+    const onSqlite = await runArcadia(args, { home });
+    expect(onSqlite.code, onSqlite.stderr).toBe(2);
+    expect(existsSync(home)).toBe(false);
+    // Nothing listens on port 1 of the loopback: had the command opened the ledger first, it would exit 4.
+    const unreachable = { ARCADIA_DATABASE_URL: 'postgres://arcadia:secret@127.0.0.1:1/arcadia' };
+    const onPostgres = await runArcadia(args, { home, env: unreachable });
+    expect(onPostgres.code, onPostgres.stderr).toBe(2);
+    expect(onPostgres.stderr).toMatch(/unknown step "nope"/);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import { loadSettings } from '../../../config.js';
 import { UnknownStepError } from '../../../engine/errors.js';
 import { SAGA_KINDS, type SagaRecord } from '../../../engine/types.js';
 import { UsageError } from '../../../errors.js';
@@ -26,18 +27,20 @@ export async function runSagaStart(opts: SagaStartOptions, ctx: CliContext): Pro
   }
   if (opts.steps.length === 0) throw new UsageError('give at least one --step');
   const inputs = parseInputs(opts.inputs);
+  // Refused before the ledger opens: a typo creates no ledger file and needs no database to be told.
+  const { registeredStepNames, sagaTemplateProblem } = await import('../../../sagas/registry.js');
+  const known = registeredStepNames(loadSettings(ctx.env));
+  for (const step of opts.steps) {
+    if (!known.includes(step)) throw new UnknownStepError(step, known);
+  }
+  // A saga resume would refuse (a snapshot saga of nothing but power_off_droplet) is refused before it exists.
+  const problem = sagaTemplateProblem(opts.kind, opts.steps);
+  if (problem !== null) {
+    throw new UsageError(`--kind ${opts.kind} with these steps matches no saga arcadia builds: ${problem}`);
+  }
   const output = await Output.detect(ctx.streams, ctx.env, opts.json);
   const app = await openApp(ctx);
   try {
-    for (const step of opts.steps) {
-      if (!app.registry.get(step)) throw new UnknownStepError(step, app.registry.names());
-    }
-    // A saga resume would refuse (a snapshot saga of nothing but power_off_droplet) is refused before it exists.
-    const { sagaTemplateProblem } = await import('../../../sagas/registry.js');
-    const problem = sagaTemplateProblem(opts.kind, opts.steps);
-    if (problem !== null) {
-      throw new UsageError(`--kind ${opts.kind} with these steps matches no saga arcadia builds: ${problem}`);
-    }
     const created = await app.ledger.createSaga(
       {
         id: randomUUID(),
