@@ -181,6 +181,7 @@ class SagaExecution {
     // The read may have waited (a remote ledger): what happened meanwhile counts too.
     if (this.leaseLost) throw new LeaseLostError(this.sagaId, this.epoch);
     signal.throwIfAborted();
+    failpoint('lease.checked'); // a pause between a passed check and the send (test/e2e/paused-owner.test.ts)
   }
 
   /** StepLease.sendWindowMs: half the stale time after the last renewal, the other half a margin for clock drift. */

@@ -96,4 +96,38 @@ describe('a paused owner woken after a takeover sends nothing', { timeout: 60_00
     expect(readSagas(box.home)[0]).toMatchObject({ status: 'succeeded', leaseEpoch: 2 });
     expect(invariantViolations(box.home, box.sim)).toEqual([]);
   });
+
+  it('a request whose lease check passed right before the pause: never written after the takeover', async () => {
+    // The process stops itself at its first passed lease check, before its request reaches the socket. Two fences
+    // stand between it and the wire once it is continued: the send gate (a check is good for half the stale time
+    // after the last renewal; test/digitalocean/send-gate.test.ts isolates it) and, here, the overdue heartbeat,
+    // which runs before fetch writes and aborts the step. A batch's (chaos seed 6) can be mid-beat at the pause.
+    box = await sandbox(FAST_SIMULATOR, ENV);
+    const b = box;
+    const old = start(['snapshot', '1001', '--json'], { ...b.env, ARCADIA_FAILPOINTS: 'lease.checked:stop' });
+    const stopped = (): boolean => {
+      try {
+        return /^\d+ \(.*\) T/.test(readFileSync(`/proc/${old.child.pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(stopped, { what: 'the process to stop at its first lease check', intervalMs: 5 });
+    const frozen = lockOf(b);
+    await waitFor(() => Date.now() > frozen.heartbeatAt + STALE_MS + 150, { what: 'the lock to go stale' });
+
+    const successor = await arcadia(['saga', 'resume', '--all', '--json'], b.env);
+    expect(successor.code, successor.stderr).toBe(0);
+    const seenBeforeWaking = b.sim.state().requests.length;
+    old.child.kill('SIGCONT');
+    const woken = await old.done;
+
+    expect(woken.stderr + woken.stdout).toMatch(/lease epoch 1 was taken over by another executor/);
+    const requests = b.sim.state().requests;
+    expect(requests.slice(seenBeforeWaking)).toEqual([]);
+    expect(requests.filter((r) => r.headers['x-arcadia-epoch'] === '1')).toEqual([]);
+    expect(b.sim.state().snapshots.filter((s) => s.createdByActionId !== null)).toHaveLength(1);
+    expect(readSagas(b.home)[0]).toMatchObject({ status: 'succeeded', leaseEpoch: 2 });
+    expect(invariantViolations(b.home, b.sim)).toEqual([]);
+  });
 });
