@@ -161,15 +161,11 @@ export function ledgerBackends(): LedgerBackend[] {
   return [sqliteBackend(), postgresBackend(fileDatabase())];
 }
 
-/** A saga's owner as the CLI's leases read it: its lock file on SQLite, its row's owner columns on PostgreSQL. */
-export interface PlantedOwner {
-  pid: number;
-  host: string;
-  processStartedAt: number | null;
-  acquiredAt: number;
-  heartbeatAt: number;
-  epoch: number;
-}
+/**
+ * A saga's owner as the CLI's leases read it: its lock file on SQLite (whose record this is, less the saga id), its
+ * row's owner columns on PostgreSQL.
+ */
+export type PlantedOwner = Omit<SagaLockRecord, 'sagaId'>;
 
 /**
  * A home for the built CLI on one backend, fresh for one test: `env` selects the ledger (ARCADIA_DATABASE_URL at a
