@@ -40,13 +40,9 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
-export async function sandbox(
-  config: SimulatorConfigInput = FAST_SIMULATOR,
-  extraEnv: NodeJS.ProcessEnv = {},
-): Promise<Sandbox> {
-  const sim = await startSimulator(config);
-  const home = mkdtempSync(join(tmpdir(), 'arcadia-e2e-'));
-  const env: NodeJS.ProcessEnv = {
+/** An arcadia process's environment against `sim` with `home`, every wait short so tests run in seconds. */
+export function fastEnv(home: string, sim: Pick<RunningSimulator, 'url'>): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH,
     NO_COLOR: '1',
     ARCADIA_HOME: home,
@@ -58,8 +54,16 @@ export async function sandbox(
     ARCADIA_RETRY_BASE_MS: '20',
     ARCADIA_HTTP_TIMEOUT_MS: '3000',
     ARCADIA_LOCK_STALE_MS: '3000',
-    ...extraEnv,
   };
+}
+
+export async function sandbox(
+  config: SimulatorConfigInput = FAST_SIMULATOR,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<Sandbox> {
+  const sim = await startSimulator(config);
+  const home = mkdtempSync(join(tmpdir(), 'arcadia-e2e-'));
+  const env: NodeJS.ProcessEnv = { ...fastEnv(home, sim), ...extraEnv };
   return {
     home,
     sim,

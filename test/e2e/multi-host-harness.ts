@@ -3,14 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PgSagaLedger } from '../../src/db/pg-ledger.js';
 import type { SagaEvent, SagaRecord } from '../../src/engine/types.js';
-import {
-  DEFAULT_SIMULATOR_TOKEN,
-  startSimulator,
-  type RunningSimulator,
-  type SimulatorConfigInput,
-} from '../../src/simulator/index.js';
+import { startSimulator, type RunningSimulator, type SimulatorConfigInput } from '../../src/simulator/index.js';
 import { checkInvariants, isViolation } from '../../tools/chaos/invariants.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { fastEnv } from './harness.js';
 
 /** One bastion: its own ARCADIA_HOME and ARCADIA_HOST_ID, the shared database, the shared simulator. */
 export interface Host {
@@ -43,19 +39,9 @@ export async function twoHosts(config: SimulatorConfigInput, extraEnv: NodeJS.Pr
     const home = mkdtempSync(join(tmpdir(), `arcadia-${id}-`));
     homes.push(home);
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      NO_COLOR: '1',
-      ARCADIA_HOME: home,
+      ...fastEnv(home, sim),
       ARCADIA_HOST_ID: id,
       ARCADIA_DATABASE_URL: database.url,
-      ARCADIA_API_URL: sim.url,
-      DIGITALOCEAN_ACCESS_TOKEN: DEFAULT_SIMULATOR_TOKEN,
-      ARCADIA_POLL_INTERVAL_MS: '40',
-      ARCADIA_LOOKUP_INTERVAL_MS: '40',
-      ARCADIA_LOOKUP_ATTEMPTS: '50',
-      ARCADIA_RETRY_BASE_MS: '20',
-      ARCADIA_HTTP_TIMEOUT_MS: '3000',
-      ARCADIA_LOCK_STALE_MS: '3000',
       ...extraEnv,
     };
     return { id, home, env };
